@@ -1,0 +1,176 @@
+"""Commands that talk to a running meclab: ``meclab event ...``, ``meclab status``, ``meclab events``."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+
+UrlOption = Annotated[
+    str | None,
+    typer.Option("--url", help=f"meclab's address [default: $MECLAB_URL or {DEFAULT_URL}]."),
+]
+
+event_app = typer.Typer(help="Steer the running world.", no_args_is_help=True)
+
+
+def _base(url: str | None) -> str:
+    return (url or os.environ.get("MECLAB_URL") or DEFAULT_URL).rstrip("/")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(1)
+
+
+def _request(method: str, url: str | None, path: str, **kwargs: Any) -> Any:
+    base = _base(url)
+    try:
+        response = httpx.request(method, base + path, timeout=30.0, **kwargs)
+    except httpx.HTTPError as exc:
+        raise _fail(f"cannot reach meclab at {base}: {exc}. Is `meclab up` running?") from exc
+    if response.is_error:
+        try:
+            problem = response.json()
+            detail = problem.get("detail") or problem.get("title")
+        except ValueError:
+            detail = response.text
+        raise _fail(f"meclab refused ({response.status_code}): {detail}")
+    return response.json()
+
+
+def _post_event(url: str | None, body: dict[str, Any]) -> None:
+    result = _request("POST", url, "/meclab/v1/events", json=body)
+    for record in [result["event"], *result["consequences"]]:
+        typer.echo(_line(record))
+
+
+def _line(record: dict[str, Any]) -> str:
+    fields = {k: v for k, v in record.items() if k not in ("seq", "wall", "type", "t")}
+    text = " ".join(f"{k}={json.dumps(v) if isinstance(v, dict | list) else v}" for k, v in fields.items())
+    return f"#{record['seq']:<6} t={record['t']:8.1f}s {record['type']:<14} {text}"
+
+
+def _lonlat(value: str) -> tuple[float, float]:
+    try:
+        lon_text, lat_text = value.split(",")
+        return float(lon_text), float(lat_text)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not LON,LAT (e.g. 7.4200,43.7350)") from exc
+
+
+@event_app.command("move")
+def move(
+    ue: Annotated[str, typer.Argument(help="Terminal name.", show_default=False)],
+    to: Annotated[str | None, typer.Option("--to", help="LON,LAT to hold the terminal at.")] = None,
+    poa: Annotated[str | None, typer.Option("--poa", help="Point of access to hold it at, attached.")] = None,
+    url: UrlOption = None,
+) -> None:
+    """Move a terminal to a position or to a point of access."""
+    if (to is None) == (poa is None):
+        raise typer.BadParameter("give exactly one of --to LON,LAT or --poa NAME")
+    body: dict[str, Any] = {"type": "move", "ue": ue}
+    if to is not None:
+        lon, lat = _lonlat(to)
+        body["to"] = {"lon": lon, "lat": lat}
+    else:
+        body["poa"] = poa
+    _post_event(url, body)
+
+
+@event_app.command("netchar")
+def netchar(
+    element: Annotated[str, typer.Argument(help="Any element: deployment (scenario name), domain, zone, PoA, node, terminal, app.", show_default=False)],
+    latency_ms: Annotated[float | None, typer.Option(help="One-way latency.")] = None,
+    jitter_ms: Annotated[float | None, typer.Option(help="Jitter.")] = None,
+    loss_pct: Annotated[float | None, typer.Option(help="Packet loss in percent.")] = None,
+    throughput_dl_mbps: Annotated[float | None, typer.Option(help="Downlink rate.")] = None,
+    throughput_ul_mbps: Annotated[float | None, typer.Option(help="Uplink rate.")] = None,
+    url: UrlOption = None,
+) -> None:
+    """Change the network characteristics of an element (options left out keep their value)."""
+    changes = {
+        key: value
+        for key, value in {
+            "latency_ms": latency_ms,
+            "jitter_ms": jitter_ms,
+            "loss_pct": loss_pct,
+            "throughput_dl_mbps": throughput_dl_mbps,
+            "throughput_ul_mbps": throughput_ul_mbps,
+        }.items()
+        if value is not None
+    }
+    if not changes:
+        raise typer.BadParameter("give at least one characteristic to change")
+    _post_event(url, {"type": "netchar", "element": element, "netchar": changes})
+
+
+@event_app.command("pause")
+def pause(url: UrlOption = None) -> None:
+    """Stop simulation time."""
+    _post_event(url, {"type": "pause"})
+
+
+@event_app.command("resume")
+def resume(url: UrlOption = None) -> None:
+    """Let simulation time run again."""
+    _post_event(url, {"type": "resume"})
+
+
+@event_app.command("speed")
+def speed(
+    factor: Annotated[float, typer.Argument(help="Simulation seconds per real second.", show_default=False)],
+    url: UrlOption = None,
+) -> None:
+    """Change the simulation speed."""
+    _post_event(url, {"type": "speed", "speed": factor})
+
+
+def status_command(url: UrlOption = None) -> None:
+    """Show the running world at a glance."""
+    world = _request("GET", url, "/meclab/v1/world")
+    counts = world["counts"]
+    state = "paused" if world["paused"] else f"running x{world['speed']:g}"
+    typer.echo(
+        f"{world['scenario']}: t={world['time_s']:.1f}s, {state}; "
+        f"{counts['connected_terminals']}/{counts['terminals']} terminals connected, "
+        f"{counts['poas']} points of access, {counts['zones']} zones, {counts['mec_hosts']} MEC hosts"
+    )
+
+
+def events_command(
+    event_type: Annotated[list[str] | None, typer.Option("--type", help="Only these event types.")] = None,
+    last: Annotated[int, typer.Option("--last", min=1, max=10000, help="How many recent events.")] = 20,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new events.")] = False,
+    url: UrlOption = None,
+) -> None:
+    """Print recent events, and with --follow the new ones as they happen."""
+    params: dict[str, Any] = {"limit": last, "newest_first": "true"}
+    if event_type:
+        params["type"] = event_type
+    page = _request("GET", url, "/meclab/v1/events", params=params)
+    items = list(reversed(page["items"]))
+    for record in items:
+        typer.echo(_line(record))
+    if not follow:
+        return
+    after = items[-1]["seq"] if items else page["last_seq"]
+    stream_params: dict[str, Any] = {"after": after}
+    if event_type:
+        stream_params["type"] = event_type
+    base = _base(url)
+    try:
+        with httpx.stream("GET", base + "/meclab/v1/events/stream", params=stream_params, timeout=None) as response:
+            for line in response.iter_lines():
+                if line.startswith("data:"):
+                    typer.echo(_line(json.loads(line[5:])))
+    except httpx.HTTPError as exc:
+        raise _fail(f"lost meclab at {base}: {exc}") from exc
+    except KeyboardInterrupt:
+        return

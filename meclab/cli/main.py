@@ -1,0 +1,43 @@
+"""The ``meclab`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from meclab import __version__
+from meclab.cli.event_cmd import event_app, events_command, status_command
+from meclab.cli.scenario_cmd import scenario_app
+from meclab.cli.up import up_command
+
+app = typer.Typer(
+    name="meclab",
+    help="Multi-access Edge Computing on a laptop: ETSI MEC APIs over an emulated world.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"meclab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """meclab: a MEC platform, an emulated network and moving terminals, in one process."""
+
+
+app.command("up")(up_command)
+app.command("status")(status_command)
+app.command("events")(events_command)
+app.add_typer(scenario_app, name="scenario")
+app.add_typer(event_app, name="event")
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

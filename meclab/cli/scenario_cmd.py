@@ -1,0 +1,87 @@
+"""``meclab scenario``: validate, export the schema, generate, print the default."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from meclab.scenario.builtin import default_scenario_text
+from meclab.scenario.errors import ScenarioError
+from meclab.scenario.loader import dump_json, dump_yaml, load_file
+from meclab.scenario.model import Scenario
+
+EXIT_INVALID = 2
+"""Exit status for an invalid scenario (as for a usage error: the input is at fault)."""
+
+scenario_app = typer.Typer(help="Validate, describe and generate scenarios.", no_args_is_help=True)
+
+
+def report_invalid(error: ScenarioError) -> None:
+    """Print every issue of an invalid scenario to stderr, one per line."""
+    count = len(error.issues)
+    typer.echo(f"{error.source or 'scenario'}: {count} error{'s' if count != 1 else ''}", err=True)
+    for issue in error.issues:
+        typer.echo(f"  {issue.render(error.source)}", err=True)
+
+
+@scenario_app.command("validate")
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files (YAML or JSON).", show_default=False)],
+) -> None:
+    """Check scenario files; exit 2 listing every error with its path and line."""
+    failed = False
+    for path in files:
+        try:
+            scenario = load_file(path)
+        except ScenarioError as exc:
+            report_invalid(exc)
+            failed = True
+            continue
+        terminals = sum(len(d.terminals) for d in scenario.domains)
+        poas = sum(len(z.poas) for d in scenario.domains for z in d.zones)
+        typer.echo(f"{path}: ok ({scenario.name}: {poas} points of access, {terminals} terminals)")
+    if failed:
+        raise typer.Exit(EXIT_INVALID)
+
+
+@scenario_app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of scenario files."""
+    typer.echo(json.dumps(Scenario.model_json_schema(), indent=2))
+
+
+@scenario_app.command("default")
+def default() -> None:
+    """Print the built-in default scenario (Monaco), a starting point for your own."""
+    sys.stdout.write(default_scenario_text())
+
+
+@scenario_app.command("generate")
+def generate(
+    ues: Annotated[int, typer.Option("--ues", min=0, help="Number of terminals.")] = 1000,
+    cells: Annotated[int, typer.Option("--cells", min=1, help="Number of points of access.")] = 50,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed; same seed, same world.")] = 0,
+    zones: Annotated[int | None, typer.Option("--zones", min=1, help="Number of zones (default from cells).")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="yaml or json.")] = "yaml",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Generate a synthetic city with the given numbers of terminals and cells."""
+    from meclab.scenario.generator import generate as make
+
+    if output_format not in ("yaml", "json"):
+        typer.echo(f"--format must be yaml or json, not {output_format!r}", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    try:
+        scenario = make(ues=ues, cells=cells, seed=seed, zones=zones)
+    except ValueError as exc:
+        typer.echo(f"cannot generate: {exc}", err=True)
+        raise typer.Exit(EXIT_INVALID) from exc
+    text = dump_yaml(scenario) if output_format == "yaml" else dump_json(scenario) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")

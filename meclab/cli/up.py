@@ -1,0 +1,183 @@
+"""``meclab up``: run the world and serve every API from one process until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from meclab.app import create_app
+from meclab.bus.base import EventRecord
+from meclab.bus.memory import MemoryBus
+from meclab.cli.scenario_cmd import EXIT_INVALID, report_invalid
+from meclab.engine.events import Connected, Disconnected, Handover, ManualEvent
+from meclab.runtime import Runtime
+from meclab.scenario.builtin import default_scenario
+from meclab.scenario.errors import ScenarioError
+from meclab.scenario.loader import load_file
+from meclab.scenario.model import Scenario
+from meclab.store.sqlite import SqliteStore
+
+log = logging.getLogger("meclab")
+
+MAX_LOGGED_PER_TICK = 20
+"""Events logged one by one per tick; beyond that a big world's log gets a summary line."""
+
+
+def default_data_dir() -> Path:
+    """``$MECLAB_DATA_DIR``, else ``$XDG_DATA_HOME/meclab``, else ``~/.local/share/meclab``."""
+    explicit = os.environ.get("MECLAB_DATA_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "meclab"
+
+
+def parse_generator_spec(spec: str) -> dict[str, int]:
+    """``ues=1000,cells=50,seed=7`` as keyword arguments; ValueError naming a bad part."""
+    known = {"ues", "cells", "seed", "zones"}
+    out: dict[str, int] = {}
+    for part in filter(None, spec.split(",")):
+        key, sep, value = part.partition("=")
+        if not sep or key not in known:
+            raise ValueError(f"{part!r}: expected one of {', '.join(sorted(known))} as name=number")
+        if not value.isdigit():
+            raise ValueError(f"{key}={value!r} is not a whole number")
+        out[key] = int(value)
+    return out
+
+
+def resolve_scenario(source: str | None) -> Scenario | None:
+    """A scenario from a file path, ``default`` or ``generate:ues=..,cells=..,seed=..``.
+
+    None when no source is given: the runtime then resumes the stored scenario or uses the
+    default. Raises ScenarioError or ValueError with a message naming what is wrong.
+    """
+    if source is None:
+        return None
+    if source == "default":
+        return default_scenario()
+    if source.startswith("generate:"):
+        from meclab.scenario.generator import generate
+
+        return generate(**parse_generator_spec(source.removeprefix("generate:")))
+    return load_file(source)
+
+
+def describe(record: EventRecord) -> str | None:
+    """A log line for the events a person watching wants to see."""
+    event = record.event
+    if isinstance(event, Handover):
+        zone = f" ({event.source_zone} -> {event.target_zone})" if event.source_zone != event.target_zone else ""
+        return f"t={event.t:8.1f}s  handover   {event.ue}: {event.source} -> {event.target}{zone}"
+    if isinstance(event, Connected):
+        return f"t={event.t:8.1f}s  connect    {event.ue}: {event.poa} in {event.zone}"
+    if isinstance(event, Disconnected):
+        return f"t={event.t:8.1f}s  disconnect {event.ue}: lost {event.poa}, out of coverage"
+    if isinstance(event, ManualEvent):
+        params = ", ".join(f"{k}={v}" for k, v in event.params.items())
+        return f"t={event.t:8.1f}s  {event.action:<10} {params}"
+    return None
+
+
+async def log_events(records: Sequence[EventRecord]) -> None:
+    """Bus handler: log handovers and friends readably, summarising floods."""
+    lines = [line for r in records if (line := describe(r))]
+    for line in lines[:MAX_LOGGED_PER_TICK]:
+        log.info(line)
+    if len(lines) > MAX_LOGGED_PER_TICK:
+        log.info("... and %d more events this tick (GET /meclab/v1/events)", len(lines) - MAX_LOGGED_PER_TICK)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _banner(runtime: Runtime, how: str, host: str, port: int, data_dir: Path) -> str:
+    shown = f"[{host}]" if ":" in host else ("127.0.0.1" if host in ("0.0.0.0", "") else host)
+    base = f"http://{shown}:{port}"
+    world = runtime.world
+    opened = {"loaded": "loaded", "resumed": "resumed", "default": "built-in default"}[how]
+    return "\n".join(
+        [
+            f"meclab: scenario {world.scenario.name} ({opened}): {len(world.poa_names)} points of access, "
+            f"{len(world.ue_names)} terminals, speed x{runtime.clock.speed:g}",
+            f"  control API  {base}/meclab/v1/world",
+            f"  events       {base}/meclab/v1/events/stream",
+            f"  API docs     {base}/docs",
+            f"  data         {data_dir}",
+            "Ctrl-C to stop.",
+        ]
+    )
+
+
+async def _serve(scenario: Scenario | None, host: str, port: int, speed: float | None, tick_hz: float, data_dir: Path) -> None:
+    store = SqliteStore(data_dir / "meclab.sqlite")
+    try:
+        runtime = Runtime(store, MemoryBus(), tick_hz=tick_hz)
+        runtime.bus.subscribe(log_events)
+        how = await runtime.open(scenario, speed=speed)
+        sock = _listen(host, port)
+        app = create_app(runtime)
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False))
+        typer.echo(_banner(runtime, how, host, sock.getsockname()[1], data_dir))
+        await server.serve(sockets=[sock])
+    finally:
+        await store.close()
+
+
+def up_command(
+    scenario: Annotated[
+        str | None,
+        typer.Argument(
+            help="Scenario file (YAML/JSON), 'default', or 'generate:ues=N,cells=N,seed=N'. "
+            "Without it meclab resumes the stored scenario, or starts the default.",
+            show_default=False,
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free one).")] = 8080,
+    speed: Annotated[float | None, typer.Option(min=0.001, max=10000, help="Simulation seconds per real second.")] = None,
+    tick_hz: Annotated[float, typer.Option("--tick-hz", min=0.1, max=1000, help="World updates per real second.")] = 10.0,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Where the store lives [default: ~/.local/share/meclab].")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
+) -> None:
+    """Start meclab: the world, its event log and every API, until Ctrl-C."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    try:
+        chosen = resolve_scenario(scenario)
+    except ScenarioError as exc:
+        report_invalid(exc)
+        raise typer.Exit(EXIT_INVALID) from exc
+    except ValueError as exc:
+        typer.echo(f"meclab up: {scenario}: {exc}", err=True)
+        raise typer.Exit(EXIT_INVALID) from exc
+    directory = data_dir or default_data_dir()
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(chosen, host, port, speed, tick_hz, directory))
+    except OSError as exc:
+        typer.echo(f"meclab up: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from exc

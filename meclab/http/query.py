@@ -1,0 +1,43 @@
+"""Strict query strings: a parameter a route does not declare is an error, not ignored.
+
+Clients that misspell a filter (``?zoneid=`` for ``?zoneId=``) would otherwise get an unfiltered
+answer and never know. Add :func:`reject_unknown_query` as a router dependency.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from meclab.http.problem import ProblemError
+
+_ALLOWED: dict[int, frozenset[str]] = {}
+
+
+def _allowed(route: object) -> frozenset[str]:
+    key = id(route)
+    allowed = _ALLOWED.get(key)
+    if allowed is None:
+        names: set[str] = set()
+        pending = [getattr(route, "dependant", None)]
+        while pending:  # the route's own parameters and those of its dependencies
+            dependant = pending.pop()
+            if dependant is not None:
+                names.update(p.alias for p in dependant.query_params)
+                pending.extend(dependant.dependencies)
+        allowed = _ALLOWED[key] = frozenset(names)
+    return allowed
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """400 problem naming every query parameter the matched route does not know."""
+    if not request.query_params:
+        return
+    allowed = _allowed(request.scope.get("route"))
+    unknown = sorted(set(request.query_params.keys()) - allowed)
+    if unknown:
+        known = ", ".join(sorted(allowed)) or "none"
+        raise ProblemError(
+            400,
+            f"unknown query parameter(s): {', '.join(unknown)} (this resource takes: {known})",
+            invalidParams=[{"name": n, "in": "query", "reason": "unknown parameter"} for n in unknown],
+        )

@@ -1,0 +1,277 @@
+"""A running world: scenario, engine, clock, ticking, persistence and event publication.
+
+The runtime is the one place that changes the world. Ticks and operator commands take the same
+lock, so a command never lands in the middle of a tick; events from both are numbered, stored in
+the history and published on the bus in one order.
+
+What it persists (collection, key):
+
+* ``runtime/scenario``: the active scenario document,
+* ``runtime/clock``: simulation time, speed, paused, and each terminal's serving PoA,
+* ``overrides/<element>``: network characteristics changed by operators,
+* ``pins/<terminal>``: terminals an operator moved.
+
+Restarting with the same store resumes the same scenario where it stood.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from meclab.bus.base import EventBus, EventRecord
+from meclab.engine.clock import SimClock
+from meclab.engine.events import Event, ManualEvent
+from meclab.engine.selection import NO_CELL
+from meclab.engine.world import World
+from meclab.scenario.builtin import default_scenario
+from meclab.scenario.model import Scenario
+from meclab.store.base import Store
+
+log = logging.getLogger("meclab.runtime")
+
+CHECKPOINT_INTERVAL_S = 10.0
+"""Real seconds between two saves of the clock and serving cells."""
+
+LoadListener = Callable[[World], Awaitable[None]]
+
+
+class Runtime:
+    """Owns the world and everything that changes it."""
+
+    def __init__(
+        self,
+        store: Store,
+        bus: EventBus,
+        *,
+        tick_hz: float = 10.0,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        if not 0.0 < tick_hz <= 1000.0:
+            raise ValueError(f"tick_hz must be in (0, 1000], got {tick_hz}")
+        self.store = store
+        self.bus = bus
+        self.tick_hz = tick_hz
+        self.wall = wall
+        self.lock = asyncio.Lock()
+        self.clock = SimClock()
+        self._world: World | None = None
+        self._seq = 0
+        self._task: asyncio.Task[None] | None = None
+        self._last_checkpoint = 0.0
+        self._load_listeners: list[LoadListener] = []
+        self.tick_count = 0
+        self.last_tick_s = 0.0
+
+    @property
+    def world(self) -> World:
+        if self._world is None:
+            raise RuntimeError("no scenario is loaded yet")
+        return self._world
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.world.scenario
+
+    def on_load(self, listener: LoadListener) -> None:
+        """Be told (awaited) each time a world is loaded or resumed, before it ticks."""
+        self._load_listeners.append(listener)
+
+    # --- opening --------------------------------------------------------------------------
+
+    async def open(self, scenario: Scenario | None = None, *, speed: float | None = None) -> str:
+        """Load ``scenario``, or resume the stored one, or load the built-in default.
+
+        Returns how the world was opened: ``"loaded"``, ``"resumed"`` or ``"default"``.
+        """
+        self._seq = await self.store.last_seq()
+        if scenario is not None:
+            await self.load(scenario, speed=speed)
+            return "loaded"
+        stored = await self.store.get("runtime", "scenario")
+        if stored is not None:
+            await self._resume(Scenario.model_validate(stored), speed)
+            return "resumed"
+        await self.load(default_scenario(), speed=speed)
+        return "default"
+
+    async def load(self, scenario: Scenario, *, speed: float | None = None) -> list[EventRecord]:
+        """Replace the running world by a new one built from ``scenario``, at time 0."""
+        world = World(scenario)  # built before anything changes: a failure leaves all as it was
+        async with self.lock:
+            speed = self.clock.speed if speed is None else speed
+            self.clock = SimClock(speed=speed)
+            self._world = world
+            await self.store.put("runtime", "scenario", scenario.model_dump(mode="json"))
+            await self.store.clear("overrides")
+            await self.store.clear("pins")
+            await self.store.delete("runtime", "clock")
+            for listener in self._load_listeners:
+                await listener(world)
+            loaded = ManualEvent(0.0, "load_scenario", {"name": scenario.name})
+            records = await self._publish([loaded, *world.step(0.0)])
+        log.info("scenario %s loaded: %d terminals, %d PoAs", scenario.name, len(world.ue_names), len(world.poa_names))
+        return records
+
+    async def _resume(self, scenario: Scenario, speed: float | None) -> None:
+        world = World(scenario)
+        for element, override in await self.store.items("overrides"):
+            if element in world.top.elements:
+                world.set_netchar(element, override["netchar"])
+        for name, pin in await self.store.items("pins"):
+            if name in world.top.ue_index:
+                if pin.get("poa") in world.top.poa_index:
+                    world.move_terminal_to_poa(name, pin["poa"])
+                else:
+                    world.move_terminal(name, pin["lon"], pin["lat"])
+        saved = await self.store.get("runtime", "clock") or {}
+        t = float(saved.get("t", 0.0))
+        serving = saved.get("serving")
+        if isinstance(serving, list):
+            world.restore_serving(serving)
+        self.clock = SimClock(
+            start=t,
+            speed=speed if speed is not None else float(saved.get("speed", 1.0)),
+            paused=bool(saved.get("paused", False)),
+        )
+        self._world = world
+        for listener in self._load_listeners:
+            await listener(world)
+        # Whatever changed while meclab was down shows up as ordinary events now.
+        async with self.lock:
+            await self._publish(world.step(t))
+        log.info("scenario %s resumed at t=%.1f s", scenario.name, t)
+
+    # --- ticking --------------------------------------------------------------------------
+
+    async def tick(self) -> list[EventRecord]:
+        """Advance the world to the clock's time and publish what happened."""
+        async with self.lock:
+            world = self.world
+            started = time.perf_counter()
+            events = await asyncio.to_thread(world.step, self.clock.now())
+            self.last_tick_s = time.perf_counter() - started
+            self.tick_count += 1
+            records = await self._publish(events)
+        if time.monotonic() - self._last_checkpoint >= CHECKPOINT_INTERVAL_S:
+            await self.checkpoint()
+        return records
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        interval = 1.0 / self.tick_hz
+        next_at = loop.time()
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # a bad tick must not stop the world; it is logged and retried
+                log.exception("tick failed")
+            next_at += interval
+            delay = next_at - loop.time()
+            if delay < 0:  # fell behind: skip the missed ticks rather than bursting
+                next_at = loop.time()
+                delay = 0.0
+            await asyncio.sleep(delay)
+
+    def start(self) -> None:
+        """Start ticking in the background."""
+        if self._task is None or self._task.done():
+            self._last_checkpoint = time.monotonic()
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="meclab-ticker")
+
+    async def stop(self) -> None:
+        """Stop ticking and save where the world stands."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._world is not None:
+            await self.checkpoint()
+
+    async def checkpoint(self) -> None:
+        """Save simulation time, speed and serving cells, so a restart resumes here."""
+        self._last_checkpoint = time.monotonic()
+        world = self.world
+        await self.store.put(
+            "runtime",
+            "clock",
+            {
+                "t": world.state.t,
+                "speed": self.clock.speed,
+                "paused": self.clock.paused,
+                "serving": [int(c) if c >= 0 else NO_CELL for c in world.state.serving.tolist()],
+            },
+        )
+
+    # --- publication ----------------------------------------------------------------------
+
+    async def _publish(self, events: Sequence[Event]) -> list[EventRecord]:
+        if not events:
+            return []
+        wall = self.wall()
+        records = []
+        for event in events:
+            self._seq += 1
+            records.append(EventRecord(self._seq, wall, event))
+        await self.store.append_events(records)
+        await self.bus.publish(records)
+        return records
+
+    # --- operator commands ----------------------------------------------------------------
+
+    async def _command(self, action: str, params: dict[str, Any], apply: Callable[[World], list[Event]]) -> list[EventRecord]:
+        async with self.lock:
+            world = self.world
+            events = apply(world)  # commands act at the time of the last tick
+            return await self._publish([ManualEvent(world.state.t, action, params), *events])
+
+    async def move_terminal(self, name: str, lon: float, lat: float) -> list[EventRecord]:
+        """Hold a terminal at [lon, lat]; its cell is re-selected at once."""
+        records = await self._command(
+            "move", {"ue": name, "lon": lon, "lat": lat}, lambda w: w.move_terminal(name, lon, lat)
+        )
+        await self.store.put("pins", name, {"lon": lon, "lat": lat, "poa": None})
+        return records
+
+    async def move_terminal_to_poa(self, name: str, poa: str) -> list[EventRecord]:
+        """Hold a terminal at a PoA, attached to it (see World.move_terminal_to_poa)."""
+        records = await self._command(
+            "move", {"ue": name, "poa": poa}, lambda w: w.move_terminal_to_poa(name, poa)
+        )
+        await self.store.put("pins", name, {"poa": poa})
+        return records
+
+    async def set_netchar(self, element: str, changes: dict[str, Any]) -> list[EventRecord]:
+        """Change some network characteristics of an element."""
+        records = await self._command(
+            "netchar", {"element": element, **changes}, lambda w: [w.set_netchar(element, changes)]
+        )
+        netchar = self.world.top.elements[element].netchar
+        await self.store.put("overrides", element, {"netchar": netchar.model_dump(mode="json")})
+        return records
+
+    async def pause(self) -> list[EventRecord]:
+        """Stop simulation time."""
+        return await self._clock_command("pause", {}, self.clock.pause)
+
+    async def resume(self) -> list[EventRecord]:
+        """Let simulation time run again."""
+        return await self._clock_command("resume", {}, self.clock.resume)
+
+    async def set_speed(self, speed: float) -> list[EventRecord]:
+        """Change how many simulation seconds pass per real second."""
+        return await self._clock_command("speed", {"speed": speed}, lambda: self.clock.set_speed(speed))
+
+    async def _clock_command(self, action: str, params: dict[str, Any], apply: Callable[[], None]) -> list[EventRecord]:
+        def act(_: World) -> list[Event]:
+            apply()
+            return []
+
+        records = await self._command(action, params, act)
+        await self.checkpoint()
+        return records

@@ -1,0 +1,66 @@
+"""The store interface."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from meclab.bus.base import EventRecord
+
+MAX_QUERY_LIMIT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    """Which records of the history to read. Every filter given must match."""
+
+    types: Sequence[str] = ()
+    subject: str | None = None
+    """A terminal (``ue``) or element (``element``) name the event is about."""
+    after_seq: int | None = None
+    since_t: float | None = None
+    until_t: float | None = None
+    limit: int = 100
+    newest_first: bool = False
+
+
+class Store(ABC):
+    """Documents (JSON-able values) by collection and key, and the event history."""
+
+    @abstractmethod
+    async def get(self, collection: str, key: str) -> Any | None:
+        """The value stored at (collection, key), or None."""
+
+    @abstractmethod
+    async def put(self, collection: str, key: str, value: Any) -> None:
+        """Store ``value`` at (collection, key), replacing what was there."""
+
+    @abstractmethod
+    async def delete(self, collection: str, key: str) -> bool:
+        """Remove (collection, key); whether it existed."""
+
+    @abstractmethod
+    async def items(self, collection: str) -> list[tuple[str, Any]]:
+        """Every (key, value) of a collection, by key."""
+
+    @abstractmethod
+    async def clear(self, collection: str) -> None:
+        """Remove every key of a collection."""
+
+    @abstractmethod
+    async def append_events(self, records: Sequence[EventRecord]) -> None:
+        """Add records to the history."""
+
+    @abstractmethod
+    async def events(self, query: EventQuery) -> list[EventRecord]:
+        """Records matching ``query``, by sequence number (newest first if asked)."""
+
+    @abstractmethod
+    async def last_seq(self) -> int:
+        """Highest sequence number ever stored, 0 when none."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Flush and release the store."""

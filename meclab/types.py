@@ -1,0 +1,63 @@
+"""The shared vocabulary: identifiers and units used by every layer.
+
+Units live in names (``latency_ms``, ``rate_bps``) rather than in comments, so a
+value can be read without looking up where it came from.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import NewType
+
+ElementName = NewType("ElementName", str)
+"""Unique name of any scenario element (domain, zone, PoA, node, terminal, app)."""
+
+UeName = NewType("UeName", str)
+PoaName = NewType("PoaName", str)
+ZoneName = NewType("ZoneName", str)
+NodeName = NewType("NodeName", str)
+AppName = NewType("AppName", str)
+AppInstanceId = NewType("AppInstanceId", str)
+
+Seconds = float
+"""Simulation time or a duration, in seconds."""
+
+Milliseconds = float
+Dbm = float
+Db = float
+Meters = float
+
+
+class RadioType(StrEnum):
+    """Radio access technology of a point of access."""
+
+    LTE = "4G"
+    NR = "5G"
+    WIFI = "WIFI"
+
+
+class EndOfPath(StrEnum):
+    """What a terminal does when it reaches the last point of its path."""
+
+    LOOP = "loop"
+    """Go on from the last point back to the first, and round again."""
+    REVERSE = "reverse"
+    """Walk the path backwards, then forwards again (ping-pong)."""
+    STOP = "stop"
+    """Stay at the last point."""
+
+
+class NodeKind(StrEnum):
+    """Where a compute node sits in the hierarchy."""
+
+    MEC_HOST = "mec_host"
+    FOG = "fog"
+    CLOUD = "cloud"
+
+
+class AppKind(StrEnum):
+    """The tier of an application, given by where it runs."""
+
+    TERMINAL = "terminal"
+    EDGE = "edge"
+    CLOUD = "cloud"
