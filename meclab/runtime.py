@@ -114,7 +114,12 @@ class Runtime:
                 await listener(world)
             loaded = ManualEvent(0.0, "load_scenario", {"name": scenario.name})
             records = await self._publish([loaded, *world.step(0.0)])
-        log.info("scenario %s loaded: %d terminals, %d PoAs", scenario.name, len(world.ue_names), len(world.poa_names))
+        log.info(
+            "scenario %s loaded: %d terminals, %d PoAs",
+            scenario.name,
+            len(world.ue_names),
+            len(world.poa_names),
+        )
         return records
 
     async def _resume(self, scenario: Scenario, speed: float | None) -> None:
@@ -224,7 +229,9 @@ class Runtime:
 
     # --- operator commands ----------------------------------------------------------------
 
-    async def _command(self, action: str, params: dict[str, Any], apply: Callable[[World], list[Event]]) -> list[EventRecord]:
+    async def _command(
+        self, action: str, params: dict[str, Any], apply: Callable[[World], list[Event]]
+    ) -> list[EventRecord]:
         async with self.lock:
             world = self.world
             events = apply(world)  # commands act at the time of the last tick
@@ -265,9 +272,13 @@ class Runtime:
 
     async def set_speed(self, speed: float) -> list[EventRecord]:
         """Change how many simulation seconds pass per real second."""
-        return await self._clock_command("speed", {"speed": speed}, lambda: self.clock.set_speed(speed))
+        return await self._clock_command(
+            "speed", {"speed": speed}, lambda: self.clock.set_speed(speed)
+        )
 
-    async def _clock_command(self, action: str, params: dict[str, Any], apply: Callable[[], None]) -> list[EventRecord]:
+    async def _clock_command(
+        self, action: str, params: dict[str, Any], apply: Callable[[], None]
+    ) -> list[EventRecord]:
         def act(_: World) -> list[Event]:
             apply()
             return []

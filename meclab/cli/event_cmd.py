@@ -1,4 +1,4 @@
-"""Commands that talk to a running meclab: ``meclab event ...``, ``meclab status``, ``meclab events``."""
+"""Commands that talk to a running meclab: ``event ...``, ``status``, ``events``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import httpx
 import typer
-
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 
@@ -53,7 +52,9 @@ def _post_event(url: str | None, body: dict[str, Any]) -> None:
 
 def _line(record: dict[str, Any]) -> str:
     fields = {k: v for k, v in record.items() if k not in ("seq", "wall", "type", "t")}
-    text = " ".join(f"{k}={json.dumps(v) if isinstance(v, dict | list) else v}" for k, v in fields.items())
+    text = " ".join(
+        f"{k}={json.dumps(v) if isinstance(v, dict | list) else v}" for k, v in fields.items()
+    )
     return f"#{record['seq']:<6} t={record['t']:8.1f}s {record['type']:<14} {text}"
 
 
@@ -69,7 +70,9 @@ def _lonlat(value: str) -> tuple[float, float]:
 def move(
     ue: Annotated[str, typer.Argument(help="Terminal name.", show_default=False)],
     to: Annotated[str | None, typer.Option("--to", help="LON,LAT to hold the terminal at.")] = None,
-    poa: Annotated[str | None, typer.Option("--poa", help="Point of access to hold it at, attached.")] = None,
+    poa: Annotated[
+        str | None, typer.Option("--poa", help="Point of access to hold it at, attached.")
+    ] = None,
     url: UrlOption = None,
 ) -> None:
     """Move a terminal to a position or to a point of access."""
@@ -86,7 +89,13 @@ def move(
 
 @event_app.command("netchar")
 def netchar(
-    element: Annotated[str, typer.Argument(help="Any element: deployment (scenario name), domain, zone, PoA, node, terminal, app.", show_default=False)],
+    element: Annotated[
+        str,
+        typer.Argument(
+            help="Any element: deployment (scenario name), domain, zone, PoA, node, terminal, app.",
+            show_default=False,
+        ),
+    ],
     latency_ms: Annotated[float | None, typer.Option(help="One-way latency.")] = None,
     jitter_ms: Annotated[float | None, typer.Option(help="Jitter.")] = None,
     loss_pct: Annotated[float | None, typer.Option(help="Packet loss in percent.")] = None,
@@ -125,7 +134,9 @@ def resume(url: UrlOption = None) -> None:
 
 @event_app.command("speed")
 def speed(
-    factor: Annotated[float, typer.Argument(help="Simulation seconds per real second.", show_default=False)],
+    factor: Annotated[
+        float, typer.Argument(help="Simulation seconds per real second.", show_default=False)
+    ],
     url: UrlOption = None,
 ) -> None:
     """Change the simulation speed."""
@@ -140,14 +151,21 @@ def status_command(url: UrlOption = None) -> None:
     typer.echo(
         f"{world['scenario']}: t={world['time_s']:.1f}s, {state}; "
         f"{counts['connected_terminals']}/{counts['terminals']} terminals connected, "
-        f"{counts['poas']} points of access, {counts['zones']} zones, {counts['mec_hosts']} MEC hosts"
+        f"{counts['poas']} points of access, {counts['zones']} zones, "
+        f"{counts['mec_hosts']} MEC hosts"
     )
 
 
 def events_command(
-    event_type: Annotated[list[str] | None, typer.Option("--type", help="Only these event types.")] = None,
-    last: Annotated[int, typer.Option("--last", min=1, max=10000, help="How many recent events.")] = 20,
-    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new events.")] = False,
+    event_type: Annotated[
+        list[str] | None, typer.Option("--type", help="Only these event types.")
+    ] = None,
+    last: Annotated[
+        int, typer.Option("--last", min=1, max=10000, help="How many recent events.")
+    ] = 20,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing new events.")
+    ] = False,
     url: UrlOption = None,
 ) -> None:
     """Print recent events, and with --follow the new ones as they happen."""
@@ -166,7 +184,9 @@ def events_command(
         stream_params["type"] = event_type
     base = _base(url)
     try:
-        with httpx.stream("GET", base + "/meclab/v1/events/stream", params=stream_params, timeout=None) as response:
+        with httpx.stream(
+            "GET", base + "/meclab/v1/events/stream", params=stream_params, timeout=None
+        ) as response:
             for line in response.iter_lines():
                 if line.startswith("data:"):
                     typer.echo(_line(json.loads(line[5:])))

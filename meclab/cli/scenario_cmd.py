@@ -30,7 +30,9 @@ def report_invalid(error: ScenarioError) -> None:
 
 @scenario_app.command("validate")
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Scenario files (YAML or JSON).", show_default=False)],
+    files: Annotated[
+        list[Path], typer.Argument(help="Scenario files (YAML or JSON).", show_default=False)
+    ],
 ) -> None:
     """Check scenario files; exit 2 listing every error with its path and line."""
     failed = False
@@ -64,10 +66,16 @@ def default() -> None:
 def generate(
     ues: Annotated[int, typer.Option("--ues", min=0, help="Number of terminals.")] = 1000,
     cells: Annotated[int, typer.Option("--cells", min=1, help="Number of points of access.")] = 50,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed; same seed, same world.")] = 0,
-    zones: Annotated[int | None, typer.Option("--zones", min=1, help="Number of zones (default from cells).")] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Random seed; same seed, same world.")
+    ] = 0,
+    zones: Annotated[
+        int | None, typer.Option("--zones", min=1, help="Number of zones (default from cells).")
+    ] = None,
     output_format: Annotated[str, typer.Option("--format", help="yaml or json.")] = "yaml",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
 ) -> None:
     """Generate a synthetic city with the given numbers of terminals and cells."""
     from meclab.scenario.generator import generate as make

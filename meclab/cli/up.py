@@ -76,7 +76,11 @@ def describe(record: EventRecord) -> str | None:
     """A log line for the events a person watching wants to see."""
     event = record.event
     if isinstance(event, Handover):
-        zone = f" ({event.source_zone} -> {event.target_zone})" if event.source_zone != event.target_zone else ""
+        zone = (
+            f" ({event.source_zone} -> {event.target_zone})"
+            if event.source_zone != event.target_zone
+            else ""
+        )
         return f"t={event.t:8.1f}s  handover   {event.ue}: {event.source} -> {event.target}{zone}"
     if isinstance(event, Connected):
         return f"t={event.t:8.1f}s  connect    {event.ue}: {event.poa} in {event.zone}"
@@ -94,7 +98,10 @@ async def log_events(records: Sequence[EventRecord]) -> None:
     for line in lines[:MAX_LOGGED_PER_TICK]:
         log.info(line)
     if len(lines) > MAX_LOGGED_PER_TICK:
-        log.info("... and %d more events this tick (GET /meclab/v1/events)", len(lines) - MAX_LOGGED_PER_TICK)
+        log.info(
+            "... and %d more events this tick (GET /meclab/v1/events)",
+            len(lines) - MAX_LOGGED_PER_TICK,
+        )
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -118,8 +125,9 @@ def _banner(runtime: Runtime, how: str, host: str, port: int, data_dir: Path) ->
     opened = {"loaded": "loaded", "resumed": "resumed", "default": "built-in default"}[how]
     return "\n".join(
         [
-            f"meclab: scenario {world.scenario.name} ({opened}): {len(world.poa_names)} points of access, "
-            f"{len(world.ue_names)} terminals, speed x{runtime.clock.speed:g}",
+            f"meclab: scenario {world.scenario.name} ({opened}): "
+            f"{len(world.poa_names)} points of access, {len(world.ue_names)} terminals, "
+            f"speed x{runtime.clock.speed:g}",
             f"  control API  {base}/meclab/v1/world",
             f"  events       {base}/meclab/v1/events/stream",
             f"  API docs     {base}/docs",
@@ -129,7 +137,14 @@ def _banner(runtime: Runtime, how: str, host: str, port: int, data_dir: Path) ->
     )
 
 
-async def _serve(scenario: Scenario | None, host: str, port: int, speed: float | None, tick_hz: float, data_dir: Path) -> None:
+async def _serve(
+    scenario: Scenario | None,
+    host: str,
+    port: int,
+    speed: float | None,
+    tick_hz: float,
+    data_dir: Path,
+) -> None:
     store = SqliteStore(data_dir / "meclab.sqlite")
     try:
         runtime = Runtime(store, MemoryBus(), tick_hz=tick_hz)
@@ -137,7 +152,9 @@ async def _serve(scenario: Scenario | None, host: str, port: int, speed: float |
         how = await runtime.open(scenario, speed=speed)
         sock = _listen(host, port)
         app = create_app(runtime)
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False))
+        server = uvicorn.Server(
+            uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+        )
         typer.echo(_banner(runtime, how, host, sock.getsockname()[1], data_dir))
         await server.serve(sockets=[sock])
     finally:
@@ -154,10 +171,19 @@ def up_command(
         ),
     ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free one).")] = 8080,
-    speed: Annotated[float | None, typer.Option(min=0.001, max=10000, help="Simulation seconds per real second.")] = None,
-    tick_hz: Annotated[float, typer.Option("--tick-hz", min=0.1, max=1000, help="World updates per real second.")] = 10.0,
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Where the store lives [default: ~/.local/share/meclab].")] = None,
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free one).")
+    ] = 8080,
+    speed: Annotated[
+        float | None, typer.Option(min=0.001, max=10000, help="Simulation seconds per real second.")
+    ] = None,
+    tick_hz: Annotated[
+        float, typer.Option("--tick-hz", min=0.1, max=1000, help="World updates per real second.")
+    ] = 10.0,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Where the store lives [default: ~/.local/share/meclab]."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
     """Start meclab: the world, its event log and every API, until Ctrl-C."""

@@ -182,7 +182,9 @@ class NetCharPatch(_In):
     loss_pct: float | None = Field(None, ge=0.0, le=100.0)
     throughput_dl_mbps: float | None = Field(None, gt=0.0, le=1_000_000.0)
     throughput_ul_mbps: float | None = Field(None, gt=0.0, le=1_000_000.0)
-    unlimited: list[Literal["throughput_dl_mbps", "throughput_ul_mbps"]] = Field(default_factory=list)
+    unlimited: list[Literal["throughput_dl_mbps", "throughput_ul_mbps"]] = Field(
+        default_factory=list
+    )
     """Throughput limits to remove."""
 
     def changes(self) -> dict[str, Any]:

@@ -62,7 +62,9 @@ def _records(records: list[EventRecord]) -> list[dict[str, Any]]:
 
 def build_router(runtime: Runtime) -> APIRouter:
     """The control API's routes, bound to one runtime."""
-    router = APIRouter(prefix=PREFIX, tags=["meclab control"], dependencies=[Depends(reject_unknown_query)])
+    router = APIRouter(
+        prefix=PREFIX, tags=["meclab control"], dependencies=[Depends(reject_unknown_query)]
+    )
 
     # --- world and scenario -----------------------------------------------------------------
 
@@ -155,7 +157,9 @@ def build_router(runtime: Runtime) -> APIRouter:
         if zone is not None:
             if zone not in world.top.zones:
                 raise _not_found("zone", zone)
-            mask &= (serving >= 0) & (world.cell_zone[serving.clip(0)] == world.top.zones.index(zone))
+            mask &= (serving >= 0) & (
+                world.cell_zone[serving.clip(0)] == world.top.zones.index(zone)
+            )
         if poa is not None:
             try:
                 mask &= serving == world.poa(poa)
@@ -172,7 +176,11 @@ def build_router(runtime: Runtime) -> APIRouter:
         items = [views.terminal_info(world, v) for v in world.terminals(page.tolist())]
         return TerminalPage(total=len(selected), offset=offset, items=items)
 
-    @router.get("/terminals/{name}", response_model=TerminalDetail, summary="One terminal, with its measurements")
+    @router.get(
+        "/terminals/{name}",
+        response_model=TerminalDetail,
+        summary="One terminal, with its measurements",
+    )
     async def get_terminal(name: str) -> TerminalDetail:
         try:
             return views.terminal_detail(runtime.world, name)
@@ -215,18 +223,30 @@ def build_router(runtime: Runtime) -> APIRouter:
             raise _not_found("compute node", name)
         return views.node_info(world, name)
 
-    @router.get("/apps", response_model=list[AppInfo], summary="Applications (terminal, edge, cloud)")
+    @router.get(
+        "/apps", response_model=list[AppInfo], summary="Applications (terminal, edge, cloud)"
+    )
     async def list_apps() -> list[AppInfo]:
         return views.app_infos(runtime.world)
 
-    @router.get("/elements/{name}", response_model=ElementInfo, summary="Any element and its network characteristics")
+    @router.get(
+        "/elements/{name}",
+        response_model=ElementInfo,
+        summary="Any element and its network characteristics",
+    )
     async def get_element(name: str) -> ElementInfo:
         element = runtime.world.top.elements.get(name)
         if element is None:
             raise _not_found("element", name)
-        return ElementInfo(name=name, kind=element.kind.value, parent=element.parent, netchar=element.netchar)
+        return ElementInfo(
+            name=name, kind=element.kind.value, parent=element.parent, netchar=element.netchar
+        )
 
-    @router.get("/netchar", response_model=PathInfo, summary="End-to-end network characteristics between two endpoints")
+    @router.get(
+        "/netchar",
+        response_model=PathInfo,
+        summary="End-to-end network characteristics between two endpoints",
+    )
     async def get_path(
         source: Annotated[str, Query(alias="from", min_length=1)],
         destination: Annotated[str, Query(alias="to", min_length=1)],
@@ -236,7 +256,11 @@ def build_router(runtime: Runtime) -> APIRouter:
         except KeyError as exc:
             raise _not_found("element", str(exc.args[0])) from exc
         except ValueError as exc:
-            raise ProblemError(400, str(exc), invalidParams=[{"name": "from/to", "in": "query", "reason": str(exc)}]) from exc
+            raise ProblemError(
+                400,
+                str(exc),
+                invalidParams=[{"name": "from/to", "in": "query", "reason": str(exc)}],
+            ) from exc
         except Unreachable as exc:
             raise ProblemError(409, f"no path now: {exc}") from exc
 
@@ -246,7 +270,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         "/events",
         response_model=CommandResult,
         status_code=201,
-        summary="Inject an event: move a terminal, change network characteristics, pause, resume, speed",
+        summary="Inject an event: move a terminal, change netchar, pause, resume, speed",
     )
     async def post_event(command: Command, response: Response) -> CommandResult:
         records = await _apply(runtime, command)
@@ -255,9 +279,15 @@ def build_router(runtime: Runtime) -> APIRouter:
 
     @router.get("/events", response_model=EventPage, summary="The event history, filtered")
     async def list_events(
-        type: Annotated[list[str] | None, Query(description="Event types; repeat for several")] = None,
-        subject: Annotated[str | None, Query(description="Terminal or element the event is about")] = None,
-        after: Annotated[int | None, Query(ge=0, description="Only records with a greater seq")] = None,
+        type: Annotated[
+            list[str] | None, Query(description="Event types; repeat for several")
+        ] = None,
+        subject: Annotated[
+            str | None, Query(description="Terminal or element the event is about")
+        ] = None,
+        after: Annotated[
+            int | None, Query(ge=0, description="Only records with a greater seq")
+        ] = None,
         since_t: Annotated[float | None, Query(description="Simulation time, from")] = None,
         until_t: Annotated[float | None, Query(description="Simulation time, up to")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_QUERY_LIMIT)] = 100,
@@ -281,8 +311,12 @@ def build_router(runtime: Runtime) -> APIRouter:
         response_class=EventSourceResponse,
     )
     async def stream_events(
-        type: Annotated[list[str] | None, Query(description="Event types; repeat for several")] = None,
-        after: Annotated[int | None, Query(ge=0, description="Replay history after this seq first")] = None,
+        type: Annotated[
+            list[str] | None, Query(description="Event types; repeat for several")
+        ] = None,
+        after: Annotated[
+            int | None, Query(ge=0, description="Replay history after this seq first")
+        ] = None,
         last_event_id: Annotated[str | None, Header()] = None,
     ) -> EventSourceResponse:
         start = after
@@ -318,14 +352,20 @@ async def _apply(runtime: Runtime, command: Any) -> list[EventRecord]:
     except UnknownElement as exc:
         raise ProblemError(404, str(exc)) from exc
     except ValidationError as exc:
-        params = invalid_params([{**e, "loc": ("body", "netchar", *e["loc"])} for e in exc.errors()])
+        params = invalid_params(
+            [{**e, "loc": ("body", "netchar", *e["loc"])} for e in exc.errors()]
+        )
         raise ProblemError(400, describe_invalid(params), invalidParams=params) from exc
     except ValueError as exc:
         raise ProblemError(400, str(exc)) from exc
-    raise ProblemError(400, f"unsupported command {command!r}")  # pragma: no cover - union is closed
+    raise ProblemError(
+        400, f"unsupported command {command!r}"
+    )  # pragma: no cover - union is closed
 
 
-async def _sse(runtime: Runtime, types: set[str], after: int | None) -> AsyncIterator[dict[str, str]]:
+async def _sse(
+    runtime: Runtime, types: set[str], after: int | None
+) -> AsyncIterator[dict[str, str]]:
     stream = runtime.bus.stream()  # opened before reading history, so nothing falls in between
     try:
         last = after
@@ -340,11 +380,17 @@ async def _sse(runtime: Runtime, types: set[str], after: int | None) -> AsyncIte
                     break
         try:
             async for record in stream:
-                if (last is not None and record.seq <= last) or (types and record.type not in types):
+                if (last is not None and record.seq <= last) or (
+                    types and record.type not in types
+                ):
                     continue
                 yield _sse_item(record)
         except StreamLagged as exc:
-            yield {"event": "lagged", "data": json.dumps({"last_seq": exc.last_seq}), "retry": "1000"}
+            yield {
+                "event": "lagged",
+                "data": json.dumps({"last_seq": exc.last_seq}),
+                "retry": "1000",
+            }
     finally:
         stream.close()
 

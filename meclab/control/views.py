@@ -58,7 +58,9 @@ def terminal_info(world: World, view: TerminalView) -> TerminalInfo:
 
 def terminal_detail(world: World, name: str) -> TerminalDetail:
     info = terminal_info(world, world.terminal(name))
-    measurements = [Measurement.model_validate(m, from_attributes=True) for m in world.measurements(name)]
+    measurements = [
+        Measurement.model_validate(m, from_attributes=True) for m in world.measurements(name)
+    ]
     return TerminalDetail(**info.model_dump(), measurements=measurements)
 
 
@@ -92,7 +94,11 @@ def zone_info(world: World, name: str) -> ZoneInfo:
         domain=element.domain or "",
         netchar=element.netchar,
         poas=[p for p, e in top.elements.items() if e.kind is ElementKind.POA and e.parent == name],
-        mec_hosts=[h for h, e in top.elements.items() if e.kind is ElementKind.MEC_HOST and e.parent == name],
+        mec_hosts=[
+            h
+            for h, e in top.elements.items()
+            if e.kind is ElementKind.MEC_HOST and e.parent == name
+        ],
         terminals=[world.ue_names[i] for i in attached.nonzero()[0].tolist()],
     )
 

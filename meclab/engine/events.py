@@ -101,7 +101,15 @@ class ManualEvent(Event):
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
-    for cls in (Handover, Connected, Disconnected, ZoneEntered, ZoneLeft, NetCharChanged, ManualEvent)
+    for cls in (
+        Handover,
+        Connected,
+        Disconnected,
+        ZoneEntered,
+        ZoneLeft,
+        NetCharChanged,
+        ManualEvent,
+    )
 }
 """Event classes by their ``type`` name."""
 

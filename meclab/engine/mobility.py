@@ -33,7 +33,9 @@ class Paths:
     ) -> None:
         n = len(paths)
         closed = [
-            np.vstack([p, p[:1]]) if m is EndOfPath.LOOP and len(p) > 1 and not np.array_equal(p[0], p[-1]) else p
+            np.vstack([p, p[:1]])
+            if m is EndOfPath.LOOP and len(p) > 1 and not np.array_equal(p[0], p[-1])
+            else p
             for p, m in zip(paths, modes, strict=True)
         ]
         counts = np.fromiter((len(p) for p in closed), dtype=np.int64, count=n)
@@ -69,7 +71,7 @@ class Paths:
         return len(self.count)
 
     def travelled(self, t: float) -> NDArray[np.float64]:
-        """Distance along its path each terminal has reached at time t, folded by end-of-path mode."""
+        """Distance along its path each terminal is at, at time t, folded by end-of-path mode."""
         s = self.offset + self.velocity * t
         length = self.length
         out = np.minimum(s, length)  # STOP, and any path of length 0

@@ -72,12 +72,18 @@ _RATE = {
 
 def _rate(netchar: NetChar, direction: Direction) -> float | None:
     if direction is Direction.ACROSS:
-        rates = [r for r in (netchar.throughput_ul_mbps, netchar.throughput_dl_mbps) if r is not None]
+        rates = [
+            r for r in (netchar.throughput_ul_mbps, netchar.throughput_dl_mbps) if r is not None
+        ]
         return min(rates) if rates else None
     return _RATE[direction](netchar)
 
 
-_REVERSED = {Direction.UP: Direction.DOWN, Direction.DOWN: Direction.UP, Direction.ACROSS: Direction.ACROSS}
+_REVERSED = {
+    Direction.UP: Direction.DOWN,
+    Direction.DOWN: Direction.UP,
+    Direction.ACROSS: Direction.ACROSS,
+}
 
 
 def _bottleneck(rates: Sequence[float | None]) -> float | None:
@@ -106,7 +112,9 @@ def compose(source: str, destination: str, hops: Sequence[Hop]) -> PathNetChar:
         jitter_distribution=distribution,
         loss_pct=(1.0 - keep) * 100.0,
         throughput_mbps=_bottleneck([_rate(h.netchar, h.direction) for h in hops]),
-        throughput_reverse_mbps=_bottleneck([_rate(h.netchar, _REVERSED[h.direction]) for h in hops]),
+        throughput_reverse_mbps=_bottleneck(
+            [_rate(h.netchar, _REVERSED[h.direction]) for h in hops]
+        ),
         hops=tuple(h.element for h in hops),
     )
 
@@ -147,7 +155,7 @@ def _climb(top: Topology, name: str, serving: Callable[[str], str | None]) -> li
 
 
 def _site(top: Topology, poa: str) -> list[Step]:
-    """A PoA's site costs nothing itself (its radio is on the terminal's hop); its zone and up do."""
+    """A PoA site costs nothing itself (its radio is on the terminal's hop); its zone and up do."""
     steps: list[Step] = [("site:" + poa, ())]
     parent = top.elements[poa].parent
     while parent is not None:
@@ -187,12 +195,12 @@ def route(
     up = _climb(top, source, serving)
     down = _climb(top, destination, serving)
     down_places = {place: i for i, (place, _) in enumerate(down)}
-    for i, (place, _) in enumerate(up):
-        j = down_places.get(place)
-        if j is not None:
-            break
-    else:  # pragma: no cover - every climb ends at the deployment root
+    meet = next(
+        ((i, down_places[place]) for i, (place, _) in enumerate(up) if place in down_places), None
+    )
+    if meet is None:  # pragma: no cover - every climb ends at the deployment root
         raise Unreachable(f"{source} and {destination} share no root")
+    i, j = meet
     hops: list[Hop] = []
 
     def add(costs: tuple[str, ...], direction: Direction) -> None:

@@ -108,7 +108,10 @@ class CellRadio:
         """Arrays for cells given their type, radius and (optional) transmit power."""
         code = np.array([RADIO_CODES.index(r) for r in radios], dtype=np.int8)
         tx = np.array(
-            [PROFILES[r].tx_power_dbm if p is None else p for r, p in zip(radios, tx_power_dbm, strict=True)],
+            [
+                PROFILES[r].tx_power_dbm if p is None else p
+                for r, p in zip(radios, tx_power_dbm, strict=True)
+            ],
             dtype=np.float64,
         )
         offset = np.array([reference_offset_db(r) for r in radios], dtype=np.float64)
@@ -119,9 +122,13 @@ class CellRadio:
         edge = signal_1m - slope * np.log10(np.maximum(radius, 1.0))
         return cls(code, radius, signal_1m, slope, edge, tx)
 
-    def signal_dbm(self, cells: NDArray[np.intp], distance_m: NDArray[np.float64]) -> NDArray[np.float64]:
+    def signal_dbm(
+        self, cells: NDArray[np.intp], distance_m: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
         """Signal of ``cells`` at ``distance_m`` (arrays of the same shape)."""
-        return self.signal_1m_dbm[cells] - self.slope_db[cells] * np.log10(np.maximum(distance_m, 1.0))
+        return self.signal_1m_dbm[cells] - self.slope_db[cells] * np.log10(
+            np.maximum(distance_m, 1.0)
+        )
 
 
 def cell_load(served: NDArray[np.int64]) -> NDArray[np.float64]:
@@ -130,7 +137,10 @@ def cell_load(served: NDArray[np.int64]) -> NDArray[np.float64]:
 
 
 def rsrq_db(
-    rsrp_dbm: float, radio: RadioType, interferers_dbm: NDArray[np.float64], loads: NDArray[np.float64]
+    rsrp_dbm: float,
+    radio: RadioType,
+    interferers_dbm: NDArray[np.float64],
+    loads: NDArray[np.float64],
 ) -> float:
     """RSRQ of a cell whose RSRP is ``rsrp_dbm``.
 

@@ -66,7 +66,11 @@ class CandidateLists:
         if len(self.lists) != n:
             self.lists = np.full((n, self.width), NO_CELL, dtype=np.intp)
             self.anchor = np.full((n, 2), np.inf)
-        moved = np.flatnonzero(np.hypot(*(xy - self.anchor).T) > self.skin_m) if n else np.zeros(0, np.intp)
+        moved = (
+            np.flatnonzero(np.hypot(*(xy - self.anchor).T) > self.skin_m)
+            if n
+            else np.zeros(0, np.intp)
+        )
         if len(moved):
             self.lists[moved] = self.nearby(xy[moved])
             self.anchor[moved] = xy[moved]
@@ -80,7 +84,9 @@ class CandidateLists:
             _, idx = tree.query(points, k=k, distance_upper_bound=reach)
             idx = idx.reshape(len(points), k)
             found = idx < len(members)
-            out[:, col : col + k] = np.where(found, members[np.minimum(idx, len(members) - 1)], NO_CELL)
+            out[:, col : col + k] = np.where(
+                found, members[np.minimum(idx, len(members) - 1)], NO_CELL
+            )
             col += k
         return out
 
@@ -145,7 +151,8 @@ def select(
     keeps = attached & (s_signal >= cells.edge_dbm[s] - hysteresis_db) & (s_rank < UNRANKED)
 
     better = has_best & (
-        (best_rank < s_rank) | ((best_rank == s_rank) & (best != s) & (best_signal > s_signal + hysteresis_db))
+        (best_rank < s_rank)
+        | ((best_rank == s_rank) & (best != s) & (best_signal > s_signal + hysteresis_db))
     )
     if forced is not None:
         better &= ~(forced & (s_dist <= cells.radius_m[s]))

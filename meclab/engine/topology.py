@@ -87,22 +87,30 @@ class Topology:
                 top._add_node(cloud, ElementKind.CLOUD, domain.name, domain.name, None)
             for zone in domain.zones:
                 top.zones.append(zone.name)
-                top._add(zone.name, ElementKind.ZONE, domain.name, zone.netchar, domain.name, zone.name)
+                top._add(
+                    zone.name, ElementKind.ZONE, domain.name, zone.netchar, domain.name, zone.name
+                )
                 for host in zone.mec_hosts:
                     top._add_node(host, ElementKind.MEC_HOST, zone.name, domain.name, zone.name)
                 for poa in zone.poas:
                     top.poa_index[poa.name] = len(top.poas)
                     top.poas.append(poa)
-                    top._add(poa.name, ElementKind.POA, zone.name, poa.netchar, domain.name, zone.name)
+                    top._add(
+                        poa.name, ElementKind.POA, zone.name, poa.netchar, domain.name, zone.name
+                    )
                     for fog in poa.fog_nodes:
                         top._add_node(fog, ElementKind.FOG, poa.name, domain.name, zone.name)
             for terminal in domain.terminals:
                 top.ue_index[terminal.name] = len(top.terminals)
                 top.terminals.append(terminal)
-                top._add(terminal.name, ElementKind.TERMINAL, domain.name, terminal.netchar, domain.name)
+                top._add(
+                    terminal.name, ElementKind.TERMINAL, domain.name, terminal.netchar, domain.name
+                )
                 for app in terminal.apps:
                     top.terminal_apps[app.name] = app
-                    top._add(app.name, ElementKind.TERMINAL_APP, terminal.name, app.netchar, domain.name)
+                    top._add(
+                        app.name, ElementKind.TERMINAL_APP, terminal.name, app.netchar, domain.name
+                    )
         return top
 
     def _add(
@@ -117,7 +125,12 @@ class Topology:
         self.elements[name] = Element(name, kind, parent, netchar, domain, zone)
 
     def _add_node(
-        self, node: ComputeNode, kind: ElementKind, parent: str, domain: str | None, zone: str | None
+        self,
+        node: ComputeNode,
+        kind: ElementKind,
+        parent: str,
+        domain: str | None,
+        zone: str | None,
     ) -> None:
         self.nodes[node.name] = node
         self._add(node.name, kind, parent, node.netchar, domain, zone)

@@ -110,17 +110,25 @@ class World:
 
         self.cell_xy = proj.to_xy([p.position for p in top.poas]).reshape(-1, 2)
         self.cells = CellRadio.build(
-            [p.type for p in top.poas], [p.radius_m for p in top.poas], [p.tx_power_dbm for p in top.poas]
+            [p.type for p in top.poas],
+            [p.radius_m for p in top.poas],
+            [p.tx_power_dbm for p in top.poas],
         )
         domain_ix = {name: i for i, name in enumerate(top.domains)}
         zone_ix = {name: i for i, name in enumerate(top.zones)}
-        self.cell_domain = np.array([domain_ix[top.elements[p.name].domain or ""] for p in top.poas], dtype=np.intp)
-        self.cell_zone = np.array([zone_ix[top.elements[p.name].zone or ""] for p in top.poas], dtype=np.intp)
+        self.cell_domain = np.array(
+            [domain_ix[top.elements[p.name].domain or ""] for p in top.poas], dtype=np.intp
+        )
+        self.cell_zone = np.array(
+            [zone_ix[top.elements[p.name].zone or ""] for p in top.poas], dtype=np.intp
+        )
         self.poa_names = [p.name for p in top.poas]
 
         terminals = top.terminals
         self.ue_names = [t.name for t in terminals]
-        self.ue_domain = np.array([domain_ix[top.elements[t.name].domain or ""] for t in terminals], dtype=np.intp)
+        self.ue_domain = np.array(
+            [domain_ix[top.elements[t.name].domain or ""] for t in terminals], dtype=np.intp
+        )
         self.ue_rank = np.full((len(terminals), len(RADIO_CODES)), UNRANKED, dtype=np.int8)
         for i, terminal in enumerate(terminals):
             for rank, radio in enumerate(terminal.radio_priority):
@@ -131,7 +139,9 @@ class World:
             [t.end_of_path for t in terminals],
         )
         self.forced = np.zeros(len(terminals), dtype=bool)
-        self.candidates = CandidateLists(self.cell_xy, self.cells, k_per_type=k_per_type, skin_m=skin_m)
+        self.candidates = CandidateLists(
+            self.cell_xy, self.cells, k_per_type=k_per_type, skin_m=skin_m
+        )
         n = len(terminals)
         self.state = WorldState(
             t=0.0,
@@ -183,7 +193,9 @@ class World:
         if restored.shape != self.state.serving.shape or (restored >= len(self.poa_names)).any():
             return
         restored = np.where(restored >= 0, restored, NO_CELL)
-        served = np.bincount(restored[restored >= 0], minlength=len(self.poa_names)).astype(np.int64)
+        served = np.bincount(restored[restored >= 0], minlength=len(self.poa_names)).astype(
+            np.int64
+        )
         st = self.state
         self.state = WorldState(st.t, st.xy, restored, st.signal_dbm, served)
 
@@ -284,7 +296,9 @@ class World:
     def terminals(self, indices: Sequence[int] | None = None) -> list[TerminalView]:
         """Terminals (all, or those at ``indices``) as they are now."""
         st = self.state
-        idx = np.arange(len(self.ue_names)) if indices is None else np.asarray(indices, dtype=np.intp)
+        idx = (
+            np.arange(len(self.ue_names)) if indices is None else np.asarray(indices, dtype=np.intp)
+        )
         lonlat = self.projection.to_lonlat(st.xy[idx]) if len(idx) else np.zeros((0, 2))
         t = st.t
         travelling = ~self.paths.pinned[idx] & (self.paths.length[idx] > 0)
@@ -292,7 +306,10 @@ class World:
         for row, i in enumerate(idx.tolist()):
             term = self.top.terminals[i]
             c = int(st.serving[i])
-            moving = bool(travelling[row]) and (term.end_of_path.value != "stop" or self.paths.velocity[i] * t < self.paths.length[i])
+            moving = bool(travelling[row]) and (
+                term.end_of_path.value != "stop"
+                or self.paths.velocity[i] * t < self.paths.length[i]
+            )
             out.append(
                 TerminalView(
                     name=term.name,
@@ -336,7 +353,11 @@ class World:
             radio = RADIO_CODES[code]
             same = self.cells.code[near] == code
             others = same & (near != c)
-            rsrq = None if radio is RadioType.WIFI else rsrq_db(float(signal[j]), radio, signal[same], loads[same])
+            rsrq = (
+                None
+                if radio is RadioType.WIFI
+                else rsrq_db(float(signal[j]), radio, signal[same], loads[same])
+            )
             out.append(
                 CellMeasurement(
                     poa=self.poa_names[c],

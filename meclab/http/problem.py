@@ -70,10 +70,18 @@ def problem_response(
     if instance:
         body["instance"] = instance
     body.update(extensions)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=dict(headers or {}))
+    return JSONResponse(
+        body, status_code=status, media_type=PROBLEM_JSON, headers=dict(headers or {})
+    )
 
 
-_LOCATIONS = {"body": "body", "query": "query", "path": "path", "header": "header", "cookie": "cookie"}
+_LOCATIONS = {
+    "body": "body",
+    "query": "query",
+    "path": "path",
+    "header": "header",
+    "cookie": "cookie",
+}
 
 
 def _field(loc: tuple[Any, ...]) -> tuple[str, str]:

@@ -39,5 +39,7 @@ async def reject_unknown_query(request: Request) -> None:
         raise ProblemError(
             400,
             f"unknown query parameter(s): {', '.join(unknown)} (this resource takes: {known})",
-            invalidParams=[{"name": n, "in": "query", "reason": "unknown parameter"} for n in unknown],
+            invalidParams=[
+                {"name": n, "in": "query", "reason": "unknown parameter"} for n in unknown
+            ],
         )

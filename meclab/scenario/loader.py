@@ -70,11 +70,13 @@ def parse_document(text: str, source: str | None = None) -> Any:
         try:
             return json.loads(text, object_pairs_hook=_json_pairs)
         except json.JSONDecodeError as exc:
-            raise ScenarioError([Issue("", f"invalid JSON: {exc.msg}", exc.lineno)], source) from exc
+            raise ScenarioError(
+                [Issue("", f"invalid JSON: {exc.msg}", exc.lineno)], source
+            ) from exc
         except ValueError as exc:
             raise ScenarioError([Issue("", f"invalid JSON: {exc}")], source) from exc
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a safe loader subclass
+        return yaml.load(text, Loader=_StrictLoader)
     except _DuplicateKey as exc:
         raise ScenarioError([Issue("", f"duplicate key {exc.key!r}", exc.line)], source) from exc
     except yaml.MarkedYAMLError as exc:

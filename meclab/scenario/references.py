@@ -121,7 +121,9 @@ def _check_poa_identity(element: Element, issues: list[Issue]) -> None:
             issues.append(Issue(format_path((*path, "bssid")), f"a {radio} cell has no bssid"))
     elif radio == "WIFI":
         if bssid is None:
-            issues.append(Issue(format_path((*path, "bssid")), "a Wi-Fi access point needs a bssid"))
+            issues.append(
+                Issue(format_path((*path, "bssid")), "a Wi-Fi access point needs a bssid")
+            )
         if cell_id is not None:
             issues.append(
                 Issue(format_path((*path, "cell_id")), "a Wi-Fi access point has no cell_id")

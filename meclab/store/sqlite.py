@@ -94,15 +94,25 @@ class SqliteStore(Store):
         for record in records:
             data = record.event.to_dict()
             rows.append(
-                (record.seq, record.event.t, record.wall, record.type, _subject(record), json.dumps(data))
+                (
+                    record.seq,
+                    record.event.t,
+                    record.wall,
+                    record.type,
+                    _subject(record),
+                    json.dumps(data),
+                )
             )
         last = max(self._last_seq, records[-1].seq)
         with self._db:  # one transaction per batch
             self._db.execute("BEGIN")
             self._db.executemany(
-                "INSERT INTO events (seq, t, wall, type, subject, data) VALUES (?, ?, ?, ?, ?, ?)", rows
+                "INSERT INTO events (seq, t, wall, type, subject, data) VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
             )
-            self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_seq', ?)", (str(last),))
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_seq', ?)", (str(last),)
+            )
             # Prune in steps rather than on every batch: a range delete on the primary key is cheap.
             if last // 10_000 != self._last_seq // 10_000:
                 self._db.execute("DELETE FROM events WHERE seq <= ?", (last - self.max_events,))

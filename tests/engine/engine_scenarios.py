@@ -13,7 +13,7 @@ M_PER_DEG_LAT = 6_371_008.8 * math.pi / 180.0
 
 
 def lon_at(x_m: float, lat: float = LAT0) -> float:
-    """Longitude x_m metres east of LON0, on latitude ``lat`` (the test worlds' projection centre)."""
+    """Longitude x_m metres east of LON0 on latitude ``lat``."""
     return LON0 + x_m / (M_PER_DEG_LAT * math.cos(math.radians(lat)))
 
 
@@ -21,8 +21,14 @@ def lat_at(y_m: float) -> float:
     return LAT0 + y_m / M_PER_DEG_LAT
 
 
-def cell(name: str, radio: str, x_m: float, radius_m: float, n: int, y_m: float = 0.0, **extra: Any) -> dict[str, Any]:
-    ident = {"4G": {"cell_id": f"{n:X}"}, "5G": {"cell_id": f"{n:X}"}, "WIFI": {"bssid": f"02:00:00:00:00:{n:02x}"}}
+def cell(
+    name: str, radio: str, x_m: float, radius_m: float, n: int, y_m: float = 0.0, **extra: Any
+) -> dict[str, Any]:
+    ident = {
+        "4G": {"cell_id": f"{n:X}"},
+        "5G": {"cell_id": f"{n:X}"},
+        "WIFI": {"bssid": f"02:00:00:00:00:{n:02x}"},
+    }
     return {
         "name": name,
         "type": radio,
@@ -33,7 +39,9 @@ def cell(name: str, radio: str, x_m: float, radius_m: float, n: int, y_m: float 
     }
 
 
-def terminal(name: str, n: int, path_x_m: list[float], velocity_mps: float, **extra: Any) -> dict[str, Any]:
+def terminal(
+    name: str, n: int, path_x_m: list[float], velocity_mps: float, **extra: Any
+) -> dict[str, Any]:
     return {
         "name": name,
         "address": f"acr:10.0.0.{n}",
@@ -44,7 +52,9 @@ def terminal(name: str, n: int, path_x_m: list[float], velocity_mps: float, **ex
     }
 
 
-def world_doc(poas_by_zone: dict[str, list[dict[str, Any]]], terminals: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+def world_doc(
+    poas_by_zone: dict[str, list[dict[str, Any]]], terminals: list[dict[str, Any]], **extra: Any
+) -> dict[str, Any]:
     return {
         "name": "test",
         "domains": [

@@ -59,7 +59,11 @@ def test_position_depends_on_time_not_on_tick_history() -> None:
 
 
 def test_many_terminals_at_once_do_not_mix_paths() -> None:
-    paths = [np.array([[0, 0], [10, 0]]), np.array([[500, 500]]), np.array([[0, 0], [0, 10], [0, 20]])]
+    paths = [
+        np.array([[0, 0], [10, 0]]),
+        np.array([[500, 500]]),
+        np.array([[0, 0], [0, 10], [0, 20]]),
+    ]
     p = Paths(paths, [1.0, 5.0, 2.0], [EndOfPath.STOP, EndOfPath.LOOP, EndOfPath.REVERSE])
     xy = p.positions(6.0)
     assert xy[0] == pytest.approx([6.0, 0.0])

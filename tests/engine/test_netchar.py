@@ -10,7 +10,13 @@ from meclab.engine.world import World
 from meclab.scenario.model import Scenario
 
 
-def nc(latency: float, jitter: float = 0.0, loss: float = 0.0, dl: float | None = None, ul: float | None = None) -> dict:
+def nc(
+    latency: float,
+    jitter: float = 0.0,
+    loss: float = 0.0,
+    dl: float | None = None,
+    ul: float | None = None,
+) -> dict:
     out: dict = {"latency_ms": latency, "jitter_ms": jitter, "loss_pct": loss}
     if dl is not None:
         out["throughput_dl_mbps"] = dl
@@ -40,21 +46,51 @@ def world() -> World:
                     {
                         "name": "z1",
                         "netchar": nc(1.0, 0.5, dl=5000.0, ul=2000.0),
-                        "mec_hosts": [{"name": "h1", "position": [7.40, 43.70], "netchar": nc(0.5), "apps": [app("edge1", 0.25)]}],
+                        "mec_hosts": [
+                            {
+                                "name": "h1",
+                                "position": [7.40, 43.70],
+                                "netchar": nc(0.5),
+                                "apps": [app("edge1", 0.25)],
+                            }
+                        ],
                         "poas": [
-                            cell("c1", "4G", 0.0, 5000.0, 1, netchar=nc(10.0, 2.0, 2.0, dl=50.0, ul=10.0),
-                                 fog_nodes=[{"name": "fog1", "netchar": nc(0.1), "apps": [app("fogapp")]}]),
+                            cell(
+                                "c1",
+                                "4G",
+                                0.0,
+                                5000.0,
+                                1,
+                                netchar=nc(10.0, 2.0, 2.0, dl=50.0, ul=10.0),
+                                fog_nodes=[
+                                    {"name": "fog1", "netchar": nc(0.1), "apps": [app("fogapp")]}
+                                ],
+                            ),
                         ],
                     },
                     {
                         "name": "z2",
                         "netchar": nc(1.5, dl=3000.0, ul=3000.0),
-                        "mec_hosts": [{"name": "h2", "position": [7.50, 43.70], "netchar": nc(0.5), "apps": [app("edge2")]}],
+                        "mec_hosts": [
+                            {
+                                "name": "h2",
+                                "position": [7.50, 43.70],
+                                "netchar": nc(0.5),
+                                "apps": [app("edge2")],
+                            }
+                        ],
                         "poas": [cell("c2", "4G", 8000.0, 3000.0, 2)],
                     },
                 ],
                 "terminals": [
-                    terminal("u1", 1, [0.0], 0.0, netchar=nc(1.0), apps=[{"name": "u1-app", "connects_to": ["edge1"]}]),
+                    terminal(
+                        "u1",
+                        1,
+                        [0.0],
+                        0.0,
+                        netchar=nc(1.0),
+                        apps=[{"name": "u1-app", "connects_to": ["edge1"]}],
+                    ),
                     terminal("u2", 2, [10.0], 0.0),
                     terminal("far", 3, [50_000.0], 0.0),
                 ],
@@ -77,7 +113,9 @@ def test_terminal_to_edge_app_in_its_zone(world: World) -> None:
     assert p.throughput_reverse_mbps == pytest.approx(50.0)
 
 
-def test_terminal_to_edge_app_in_another_zone_crosses_both_metros_and_the_core(world: World) -> None:
+def test_terminal_to_edge_app_in_another_zone_crosses_both_metros_and_the_core(
+    world: World,
+) -> None:
     p = world.path("u1", "edge2")
     assert p.hops == ("u1", "c1", "z1", "op", "z2", "h2", "edge2")
     assert p.latency_ms == pytest.approx(1.0 + 10.0 + 1.0 + 5.0 + 1.5 + 0.5)
@@ -118,7 +156,9 @@ def test_path_follows_handovers_and_netchar_changes(world: World) -> None:
     assert world.serving_poa("u2") == "c2"
     assert world.path("u2", "edge1").hops == ("u2", "c2", "z2", "op", "z1", "h1", "edge1")
     world.set_netchar("op", {"latency_ms": 50.0})
-    assert world.path("u2", "edge1").latency_ms == pytest.approx(0.0 + 1.5 + 50.0 + 1.0 + 0.5 + 0.25)
+    assert world.path("u2", "edge1").latency_ms == pytest.approx(
+        0.0 + 1.5 + 50.0 + 1.0 + 0.5 + 0.25
+    )
 
 
 def test_errors(world: World) -> None:

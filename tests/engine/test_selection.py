@@ -67,7 +67,10 @@ def test_preferred_radio_type_takes_over_inside_its_radius_and_holds_past_it() -
 def test_terminal_only_uses_listed_radio_types() -> None:
     doc = world_doc(
         {"z": [cell("macro", "4G", 0.0, 2000.0, 1), cell("ap", "WIFI", 0.0, 100.0, 2)]},
-        [terminal("u", 1, [0.0], 0.0, radio_priority=["4G"]), terminal("w", 2, [0.0], 0.0, radio_priority=["WIFI"])],
+        [
+            terminal("u", 1, [0.0], 0.0, radio_priority=["4G"]),
+            terminal("w", 2, [0.0], 0.0, radio_priority=["WIFI"]),
+        ],
     )
     world = World(Scenario.model_validate(doc))
     world.step(0.0)
@@ -111,7 +114,12 @@ def test_terminals_attach_only_to_their_own_operator() -> None:
 
 def test_stronger_transmitter_wins_at_equal_distance() -> None:
     doc = world_doc(
-        {"z": [cell("weak", "4G", -100.0, 800.0, 1, tx_power_dbm=30.0), cell("strong", "4G", 100.0, 800.0, 2, tx_power_dbm=46.0)]},
+        {
+            "z": [
+                cell("weak", "4G", -100.0, 800.0, 1, tx_power_dbm=30.0),
+                cell("strong", "4G", 100.0, 800.0, 2, tx_power_dbm=46.0),
+            ]
+        },
         [terminal("u", 1, [0.0], 0.0)],
     )
     world = World(Scenario.model_validate(doc))
@@ -152,11 +160,18 @@ def test_measurements_report_serving_and_neighbours_from_the_model() -> None:
     world = World(two_cells([terminal("u", 1, [400.0], 0.0)]))
     world.step(0.0)
     serving, neighbour = world.measurements("u")
-    assert (serving.poa, serving.serving, neighbour.poa, neighbour.serving) == ("A", True, "B", False)
+    assert (serving.poa, serving.serving, neighbour.poa, neighbour.serving) == (
+        "A",
+        True,
+        "B",
+        False,
+    )
     assert serving.distance_m == pytest.approx(400.0, rel=1e-6)
     assert neighbour.distance_m == pytest.approx(600.0, rel=1e-6)
     # RSRP = 43 dBm - 10 log10(1200) - (20 log10(1800) - 27.55) - 30 log10(d)
-    expected = 43.0 - 10 * math.log10(1200) - (20 * math.log10(1800) - 27.55) - 30 * math.log10(400.0)
+    expected = (
+        43.0 - 10 * math.log10(1200) - (20 * math.log10(1800) - 27.55) - 30 * math.log10(400.0)
+    )
     assert serving.signal_dbm == pytest.approx(expected)
     assert serving.signal_dbm - neighbour.signal_dbm == pytest.approx(30 * math.log10(600 / 400))
     assert serving.rsrq_db is not None and -19.5 < serving.rsrq_db <= -3.0
