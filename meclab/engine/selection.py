@@ -18,11 +18,16 @@ type within ``max radius + skin`` of where the list was built, and the list is r
 once the terminal has moved more than ``skin`` from there. Any PoA whose radius covers the
 terminal now was within ``max radius + skin`` then, so selection is exact as long as no more
 than ``k`` PoAs of one type crowd that reach; beyond that it considers the ``k`` nearest.
+
+Per tick the work is a few passes over the (terminals x candidates) arrays and no logarithm:
+within one radio type the path-loss exponent is shared, so a PoA's signal ranks the same way
+as ``d^2 x 10^(-2 S1 / slope)`` (S1 its signal at 1 m), its *effective squared distance*. Only
+the winner's and the serving PoA's signals are computed in dB.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,8 +40,37 @@ UNRANKED = 127
 """Priority rank of a radio type a terminal may not use."""
 
 
+@dataclass(slots=True)
+class _Block:
+    """One radio type's candidates: k columns per terminal, contiguous for fast passes."""
+
+    code: int
+    tree: cKDTree
+    members: NDArray[np.intp]
+    k: int
+    reach_m: float
+    index: NDArray[np.intp] = field(default_factory=lambda: np.zeros((0, 0), dtype=np.intp))
+    x: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0)))
+    y: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0)))
+    radius2: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0)))
+    weight: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0)))
+    usable: NDArray[np.bool_] = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+
+    def resize(self, n: int) -> None:
+        shape = (n, self.k)
+        self.index = np.full(shape, NO_CELL, dtype=np.intp)
+        self.x, self.y = np.zeros(shape), np.zeros(shape)
+        self.radius2, self.weight = np.zeros(shape), np.zeros(shape)
+        self.usable = np.zeros(shape, dtype=bool)
+
+
 class CandidateLists:
-    """Per-terminal lists of nearby PoAs, refreshed only for terminals that moved far enough."""
+    """Per-terminal lists of nearby PoAs, refreshed only for terminals that moved far enough.
+
+    Besides the PoA indices it keeps, per entry, what selection needs every tick (position,
+    squared radius, signal weight, and whether the terminal may use that PoA at all), so a tick
+    gathers nothing from the cell tables.
+    """
 
     def __init__(
         self,
@@ -47,48 +81,75 @@ class CandidateLists:
         skin_m: float = 100.0,
     ) -> None:
         self.skin_m = skin_m
-        self._types: list[tuple[cKDTree, NDArray[np.intp], int, float]] = []
+        self.cell_xy = cell_xy
+        self.cells = cells
+        self.blocks: list[_Block] = []
         for code in range(len(RADIO_CODES)):
             members = np.flatnonzero(cells.code == code)
-            if len(members) == 0:
-                continue
-            tree = cKDTree(cell_xy[members])
-            k = min(k_per_type, len(members))
-            reach = float(cells.radius_m[members].max()) + skin_m
-            self._types.append((tree, members, k, reach))
-        self.width = sum(k for _, _, k, _ in self._types)
-        self.lists = np.zeros((0, self.width), dtype=np.intp)
+            if len(members):
+                reach = float(cells.radius_m[members].max()) + skin_m
+                k = min(k_per_type, len(members))
+                self.blocks.append(_Block(code, cKDTree(cell_xy[members]), members, k, reach))
+        # Signal order within a type as a weight on the squared distance (see module docstring).
+        self._weight = 10.0 ** (-2.0 * cells.signal_1m_dbm / cells.slope_db)
         self.anchor = np.zeros((0, 2))
+        self.rebuilt = 0
+        """Lists rebuilt since creation (a terminal's list counts once per rebuild)."""
 
-    def refresh(self, xy: NDArray[np.float64]) -> int:
+    def refresh(
+        self,
+        xy: NDArray[np.float64],
+        ue_domain: NDArray[np.intp],
+        ue_rank: NDArray[np.int8],
+        cell_domain: NDArray[np.intp],
+    ) -> int:
         """Bring the lists up to date for positions ``xy``; returns how many were rebuilt."""
         n = len(xy)
-        if len(self.lists) != n:
-            self.lists = np.full((n, self.width), NO_CELL, dtype=np.intp)
+        if len(self.anchor) != n:
+            for block in self.blocks:
+                block.resize(n)
             self.anchor = np.full((n, 2), np.inf)
-        moved = (
-            np.flatnonzero(np.hypot(*(xy - self.anchor).T) > self.skin_m)
-            if n
-            else np.zeros(0, np.intp)
-        )
+        if n == 0:
+            return 0
+        moved = np.flatnonzero(np.hypot(*(xy - self.anchor).T) > self.skin_m)
         if len(moved):
-            self.lists[moved] = self.nearby(xy[moved])
-            self.anchor[moved] = xy[moved]
+            self._rebuild(moved, xy[moved], ue_domain[moved], ue_rank[moved], cell_domain)
+            self.rebuilt += len(moved)
         return len(moved)
+
+    def _rebuild(
+        self,
+        rows: NDArray[np.intp],
+        xy: NDArray[np.float64],
+        ue_domain: NDArray[np.intp],
+        ue_rank: NDArray[np.int8],
+        cell_domain: NDArray[np.intp],
+    ) -> None:
+        for block in self.blocks:
+            found = self.query(block, xy)
+            ok = found >= 0
+            c = np.where(ok, found, 0)
+            block.index[rows] = found
+            block.x[rows] = self.cell_xy[c, 0]
+            block.y[rows] = self.cell_xy[c, 1]
+            block.radius2[rows] = self.cells.radius_m[c] ** 2
+            block.weight[rows] = self._weight[c]
+            allowed = ue_rank[:, block.code] < UNRANKED
+            block.usable[rows] = ok & allowed[:, None] & (cell_domain[c] == ue_domain[:, None])
+        self.anchor[rows] = xy
 
     def nearby(self, points: NDArray[np.float64]) -> NDArray[np.intp]:
         """The k nearest PoAs of each type within reach of each point (NO_CELL where fewer)."""
-        out = np.full((len(points), self.width), NO_CELL, dtype=np.intp)
-        col = 0
-        for tree, members, k, reach in self._types:
-            _, idx = tree.query(points, k=k, distance_upper_bound=reach)
-            idx = idx.reshape(len(points), k)
-            found = idx < len(members)
-            out[:, col : col + k] = np.where(
-                found, members[np.minimum(idx, len(members) - 1)], NO_CELL
-            )
-            col += k
-        return out
+        if not self.blocks:
+            return np.full((len(points), 0), NO_CELL, dtype=np.intp)
+        return np.hstack([self.query(block, points) for block in self.blocks])
+
+    def query(self, block: _Block, points: NDArray[np.float64]) -> NDArray[np.intp]:
+        """The ``block.k`` nearest PoAs of one type within its reach, by spatial index."""
+        _, idx = block.tree.query(points, k=block.k, distance_upper_bound=block.reach_m)
+        idx = idx.reshape(len(points), block.k)
+        hit = idx < len(block.members)
+        return np.where(hit, block.members[np.minimum(idx, len(block.members) - 1)], NO_CELL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,44 +165,41 @@ class Selection:
 def select(
     *,
     xy: NDArray[np.float64],
-    candidates: NDArray[np.intp],
+    candidates: CandidateLists,
     serving: NDArray[np.intp],
     cell_xy: NDArray[np.float64],
     cells: CellRadio,
-    cell_domain: NDArray[np.intp],
-    ue_domain: NDArray[np.intp],
     ue_rank: NDArray[np.int8],
     hysteresis_db: float,
     forced: NDArray[np.bool_] | None = None,
 ) -> Selection:
     """Choose the serving PoA of every terminal (see the module docstring for the rules).
 
-    ``ue_rank[u, code]`` is terminal u's preference for radio type ``code`` (0 = first,
-    UNRANKED = not allowed). ``forced`` marks terminals whose current serving PoA was set by an
-    operator and is kept this round if it still covers them.
+    ``candidates`` must be refreshed for ``xy``. ``ue_rank[u, code]`` is terminal u's preference
+    for radio type ``code`` (0 = first, UNRANKED = not allowed). ``forced`` marks terminals
+    locked to their current PoA, which they keep while it covers them.
     """
     n = len(xy)
-    if candidates.shape[1] == 0:
-        return Selection(np.full(n, NO_CELL, dtype=np.intp), np.full(n, np.nan))
     rows = np.arange(n)
-    valid = candidates >= 0
-    cand = np.where(valid, candidates, 0)
-    dist = np.hypot(xy[:, 0:1] - cell_xy[cand, 0], xy[:, 1:2] - cell_xy[cand, 1])
-    rank = ue_rank[rows[:, None], cells.code[cand]]
-    allowed = (
-        valid
-        & (dist <= cells.radius_m[cand])
-        & (rank < UNRANKED)
-        & (cell_domain[cand] == ue_domain[:, None])
-    )
-    signal = cells.signal_dbm(cand, dist)
-    # Rank dominates, signal breaks ties: a signal spans far less than 1000 dB.
-    score = np.where(allowed, signal - 1000.0 * rank, -np.inf)
-    best_col = np.argmax(score, axis=1)
-    has_best = np.isfinite(score[rows, best_col])
-    best = np.where(has_best, cand[rows, best_col], NO_CELL)
-    best_signal = signal[rows, best_col]
-    best_rank = rank[rows, best_col]
+    best = np.full(n, NO_CELL, dtype=np.intp)
+    best_rank = np.full(n, UNRANKED, dtype=np.int8)
+    x, y = xy[:, 0:1], xy[:, 1:2]
+    for block in candidates.blocks:
+        dx = x - block.x
+        dy = y - block.y
+        d2 = dx * dx + dy * dy
+        covered = block.usable & (d2 <= block.radius2)
+        effective = np.where(covered, np.maximum(d2, 1.0) * block.weight, np.inf)
+        column = np.argmin(effective, axis=1)
+        has = np.isfinite(effective[rows, column])
+        rank = ue_rank[:, block.code]
+        wins = has & (rank < best_rank)  # each type has its own rank, so no ties
+        best = np.where(wins, block.index[rows, column], best)
+        best_rank = np.where(wins, rank, best_rank)
+
+    has_best = best >= 0
+    b = np.where(has_best, best, 0)
+    best_signal = cells.signal_dbm(b, np.hypot(xy[:, 0] - cell_xy[b, 0], xy[:, 1] - cell_xy[b, 1]))
 
     attached = serving >= 0
     s = np.where(attached, serving, 0)

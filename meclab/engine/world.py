@@ -155,15 +155,13 @@ class World:
 
     def _select(self, t: float, serving: NDArray[np.intp]) -> WorldState:
         xy = self.paths.positions(t)
-        self.candidates.refresh(xy)
+        self.candidates.refresh(xy, self.ue_domain, self.ue_rank, self.cell_domain)
         chosen = select(
             xy=xy,
-            candidates=self.candidates.lists,
+            candidates=self.candidates,
             serving=serving,
             cell_xy=self.cell_xy,
             cells=self.cells,
-            cell_domain=self.cell_domain,
-            ue_domain=self.ue_domain,
             ue_rank=self.ue_rank,
             hysteresis_db=self.hysteresis_db,
             forced=self.forced,
