@@ -37,7 +37,8 @@ log = logging.getLogger("meclab.runtime")
 CHECKPOINT_INTERVAL_S = 10.0
 """Real seconds between two saves of the clock and serving cells."""
 
-LoadListener = Callable[[World], Awaitable[None]]
+LoadListener = Callable[[World, bool], Awaitable[None]]
+"""Told of a new world, and whether it was resumed (True) or freshly loaded (False)."""
 
 
 class Runtime:
@@ -111,7 +112,7 @@ class Runtime:
             await self.store.clear("pins")
             await self.store.delete("runtime", "clock")
             for listener in self._load_listeners:
-                await listener(world)
+                await listener(world, False)
             loaded = ManualEvent(0.0, "load_scenario", {"name": scenario.name})
             records = await self._publish([loaded, *world.step(0.0)])
         log.info(
@@ -145,7 +146,7 @@ class Runtime:
         )
         self._world = world
         for listener in self._load_listeners:
-            await listener(world)
+            await listener(world, True)
         # Whatever changed while meclab was down shows up as ordinary events now.
         async with self.lock:
             await self._publish(world.step(t))

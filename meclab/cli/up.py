@@ -145,12 +145,12 @@ async def _serve(
     tick_hz: float,
     data_dir: Path,
 ) -> None:
+    sock = _listen(host, port)  # first: a busy port must not touch the stored world
     store = SqliteStore(data_dir / "meclab.sqlite")
     try:
         runtime = Runtime(store, MemoryBus(), tick_hz=tick_hz)
         runtime.bus.subscribe(log_events)
         how = await runtime.open(scenario, speed=speed)
-        sock = _listen(host, port)
         app = create_app(runtime)
         server = uvicorn.Server(
             uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
@@ -158,6 +158,7 @@ async def _serve(
         typer.echo(_banner(runtime, how, host, sock.getsockname()[1], data_dir))
         await server.serve(sockets=[sock])
     finally:
+        sock.close()
         await store.close()
 
 

@@ -49,6 +49,8 @@ from meclab.scenario.model import Scenario
 from meclab.store.base import MAX_QUERY_LIMIT, EventQuery
 
 PREFIX = "/meclab/v1"
+MAX_SEQ = 2**63 - 1
+"""Sequence numbers are SQLite integers."""
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 
 
@@ -286,7 +288,7 @@ def build_router(runtime: Runtime) -> APIRouter:
             str | None, Query(description="Terminal or element the event is about")
         ] = None,
         after: Annotated[
-            int | None, Query(ge=0, description="Only records with a greater seq")
+            int | None, Query(ge=0, le=MAX_SEQ, description="Only records with a greater seq")
         ] = None,
         since_t: Annotated[float | None, Query(description="Simulation time, from")] = None,
         until_t: Annotated[float | None, Query(description="Simulation time, up to")] = None,
@@ -315,7 +317,7 @@ def build_router(runtime: Runtime) -> APIRouter:
             list[str] | None, Query(description="Event types; repeat for several")
         ] = None,
         after: Annotated[
-            int | None, Query(ge=0, description="Replay history after this seq first")
+            int | None, Query(ge=0, le=MAX_SEQ, description="Replay history after this seq first")
         ] = None,
         last_event_id: Annotated[str | None, Header()] = None,
     ) -> EventSourceResponse:
@@ -326,6 +328,8 @@ def build_router(runtime: Runtime) -> APIRouter:
 
     @router.get("/events/{seq}", summary="One event record")
     async def get_event(seq: int) -> dict[str, Any]:
+        if not 1 <= seq <= MAX_SEQ:
+            raise ProblemError(404, f"no event with seq {seq} in the history")
         records = await runtime.store.events(EventQuery(after_seq=seq - 1, limit=1))
         if not records or records[0].seq != seq:
             raise ProblemError(404, f"no event with seq {seq} in the history")

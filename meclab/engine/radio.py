@@ -145,7 +145,8 @@ def rsrq_db(
     """RSRQ of a cell whose RSRP is ``rsrp_dbm``.
 
     ``interferers_dbm`` are the RSRPs of every same-type cell the terminal hears, the measured cell
-    included, and ``loads`` their loads. TS 36.214 bounds the reported value to [-19.5, -3] dB.
+    included, and ``loads`` their loads. This is the physical ratio; a terminal *reports* it on
+    TS 36.133's scale, which stops at -19.5 and -3 dB (RNIS maps it there).
     """
     profile = PROFILES[radio]
     per_carrier = 10.0 * np.log10(12 * profile.resource_blocks)

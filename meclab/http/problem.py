@@ -2,8 +2,8 @@
 
 ::
 
-    ProblemError                 raise it anywhere in a route: status, title, detail
-      -> problem_response()      application/problem+json body
+    StatusError (meclab.errors)  any error that carries its status: ProblemError from routes,
+      -> problem_response()      PlatformError from the platform core; problem+json body
 
     RequestValidationError       FastAPI's, for a bad body, query or path value
       -> 400 naming the field    ``invalidParams: [{name, in, reason}]`` (RFC 7807 section 3)
@@ -26,13 +26,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from meclab.errors import StatusError
+
 PROBLEM_JSON = "application/problem+json"
 
 log = logging.getLogger("meclab.http")
 
 
-class ProblemError(Exception):
-    """An error to answer as problem details."""
+class ProblemError(StatusError):
+    """An error to answer as problem details: ``ProblemError(404, "no such thing")``."""
 
     def __init__(
         self,
@@ -43,12 +45,7 @@ class ProblemError(Exception):
         headers: Mapping[str, str] | None = None,
         **extensions: Any,
     ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.title = title or HTTPStatus(status).phrase
-        self.headers = dict(headers or {})
-        self.extensions = extensions
+        super().__init__(detail, status=status, title=title, headers=headers, **extensions)
 
 
 def problem_response(
@@ -118,8 +115,8 @@ def describe_invalid(params: list[dict[str, str]]) -> str:
     return "; ".join(parts)
 
 
-async def _on_problem(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ProblemError)
+async def _on_status_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StatusError)
     return problem_response(
         exc.status,
         exc.detail,
@@ -134,17 +131,21 @@ def _drop_union_tags(errors: list[Mapping[str, Any]], body: Any) -> list[Mapping
     """Remove the tag pydantic puts in the location of a discriminated union's members.
 
     A body ``{"type": "move", "to": {"lon": 700}}`` fails at ``('body', 'move', 'to', 'lon')``;
-    the client's field is ``to.lon``. A location part that is one of the body's top-level string
-    values and not one of its keys is such a tag.
+    the client's field is ``to.lon``. A location part is such a tag when it is one of the body's
+    top-level string values and is followed by one of the body's fields (or a missing one), or
+    is not a field itself: ``{"type": "netchar", "netchar": {...}}`` fails at
+    ``('body', 'netchar', 'netchar', ...)``.
     """
     if not isinstance(body, Mapping):
         return errors
-    tags = {v for v in body.values() if isinstance(v, str)} - set(body.keys())
+    values = {v for v in body.values() if isinstance(v, str)}
     out = []
     for err in errors:
         loc = tuple(err.get("loc", ()))
-        if len(loc) > 1 and loc[0] == "body" and loc[1] in tags:
-            err = {**err, "loc": (loc[0], *loc[2:])}
+        if len(loc) > 1 and loc[0] == "body" and loc[1] in values:
+            follows_field = len(loc) > 2 and (loc[2] in body or err.get("type") == "missing")
+            if loc[1] not in body or follows_field:
+                err = {**err, "loc": (loc[0], *loc[2:])}
         out.append(err)
     return out
 
@@ -174,7 +175,7 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
 
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error of ``app`` a problem+json response."""
-    app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(StatusError, _on_status_error)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(Exception, _on_unexpected)

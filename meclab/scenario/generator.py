@@ -497,7 +497,7 @@ def _edge_app(label: str, ip: str) -> dict[str, Any]:
                 "priority": 1,
                 "filters": [{"dst_address": [f"{CLOUD_APP_IP}/32"], "protocol": ["TCP"]}],
                 "action": "FORWARD_DECAPSULATED",
-                "dst_interface": [{"interface_type": "IP", "dst_ip_address": ip}],
+                "dst_interface": {"interface_type": "IP", "dst_ip_address": ip},
             }
         ],
     }

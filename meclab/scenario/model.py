@@ -261,7 +261,7 @@ class TrafficRule(StrictModel):
     priority: int = Field(0, ge=0, le=255)
     filters: list[TrafficFilter] = Field(min_length=1)
     action: TrafficAction
-    dst_interface: list[DestinationInterface] = Field(default_factory=list, max_length=2)
+    dst_interface: DestinationInterface | None = None
     state: RuleState = RuleState.ACTIVE
 
 
@@ -269,6 +269,10 @@ class Application(StrictModel):
     """An edge or cloud application instance on a compute node."""
 
     name: Name
+    emulated: bool = True
+    """meclab stands in for this instance: it confirms it ready and registers its services at
+    start. Set false for the instance your own process plays: it then registers itself over
+    MEC 011 (confirm_ready, services, rules) as a real one must."""
     app_instance_id: str | None = Field(None, min_length=1, max_length=128)
     """MEC appInstanceId; derived from the name (UUID v5) when absent."""
     app_name: str | None = Field(None, min_length=1, max_length=128)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from meclab.bus.base import EventRecord
+from meclab.engine.events import ManualEvent
 from meclab.store.base import MAX_QUERY_LIMIT, EventQuery, Store
 
 _SCHEMA = """
@@ -41,7 +42,10 @@ DEFAULT_MAX_EVENTS = 2_000_000
 
 
 def _subject(record: EventRecord) -> str | None:
+    """The terminal or element an event is about (an operator's command names it in params)."""
     event = record.event
+    if isinstance(event, ManualEvent):
+        return event.params.get("ue") or event.params.get("element")
     return getattr(event, "ue", None) or getattr(event, "element", None)
 
 
@@ -113,8 +117,8 @@ class SqliteStore(Store):
             self._db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_seq', ?)", (str(last),)
             )
-            # Prune in steps rather than on every batch: a range delete on the primary key is cheap.
-            if last // 10_000 != self._last_seq // 10_000:
+            # A range delete on the primary key: next to nothing when there is nothing to prune.
+            if last > self.max_events:
                 self._db.execute("DELETE FROM events WHERE seq <= ?", (last - self.max_events,))
         self._last_seq = last
 

@@ -269,7 +269,7 @@ def test_each_zone_runs_one_edge_app_and_the_domain_one_cloud_app(city: Scenario
         assert len(app.dns_rules) == 1 and len(app.traffic_rules) == 1
         # The DNS rule resolves to this instance, and the traffic rule forwards there.
         ip = app.dns_rules[0].ip_address
-        assert app.traffic_rules[0].dst_interface[0].dst_ip_address == ip
+        assert app.traffic_rules[0].dst_interface.dst_ip_address == ip
     edge_ips = [z.mec_hosts[0].apps[0].dns_rules[0].ip_address for z in domain.zones]
     assert len(set(edge_ips)) == len(edge_ips)
     (cloud,) = domain.clouds

@@ -1,0 +1,272 @@
+"""``meclab up`` as a user runs it: a real process, a real port, Ctrl-C, and a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from meclab.bus.base import EventRecord
+from meclab.cli.main import app
+from meclab.engine.events import ManualEvent
+from meclab.scenario.model import Scenario
+from meclab.store.base import EventQuery
+from meclab.store.sqlite import SqliteStore
+
+START_TIMEOUT_S = 20.0
+STOP_TIMEOUT_S = 10.0
+TERMINAL = "tourist-casino"
+"""A terminal of the built-in Monaco scenario."""
+PARKED = (7.4276, 43.7389)
+"""Where the test holds it (the casino's Wi-Fi hot spot)."""
+
+
+def meclab_command() -> list[str]:
+    """How to run the ``meclab`` command with this interpreter."""
+    if importlib.util.find_spec("meclab.__main__") is not None:
+        return [sys.executable, "-m", "meclab"]
+    return [sys.executable, "-c", "from meclab.cli.main import main; main()"]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _default_sigint() -> None:
+    # A job started in the background of a non-interactive shell inherits SIGINT ignored;
+    # give the child Python's usual Ctrl-C handling whatever ran these tests.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+class Meclab:
+    """One ``meclab up`` process, its output in files."""
+
+    def __init__(self, args: list[str], workdir: Path, name: str) -> None:
+        self.stdout_path = workdir / f"{name}.out"
+        self.stderr_path = workdir / f"{name}.err"
+        with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
+            self.process = subprocess.Popen(
+                [*meclab_command(), *args],
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_default_sigint,
+            )
+
+    @property
+    def stdout(self) -> str:
+        return self.stdout_path.read_text(encoding="utf-8")
+
+    @property
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(encoding="utf-8")
+
+    def wait_ready(self, base: str) -> dict[str, Any]:
+        """Poll GET /world until it answers; its body."""
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if self.process.poll() is not None:
+                raise AssertionError(f"meclab exited with {self.process.returncode}: {self.stderr}")
+            try:
+                response = httpx.get(f"{base}/meclab/v1/world", timeout=2.0)
+                if response.status_code == 200:
+                    body: dict[str, Any] = response.json()
+                    return body
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"meclab did not answer within {START_TIMEOUT_S} s")
+            time.sleep(0.05)
+
+    def interrupt(self) -> int:
+        """Ctrl-C; the exit status."""
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=STOP_TIMEOUT_S)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=STOP_TIMEOUT_S)
+
+
+@pytest.fixture
+def processes() -> Iterator[list[Meclab]]:
+    """Processes a test starts; killed at the end if the test left them running."""
+    started: list[Meclab] = []
+    yield started
+    for process in started:
+        process.kill()
+
+
+def get(base: str, path: str) -> dict[str, Any]:
+    response = httpx.get(f"{base}/meclab/v1{path}", timeout=5.0)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def wait_for_time_past(base: str, t: float) -> float:
+    """Poll until simulation time is beyond ``t``; the time seen."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        now = float(get(base, "/world")["time_s"])
+        if now > t:
+            return now
+        if time.monotonic() > deadline:
+            raise AssertionError(f"simulation time stayed at {now} s")
+        time.sleep(0.05)
+
+
+def test_up_serves_advances_stops_and_resumes(tmp_path: Path, processes: list[Meclab]) -> None:
+    data = tmp_path / "data"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    args = ["up", "--port", str(port), "--data-dir", str(data)]
+
+    first = Meclab(args, tmp_path, "first")
+    processes.append(first)
+    world = first.wait_ready(base)
+    assert world["scenario"] == "monaco"
+    banner = first.stdout
+    assert "meclab: scenario monaco (built-in default): 13 points of access, 23 terminals" in banner
+    assert f"control API  {base}/meclab/v1/world" in banner
+    assert f"events       {base}/meclab/v1/events/stream" in banner
+    assert f"data         {data}" in banner
+    assert (data / "meclab.sqlite").is_file()
+
+    later = wait_for_time_past(base, world["time_s"])
+    assert later > world["time_s"]
+
+    moved = CliRunner().invoke(
+        app, ["event", "move", TERMINAL, "--to", f"{PARKED[0]},{PARKED[1]}", "--url", base]
+    )
+    assert moved.exit_code == 0, moved.output
+    first_line = moved.stdout.splitlines()[0]
+    assert first_line.startswith("#")
+    assert first_line.endswith(
+        f'manual         action=move params={{"ue": "{TERMINAL}", '
+        f'"lon": {PARKED[0]}, "lat": {PARKED[1]}}}'
+    )
+    moved_at = get(base, "/events?type=manual&newest_first=true&limit=1")["items"][0]["t"]
+    terminal = get(base, f"/terminals/{TERMINAL}")
+    assert terminal["position"] == pytest.approx(list(PARKED), abs=1e-9)
+    assert first.interrupt() == 0
+
+    second = Meclab(args, tmp_path, "second")
+    processes.append(second)
+    world = second.wait_ready(base)
+    assert "meclab: scenario monaco (resumed)" in second.stdout
+    assert world["time_s"] >= moved_at  # time goes on from where it stopped
+    terminal = get(base, f"/terminals/{TERMINAL}")
+    assert terminal["position"] == pytest.approx(list(PARKED), abs=1e-9)
+    assert terminal["velocity_mps"] == 0.0
+    history = get(base, "/events?type=manual&limit=10000")["items"]
+    assert [e["action"] for e in history] == ["load_scenario", "move"]
+    assert second.interrupt() == 0
+
+
+BROKEN_YAML = """\
+name: broken
+domains:
+  - name: op
+    mcc: "001"
+    mnc: "1"
+"""
+
+
+def test_up_with_an_invalid_file_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BROKEN_YAML, encoding="utf-8")
+    result = subprocess.run(
+        [*meclab_command(), "up", str(bad), "--port", "0", "--data-dir", str(tmp_path / "d")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"{bad}: 1 error",
+        f"  {bad}:5: domains[0].mnc: String should match pattern '^[0-9]{{2,3}}$' (got '1')",
+    ]
+    assert not (tmp_path / "d").exists()  # nothing started, nothing stored
+
+
+def test_up_on_a_busy_port_exits_1(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [*meclab_command(), "up", "--port", str(port), "--data-dir", str(tmp_path / "d")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert f"meclab up: cannot listen on 127.0.0.1:{port}: " in result.stderr
+    assert "Ctrl-C to stop" not in result.stdout
+
+
+async def _seed(path: Path, scenario: dict[str, Any]) -> None:
+    store = SqliteStore(path)
+    try:
+        await store.put("runtime", "scenario", scenario)
+        await store.put("pins", "ue-car", {"lon": 0.004, "lat": 0.0, "poa": None})
+        await store.append_events([EventRecord(1, 1.0, ManualEvent(0.0, "load_scenario"))])
+    finally:
+        await store.close()
+
+
+async def _read(path: Path) -> tuple[Any, list[tuple[str, Any]], list[int]]:
+    store = SqliteStore(path)
+    try:
+        scenario = await store.get("runtime", "scenario")
+        pins = await store.items("pins")
+        seqs = [r.seq for r in await store.events(EventQuery())]
+        return scenario, pins, seqs
+    finally:
+        await store.close()
+
+
+def test_up_on_a_busy_port_leaves_the_stored_world_alone(
+    tmp_path: Path, lab_doc: dict[str, Any]
+) -> None:
+    """A start that fails must not replace what another run saved in the same data dir."""
+    data = tmp_path / "data"
+    stored = Scenario.model_validate(lab_doc).model_dump(mode="json")
+    asyncio.run(_seed(data / "meclab.sqlite", stored))
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [*meclab_command(), "up", "default", "--port", str(port), "--data-dir", str(data)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+    scenario, pins, seqs = asyncio.run(_read(data / "meclab.sqlite"))
+    assert scenario == stored
+    assert pins == [("ue-car", {"lon": 0.004, "lat": 0.0, "poa": None})]
+    assert seqs == [1]
