@@ -1,40 +1,152 @@
-"""The HTTP application: every API meclab serves, assembled on one ASGI app."""
+"""The HTTP application: every API meclab serves, assembled on one ASGI app.
+
+Assembly order: shared HTTP conventions (problem details, canonical headers), meclab's control
+API, the ETSI MEC APIs on every MEC host (:mod:`meclab.services.hosting`), the notification
+websocket, metrics and the API docs (Swagger UI served from local files, no CDN).
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import asdict
+from pathlib import Path
 
-from fastapi import FastAPI
+import fastapi_offline
+from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from meclab import __version__
+from meclab.control.models import NotificationReport, UndeliveredNotification
 from meclab.control.routes import build_router
+from meclab.engine.world import World
+from meclab.http.headers import CanonicalHeaders
 from meclab.http.problem import install_problem_handlers
+from meclab.metrics import Metrics
+from meclab.platform.apps import OperationAction
+from meclab.platform.delivery import Notifier
+from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
+from meclab.services import mec011
+
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+"""Swagger UI's script and style sheet, shipped inside a PyPI package."""
 
 
-def create_app(runtime: Runtime, *, tick: bool = True) -> FastAPI:
-    """An ASGI app serving ``runtime``; with ``tick`` the world advances while the app runs.
+class _PlatformControl:
+    """The platforms as the control API sees them."""
 
-    The runtime must already be open (a scenario loaded or resumed).
+    def __init__(self, platforms: Platforms, mec011_service: mec011.Mec011) -> None:
+        self.platforms = platforms
+        self.mec011 = mec011_service
+
+    async def terminate(self, app: str, action: str, graceful_timeout_s: int) -> None:
+        instance = self.platforms.app_named(app)
+        await self.mec011.terminate(instance, OperationAction(action), graceful_timeout_s)
+
+    def app_states(self) -> dict[str, str]:
+        return {a.name: a.state.value for a in self.platforms.apps.values() if a.name}
+
+    def notification_report(self) -> NotificationReport:
+        notifier = self.platforms.notifier
+        return NotificationReport(
+            delivered=notifier.delivered,
+            pending=notifier.pending_total(),
+            undelivered=[UndeliveredNotification(**asdict(u)) for u in notifier.undelivered],
+        )
+
+
+def create_app(
+    runtime: Runtime,
+    *,
+    tick: bool = True,
+    base_url: str = "http://127.0.0.1:8080",
+    metrics: Metrics | None = None,
+) -> FastAPI:
+    """An ASGI app serving ``runtime`` and the MEC platforms of its world.
+
+    ``base_url`` is where clients reach this app; it prefixes the links in resources and
+    notifications. With ``tick`` the world advances while the app runs. The platforms are
+    built when the app starts (its lifespan), from whatever world the runtime holds then, and
+    rebuilt whenever the runtime loads another scenario.
     """
+    metrics = metrics or Metrics()
+    platforms = Platforms(runtime.store, base_url=base_url, notifier=Notifier(metrics=metrics))
+    mec011_service = mec011.Mec011(platforms)
+
+    async def on_load(world: World, resumed: bool) -> None:
+        await platforms.load(world, resumed)
+
+    runtime.on_load(on_load)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if platforms.world is None and runtime.opened is not None:
+            await platforms.load(runtime.world, runtime.opened == "resumed")
+        await platforms.start()
         if tick:
             runtime.start()
         try:
             yield
         finally:
             await runtime.stop()
+            await platforms.stop()
 
     app = FastAPI(
         title="meclab",
         version=__version__,
-        summary="MEC platform APIs over an emulated world of cells, MEC hosts and moving terminals",
+        summary="ETSI MEC APIs over an emulated world of cells, MEC hosts and moving terminals",
+        description=(
+            "Every MEC host's APIs are also served under `/hosts/{host}` (the paths listed here "
+            "are those of the first MEC host)."
+        ),
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     install_problem_handlers(app)
-    app.include_router(build_router(runtime))
+    app.include_router(build_router(runtime, _PlatformControl(platforms, mec011_service)))
+    mec011_service.mount(app)
     app.state.runtime = runtime
+    app.state.platforms = platforms
+    app.state.metrics = metrics
+
+    @app.websocket("/meclab/ws/notifications/{sub_id}")
+    async def notification_socket(websocket: WebSocket, sub_id: str) -> None:
+        """Notifications of a subscription made with ``requestWebsocketUri``, one JSON per frame."""
+        sub = platforms.subscriptions.find(sub_id)
+        if sub is None or not sub.websocket:
+            await websocket.close(code=4404, reason="no websocket subscription with this id")
+            return
+        await websocket.accept()
+        platforms.notifier.attach_websocket(sub, websocket)
+        try:
+            while True:
+                await websocket.receive_text()  # nothing is expected; this waits for the close
+        except WebSocketDisconnect:
+            pass
+        finally:
+            platforms.notifier.detach_websocket(sub, websocket)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    app.mount("/meclab/static/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="meclab API",
+            swagger_js_url="/meclab/static/docs/swagger-ui-bundle.js",
+            swagger_css_url="/meclab/static/docs/swagger-ui.css",
+            swagger_favicon_url="/meclab/static/docs/favicon.png",
+        )
+
+    # Outermost: rewrite header names after everything else has set them.
+    app.add_middleware(CanonicalHeaders)
     return app

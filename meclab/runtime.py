@@ -67,6 +67,8 @@ class Runtime:
         self._load_listeners: list[LoadListener] = []
         self.tick_count = 0
         self.last_tick_s = 0.0
+        self.opened: str | None = None
+        """How the current world was opened: "loaded", "resumed" or "default"; None before."""
 
     @property
     def world(self) -> World:
@@ -90,15 +92,17 @@ class Runtime:
         Returns how the world was opened: ``"loaded"``, ``"resumed"`` or ``"default"``.
         """
         self._seq = await self.store.last_seq()
+        stored = await self.store.get("runtime", "scenario") if scenario is None else None
         if scenario is not None:
             await self.load(scenario, speed=speed)
-            return "loaded"
-        stored = await self.store.get("runtime", "scenario")
-        if stored is not None:
+            self.opened = "loaded"
+        elif stored is not None:
             await self._resume(Scenario.model_validate(stored), speed)
-            return "resumed"
-        await self.load(default_scenario(), speed=speed)
-        return "default"
+            self.opened = "resumed"
+        else:
+            await self.load(default_scenario(), speed=speed)
+            self.opened = "default"
+        return self.opened
 
     async def load(self, scenario: Scenario, *, speed: float | None = None) -> list[EventRecord]:
         """Replace the running world by a new one built from ``scenario``, at time 0."""
@@ -262,6 +266,15 @@ class Runtime:
         netchar = self.world.top.elements[element].netchar
         await self.store.put("overrides", element, {"netchar": netchar.model_dump(mode="json")})
         return records
+
+    async def record(
+        self, action: str, params: dict[str, Any], act: Callable[[], Awaitable[None]]
+    ) -> list[EventRecord]:
+        """Do an operator action on something other than the world (e.g. the platforms) and
+        record it in the history; nothing is recorded when ``act`` raises."""
+        async with self.lock:
+            await act()
+            return await self._publish([ManualEvent(self.world.state.t, action, params)])
 
     async def pause(self) -> list[EventRecord]:
         """Stop simulation time."""

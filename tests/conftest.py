@@ -266,8 +266,12 @@ def tick_to(runtime: Runtime, fake_time: FakeTime) -> Callable[[float], Awaitabl
 
 @pytest.fixture
 async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the control API of ``runtime`` (in process, no socket)."""
-    app = create_app(runtime, tick=False)
+    """An HTTP client on every API of ``runtime`` (in process, no socket), with the app started
+    as a server starts it (its lifespan: the MEC platforms are built, nothing ticks)."""
+    app = create_app(runtime, tick=False, base_url="http://meclab.test")
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://meclab.test") as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://meclab.test") as http,
+    ):
         yield http

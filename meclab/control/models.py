@@ -107,6 +107,9 @@ class ZoneInfo(BaseModel):
 class AppInfo(BaseModel):
     name: str
     kind: Literal["edge", "cloud", "terminal"]
+    state: str | None = None
+    """Platform state of an edge instance (INSTANTIATED, READY, TERMINATING); null otherwise,
+    or once the instance has been terminated."""
     app_name: str
     app_instance_id: str | None
     runs_on: str
@@ -217,8 +220,23 @@ class SpeedCommand(_In):
     speed: float = Field(gt=0.0, le=10_000.0)
 
 
+class TerminateCommand(_In):
+    """Terminate (or stop) an application instance gracefully (MEC 011 clause 5.2.3).
+
+    Its AppTermination subscribers are notified with the graceful timeout; the platform waits
+    for confirm_termination or the timeout, then removes the instance, its services and its
+    subscriptions.
+    """
+
+    type: Literal["terminate"]
+    app: str = Field(min_length=1)
+    """Scenario name or appInstanceId of the instance."""
+    action: Literal["TERMINATING", "STOPPING"] = "TERMINATING"
+    graceful_timeout_s: int = Field(10, ge=0, le=3600)
+
+
 Command = Annotated[
-    MoveCommand | NetCharCommand | PauseCommand | ResumeCommand | SpeedCommand,
+    MoveCommand | NetCharCommand | PauseCommand | ResumeCommand | SpeedCommand | TerminateCommand,
     Field(discriminator="type"),
 ]
 
@@ -235,6 +253,26 @@ class EventPage(BaseModel):
     """Event records: seq, wall (Unix s), type, t (simulation s) and the event's fields."""
     last_seq: int
     """Highest sequence number in the whole history (to poll for newer ones with ``after``)."""
+
+
+class UndeliveredNotification(BaseModel):
+    subscription: str
+    api: str
+    host: str
+    notification_type: str
+    reason: str
+    attempts: int
+    last_error: str | None
+    wall: float
+
+
+class NotificationReport(BaseModel):
+    """Notification delivery across every API."""
+
+    delivered: int
+    pending: int
+    undelivered: list[UndeliveredNotification]
+    """The most recent notifications given up (up to 1,000), oldest first."""
 
 
 class ScenarioLoaded(BaseModel):

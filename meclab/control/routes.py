@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import numpy as np
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -27,6 +27,7 @@ from meclab.control.models import (
     MoveCommand,
     NetCharCommand,
     NodeInfo,
+    NotificationReport,
     PathInfo,
     PauseCommand,
     PoaInfo,
@@ -35,6 +36,7 @@ from meclab.control.models import (
     SpeedCommand,
     TerminalDetail,
     TerminalPage,
+    TerminateCommand,
     WorldInfo,
     ZoneInfo,
 )
@@ -62,8 +64,21 @@ def _records(records: list[EventRecord]) -> list[dict[str, Any]]:
     return [r.to_dict() for r in records]
 
 
-def build_router(runtime: Runtime) -> APIRouter:
-    """The control API's routes, bound to one runtime."""
+class PlatformControl(Protocol):
+    """What the control API asks of the MEC platforms (given by the app assembly)."""
+
+    async def terminate(self, app: str, action: str, graceful_timeout_s: int) -> None:
+        """Start terminating an application instance; NotFound for an unknown one."""
+
+    def app_states(self) -> dict[str, str]:
+        """Platform state of each edge application instance, by scenario name."""
+
+    def notification_report(self) -> NotificationReport:
+        """Delivery counts and the notifications given up."""
+
+
+def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> APIRouter:
+    """The control API's routes, bound to one runtime (and the platforms, when there are)."""
     router = APIRouter(
         prefix=PREFIX, tags=["meclab control"], dependencies=[Depends(reject_unknown_query)]
     )
@@ -229,7 +244,21 @@ def build_router(runtime: Runtime) -> APIRouter:
         "/apps", response_model=list[AppInfo], summary="Applications (terminal, edge, cloud)"
     )
     async def list_apps() -> list[AppInfo]:
-        return views.app_infos(runtime.world)
+        apps = views.app_infos(runtime.world)
+        if platform is not None:
+            states = platform.app_states()
+            apps = [a.model_copy(update={"state": states.get(a.name)}) for a in apps]
+        return apps
+
+    @router.get(
+        "/notifications",
+        response_model=NotificationReport,
+        summary="Notification delivery: counts and what was given up",
+    )
+    async def get_notifications() -> NotificationReport:
+        if platform is None:
+            raise ProblemError(404, "no MEC platform is running")
+        return platform.notification_report()
 
     @router.get(
         "/elements/{name}",
@@ -275,7 +304,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         summary="Inject an event: move a terminal, change netchar, pause, resume, speed",
     )
     async def post_event(command: Command, response: Response) -> CommandResult:
-        records = await _apply(runtime, command)
+        records = await _apply(runtime, command, platform)
         response.headers["Location"] = f"{PREFIX}/events/{records[0].seq}"
         return CommandResult(event=records[0].to_dict(), consequences=_records(records[1:]))
 
@@ -338,7 +367,18 @@ def build_router(runtime: Runtime) -> APIRouter:
     return router
 
 
-async def _apply(runtime: Runtime, command: Any) -> list[EventRecord]:
+async def _apply(
+    runtime: Runtime, command: Any, platform: PlatformControl | None
+) -> list[EventRecord]:
+    if isinstance(command, TerminateCommand):
+        if platform is None:
+            raise ProblemError(404, "no MEC platform is running")
+        action, timeout = command.action, command.graceful_timeout_s
+        return await runtime.record(
+            "terminate",
+            {"app": command.app, "action": action, "graceful_timeout_s": timeout},
+            lambda: platform.terminate(command.app, action, timeout),
+        )
     try:
         if isinstance(command, MoveCommand):
             if command.to is not None:

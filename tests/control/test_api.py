@@ -527,6 +527,7 @@ async def test_apps(client: httpx.AsyncClient) -> None:
         {
             "name": "cloud-app",
             "kind": "cloud",
+            "state": None,  # a cloud app has no MEC platform
             "app_name": "cloud-app",
             "app_instance_id": str(uuid.uuid5(APP_NAMESPACE, "cloud-app")),
             "runs_on": "cloud-pub",
@@ -536,6 +537,7 @@ async def test_apps(client: httpx.AsyncClient) -> None:
         {
             "name": "edge-app",
             "kind": "edge",
+            "state": "READY",  # emulated by meclab: ready from the start
             "app_name": "edge-app",
             "app_instance_id": str(uuid.uuid5(APP_NAMESPACE, "edge-app")),
             "runs_on": "mec-a",
@@ -545,6 +547,7 @@ async def test_apps(client: httpx.AsyncClient) -> None:
         {
             "name": "ue-walk-app",
             "kind": "terminal",
+            "state": None,
             "app_name": "ue-walk-app",
             "app_instance_id": None,
             "runs_on": "ue-walk",

@@ -1,0 +1,52 @@
+"""Response header names in canonical casing (``Content-Type``, ``Location``, ``ETag``).
+
+HTTP header names are case-insensitive, but MEC test tools and embedded clients often compare
+them case-sensitively, and Go and Java servers send them capitalised. ASGI frameworks produce
+lower-case names; this middleware rewrites them on the way out (uvicorn's h11 and httptools
+send names as given).
+"""
+
+from __future__ import annotations
+
+from email.utils import formatdate
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+SPECIAL = {
+    b"etag": b"ETag",
+    b"www-authenticate": b"WWW-Authenticate",
+    b"content-md5": b"Content-MD5",
+    b"te": b"TE",
+    b"dnt": b"DNT",
+    b"x-xss-protection": b"X-XSS-Protection",
+}
+
+
+def canonical(name: bytes) -> bytes:
+    """``content-type`` -> ``Content-Type``, ``etag`` -> ``ETag``."""
+    special = SPECIAL.get(name.lower())
+    if special is not None:
+        return special
+    return b"-".join(part[:1].upper() + part[1:].lower() for part in name.split(b"-"))
+
+
+class CanonicalHeaders:
+    """ASGI middleware: canonical header names, plus a ``Date`` header (RFC 9110 6.6.1)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_canonical(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(canonical(k), v) for k, v in message.get("headers", [])]
+                if not any(k == b"Date" for k, _ in headers):
+                    headers.append((b"Date", formatdate(usegmt=True).encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_canonical)

@@ -1,0 +1,381 @@
+"""The MEC platforms of every host, built from the world and kept in the store.
+
+Every MEC host and fog node of the scenario runs a platform. Its application instances come
+from the scenario (what an app descriptor declares: name, appInstanceId, services, DNS and
+traffic rules) and from applications registering at run time (MEC 011 ``/registrations``).
+Instances the scenario marks ``emulated`` are played by meclab: they are READY from the start
+and their services are registered.
+
+Loading a new scenario resets every platform; resuming the stored one restores app instances,
+services, rules and subscriptions as they were, without notifying anyone again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from meclab.engine.topology import ElementKind
+from meclab.engine.world import World
+from meclab.platform.apps import AppAction, AppInstance, AppState
+from meclab.platform.delivery import Notifier
+from meclab.platform.errors import Forbidden, NotFound
+from meclab.platform.rules import (
+    DnsRule,
+    TrafficRule,
+    dns_rule_from_scenario,
+    traffic_rule_from_scenario,
+)
+from meclab.platform.services import (
+    CategoryRef,
+    EndPointInfo,
+    SecurityInfo,
+    ServiceInfo,
+    ServiceRecord,
+    ServiceRegistry,
+    ServiceState,
+    TransportInfo,
+)
+from meclab.platform.subscriptions import SubscriptionRegistry
+from meclab.scenario.model import Application, ServiceProduced
+from meclab.store.base import Store
+
+log = logging.getLogger("meclab.platform")
+
+APPS = "apps"
+SERVICES = "services"
+LIVENESS_CHECK_S = 1.0
+
+HOST_KINDS = (ElementKind.MEC_HOST, ElementKind.FOG)
+
+RulesListener = Callable[[AppInstance], Awaitable[None]]
+ResetListener = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class HostInfo:
+    """Where a platform's host sits."""
+
+    name: str
+    kind: ElementKind
+    zone: str | None
+    domain: str | None
+
+
+class Platforms:
+    """Every MEC host's platform: app instances, services, rules, subscriptions."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        base_url: str = "http://127.0.0.1:8080",
+        notifier: Notifier | None = None,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.base_url = base_url.rstrip("/")
+        self.wall = wall
+        self.notifier = notifier or Notifier(wall=wall)
+        self.hosts: dict[str, HostInfo] = {}
+        self.default_host: str | None = None
+        self.apps: dict[str, AppInstance] = {}
+        self.services = ServiceRegistry(self._locate, self._persist_service)
+        self.subscriptions = SubscriptionRegistry(
+            store, self.notifier, websocket_url=self.websocket_url, wall=wall
+        )
+        self.rules_listeners: list[RulesListener] = []
+        """Told after an instance's DNS or traffic rules, or its readiness, changed."""
+        self.reset_listeners: list[ResetListener] = []
+        """Told after a new scenario replaced every platform (API modules drop their own state)."""
+        self._liveness: asyncio.Task[None] | None = None
+        self.world: World | None = None
+
+    # --- URLs -------------------------------------------------------------------------------
+
+    def prefix(self, host: str) -> str:
+        """Path prefix of a host's APIs: the default host's are also at the root."""
+        return "" if host == self.default_host else f"/hosts/{host}"
+
+    def url(self, host: str, path: str) -> str:
+        """Absolute URL of ``path`` (e.g. ``/mec_service_mgmt/v1/services``) on a host."""
+        return f"{self.base_url}{self.prefix(host)}{path}"
+
+    def websocket_url(self, sub_id: str) -> str:
+        base = self.base_url.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+        return f"{base}/meclab/ws/notifications/{sub_id}"
+
+    # --- loading ----------------------------------------------------------------------------
+
+    def _locate(self, host: str) -> tuple[str | None, str | None]:
+        info = self.hosts.get(host)
+        return (info.zone, info.domain) if info else (None, None)
+
+    async def load(self, world: World, resumed: bool) -> None:
+        """Build every platform for ``world``; restore stored state when ``resumed``."""
+        self.world = world
+        top = world.top
+        self.hosts = {
+            name: HostInfo(name, e.kind, e.zone, e.domain)
+            for name, e in top.elements.items()
+            if e.kind in HOST_KINDS
+        }
+        self.default_host = next(iter(self.hosts), None)
+        self.apps.clear()
+        self.services.records.clear()
+        if resumed:
+            for _, data in await self.store.items(APPS):
+                app = AppInstance.from_store(data)
+                if app.host in self.hosts:
+                    self.apps[app.app_instance_id] = app
+            for _, data in await self.store.items(SERVICES):
+                record = ServiceRecord.from_store(data)
+                if record.host in self.hosts:
+                    self.services.records[record.id] = record
+            count = await self.subscriptions.restore()
+            log.info(
+                "platforms resumed: %d app instances, %d services, %d subscriptions",
+                len(self.apps),
+                len(self.services.records),
+                count,
+            )
+            return
+        await self.store.clear(APPS)
+        await self.store.clear(SERVICES)
+        await self.subscriptions.clear()
+        for listener in list(self.reset_listeners):
+            await listener()
+        for host in self.hosts:
+            for app in top.nodes[host].apps:
+                await self._instantiate(host, app)
+
+    async def _instantiate(self, host: str, app: Application) -> None:
+        assert app.app_instance_id is not None and app.app_name is not None
+        instance = AppInstance(
+            app_instance_id=app.app_instance_id,
+            host=host,
+            app_name=app.app_name,
+            app_provider=app.provider,
+            state=AppState.READY if app.emulated else AppState.INSTANTIATED,
+            name=app.name,
+            emulated=app.emulated,
+            version=app.version,
+            dns_rules={r.id: dns_rule_from_scenario(r) for r in app.dns_rules},
+            traffic_rules={r.id: traffic_rule_from_scenario(r) for r in app.traffic_rules},
+        )
+        self.apps[instance.app_instance_id] = instance
+        await self._persist_app(instance)
+        if app.emulated:
+            for produced in app.services_produced:
+                info = service_info_from_scenario(produced, app)
+                await self.services.add(
+                    host, instance.app_instance_id, info, self.wall(), emulated=True
+                )
+
+    # --- running ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start delivery and the liveness watch."""
+        await self.notifier.start()
+        if self._liveness is None:
+            self._liveness = asyncio.get_running_loop().create_task(
+                self._watch_liveness(), name="meclab-liveness"
+            )
+
+    async def stop(self) -> None:
+        """Stop the liveness watch, expiry timers and delivery."""
+        if self._liveness is not None:
+            self._liveness.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._liveness
+            self._liveness = None
+        self.subscriptions.close()
+        await self.notifier.close()
+
+    async def _watch_liveness(self) -> None:
+        while True:
+            await asyncio.sleep(LIVENESS_CHECK_S)
+            try:
+                for record in await self.services.check_liveness(self.wall()):
+                    log.warning(
+                        "service %s (%s) missed its heartbeats: INACTIVE",
+                        record.info.serName,
+                        record.id,
+                    )
+            except Exception:  # the watch must survive one bad round
+                log.exception("liveness check failed")
+
+    # --- app instances ----------------------------------------------------------------------
+
+    def host(self, name: str) -> HostInfo:
+        info = self.hosts.get(name)
+        if info is None:
+            raise NotFound(f"no MEC host named {name!r}")
+        return info
+
+    def app(self, host: str, app_instance_id: str) -> AppInstance:
+        """An instance on ``host``; NotFound for an unknown id or one on another host."""
+        app = self.apps.get(app_instance_id)
+        if app is None or app.host != host:
+            raise NotFound(f"no application instance {app_instance_id!r} on {host}")
+        return app
+
+    def app_named(self, name: str) -> AppInstance:
+        """An instance by its scenario name or appInstanceId, on any host."""
+        for app in self.apps.values():
+            if name in (app.name, app.app_instance_id):
+                return app
+        raise NotFound(f"no application instance named {name!r}")
+
+    def apps_on(self, host: str) -> list[AppInstance]:
+        return [a for a in self.apps.values() if a.host == host]
+
+    def require_ready(self, app: AppInstance) -> None:
+        """Forbidden unless the instance has confirmed it is ready."""
+        if not app.ready:
+            raise Forbidden(
+                f"application instance {app.app_instance_id} is {app.state}: "
+                "confirm it ready (POST .../confirm_ready) first"
+            )
+
+    async def transition(self, app: AppInstance, action: AppAction) -> AppState:
+        """Apply a state-machine action (IllegalTransition: 409) and store the result."""
+        state = app.apply(action)
+        await self._persist_app(app)
+        if action is AppAction.CONFIRM_READY:
+            await self._rules_changed(app)
+        return state
+
+    async def add_app(self, app: AppInstance) -> AppInstance:
+        """A new instance registered at run time."""
+        if not app.app_instance_id:
+            app.app_instance_id = str(uuid.uuid4())
+        self.apps[app.app_instance_id] = app
+        await self._persist_app(app)
+        return app
+
+    async def save_app(self, app: AppInstance) -> None:
+        """Store an instance after changing it."""
+        await self._persist_app(app)
+
+    async def remove_app(self, app: AppInstance) -> None:
+        """Remove an instance with its services (subscribers are told) and its subscriptions."""
+        for record in self.services.owned_by(app.app_instance_id):
+            await self.services.remove(record)
+        await self.subscriptions.delete_owned(app.app_instance_id)
+        self.apps.pop(app.app_instance_id, None)
+        await self.store.delete(APPS, app.app_instance_id)
+        app.dns_rules.clear()
+        app.traffic_rules.clear()
+        await self._rules_changed(app)
+        log.info(
+            "application instance %s (%s) removed from %s",
+            app.app_instance_id,
+            app.app_name,
+            app.host,
+        )
+
+    # --- rules ------------------------------------------------------------------------------
+
+    async def put_dns_rule(self, app: AppInstance, rule: DnsRule) -> DnsRule:
+        """Replace one of an instance's DNS rules (NotFound for an id it does not have)."""
+        if rule.dnsRuleId not in app.dns_rules:
+            raise NotFound(
+                f"application instance {app.app_instance_id} has no DNS rule {rule.dnsRuleId!r}"
+            )
+        app.dns_rules[rule.dnsRuleId] = rule
+        await self._persist_app(app)
+        await self._rules_changed(app)
+        return rule
+
+    async def put_traffic_rule(self, app: AppInstance, rule: TrafficRule) -> TrafficRule:
+        """Replace one of an instance's traffic rules (NotFound for an id it does not have)."""
+        if rule.trafficRuleId not in app.traffic_rules:
+            raise NotFound(
+                f"application instance {app.app_instance_id} has no traffic rule "
+                f"{rule.trafficRuleId!r}"
+            )
+        app.traffic_rules[rule.trafficRuleId] = rule
+        await self._persist_app(app)
+        await self._rules_changed(app)
+        return rule
+
+    def effective_dns_rules(self, host: str) -> list[tuple[AppInstance, DnsRule]]:
+        """ACTIVE DNS rules of READY instances on ``host``: the ones that answer queries."""
+        return [
+            (app, rule)
+            for app in self.apps_on(host)
+            if app.ready
+            for rule in app.dns_rules.values()
+            if rule.state.value == "ACTIVE"
+        ]
+
+    def effective_traffic_rules(self, host: str) -> list[tuple[AppInstance, TrafficRule]]:
+        """ACTIVE traffic rules of READY instances on ``host``, highest priority (0) first."""
+        found = [
+            (app, rule)
+            for app in self.apps_on(host)
+            if app.ready
+            for rule in app.traffic_rules.values()
+            if rule.state.value == "ACTIVE"
+        ]
+        return sorted(found, key=lambda pair: pair[1].priority)
+
+    # --- persistence ------------------------------------------------------------------------
+
+    async def _persist_app(self, app: AppInstance) -> None:
+        await self.store.put(APPS, app.app_instance_id, app.to_store())
+
+    async def _persist_service(self, record: ServiceRecord | str) -> None:
+        if isinstance(record, str):
+            await self.store.delete(SERVICES, record)
+        else:
+            await self.store.put(SERVICES, record.id, record.to_store())
+
+    async def _rules_changed(self, app: AppInstance) -> None:
+        for listener in list(self.rules_listeners):
+            await listener(app)
+
+
+def service_info_from_scenario(produced: ServiceProduced, app: Application) -> ServiceInfo:
+    """The ServiceInfo an emulated app registers for a service its descriptor declares."""
+    category = produced.category
+    return ServiceInfo(
+        serName=produced.name,
+        serCategory=None
+        if category is None
+        else CategoryRef(
+            href=category.href or f"urn:meclab:category:{category.id}",
+            id=category.id,
+            name=category.name,
+            version=category.version,
+        ),
+        version=produced.version,
+        state=ServiceState.ACTIVE,
+        transportInfo=TransportInfo(
+            id=f"{app.name}-{produced.name}-transport",
+            name=f"{produced.transport.value} {produced.transport_protocol}",
+            type=produced.transport,
+            protocol=produced.transport_protocol,
+            version=produced.transport_version,
+            endpoint=EndPointInfo(
+                uris=produced.uris or [f"http://{app.name}.meclab.local/{produced.name}"]
+            ),
+            security=SecurityInfo(),
+        ),
+        serializer=produced.serializer,
+        scopeOfLocality=produced.scope_of_locality,
+        consumedLocalOnly=produced.consumed_local_only,
+        livenessInterval=produced.liveness_interval_s,
+    )
+
+
+def wire_links(**links: str) -> dict[str, Any]:
+    """``_links`` from keyword hrefs: ``wire_links(self=url)`` -> ``{"self": {"href": url}}``."""
+    return {name: {"href": href} for name, href in links.items()}

@@ -1,0 +1,273 @@
+"""The service registry (ETSI GS MEC 011 clause 8: service management), across all MEC hosts.
+
+A service is registered on one MEC host, by an application instance or by the platform itself
+(RNIS, Location ...). Which hosts see it follows its locality (MEC 011 clause 8.1.6.2
+LocalityType, with ``consumedLocalOnly``): a service is always visible on its own host
+(``isLocal`` true there); with ``consumedLocalOnly`` false it is also visible, as non-local, on
+the other hosts its scope reaches: every host for MEC_SYSTEM, the hosts of its zone for ZONE,
+of its operator for ZONE_GROUP. MEC_HOST, NFVI_NODE and NFVI_POP keep it on its host.
+
+Every change is reported to listeners (MEC 011 sends SerAvailabilityNotifications from them).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from meclab.platform.errors import NotFound
+from meclab.platform.wire import LinkType, WireModel
+from meclab.scenario.model import LocalityType, SerializerType, TransportType
+
+
+class ServiceState(StrEnum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+    SUSPENDED = "SUSPENDED"
+
+
+class CategoryRef(WireModel):
+    href: str
+    id: str
+    name: str
+    version: str
+
+
+class Address(WireModel):
+    host: str
+    port: int = Field(ge=0, le=65535)
+
+
+class EndPointInfo(WireModel):
+    """Where a service is reached: URIs for REST, or FQDNs, addresses, something else."""
+
+    uris: list[str] | None = None
+    fqdn: list[str] | None = None
+    addresses: list[Address] | None = None
+    alternative: dict[str, Any] | None = None
+
+
+class OAuth2Info(WireModel):
+    grantTypes: list[str] = Field(default_factory=list)
+    tokenEndpoint: str | None = None
+
+    @field_validator("grantTypes", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        # The v3.1.1 file types it as one string, the GS as a list; accept both.
+        return [value] if isinstance(value, str) else value
+
+
+class SecurityInfo(WireModel):
+    oAuth2Info: OAuth2Info | None = None
+
+
+class TransportInfo(WireModel):
+    id: str
+    name: str
+    description: str | None = None
+    type: TransportType
+    protocol: str
+    version: str
+    endpoint: EndPointInfo
+    security: SecurityInfo
+    implSpecificInfo: dict[str, Any] | None = None
+
+
+class ServiceLinks(WireModel):
+    self: LinkType
+    liveness: LinkType | None = None
+
+
+class ServiceInfo(WireModel):
+    """MEC 011 ServiceInfo (clause 8.1.2.2)."""
+
+    serInstanceId: str | None = None
+    serName: str = Field(min_length=1)
+    serCategory: CategoryRef | None = None
+    version: str = Field(min_length=1)
+    state: ServiceState
+    transportId: str | None = None
+    transportInfo: TransportInfo | None = None
+    serializer: SerializerType
+    scopeOfLocality: LocalityType | None = None
+    consumedLocalOnly: bool | None = None
+    isLocal: bool | None = None
+    livenessInterval: int | None = Field(None, ge=1, le=86_400)
+    links: ServiceLinks | None = Field(None, alias="_links")
+
+
+class ChangeType(StrEnum):
+    """MEC 011 ServiceAvailabilityNotification changeType."""
+
+    ADDED = "ADDED"
+    REMOVED = "REMOVED"
+    STATE_CHANGED = "STATE_CHANGED"
+    ATTRIBUTES_CHANGED = "ATTRIBUTES_CHANGED"
+
+
+@dataclass(slots=True)
+class ServiceRecord:
+    """A registered service and where it lives."""
+
+    info: ServiceInfo
+    """As registered, with serInstanceId set; ``isLocal`` and ``_links`` are per viewer."""
+    host: str
+    owner: str | None
+    """appInstanceId of the producing app; None for the platform's own services."""
+    last_heartbeat: float | None = None
+    """Wall-clock time of the last heartbeat (or registration), for services with liveness."""
+    emulated: bool = False
+    """Produced by an instance meclab plays: meclab keeps it alive, no heartbeats needed."""
+
+    @property
+    def id(self) -> str:
+        assert self.info.serInstanceId is not None
+        return self.info.serInstanceId
+
+    def to_store(self) -> dict[str, Any]:
+        return {
+            "info": self.info.wire(),
+            "host": self.host,
+            "owner": self.owner,
+            "last_heartbeat": self.last_heartbeat,
+            "emulated": self.emulated,
+        }
+
+    @classmethod
+    def from_store(cls, data: dict[str, Any]) -> ServiceRecord:
+        return cls(
+            ServiceInfo.model_validate(data["info"]),
+            data["host"],
+            data["owner"],
+            data["last_heartbeat"],
+            data.get("emulated", False),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceChange:
+    """One change to the registry, as listeners receive it."""
+
+    record: ServiceRecord
+    change: ChangeType
+
+
+ServiceListener = Callable[[ServiceChange], Awaitable[None]]
+Locator = Callable[[str], tuple[str | None, str | None]]
+"""A MEC host's (zone, domain)."""
+
+
+@dataclass
+class ServiceRegistry:
+    """Every registered service of the MEC system, with visibility per host."""
+
+    locate: Locator
+    persist: Callable[[ServiceRecord | str], Awaitable[None]]
+    """Store a record, or forget the one with this id."""
+    records: dict[str, ServiceRecord] = field(default_factory=dict)
+    listeners: list[ServiceListener] = field(default_factory=list)
+
+    def visible_on(self, record: ServiceRecord, host: str) -> bool:
+        """Whether a host sees the service (see module docstring)."""
+        if record.host == host:
+            return True
+        if record.info.consumedLocalOnly is not False:  # absent means local only
+            return False
+        scope = record.info.scopeOfLocality or LocalityType.MEC_HOST
+        if scope is LocalityType.MEC_SYSTEM:
+            return True
+        zone, domain = self.locate(record.host)
+        there_zone, there_domain = self.locate(host)
+        if scope is LocalityType.ZONE:
+            return zone is not None and zone == there_zone
+        if scope is LocalityType.ZONE_GROUP:
+            return domain is not None and domain == there_domain
+        return False
+
+    def view(self, host: str) -> list[tuple[ServiceRecord, bool]]:
+        """Services visible on ``host`` with whether each is local there, by registration order."""
+        return [(r, r.host == host) for r in self.records.values() if self.visible_on(r, host)]
+
+    def get(self, host: str, ser_instance_id: str) -> ServiceRecord:
+        """A service visible on ``host``; NotFound otherwise."""
+        record = self.records.get(ser_instance_id)
+        if record is None or not self.visible_on(record, host):
+            raise NotFound(f"no service {ser_instance_id!r} on {host}")
+        return record
+
+    def owned_by(self, app_instance_id: str) -> list[ServiceRecord]:
+        return [r for r in self.records.values() if r.owner == app_instance_id]
+
+    async def _changed(self, record: ServiceRecord, change: ChangeType) -> None:
+        await self.persist(record.id if change is ChangeType.REMOVED else record)
+        for listener in list(self.listeners):
+            await listener(ServiceChange(record, change))
+
+    async def add(
+        self, host: str, owner: str | None, info: ServiceInfo, now: float, *, emulated: bool = False
+    ) -> ServiceRecord:
+        """Register a service; the platform assigns its serInstanceId."""
+        info = info.model_copy(
+            update={"serInstanceId": str(uuid.uuid4()), "isLocal": None, "links": None}
+        )
+        record = ServiceRecord(info, host, owner, now if info.livenessInterval else None, emulated)
+        self.records[record.id] = record
+        await self._changed(record, ChangeType.ADDED)
+        return record
+
+    async def replace(self, record: ServiceRecord, info: ServiceInfo) -> ServiceRecord:
+        """Replace a service's attributes (serInstanceId, host and owner stay)."""
+        info = info.model_copy(update={"serInstanceId": record.id, "isLocal": None, "links": None})
+        before = record.info
+        if info == before:
+            return record
+        only_state = info.model_copy(update={"state": before.state}) == before
+        record.info = info
+        await self._changed(
+            record, ChangeType.STATE_CHANGED if only_state else ChangeType.ATTRIBUTES_CHANGED
+        )
+        return record
+
+    async def set_state(self, record: ServiceRecord, state: ServiceState) -> None:
+        """Change only the state (liveness, heartbeats)."""
+        if record.info.state is not state:
+            record.info = record.info.model_copy(update={"state": state})
+            await self._changed(record, ChangeType.STATE_CHANGED)
+
+    async def remove(self, record: ServiceRecord) -> None:
+        """Deregister a service."""
+        if self.records.pop(record.id, None) is not None:
+            await self._changed(record, ChangeType.REMOVED)
+
+    async def heartbeat(self, record: ServiceRecord, now: float) -> None:
+        """A producer's heartbeat: the service is alive (ACTIVE) as of ``now``."""
+        record.last_heartbeat = now
+        if record.info.state is not ServiceState.ACTIVE:
+            await self.set_state(record, ServiceState.ACTIVE)
+        else:
+            await self.persist(record)
+
+    async def check_liveness(self, now: float, grace: float = 1.5) -> list[ServiceRecord]:
+        """Mark INACTIVE every ACTIVE service whose heartbeats stopped; returns them.
+
+        A service with ``livenessInterval`` is late once ``grace`` intervals have passed since
+        its last heartbeat (MEC 011 clause 8.2.10: the platform may then change its state).
+        """
+        lapsed = [
+            r
+            for r in self.records.values()
+            if r.info.livenessInterval
+            and not r.emulated
+            and r.info.state is ServiceState.ACTIVE
+            and r.last_heartbeat is not None
+            and now - r.last_heartbeat > grace * r.info.livenessInterval
+        ]
+        for record in lapsed:
+            await self.set_state(record, ServiceState.INACTIVE)
+        return lapsed
