@@ -39,6 +39,7 @@ CHECKPOINT_INTERVAL_S = 10.0
 
 LoadListener = Callable[[World, bool], Awaitable[None]]
 """Told of a new world, and whether it was resumed (True) or freshly loaded (False)."""
+TickListener = Callable[[World], Awaitable[None]]
 
 
 class Runtime:
@@ -65,6 +66,7 @@ class Runtime:
         self._task: asyncio.Task[None] | None = None
         self._last_checkpoint = 0.0
         self._load_listeners: list[LoadListener] = []
+        self._tick_listeners: list[TickListener] = []
         self.tick_count = 0
         self.last_tick_s = 0.0
         self.opened: str | None = None
@@ -83,6 +85,11 @@ class Runtime:
     def on_load(self, listener: LoadListener) -> None:
         """Be told (awaited) each time a world is loaded or resumed, before it ticks."""
         self._load_listeners.append(listener)
+
+    def on_tick(self, listener: TickListener) -> None:
+        """Be told (awaited) after every tick, once its events are published, even when there
+        were none: for what follows time rather than events (periodic reports, thresholds)."""
+        self._tick_listeners.append(listener)
 
     # --- opening --------------------------------------------------------------------------
 
@@ -167,6 +174,8 @@ class Runtime:
             self.last_tick_s = time.perf_counter() - started
             self.tick_count += 1
             records = await self._publish(events)
+        for listener in list(self._tick_listeners):
+            await listener(world)
         if time.monotonic() - self._last_checkpoint >= CHECKPOINT_INTERVAL_S:
             await self.checkpoint()
         return records

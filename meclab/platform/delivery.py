@@ -133,8 +133,14 @@ class Notifier:
                 json_serialize=lambda o: orjson.dumps(o).decode(),
             )
 
-    async def close(self) -> None:
-        """Stop every worker (pending notifications stay recorded as undelivered) and the client."""
+    async def close(self, drain_s: float = 0.0) -> None:
+        """Stop every worker and the client; pending notifications get up to ``drain_s`` seconds
+        to go out, then are recorded as undelivered."""
+        busy = [
+            b.worker for b in self._boxes.values() if b.items and b.worker and not b.worker.done()
+        ]
+        if drain_s > 0 and busy:
+            await asyncio.wait(busy, timeout=drain_s)  # a worker ends when its outbox is empty
         for box in list(self._boxes.values()):
             self._give_up(box, "meclab stopped")
         workers = [b.worker for b in self._boxes.values() if b.worker is not None]

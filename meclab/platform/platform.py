@@ -55,6 +55,7 @@ LIVENESS_CHECK_S = 1.0
 HOST_KINDS = (ElementKind.MEC_HOST, ElementKind.FOG)
 
 RulesListener = Callable[[AppInstance], Awaitable[None]]
+LoadedListener = Callable[[World, bool], Awaitable[None]]
 ResetListener = Callable[[], Awaitable[None]]
 
 
@@ -94,6 +95,9 @@ class Platforms:
         """Told after an instance's DNS or traffic rules, or its readiness, changed."""
         self.reset_listeners: list[ResetListener] = []
         """Told after a new scenario replaced every platform (API modules drop their own state)."""
+        self.loaded_listeners: list[LoadedListener] = []
+        """Told once every platform is built or restored, with the world and whether it was
+        resumed (API modules then offer their platform services: :meth:`offer_service`)."""
         self._liveness: asyncio.Task[None] | None = None
         self.world: World | None = None
 
@@ -139,6 +143,8 @@ class Platforms:
                 if record.host in self.hosts:
                     self.services.records[record.id] = record
             count = await self.subscriptions.restore()
+            for listener in list(self.loaded_listeners):
+                await listener(world, True)
             log.info(
                 "platforms resumed: %d app instances, %d services, %d subscriptions",
                 len(self.apps),
@@ -154,6 +160,8 @@ class Platforms:
         for host in self.hosts:
             for app in top.nodes[host].apps:
                 await self._instantiate(host, app)
+        for listener in list(self.loaded_listeners):
+            await listener(world, False)
 
     async def _instantiate(self, host: str, app: Application) -> None:
         assert app.app_instance_id is not None and app.app_name is not None
@@ -188,15 +196,33 @@ class Platforms:
                 self._watch_liveness(), name="meclab-liveness"
             )
 
-    async def stop(self) -> None:
-        """Stop the liveness watch, expiry timers and delivery."""
+    async def stop(self, drain_s: float = 2.0) -> None:
+        """Withdraw the platform's own services (subscribers are told, for up to ``drain_s``),
+        then stop the liveness watch, expiry timers and delivery."""
         if self._liveness is not None:
             self._liveness.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._liveness
             self._liveness = None
+        for record in [r for r in self.services.records.values() if r.owner is None]:
+            await self.services.remove(record)
         self.subscriptions.close()
-        await self.notifier.close()
+        await self.notifier.close(drain_s=drain_s)
+
+    # --- the platform's own services ----------------------------------------------------------
+
+    async def offer_service(self, host: str, info: ServiceInfo) -> ServiceRecord:
+        """Register a service the platform itself provides (RNIS, Location ...) on ``host``.
+
+        Idempotent: when the host already has the platform's service of that name (meclab was
+        resumed after a crash), it stays as it is and nobody is notified again. The platform's
+        services are withdrawn at :meth:`stop` (subscribers get REMOVED) and offered anew at
+        the next start (ADDED).
+        """
+        for record in self.services.records.values():
+            if record.host == host and record.owner is None and record.info.serName == info.serName:
+                return record
+        return await self.services.add(host, None, info, self.wall(), emulated=True)
 
     async def _watch_liveness(self) -> None:
         while True:
