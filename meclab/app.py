@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import asdict
 from pathlib import Path
 
 import fastapi_offline
@@ -20,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from meclab import __version__
-from meclab.control.models import NotificationReport, UndeliveredNotification
+from meclab.control.models import NotificationReport
 from meclab.control.routes import build_router
 from meclab.engine.world import World
 from meclab.http.headers import CanonicalHeaders
@@ -55,7 +54,7 @@ class _PlatformControl:
         return NotificationReport(
             delivered=notifier.delivered,
             pending=notifier.pending_total(),
-            undelivered=[UndeliveredNotification(**asdict(u)) for u in notifier.undelivered],
+            undelivered=list(notifier.undelivered),
         )
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from meclab.platform.delivery import Undelivered
 from meclab.scenario.model import JitterDistribution, Latitude, Longitude, NetChar, Position
 from meclab.types import RadioType
 
@@ -255,23 +256,12 @@ class EventPage(BaseModel):
     """Highest sequence number in the whole history (to poll for newer ones with ``after``)."""
 
 
-class UndeliveredNotification(BaseModel):
-    subscription: str
-    api: str
-    host: str
-    notification_type: str
-    reason: str
-    attempts: int
-    last_error: str | None
-    wall: float
-
-
 class NotificationReport(BaseModel):
     """Notification delivery across every API."""
 
     delivered: int
     pending: int
-    undelivered: list[UndeliveredNotification]
+    undelivered: list[Undelivered]
     """The most recent notifications given up (up to 1,000), oldest first."""
 
 
