@@ -30,6 +30,8 @@ from meclab.platform.delivery import Notifier
 from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
 from meclab.services import mec011
+from meclab.services.ueid import UeIdentity
+from meclab.services.wai import Wai
 
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 """Swagger UI's script and style sheet, shipped inside a PyPI package."""
@@ -108,9 +110,18 @@ def create_app(
     )
     install_problem_handlers(app)
     app.include_router(build_router(runtime, _PlatformControl(platforms, mec011_service)))
-    mec011_service.mount(app)
+    # Each service registers its subscription kinds now, before the lifespan restores them.
+    services = {
+        "mec011": mec011_service,
+        "wai": Wai(platforms, runtime),
+        "ueid": UeIdentity(platforms, runtime),
+    }
+    for service in services.values():
+        service.mount(app)
     app.state.runtime = runtime
     app.state.platforms = platforms
+    app.state.services = services
+    """Every ETSI API's service object, by short name."""
     app.state.metrics = metrics
 
     @app.websocket("/meclab/ws/notifications/{sub_id}")

@@ -19,6 +19,7 @@ from meclab.bus.base import EventRecord
 from meclab.bus.memory import MemoryBus
 from meclab.cli.scenario_cmd import EXIT_INVALID, report_invalid
 from meclab.engine.events import Connected, Disconnected, Handover, ManualEvent
+from meclab.http.headers import SERVER_OPTIONS
 from meclab.runtime import Runtime
 from meclab.scenario.builtin import default_scenario
 from meclab.scenario.errors import ScenarioError
@@ -118,9 +119,13 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _banner(runtime: Runtime, how: str, host: str, port: int, data_dir: Path) -> str:
+def public_url(host: str, port: int) -> str:
+    """The URL clients use: a wildcard listen address is shown as loopback."""
     shown = f"[{host}]" if ":" in host else ("127.0.0.1" if host in ("0.0.0.0", "") else host)
-    base = f"http://{shown}:{port}"
+    return f"http://{shown}:{port}"
+
+
+def _banner(runtime: Runtime, how: str, base: str, data_dir: Path) -> str:
     world = runtime.world
     opened = {"loaded": "loaded", "resumed": "resumed", "default": "built-in default"}[how]
     return "\n".join(
@@ -151,11 +156,14 @@ async def _serve(
         runtime = Runtime(store, MemoryBus(), tick_hz=tick_hz)
         runtime.bus.subscribe(log_events)
         how = await runtime.open(scenario, speed=speed)
-        app = create_app(runtime)
+        base = public_url(host, sock.getsockname()[1])
+        app = create_app(runtime, base_url=base)
         server = uvicorn.Server(
-            uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+            uvicorn.Config(
+                app, log_level="warning", lifespan="on", access_log=False, **SERVER_OPTIONS
+            )
         )
-        typer.echo(_banner(runtime, how, host, sock.getsockname()[1], data_dir))
+        typer.echo(_banner(runtime, how, base, data_dir))
         await server.serve(sockets=[sock])
     finally:
         sock.close()

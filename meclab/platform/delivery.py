@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import time
 from collections import deque
@@ -48,7 +49,13 @@ class RetryPolicy:
     jitter: float = 0.1
 
     def delay(self, attempt: int, rng: random.Random) -> float:
-        base = min(self.max_s, self.initial_s * self.factor ** max(0, attempt - 1))
+        try:
+            grown = self.initial_s * self.factor ** max(0, attempt - 1)
+        except OverflowError:
+            # Retries go on while the subscription lives: after ~1000 failures (hours of a
+            # subscriber being down, at the cap) factor**n no longer fits a float.
+            grown = math.inf
+        base = min(self.max_s, grown)
         return base * (1.0 + self.jitter * (2.0 * rng.random() - 1.0))
 
 
@@ -90,6 +97,8 @@ class _Outbox:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     closing_until: float | None = None
     websocket: WebSocketChannel | None = None
+    sending: _Item | None = None
+    """The item on the wire now (always ``items[0]``), while an attempt runs."""
 
 
 class Notifier:
@@ -163,10 +172,15 @@ class Notifier:
             box = self._boxes[sub.id] = _Outbox(sub)
         else:
             box.sub = sub
-        kind = str(payload.get("notificationType", "notification"))
+        kind = notification_type(payload)
         if len(box.items) >= self.max_backlog:
-            dropped = box.items.popleft()
-            self._record(box, dropped, f"outbox overflow: more than {self.max_backlog} pending")
+            # Never the item on the wire: it cannot be called back, and its 2xx pops items[0],
+            # which would then be the next one, lost unsent. The oldest still waiting goes.
+            at = 1 if box.items and box.items[0] is box.sending else 0
+            if at < len(box.items):
+                dropped = box.items[at]
+                del box.items[at]
+                self._record(box, dropped, f"outbox overflow: more than {self.max_backlog} pending")
         box.items.append(_Item(orjson.dumps(payload), kind, self.clock(), final))
         if final:
             box.closing_until = self.clock() + FINAL_GRACE_S
@@ -227,7 +241,11 @@ class Notifier:
                 self._give_up(box, f"subscription {box.sub.state.value.lower()}")
                 break
             item = box.items[0]
-            error = await self._attempt(box, item)
+            box.sending = item
+            try:
+                error = await self._attempt(box, item)
+            finally:
+                box.sending = None
             if error is None:
                 box.items.popleft()
                 box.attempts = 0
@@ -315,6 +333,17 @@ class Notifier:
             reason,
             box.last_error,
         )
+
+
+def notification_type(payload: dict[str, Any]) -> str:
+    """A body's ``notificationType``; for a body in a root element (MEC 013 wraps every
+    notification: ``{"zoneStatusNotification": {...}}``), the inner one, else the element's
+    name."""
+    kind = payload.get("notificationType")
+    if kind is None and len(payload) == 1:
+        ((root, inner),) = payload.items()
+        kind = inner.get("notificationType", root) if isinstance(inner, dict) else None
+    return str(kind or "notification")
 
 
 def _reason(text: str) -> str:

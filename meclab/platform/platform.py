@@ -50,6 +50,8 @@ log = logging.getLogger("meclab.platform")
 
 APPS = "apps"
 SERVICES = "services"
+WITHDRAWN = "withdrawn_services"
+"""The platform's own services withdrawn at the last stop: offered again under the same id."""
 LIVENESS_CHECK_S = 1.0
 
 HOST_KINDS = (ElementKind.MEC_HOST, ElementKind.FOG)
@@ -92,6 +94,8 @@ class Platforms:
             store, self.notifier, websocket_url=self.websocket_url, wall=wall
         )
         self.rules_listeners: list[RulesListener] = []
+        self.rules_version = 0
+        """Grows whenever any instance's rules or readiness change: a cheap cache key."""
         """Told after an instance's DNS or traffic rules, or its readiness, changed."""
         self.reset_listeners: list[ResetListener] = []
         """Told after a new scenario replaced every platform (API modules drop their own state)."""
@@ -138,8 +142,9 @@ class Platforms:
                 app = AppInstance.from_store(data)
                 if app.host in self.hosts:
                     self.apps[app.app_instance_id] = app
-            for _, data in await self.store.items(SERVICES):
-                record = ServiceRecord.from_store(data)
+            stored = [ServiceRecord.from_store(d) for _, d in await self.store.items(SERVICES)]
+            # The store lists them by id; views list them in registration order.
+            for record in sorted(stored, key=lambda r: r.seq):
                 if record.host in self.hosts:
                     self.services.records[record.id] = record
             count = await self.subscriptions.restore()
@@ -154,6 +159,7 @@ class Platforms:
             return
         await self.store.clear(APPS)
         await self.store.clear(SERVICES)
+        await self.store.clear(WITHDRAWN)
         await self.subscriptions.clear()
         for listener in list(self.reset_listeners):
             await listener()
@@ -205,6 +211,8 @@ class Platforms:
                 await self._liveness
             self._liveness = None
         for record in [r for r in self.services.records.values() if r.owner is None]:
+            key = f"{record.host}|{record.info.serName}"
+            await self.store.put(WITHDRAWN, key, {"id": record.id, "seq": record.seq})
             await self.services.remove(record)
         self.subscriptions.close()
         await self.notifier.close(drain_s=drain_s)
@@ -222,7 +230,11 @@ class Platforms:
         for record in self.services.records.values():
             if record.host == host and record.owner is None and record.info.serName == info.serName:
                 return record
-        return await self.services.add(host, None, info, self.wall(), emulated=True)
+        key = f"{host}|{info.serName}"
+        withdrawn = await self.store.get(WITHDRAWN, key)
+        again = (withdrawn["id"], withdrawn["seq"]) if withdrawn else None
+        await self.store.delete(WITHDRAWN, key)
+        return await self.services.add(host, None, info, self.wall(), emulated=True, again=again)
 
     async def _watch_liveness(self) -> None:
         while True:
@@ -272,9 +284,12 @@ class Platforms:
 
     async def transition(self, app: AppInstance, action: AppAction) -> AppState:
         """Apply a state-machine action (IllegalTransition: 409) and store the result."""
+        was_ready = app.ready
         state = app.apply(action)
         await self._persist_app(app)
-        if action is AppAction.CONFIRM_READY:
+        if app.ready != was_ready:
+            # Rules act only while READY: confirm_ready starts them, and terminating a READY
+            # instance stops them, which the data plane must hear of as well.
             await self._rules_changed(app)
         return state
 
@@ -292,9 +307,11 @@ class Platforms:
 
     async def remove_app(self, app: AppInstance) -> None:
         """Remove an instance with its services (subscribers are told) and its subscriptions."""
+        # Its own subscriptions go first: it would otherwise be sent, and fail to receive,
+        # the removal of its own services, and those would show up as undelivered.
+        await self.subscriptions.delete_owned(app.app_instance_id)
         for record in self.services.owned_by(app.app_instance_id):
             await self.services.remove(record)
-        await self.subscriptions.delete_owned(app.app_instance_id)
         self.apps.pop(app.app_instance_id, None)
         await self.store.delete(APPS, app.app_instance_id)
         app.dns_rules.clear()
@@ -365,6 +382,7 @@ class Platforms:
             await self.store.put(SERVICES, record.id, record.to_store())
 
     async def _rules_changed(self, app: AppInstance) -> None:
+        self.rules_version += 1
         for listener in list(self.rules_listeners):
             await listener(app)
 

@@ -1,11 +1,14 @@
 """The service registry (ETSI GS MEC 011 clause 8: service management), across all MEC hosts.
 
 A service is registered on one MEC host, by an application instance or by the platform itself
-(RNIS, Location ...). Which hosts see it follows its locality (MEC 011 clause 8.1.6.2
-LocalityType, with ``consumedLocalOnly``): a service is always visible on its own host
-(``isLocal`` true there); with ``consumedLocalOnly`` false it is also visible, as non-local, on
-the other hosts its scope reaches: every host for MEC_SYSTEM, the hosts of its zone for ZONE,
-of its operator for ZONE_GROUP. MEC_HOST, NFVI_NODE and NFVI_POP keep it on its host.
+(RNIS, Location ...). Its locality is the set of hosts its ``scopeOfLocality`` spans (MEC 011
+clause 8.1.6.2 LocalityType; absent means MEC_HOST): its own host for MEC_HOST, NFVI_NODE and
+NFVI_POP, the hosts of its zone for ZONE, of its operator for ZONE_GROUP, every host for
+MEC_SYSTEM (clause 8.1.2.2 note 6: on the same MEC system it is local). ``isLocal`` is true on
+the hosts of that locality (clause 8.1.2.2: "located in the same locality (as defined by
+scopeOfLocality) as the consuming MEC application"). A service is visible on the hosts of its
+locality, and, when ``consumedLocalOnly`` is false (absent means true), on every other host
+as well, there with ``isLocal`` false.
 
 Every change is reported to listeners (MEC 011 sends SerAvailabilityNotifications from them).
 """
@@ -52,8 +55,17 @@ class EndPointInfo(WireModel):
     alternative: dict[str, Any] | None = None
 
 
+class GrantType(StrEnum):
+    """OAuth 2.0 grant types a transport may offer (MEC 011 clause 8.1.5.4)."""
+
+    OAUTH2_AUTHORIZATION_CODE = "OAUTH2_AUTHORIZATION_CODE"
+    OAUTH2_IMPLICIT_GRANT = "OAUTH2_IMPLICIT_GRANT"
+    OAUTH2_RESOURCE_OWNER = "OAUTH2_RESOURCE_OWNER"
+    OAUTH2_CLIENT_CREDENTIALS = "OAUTH2_CLIENT_CREDENTIALS"
+
+
 class OAuth2Info(WireModel):
-    grantTypes: list[str] = Field(default_factory=list)
+    grantTypes: list[GrantType] = Field(min_length=1)
     tokenEndpoint: str | None = None
 
     @field_validator("grantTypes", mode="before")
@@ -98,7 +110,9 @@ class ServiceInfo(WireModel):
     scopeOfLocality: LocalityType | None = None
     consumedLocalOnly: bool | None = None
     isLocal: bool | None = None
-    livenessInterval: int | None = Field(None, ge=1, le=86_400)
+    livenessInterval: int | None = Field(None, ge=0, le=86_400)
+    """0 in a registration: the producer sends heartbeats, the platform picks the interval
+    (MEC 011 clause 8.1.2.2)."""
     links: ServiceLinks | None = Field(None, alias="_links")
 
 
@@ -124,6 +138,9 @@ class ServiceRecord:
     """Wall-clock time of the last heartbeat (or registration), for services with liveness."""
     emulated: bool = False
     """Produced by an instance meclab plays: meclab keeps it alive, no heartbeats needed."""
+    seq: int = 0
+    """Registration order: the store lists records by their (random) id, so a restart puts
+    them back by this."""
 
     @property
     def id(self) -> str:
@@ -137,6 +154,7 @@ class ServiceRecord:
             "owner": self.owner,
             "last_heartbeat": self.last_heartbeat,
             "emulated": self.emulated,
+            "seq": self.seq,
         }
 
     @classmethod
@@ -147,6 +165,7 @@ class ServiceRecord:
             data["owner"],
             data["last_heartbeat"],
             data.get("emulated", False),
+            data.get("seq", 0),
         )
 
 
@@ -173,12 +192,10 @@ class ServiceRegistry:
     records: dict[str, ServiceRecord] = field(default_factory=dict)
     listeners: list[ServiceListener] = field(default_factory=list)
 
-    def visible_on(self, record: ServiceRecord, host: str) -> bool:
-        """Whether a host sees the service (see module docstring)."""
+    def is_local(self, record: ServiceRecord, host: str) -> bool:
+        """Whether ``host`` lies in the service's locality (see module docstring)."""
         if record.host == host:
             return True
-        if record.info.consumedLocalOnly is not False:  # absent means local only
-            return False
         scope = record.info.scopeOfLocality or LocalityType.MEC_HOST
         if scope is LocalityType.MEC_SYSTEM:
             return True
@@ -190,9 +207,16 @@ class ServiceRegistry:
             return domain is not None and domain == there_domain
         return False
 
+    def visible_on(self, record: ServiceRecord, host: str) -> bool:
+        """Whether a host sees the service (see module docstring)."""
+        # consumedLocalOnly absent means true (MEC 011 clause 8.1.2.2).
+        return record.info.consumedLocalOnly is False or self.is_local(record, host)
+
     def view(self, host: str) -> list[tuple[ServiceRecord, bool]]:
         """Services visible on ``host`` with whether each is local there, by registration order."""
-        return [(r, r.host == host) for r in self.records.values() if self.visible_on(r, host)]
+        return [
+            (r, self.is_local(r, host)) for r in self.records.values() if self.visible_on(r, host)
+        ]
 
     def get(self, host: str, ser_instance_id: str) -> ServiceRecord:
         """A service visible on ``host``; NotFound otherwise."""
@@ -210,14 +234,31 @@ class ServiceRegistry:
             await listener(ServiceChange(record, change))
 
     async def add(
-        self, host: str, owner: str | None, info: ServiceInfo, now: float, *, emulated: bool = False
+        self,
+        host: str,
+        owner: str | None,
+        info: ServiceInfo,
+        now: float,
+        *,
+        emulated: bool = False,
+        again: tuple[str, int] | None = None,
     ) -> ServiceRecord:
-        """Register a service; the platform assigns its serInstanceId."""
-        info = info.model_copy(
-            update={"serInstanceId": str(uuid.uuid4()), "isLocal": None, "links": None}
+        """Register a service; the platform assigns its serInstanceId.
+
+        ``again`` = (serInstanceId, seq) registers a withdrawn service anew under its old
+        identity and at its old place in the listing.
+        """
+        ser_id, seq = again or (
+            str(uuid.uuid4()),
+            1 + max((r.seq for r in self.records.values()), default=0),
         )
-        record = ServiceRecord(info, host, owner, now if info.livenessInterval else None, emulated)
+        info = info.model_copy(update={"serInstanceId": ser_id, "isLocal": None, "links": None})
+        record = ServiceRecord(
+            info, host, owner, now if info.livenessInterval else None, emulated, seq
+        )
         self.records[record.id] = record
+        if again is not None:  # keep the listing in registration order
+            self.records = dict(sorted(self.records.items(), key=lambda item: item[1].seq))
         await self._changed(record, ChangeType.ADDED)
         return record
 

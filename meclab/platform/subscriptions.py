@@ -76,12 +76,15 @@ class SubscriptionRegistry:
     async def restore(self) -> int:
         """Reload stored subscriptions of registered APIs; how many came back."""
         count = 0
-        for key, data in await self.store.items(COLLECTION):
-            sub = Subscription.from_store(data)
+        stored = [Subscription.from_store(data) for _, data in await self.store.items(COLLECTION)]
+        # The store lists them by key, a random id: put them back oldest first, as list() says.
+        for sub in sorted(stored, key=lambda s: s.created):
             api = self.apis.get(sub.api)
             if api is None:
                 log.warning(
-                    "stored subscription %s belongs to unknown API %s; kept in store", key, sub.api
+                    "stored subscription %s belongs to unknown API %s; kept in store",
+                    sub.id,
+                    sub.api,
                 )
                 continue
             sub.criteria = api.parse(sub.type, sub.body)
@@ -212,10 +215,15 @@ class SubscriptionRegistry:
             await self.delete(sub, reason=f"application instance {owner} removed")
         return len(owned)
 
-    def notify(self, sub: Subscription, payload: dict[str, Any]) -> None:
-        """Queue a notification for a subscription (delivery goes on in the background)."""
+    def notify(self, sub: Subscription, payload: dict[str, Any], *, final: bool = False) -> None:
+        """Queue a notification for a subscription (delivery goes on in the background).
+
+        ``final`` marks the subscription's last notification: an API that ends the
+        subscription right after (e.g. MEC 013 once its reports are complete) still has it
+        delivered, as an ExpiryNotification is.
+        """
         if sub.state is SubscriptionState.ACTIVE:
-            self.notifier.send(sub, payload)
+            self.notifier.send(sub, payload, final=final)
 
     # --- internals --------------------------------------------------------------------------
 
@@ -224,7 +232,7 @@ class SubscriptionRegistry:
         links = dict(out.get("_links") or {})
         links["self"] = {"href": sub.href}
         out["_links"] = links
-        if sub.expiry is not None:
+        if sub.expiry is not None and not _names_instant(out.get("expiryDeadline"), sub.expiry):
             out["expiryDeadline"] = TimeStamp.of(sub.expiry).wire()
         if sub.websocket:
             out["websockNotifConfig"] = {
@@ -277,3 +285,16 @@ class SubscriptionRegistry:
         self._timers.pop(sub.id, None)
         await self._forget(sub, "subscription expired")
         log.info("subscription %s (%s) expired", sub.id, sub.type)
+
+
+def _names_instant(stamp: Any, unix_s: float) -> bool:
+    """Whether a body's TimeStamp is ``unix_s``. The client's own is then kept as it wrote it: a
+    float of Unix seconds holds them only to about 0.2 µs, so rebuilding it would alter its
+    nanoSeconds."""
+    if not isinstance(stamp, dict):
+        return False
+    try:
+        given = float(stamp.get("seconds", 0)) + float(stamp.get("nanoSeconds", 0)) / 1e9
+    except (TypeError, ValueError):
+        return False
+    return abs(given - unix_s) < 1e-6

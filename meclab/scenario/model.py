@@ -174,6 +174,19 @@ def _check_ip(value: str) -> str:
     return value
 
 
+def _check_endpoint(value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"endpoint {value!r} is not host:port with a port in 1-65535")
+    if host.startswith("["):
+        if not host.endswith("]"):
+            raise ValueError(f"endpoint {value!r}: an IPv6 address goes in brackets, [::1]:80")
+        ip_address(host[1:-1])
+    elif ":" in host:
+        raise ValueError(f"endpoint {value!r}: write an IPv6 address in brackets, [::1]:80")
+    return value
+
+
 def _check_cidr(values: list[str]) -> list[str]:
     for value in values:
         ip_network(value, strict=False)
@@ -284,6 +297,12 @@ class Application(StrictModel):
     dns_rules: list[DnsRule] = Field(default_factory=list)
     traffic_rules: list[TrafficRule] = Field(default_factory=list)
     netchar: NetChar = Field(default_factory=NetChar)
+    address: Annotated[str, AfterValidator(_check_ip)] | None = None
+    """The instance's IP address inside the emulated network (what DNS rules and traffic rules
+    name); the data plane derives one when absent (see meclab.dataplane.identity)."""
+    endpoint: Annotated[str, AfterValidator(_check_endpoint)] | None = None
+    """``host:port`` where the real process listens (``[v6]:port`` for IPv6); absent, meclab's
+    built-in responder stands in for the app on the data plane."""
 
     @model_validator(mode="after")
     def _derive_ids(self) -> Application:

@@ -70,12 +70,19 @@ def created(body: dict[str, Any], href: str) -> JSONResponse:
     return JSONResponse(body, status_code=201, headers={"Location": href, "ETag": etag_of(body)})
 
 
-def link_list(href: str, subscriptions: Iterable[Subscription]) -> dict[str, Any]:
-    """A SubscriptionLinkList body."""
+def link_list(
+    href: str, subscriptions: Iterable[Subscription], *, member: str = "subscriptions"
+) -> dict[str, Any]:
+    """A SubscriptionLinkList body.
+
+    ``member`` names the list in ``_links``: ``subscriptions`` in MEC 011, ``subscription`` in
+    the APIs whose data model says so (MEC 012's SubscriptionLinkList, in its v2.1.1 and v2.2.1
+    files alike).
+    """
     return {
         "_links": {
             "self": {"href": href},
-            "subscriptions": [{"href": s.href, "subscriptionType": s.type} for s in subscriptions],
+            member: [{"href": s.href, "subscriptionType": s.type} for s in subscriptions],
         }
     }
 

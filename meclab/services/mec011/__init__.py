@@ -1,11 +1,44 @@
-"""MEC 011 application enablement (scaffold: being written; see the helper's brief)."""
+"""ETSI GS MEC 011 v3.1.1 application enablement, on every MEC host: both APIs, 32 operations.
+
+::
+
+    models.py              the bodies (spec schema names; platform-core ones re-exported)
+    routing.py             base paths, path-id dependencies, strict JSON bodies, check order
+    app_support.py         /mec_app_support/v1: handshakes, rules, timing, subscriptions
+    registrations.py         /registrations (v3)
+    termination.py           graceful termination (clause 5.2.3), in the background
+    service_mgmt.py        /mec_service_mgmt/v1: discovery, services, transports, liveness
+    views.py                 per-host representations, transports, discovery filters
+    availability.py          SerAvailability notifications from registry changes
+    subscription_routes.py the subscription routes both APIs share
+
+App instances, services, rules and subscriptions are the platform core's
+(:mod:`meclab.platform`); this package is their MEC 011 face. Everything it keeps of its own
+(terminations under way) is in the store too, so ``meclab up`` resumes where it stopped and
+sends nothing twice.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
 
 from meclab.platform.apps import AppInstance, OperationAction
 from meclab.platform.platform import Platforms
+from meclab.platform.services import ServiceState
+from meclab.platform.subscriptions import SubscriptionApi
+from meclab.services.hosting import mount_per_host
+from meclab.services.mec011 import app_support, service_mgmt
+from meclab.services.mec011.availability import Availability, parse_stored
+from meclab.services.mec011.routing import APP_SUPPORT_API, SERVICE_MGMT_API
+from meclab.services.mec011.termination import Terminations
+
+
+def _termination_target(_: str, body: dict[str, object]) -> object:
+    """Criteria of a stored AppTerminationNotificationSubscription: the watched instance."""
+    return body["appInstanceId"]
 
 
 class Mec011:
@@ -13,12 +46,48 @@ class Mec011:
 
     def __init__(self, platforms: Platforms) -> None:
         self.platforms = platforms
+        self.availability = Availability(platforms)
+        self.terminations = Terminations(platforms)
+        # Before the platforms restore stored subscriptions: they need to know the APIs.
+        platforms.subscriptions.register_api(
+            SubscriptionApi(APP_SUPPORT_API, parse=_termination_target)
+        )
+        platforms.subscriptions.register_api(SubscriptionApi(SERVICE_MGMT_API, parse=parse_stored))
+        platforms.services.listeners.append(self.availability.on_change)
+        platforms.reset_listeners.append(self.terminations.reset)
 
     def mount(self, app: FastAPI) -> None:
-        """Serve both APIs on every host."""
+        """Serve both APIs on every host, and tie background work to the app's lifespan."""
+        # One router per API serves both mount points: its dependencies read the host from the
+        # path, and building FastAPI routes is what costs (~5 ms a route).
+        for router in (app_support.build_router(self), service_mgmt.build_router(self)):
+            mount_per_host(app, lambda router=router: router)
+        # An included router's lifespan runs inside the app's, after the platforms are built.
+        app.include_router(APIRouter(lifespan=self._lifespan))
+
+    @asynccontextmanager
+    async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        self._fresh_heartbeats()
+        await self.terminations.resume()
+        try:
+            yield
+        finally:
+            await self.terminations.close()
+
+    def _fresh_heartbeats(self) -> None:
+        # Producers could not reach a stopped meclab: their liveness is counted from now, not
+        # from their last heartbeat before the stop (MEC 011 clause 8.2.10).
+        now = self.platforms.wall()
+        for record in self.platforms.services.records.values():
+            if record.info.livenessInterval and record.info.state is ServiceState.ACTIVE:
+                record.last_heartbeat = now
 
     async def terminate(
         self, instance: AppInstance, action: OperationAction, graceful_timeout_s: int
     ) -> None:
-        """Start the graceful termination of an instance."""
-        raise NotImplementedError
+        """Start the graceful termination (or stop) of an instance (MEC 011 clause 5.2.3).
+
+        Returns once the instance is TERMINATING and its subscribers are notified; waiting for
+        its confirmation and removing it go on in the background. 409 if it is terminating.
+        """
+        await self.terminations.start(instance, action, graceful_timeout_s)

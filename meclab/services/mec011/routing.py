@@ -1,0 +1,121 @@
+"""What the MEC 011 routes share: base paths, path-id dependencies, strict JSON bodies.
+
+Order of checks, for every route (first failure answers):
+
+1. an unknown query parameter: 400 (:func:`meclab.http.query.reject_unknown_query`, a route
+   dependency);
+2. an unknown MEC host, application instance, service, rule or subscription in the path: 404;
+3. a request body that is not JSON: 415; then a malformed or invalid one: 400 naming the field.
+
+FastAPI parses a declared body before it runs any dependency, so a malformed body would
+answer 400 before an unknown id could answer 404. Bodies are therefore read by a dependency
+(:func:`json_body`) placed after the path-id ones, and documented in the OpenAPI document by
+:func:`body_doc`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import orjson
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+
+from meclab.http.content import require_json_body
+from meclab.http.etag import check_if_match, etag_of
+from meclab.http.query import reject_unknown_query
+from meclab.platform.apps import AppInstance
+from meclab.platform.platform import Platforms
+from meclab.services.hosting import host_resolver
+
+APP_SUPPORT = "/mec_app_support/v1"
+SERVICE_MGMT = "/mec_service_mgmt/v1"
+
+APP_SUPPORT_API = "mec011_app_support"
+"""Name of MEC 011 app support in the subscription registry."""
+SERVICE_MGMT_API = "mec011_service_mgmt"
+"""Name of MEC 011 service management in the subscription registry."""
+
+STRICT = [Depends(reject_unknown_query)]
+"""Route dependencies of every MEC 011 route."""
+
+PROBLEM_JSON = {"content": {"application/problem+json": {}}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Bad request: the problem names the bad field", **PROBLEM_JSON},
+    404: {"description": "Not found", **PROBLEM_JSON},
+}
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
+    """A dependency parsing the request body as ``model``: 415 unless JSON, 400 if invalid."""
+
+    async def parse(request: Request) -> M:
+        await require_json_body(request)
+        raw = await request.body()
+        if not raw:
+            raise RequestValidationError(
+                [{"type": "missing", "loc": ("body",), "msg": "a JSON body is required"}]
+            )
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "json_invalid",
+                        "loc": ("body", exc.pos),
+                        "msg": "JSON decode error",
+                        "ctx": {"error": exc.msg},
+                    }
+                ],
+                body=raw.decode(errors="replace"),
+            ) from exc
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+            raise RequestValidationError(errors, body=data) from exc
+
+    return parse
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
+def body_doc(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` documenting a body read by :func:`json_body` (schema inlined, since
+    MEC 011 bodies are not recursive)."""
+    schema = model.model_json_schema(by_alias=True)
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _inline(schema, schema.get("$defs", {}))}},
+        }
+    }
+
+
+def app_resolver(platforms: Platforms) -> Callable[..., Awaitable[AppInstance]]:
+    """A dependency giving the instance ``{appInstanceId}`` names on the addressed host (404)."""
+    current_host = host_resolver(platforms)
+
+    async def current_app(appInstanceId: str, host: str = Depends(current_host)) -> AppInstance:
+        return platforms.app(host, appInstanceId)
+
+    return current_app
+
+
+def if_match(request: Request, representation: Any) -> None:
+    """412 unless the request's If-Match (if any) names the representation's current ETag."""
+    check_if_match(request.headers.get("if-match"), etag_of(representation))

@@ -1,0 +1,127 @@
+"""MEC 014 routes (ETSI GS MEC 014 V3.1.1 clause 7.3): ``/{appInstanceId}/ue_identity_tag_info``.
+
+==== ============================================================================================
+GET  ``?ueIdentityTag=A&ueIdentityTag=B`` (or ``ueidentitytag``, the v3.1.1 file's spelling; a
+     comma-separated list works too): the state of each tag asked, in the order asked
+PUT  sets the state of each tag of the body (the others keep theirs); If-Match guards it (412)
+==== ============================================================================================
+
+Errors, first failure answers: an unknown query parameter (400), an unknown MEC host or
+application instance on it (404), a missing tag list (400); for PUT a non-JSON (415) or
+malformed (400) body, If-Match (412), an invalid body (400), an instance that is terminating
+(403: it may no longer claim UEs), a tag registered that names no terminal (400).
+
+The ETag of a representation is computed from its tags and states sorted by tag, so the ETag a
+GET returns for some tags is the one a PUT of the same tags (in any order) is checked against.
+"""
+
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+
+from meclab.http.etag import check_if_match, etag_of
+from meclab.http.problem import ProblemError
+from meclab.http.query import reject_unknown_query
+from meclab.platform.apps import AppInstance, AppState
+from meclab.platform.errors import Forbidden, InvalidField
+from meclab.services.hosting import host_resolver
+from meclab.services.ueid.models import TagState, UeIdentityTagInfo, UeIdentityTags
+from meclab.services.wai.bodies import body_doc, parse, read_json
+
+if TYPE_CHECKING:
+    from meclab.services.ueid.service import UeIdentity
+
+TAG_INFO_BODY = body_doc(UeIdentityTagInfo)
+
+
+def tags_etag(states: dict[str, int]) -> str:
+    """The ETag of a representation of these tags (module docstring)."""
+    return etag_of(sorted(states.items()))
+
+
+def representation(states: dict[str, int]) -> JSONResponse:
+    body = UeIdentityTagInfo(
+        ueIdentityTags=[
+            UeIdentityTags(ueIdentityTag=t, state=TagState(s)) for t, s in states.items()
+        ]
+    ).wire()
+    return JSONResponse(body, headers={"ETag": tags_etag(states)})
+
+
+def build_router(service: "UeIdentity") -> APIRouter:
+    """The MEC 014 routes of one mount point."""
+    router = APIRouter(
+        prefix="/ui/v1", tags=["MEC 014 UE identity"], dependencies=[Depends(reject_unknown_query)]
+    )
+    platforms = service.platforms
+    registry = service.registry
+    current_host = host_resolver(platforms)
+
+    async def current_app(appInstanceId: str, host: str = Depends(current_host)) -> AppInstance:
+        return platforms.app(host, appInstanceId)
+
+    App = Annotated[AppInstance, Depends(current_app)]
+
+    @router.get(
+        "/{appInstanceId}/ue_identity_tag_info",
+        summary="The state of some UE identity tags of an application instance",
+    )
+    async def get_tags(
+        app: App,
+        ueIdentityTag: Annotated[
+            list[str] | None, Query(description="Tags to read (GS spelling)")
+        ] = None,
+        ueidentitytag: Annotated[
+            list[str] | None, Query(description="Tags to read (v3.1.1 file spelling)")
+        ] = None,
+    ) -> JSONResponse:
+        asked = [
+            tag.strip()
+            for value in [*(ueIdentityTag or []), *(ueidentitytag or [])]
+            for tag in value.split(",")
+            if tag.strip()
+        ]
+        if not asked:
+            raise ProblemError(
+                400,
+                "query parameter ueIdentityTag is required: the tags to read",
+                invalidParams=[{"name": "ueIdentityTag", "in": "query", "reason": "missing"}],
+            )
+        states = {tag: registry.state(app.app_instance_id, tag) for tag in dict.fromkeys(asked)}
+        return representation(states)
+
+    @router.put(
+        "/{appInstanceId}/ue_identity_tag_info",
+        summary="Register or deregister UE identity tags",
+        openapi_extra=TAG_INFO_BODY,
+    )
+    async def put_tags(
+        app: App,
+        request: Request,
+        if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    ) -> JSONResponse:
+        raw = await read_json(request)
+        info = parse(UeIdentityTagInfo, raw)
+        wanted: dict[str, int] = {}
+        for i, entry in enumerate(info.ueIdentityTags):
+            if entry.ueIdentityTag in wanted:
+                raise InvalidField(
+                    f"ueIdentityTags[{i}].ueIdentityTag", f"{entry.ueIdentityTag!r} is listed twice"
+                )
+            wanted[entry.ueIdentityTag] = int(entry.state)
+        app_id = app.app_instance_id
+        check_if_match(if_match, tags_etag({t: registry.state(app_id, t) for t in wanted}))
+        if app.state is AppState.TERMINATING:
+            raise Forbidden(f"application instance {app_id} is terminating; it may not claim UEs")
+        for i, (tag, state) in enumerate(wanted.items()):
+            if state == TagState.REGISTERED and registry.resolve(tag) is None:
+                raise InvalidField(
+                    f"ueIdentityTags[{i}].ueIdentityTag",
+                    f"{tag!r} names no terminal of this world (use its name, its acr: address, "
+                    "its IP address or its IMSI)",
+                )
+        await registry.apply(app_id, app.host, wanted)
+        return representation({t: registry.state(app_id, t) for t in wanted})
+
+    return router
