@@ -89,7 +89,9 @@ class CandidateLists:
             if len(members):
                 reach = float(cells.radius_m[members].max()) + skin_m
                 k = min(k_per_type, len(members))
-                self.blocks.append(_Block(code, cKDTree(cell_xy[members]), members, k, reach))
+                block = _Block(code, cKDTree(cell_xy[members]), members, k, reach)
+                block.resize(0)  # k columns even before any terminal, so passes stay well-formed
+                self.blocks.append(block)
         # Signal order within a type as a weight on the squared distance (see module docstring).
         self._weight = 10.0 ** (-2.0 * cells.signal_1m_dbm / cells.slope_db)
         self.anchor = np.zeros((0, 2))

@@ -176,3 +176,10 @@ def test_measurements_report_serving_and_neighbours_from_the_model() -> None:
     assert serving.signal_dbm - neighbour.signal_dbm == pytest.approx(30 * math.log10(600 / 400))
     assert serving.rsrq_db is not None and -19.5 < serving.rsrq_db <= -3.0
     assert serving.sinr_db > neighbour.sinr_db
+
+
+def test_a_world_without_terminals_ticks() -> None:
+    world = World(two_cells([]))
+    assert world.step(0.0) == []
+    assert world.step(1.0) == []
+    assert world.state.served.tolist() == [0, 0]
