@@ -249,7 +249,8 @@ def bench_services() -> None:
         bare.join()
 
     print(
-        f"GET /mec_service_mgmt/v1/services, {SERVICES} services ({size / 1024:.0f} KiB of JSON), one server core, wrk -c16 {MEASURE_S} s"
+        f"GET /mec_service_mgmt/v1/services, {SERVICES} services ({size / 1024:.0f} KiB of "
+        f"JSON), one server core, wrk -c16 {MEASURE_S} s"
     )
     for name, (rate, p50, p99) in results.items():
         print(f"  {name:<16} {rate:9.1f} req/s   p50 {p50:7.2f} ms   p99 {p99:7.2f} ms")
@@ -372,7 +373,8 @@ def bench_fanout() -> None:
         for subscribers, registrations in ((100, 20), (1000, 20)):
             r = asyncio.run(_fanout(subscribers, registrations, rport))
             print(
-                f"  {subscribers:>5} subscribers: one registration reaches all in {r['first_all_s'] * 1e3:7.1f} ms; "
+                f"  {subscribers:>5} subscribers: one registration reaches all in "
+                f"{r['first_all_s'] * 1e3:7.1f} ms; "
                 f"per-notification latency p50 {r['p50_ms']:6.1f} ms p99 {r['p99_ms']:6.1f} ms; "
                 f"sustained {r['rate']:7.0f} notifications/s over {r['notifications']:,.0f}"
             )
