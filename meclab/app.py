@@ -30,6 +30,8 @@ from meclab.platform.delivery import Notifier
 from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
 from meclab.services import mec011
+from meclab.services.location import Location
+from meclab.services.rnis import Rnis
 from meclab.services.ueid import UeIdentity
 from meclab.services.wai import Wai
 
@@ -115,6 +117,8 @@ def create_app(
         "mec011": mec011_service,
         "wai": Wai(platforms, runtime),
         "ueid": UeIdentity(platforms, runtime),
+        "rnis": Rnis(platforms, runtime),
+        "location": Location(platforms, runtime),
     }
     for service in services.values():
         service.mount(app)

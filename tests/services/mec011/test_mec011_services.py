@@ -271,22 +271,26 @@ async def catalogue(world: World, api: httpx.AsyncClient, dev: str) -> dict[str,
     return ids
 
 
+PLATFORM = {"rni", "location", "wai", "ue-identity"}
+"""The platform's own services, on every host: MEC_HOST scope, consumed locally only."""
+
+
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        ([], {"edge-svc", "alpha", "beta", "gamma", "far"}),
+        ([], {"edge-svc", "alpha", "beta", "gamma", "far", *PLATFORM}),
         ([("ser_name", "alpha")], {"alpha"}),
         ([("ser_name", "alpha"), ("ser_name", "beta")], {"alpha", "beta"}),
         ([("ser_name", "alpha,gamma")], {"alpha", "gamma"}),
         ([("ser_name", "nothing")], set()),
         ([("ser_category_id", "cat-x")], {"alpha", "far"}),
         ([("ser_category_id", "cat-y"), ("ser_category_id", "cat-x")], {"alpha", "beta", "far"}),
-        ([("scope_of_locality", "MEC_HOST")], {"edge-svc", "alpha", "far"}),
+        ([("scope_of_locality", "MEC_HOST")], {"edge-svc", "alpha", "far", *PLATFORM}),
         ([("scope_of_locality", "ZONE")], {"beta"}),
         ([("consumed_local_only", "false")], {"beta", "far"}),
-        ([("consumed_local_only", "true")], {"edge-svc", "alpha", "gamma"}),
+        ([("consumed_local_only", "true")], {"edge-svc", "alpha", "gamma", *PLATFORM}),
         ([("is_local", "false")], {"far"}),
-        ([("is_local", "true")], {"edge-svc", "alpha", "beta", "gamma"}),
+        ([("is_local", "true")], {"edge-svc", "alpha", "beta", "gamma", *PLATFORM}),
         ([("ser_name", "alpha"), ("ser_name", "far"), ("is_local", "true")], {"alpha"}),
         ([("consumed_local_only", "false"), ("scope_of_locality", "ZONE")], {"beta"}),
     ],
@@ -313,6 +317,7 @@ async def test_discovery_by_instance_id(api: httpx.AsyncClient, catalogue: dict[
         ("far", False),
         ("beta", False),
         ("gamma", True),
+        *((name, True) for name in PLATFORM),
     }
 
 
