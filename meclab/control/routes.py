@@ -44,6 +44,7 @@ from meclab.engine.netchar import Unreachable
 from meclab.engine.world import UnknownElement
 from meclab.http.problem import ProblemError, describe_invalid, invalid_params
 from meclab.http.query import reject_unknown_query
+from meclab.http.routing import PrefixedRouter
 from meclab.runtime import Runtime
 from meclab.scenario.errors import ScenarioError
 from meclab.scenario.loader import dump_yaml, parse_document, validate_document
@@ -79,7 +80,7 @@ class PlatformControl(Protocol):
 
 def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> APIRouter:
     """The control API's routes, bound to one runtime (and the platforms, when there are)."""
-    router = APIRouter(
+    router = PrefixedRouter(
         prefix=PREFIX, tags=["meclab control"], dependencies=[Depends(reject_unknown_query)]
     )
 

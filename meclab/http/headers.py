@@ -8,6 +8,8 @@ them as given: run uvicorn with :data:`SERVER_OPTIONS`.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from email.utils import formatdate
 from typing import Any
 
@@ -41,10 +43,29 @@ def canonical(name: bytes) -> bytes:
 
 
 class CanonicalHeaders:
-    """ASGI middleware: canonical header names, plus a ``Date`` header (RFC 9110 6.6.1)."""
+    """ASGI middleware: canonical header names, plus a ``Date`` header (RFC 9110 6.6.1).
 
-    def __init__(self, app: ASGIApp) -> None:
+    It runs on every response, so it remembers each name's canonical form and formats the date
+    once a second.
+    """
+
+    def __init__(self, app: ASGIApp, clock: Callable[[], float] = time.time) -> None:
         self.app = app
+        self.clock = clock
+        self._names: dict[bytes, bytes] = {}
+        self._date: tuple[int, bytes] = (-1, b"")
+
+    def _canonical(self, name: bytes) -> bytes:
+        known = self._names.get(name)
+        if known is None:
+            known = self._names[name] = canonical(name)
+        return known
+
+    def _now(self) -> bytes:
+        second = int(self.clock())
+        if self._date[0] != second:
+            self._date = (second, formatdate(second, usegmt=True).encode())
+        return self._date[1]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,9 +74,10 @@ class CanonicalHeaders:
 
         async def send_canonical(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(canonical(k), v) for k, v in message.get("headers", [])]
+                name = self._canonical
+                headers = [(name(k), v) for k, v in message.get("headers", ())]
                 if not any(k == b"Date" for k, _ in headers):
-                    headers.append((b"Date", formatdate(usegmt=True).encode()))
+                    headers.append((b"Date", self._now()))
                 message["headers"] = headers
             await send(message)
 

@@ -28,11 +28,17 @@ from typing import Any, Protocol
 
 import aiohttp
 import orjson
+from yarl import URL
 
 from meclab.metrics import Metrics
 from meclab.platform.subscription import Subscription, SubscriptionState
 
 log = logging.getLogger("meclab.notifications")
+
+DEFAULT_CONCURRENCY = 64
+"""Requests in flight across all subscriptions. aiohttp on one core peaked at ~10k POST/s with
+16-64 in flight and fell to ~5.5k/s at 256 (measured against a local receiver)."""
+JSON_HEADERS = {"Content-Type": "application/json"}
 
 FINAL_GRACE_S = 30.0
 """How long a last notification (an ExpiryNotification) is retried after its subscription ends."""
@@ -99,6 +105,14 @@ class _Outbox:
     websocket: WebSocketChannel | None = None
     sending: _Item | None = None
     """The item on the wire now (always ``items[0]``), while an attempt runs."""
+    _url: tuple[str, URL] | None = None
+
+    def url(self) -> URL:
+        """The callback as a parsed URL, parsed once per callback rather than per request."""
+        callback = self.sub.callback or ""
+        if self._url is None or self._url[0] != callback:
+            self._url = (callback, URL(callback))
+        return self._url[1]
 
 
 class Notifier:
@@ -108,7 +122,7 @@ class Notifier:
         self,
         *,
         policy: RetryPolicy | None = None,
-        concurrency: int = 256,
+        concurrency: int = DEFAULT_CONCURRENCY,
         timeout_s: float = 10.0,
         max_backlog: int = 10_000,
         metrics: Metrics | None = None,
@@ -296,7 +310,7 @@ class Notifier:
         async with self._slots:
             try:
                 async with self._session.post(
-                    box.sub.callback, data=item.body, headers={"Content-Type": "application/json"}
+                    box.url(), data=item.body, headers=JSON_HEADERS
                 ) as response:
                     await response.read()
                     if 200 <= response.status < 300:

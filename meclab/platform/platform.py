@@ -136,7 +136,7 @@ class Platforms:
         }
         self.default_host = next(iter(self.hosts), None)
         self.apps.clear()
-        self.services.records.clear()
+        self.services.reset()
         if resumed:
             for _, data in await self.store.items(APPS):
                 app = AppInstance.from_store(data)
@@ -144,9 +144,9 @@ class Platforms:
                     self.apps[app.app_instance_id] = app
             stored = [ServiceRecord.from_store(d) for _, d in await self.store.items(SERVICES)]
             # The store lists them by id; views list them in registration order.
-            for record in sorted(stored, key=lambda r: r.seq):
-                if record.host in self.hosts:
-                    self.services.records[record.id] = record
+            self.services.reset(
+                r for r in sorted(stored, key=lambda r: r.seq) if r.host in self.hosts
+            )
             count = await self.subscriptions.restore()
             for listener in list(self.loaded_listeners):
                 await listener(world, True)

@@ -16,7 +16,7 @@ Every change is reported to listeners (MEC 011 sends SerAvailabilityNotification
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -177,6 +177,26 @@ class ServiceChange:
     change: ChangeType
 
 
+class HostView:
+    """The services one host sees, in registration order, indexed by id, name and category."""
+
+    def __init__(self, entries: list[tuple[ServiceRecord, bool]]) -> None:
+        self.entries = entries
+        """(service, isLocal on this host), in registration order."""
+        self.position: dict[str, int] = {}
+        self.by_name: dict[str, list[int]] = {}
+        self.by_category: dict[str, list[int]] = {}
+        for i, (record, _) in enumerate(entries):
+            self.position[record.id] = i
+            self.by_name.setdefault(record.info.serName, []).append(i)
+            if record.info.serCategory is not None:
+                self.by_category.setdefault(record.info.serCategory.id, []).append(i)
+
+    def pick(self, positions: Iterable[int]) -> list[tuple[ServiceRecord, bool]]:
+        """The entries at ``positions``, in registration order, each once."""
+        return [self.entries[i] for i in sorted(set(positions))]
+
+
 ServiceListener = Callable[[ServiceChange], Awaitable[None]]
 Locator = Callable[[str], tuple[str | None, str | None]]
 """A MEC host's (zone, domain)."""
@@ -191,6 +211,14 @@ class ServiceRegistry:
     """Store a record, or forget the one with this id."""
     records: dict[str, ServiceRecord] = field(default_factory=dict)
     listeners: list[ServiceListener] = field(default_factory=list)
+    revision: int = 0
+    """Grows with every change; views computed from the registry are cached against it."""
+    _views: dict[str, tuple[int, HostView]] = field(default_factory=dict)
+
+    def reset(self, records: Iterable[ServiceRecord] = ()) -> None:
+        """Replace every record at once (a scenario loaded or resumed), without listeners."""
+        self.records = {r.id: r for r in records}
+        self.revision += 1
 
     def is_local(self, record: ServiceRecord, host: str) -> bool:
         """Whether ``host`` lies in the service's locality (see module docstring)."""
@@ -214,9 +242,19 @@ class ServiceRegistry:
 
     def view(self, host: str) -> list[tuple[ServiceRecord, bool]]:
         """Services visible on ``host`` with whether each is local there, by registration order."""
-        return [
-            (r, self.is_local(r, host)) for r in self.records.values() if self.visible_on(r, host)
-        ]
+        return self.host_view(host).entries
+
+    def host_view(self, host: str) -> HostView:
+        """What ``host`` sees, with indexes; computed once per registry revision and host,
+        since discovery reads it on every request."""
+        cached = self._views.get(host)
+        if cached is not None and cached[0] == self.revision:
+            return cached[1]
+        view = HostView(
+            [(r, self.is_local(r, host)) for r in self.records.values() if self.visible_on(r, host)]
+        )
+        self._views[host] = (self.revision, view)
+        return view
 
     def get(self, host: str, ser_instance_id: str) -> ServiceRecord:
         """A service visible on ``host``; NotFound otherwise."""
@@ -229,6 +267,7 @@ class ServiceRegistry:
         return [r for r in self.records.values() if r.owner == app_instance_id]
 
     async def _changed(self, record: ServiceRecord, change: ChangeType) -> None:
+        self.revision += 1
         await self.persist(record.id if change is ChangeType.REMOVED else record)
         for listener in list(self.listeners):
             await listener(ServiceChange(record, change))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
+from meclab.http.routing import PrefixedRouter
 from meclab.platform.platform import Platforms
 from meclab.platform.subscriptions import SubscriptionApi
 from meclab.runtime import Runtime
@@ -68,7 +69,7 @@ class Location:
 
     def router(self) -> APIRouter:
         """Every Location route, under the API's base path."""
-        router = APIRouter(prefix=BASE)
+        router = PrefixedRouter(prefix=BASE)
         # v2.2.1 first: its /subscriptions/area/circle must win over v3's /area/{id}.
         router.include_router(build_v2_router(self.platforms, self.subscriptions, self.reporter))
         router.include_router(build_query_router(self.platforms, self.view, self.reporter))

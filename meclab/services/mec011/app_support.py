@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
+from meclab.http.routing import PrefixedRouter
 from meclab.platform.apps import AppAction, AppInstance
 from meclab.platform.errors import InvalidField, NotFound
 from meclab.platform.rules import DnsRule, TrafficRule
@@ -56,7 +57,7 @@ TIME_SOURCE = TimeSourceStatus.NONTRACEABLE
 def build_router(mec011: "Mec011") -> APIRouter:
     """The app support routes, served at the root and under ``/hosts/{host}``."""
     platforms = mec011.platforms
-    router = APIRouter(prefix=APP_SUPPORT, tags=["MEC 011 application support"])
+    router = PrefixedRouter(prefix=APP_SUPPORT, tags=["MEC 011 application support"])
     App = Annotated[AppInstance, Depends(app_resolver(platforms))]
     Host = Annotated[str, Depends(host_resolver(platforms))]
 

@@ -31,6 +31,7 @@ from fastapi.responses import JSONResponse, Response
 from meclab.http.content import require_json_body
 from meclab.http.problem import ProblemError
 from meclab.http.query import reject_unknown_query
+from meclab.http.routing import PrefixedRouter
 from meclab.services.hosting import host_resolver
 from meclab.services.rnis.dispatch import API
 from meclab.services.rnis.models import (
@@ -127,7 +128,7 @@ def build_router(service: "Rnis") -> APIRouter:
     platforms = service.platforms
     Host = Annotated[str, Depends(host_resolver(platforms))]
     Ues = Annotated[UeFilter, Depends(ue_filter)]
-    router = APIRouter(
+    router = PrefixedRouter(
         prefix="/rni/v2",
         tags=["MEC 012 RNI"],
         dependencies=[

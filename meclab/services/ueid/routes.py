@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 from meclab.http.etag import check_if_match, etag_of
 from meclab.http.problem import ProblemError
 from meclab.http.query import reject_unknown_query
+from meclab.http.routing import PrefixedRouter
 from meclab.platform.apps import AppInstance, AppState
 from meclab.platform.errors import Forbidden, InvalidField
 from meclab.services.hosting import host_resolver
@@ -51,7 +52,7 @@ def representation(states: dict[str, int]) -> JSONResponse:
 
 def build_router(service: "UeIdentity") -> APIRouter:
     """The MEC 014 routes of one mount point."""
-    router = APIRouter(
+    router = PrefixedRouter(
         prefix="/ui/v1", tags=["MEC 014 UE identity"], dependencies=[Depends(reject_unknown_query)]
     )
     platforms = service.platforms

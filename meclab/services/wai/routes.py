@@ -28,6 +28,7 @@ from fastapi.responses import JSONResponse
 
 from meclab.http.etag import check_if_match, etag_of
 from meclab.http.query import reject_unknown_query
+from meclab.http.routing import PrefixedRouter
 from meclab.platform.errors import InvalidField, Unprocessable
 from meclab.services.hosting import host_resolver
 from meclab.services.subscribing import (
@@ -61,7 +62,7 @@ SUBSCRIPTION_BODY = body_doc(
 
 def build_router(wai: "Wai") -> APIRouter:
     """Every WAI route, for one mount point."""
-    router = APIRouter(
+    router = PrefixedRouter(
         prefix="/wai/v2", tags=["MEC 028 WAI"], dependencies=[Depends(reject_unknown_query)]
     )
     host_dep = Annotated[str, Depends(host_resolver(wai.platforms))]
