@@ -7,7 +7,8 @@ websocket, metrics and the API docs (Swagger UI served from local files, no CDN)
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from meclab import __version__
 from meclab.control.models import NotificationReport
 from meclab.control.routes import build_router
+from meclab.dataplane.plane import DataPlane, DataPlaneError
 from meclab.engine.world import World
 from meclab.http.headers import CanonicalHeaders
 from meclab.http.problem import install_problem_handlers
@@ -68,6 +70,8 @@ def create_app(
     tick: bool = True,
     base_url: str = "http://127.0.0.1:8080",
     metrics: Metrics | None = None,
+    dataplane: DataPlane | None = None,
+    on_started: Callable[[], None] | None = None,
 ) -> FastAPI:
     """An ASGI app serving ``runtime`` and the MEC platforms of its world.
 
@@ -77,6 +81,8 @@ def create_app(
     rebuilt whenever the runtime loads another scenario.
     """
     metrics = metrics or Metrics()
+    if dataplane is not None and dataplane.metrics is None:
+        dataplane.metrics = metrics
     platforms = Platforms(runtime.store, base_url=base_url, notifier=Notifier(metrics=metrics))
     mec011_service = mec011.Mec011(platforms)
 
@@ -87,16 +93,25 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if platforms.world is None and runtime.opened is not None:
-            await platforms.load(runtime.world, runtime.opened == "resumed")
-        await platforms.start()
-        if tick:
-            runtime.start()
-        try:
+        async with contextlib.AsyncExitStack() as started:
+            # Whatever started is stopped again, in reverse order, even if a later step fails.
+            if platforms.world is None and runtime.opened is not None:
+                await platforms.load(runtime.world, runtime.opened == "resumed")
+            await platforms.start()
+            started.push_async_callback(platforms.stop)
+            if dataplane is not None:
+                try:
+                    await dataplane.start(runtime, platforms)  # after the platforms: it reads rules
+                except DataPlaneError as exc:
+                    app.state.startup_error = str(exc)
+                    raise
+                started.push_async_callback(dataplane.stop)
+            started.push_async_callback(runtime.stop)
+            if tick:
+                runtime.start()
+            if on_started is not None:
+                on_started()
             yield
-        finally:
-            await runtime.stop()
-            await platforms.stop()
 
     app = FastAPI(
         title="meclab",
@@ -112,6 +127,9 @@ def create_app(
     )
     install_problem_handlers(app)
     app.include_router(build_router(runtime, _PlatformControl(platforms, mec011_service)))
+    if dataplane is not None:
+        app.include_router(dataplane.router())
+        app.state.dataplane = dataplane
     # Each service registers its subscription kinds now, before the lifespan restores them.
     services = {
         "mec011": mec011_service,

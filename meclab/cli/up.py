@@ -18,6 +18,7 @@ from meclab.app import create_app
 from meclab.bus.base import EventRecord
 from meclab.bus.memory import MemoryBus
 from meclab.cli.scenario_cmd import EXIT_INVALID, report_invalid
+from meclab.dataplane.plane import DataPlane
 from meclab.engine.events import Connected, Disconnected, Handover, ManualEvent
 from meclab.http.headers import SERVER_OPTIONS
 from meclab.runtime import Runtime
@@ -125,21 +126,48 @@ def public_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def _banner(runtime: Runtime, how: str, base: str, data_dir: Path) -> str:
+def _banner(runtime: Runtime, how: str, base: str, data_dir: Path, plane: DataPlane | None) -> str:
     world = runtime.world
     opened = {"loaded": "loaded", "resumed": "resumed", "default": "built-in default"}[how]
-    return "\n".join(
-        [
-            f"meclab: scenario {world.scenario.name} ({opened}): "
-            f"{len(world.poa_names)} points of access, {len(world.ue_names)} terminals, "
-            f"speed x{runtime.clock.speed:g}",
-            f"  control API  {base}/meclab/v1/world",
-            f"  events       {base}/meclab/v1/events/stream",
-            f"  API docs     {base}/docs",
-            f"  data         {data_dir}",
-            "Ctrl-C to stop.",
-        ]
-    )
+    lines = [
+        f"meclab: scenario {world.scenario.name} ({opened}): "
+        f"{len(world.poa_names)} points of access, {len(world.ue_names)} terminals, "
+        f"speed x{runtime.clock.speed:g}",
+        f"  control API  {base}/meclab/v1/world",
+        f"  MEC APIs     {base}/mec_service_mgmt/v1/services  (any host: {base}/hosts/<host>/...)",
+        f"  events       {base}/meclab/v1/events/stream",
+        f"  API docs     {base}/docs",
+    ]
+    if plane is not None:
+        lines += plane.entry_points().banner()
+    lines += [f"  data         {data_dir}", "Ctrl-C to stop."]
+    return "\n".join(lines)
+
+
+def _check_dataplane_ports(plane: DataPlane) -> None:
+    """StartupFailed naming the option when a fixed data plane port is taken, before anything
+    is opened (the data plane itself binds them later, once the platforms exist)."""
+    wanted = [
+        (plane.socks_port, socket.SOCK_STREAM, "--socks-port"),
+        (plane.dns_port, socket.SOCK_DGRAM, "--dns-port"),
+        (plane.dns_port, socket.SOCK_STREAM, "--dns-port"),
+        (plane.toxiproxy_port, socket.SOCK_STREAM, "--toxiproxy-port"),
+    ]
+    for port, kind, option in wanted:
+        if not port:
+            continue
+        with socket.socket(socket.AF_INET, kind) as probe:
+            try:
+                probe.bind((plane.host, port))
+            except OSError as exc:
+                raise StartupFailed(
+                    f"data plane port {plane.host}:{port} is taken ({exc.strerror}); "
+                    f"choose another with {option} (0: any free port) or use --no-dataplane"
+                ) from exc
+
+
+class StartupFailed(Exception):
+    """The app could not start (a data plane port is taken ...); the message says why."""
 
 
 async def _serve(
@@ -149,22 +177,39 @@ async def _serve(
     speed: float | None,
     tick_hz: float,
     data_dir: Path,
+    plane: DataPlane | None,
 ) -> None:
-    sock = _listen(host, port)  # first: a busy port must not touch the stored world
+    # First: a busy port must not touch the stored world.
+    if plane is not None:
+        _check_dataplane_ports(plane)
+    sock = _listen(host, port)
     store = SqliteStore(data_dir / "meclab.sqlite")
     try:
         runtime = Runtime(store, MemoryBus(), tick_hz=tick_hz)
         runtime.bus.subscribe(log_events)
         how = await runtime.open(scenario, speed=speed)
         base = public_url(host, sock.getsockname()[1])
-        app = create_app(runtime, base_url=base)
+        app = create_app(
+            runtime,
+            base_url=base,
+            dataplane=plane,
+            # Once started, so that the data plane's ports (0: any free one) are known.
+            on_started=lambda: typer.echo(_banner(runtime, how, base, data_dir, plane)),
+        )
         server = uvicorn.Server(
             uvicorn.Config(
-                app, log_level="warning", lifespan="on", access_log=False, **SERVER_OPTIONS
+                app, log_level="critical", lifespan="on", access_log=False, **SERVER_OPTIONS
             )
         )
-        typer.echo(_banner(runtime, how, base, data_dir))
-        await server.serve(sockets=[sock])
+
+        try:
+            await server.serve(sockets=[sock])
+        except SystemExit as exc:  # uvicorn exits when the app's startup fails
+            raise StartupFailed(
+                getattr(app.state, "startup_error", "the app did not start")
+            ) from exc
+        if not server.started:
+            raise StartupFailed(getattr(app.state, "startup_error", "the app did not start"))
     finally:
         sock.close()
         await store.close()
@@ -193,6 +238,28 @@ def up_command(
         Path | None,
         typer.Option("--data-dir", help="Where the store lives [default: ~/.local/share/meclab]."),
     ] = None,
+    socks_port: Annotated[
+        int,
+        typer.Option(
+            "--socks-port",
+            min=0,
+            max=65535,
+            help="Data plane SOCKS5 entry; the username names the UE.",
+        ),
+    ] = 1080,
+    dns_port: Annotated[
+        int, typer.Option("--dns-port", min=0, max=65535, help="MEC DNS server (UDP and TCP).")
+    ] = 5353,
+    toxiproxy_port: Annotated[
+        int,
+        typer.Option(
+            "--toxiproxy-port", min=0, max=65535, help="toxiproxy-compatible fault injection API."
+        ),
+    ] = 8474,
+    no_dataplane: Annotated[
+        bool,
+        typer.Option("--no-dataplane", help="Serve the APIs only: no relay, DNS or toxiproxy API."),
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
     """Start meclab: the world, its event log and every API, until Ctrl-C."""
@@ -210,9 +277,19 @@ def up_command(
         typer.echo(f"meclab up: {scenario}: {exc}", err=True)
         raise typer.Exit(EXIT_INVALID) from exc
     directory = data_dir or default_data_dir()
+    # The data plane stays on loopback whatever --host says: a SOCKS5 relay on a public
+    # address would be an open proxy into the emulated network.
+    plane = (
+        None
+        if no_dataplane
+        else DataPlane(socks_port=socks_port, dns_port=dns_port, toxiproxy_port=toxiproxy_port)
+    )
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_serve(chosen, host, port, speed, tick_hz, directory))
+            asyncio.run(_serve(chosen, host, port, speed, tick_hz, directory, plane))
     except OSError as exc:
         typer.echo(f"meclab up: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from exc
+    except StartupFailed as exc:
+        typer.echo(f"meclab up: {exc}", err=True)
         raise typer.Exit(1) from exc

@@ -130,11 +130,15 @@ def wait_for_time_past(base: str, t: float) -> float:
         time.sleep(0.05)
 
 
+ANY_DATAPLANE_PORTS = ["--socks-port", "0", "--dns-port", "0", "--toxiproxy-port", "0"]
+"""Free ports for the data plane, so tests never collide with a meclab the user runs."""
+
+
 def test_up_serves_advances_stops_and_resumes(tmp_path: Path, processes: list[Meclab]) -> None:
     data = tmp_path / "data"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    args = ["up", "--port", str(port), "--data-dir", str(data)]
+    args = ["up", "--port", str(port), "--data-dir", str(data), *ANY_DATAPLANE_PORTS]
 
     first = Meclab(args, tmp_path, "first")
     processes.append(first)
@@ -146,6 +150,10 @@ def test_up_serves_advances_stops_and_resumes(tmp_path: Path, processes: list[Me
     assert f"events       {base}/meclab/v1/events/stream" in banner
     assert f"data         {data}" in banner
     assert (data / "meclab.sqlite").is_file()
+    # The data plane's entry points, with the ports it actually got.
+    plane = get(base, "/dataplane")
+    assert f"socks5h://<ue>@{plane['socks5']}" in banner
+    assert plane["socks5"].startswith("127.0.0.1:") and not plane["socks5"].endswith(":0")
 
     later = wait_for_time_past(base, world["time_s"])
     assert later > world["time_s"]
@@ -204,6 +212,36 @@ def test_up_with_an_invalid_file_exits_2(tmp_path: Path) -> None:
         f"  {bad}:5: domains[0].mnc: String should match pattern '^[0-9]{{2,3}}$' (got '1')",
     ]
     assert not (tmp_path / "d").exists()  # nothing started, nothing stored
+
+
+def test_up_on_a_busy_data_plane_port_exits_1_naming_the_option(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        result = subprocess.run(
+            [
+                *meclab_command(),
+                "up",
+                "--port",
+                str(free_port()),
+                "--data-dir",
+                str(tmp_path / "d"),
+                "--socks-port",
+                str(taken),
+                "--dns-port",
+                "0",
+                "--toxiproxy-port",
+                "0",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert "--socks-port" in result.stderr
+    assert "Ctrl-C to stop" not in result.stdout
 
 
 def test_up_on_a_busy_port_exits_1(tmp_path: Path) -> None:

@@ -1,0 +1,218 @@
+"""Flows: one record per relayed connection (TCP) or association-destination pair (UDP).
+
+A flow knows its route (which UE, from which element, to which application, at which emulated
+address), its two pipelines (uplink: UE to application; downlink: back), the traffic-rule
+decision that applies, and its counters. The relay that moves its bytes registers itself as
+the flow's :class:`FlowRelay`, through which the control side (engine events, rule changes,
+toxics) reaches it. The registry indexes open flows by UE and by application and keeps what
+closed flows moved, for the metrics.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from meclab.dataplane.rules import Decision
+from meclab.dataplane.shaping.loss import rto_s
+from meclab.dataplane.shaping.pipeline import UNSHAPED, Pipeline, Shape
+from meclab.dataplane.stats import FlowSample, FlowStats, Labels, Totals
+from meclab.engine.netchar import PathNetChar
+
+RECENTLY_CLOSED = 200
+"""Closed flows the control API still lists."""
+
+
+class FlowState(StrEnum):
+    OPEN = "open"
+    STALLED = "stalled"
+    """The UE is out of coverage: data is held (TCP) or dropped (UDP) until it is back."""
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where a flow goes in the emulated network, and where its bytes really go."""
+
+    ue: str | None
+    """The terminal acting; None when no UE could be identified (then nothing is emulated)."""
+    source: str | None
+    """Element the path starts at: the UE, or one of its terminal apps."""
+    app: str | None
+    """Scenario application reached; None for an upstream outside the scenario."""
+    dst_ip: str
+    """Emulated destination address (the application's, or the upstream's own)."""
+    dst_port: int
+    target: tuple[str, int]
+    """Where the relay connects: the application's real endpoint, or the built-in responder."""
+    duplicate: tuple[str, str, tuple[str, int]] | None = None
+    """(app, emulated address, real target) a DUPLICATE_* rule copies uplink traffic to."""
+    requested: str = ""
+    """The destination as the client named it (a name is resolved again after a handover)."""
+
+
+class FlowRelay(Protocol):
+    """What the control side asks of the relay moving a flow's bytes."""
+
+    def reshaped(self) -> None:
+        """Parameters changed (path, toxics): re-check buffers, deadlines, held data."""
+
+    def abort(self, reason: str, *, reset: bool = True) -> None:
+        """End the flow now: reset (RST) or close both sides."""
+
+
+@dataclass(slots=True)
+class Flow:
+    """One relayed flow."""
+
+    id: int
+    protocol: str
+    """``TCP`` or ``UDP``."""
+    entry: str
+    """How the client came in: ``socks5``, or ``proxy:<name>`` (a per-application or
+    toxiproxy listener)."""
+    client: tuple[str, int]
+    route: Route
+    up: Pipeline
+    down: Pipeline
+    stats: FlowStats
+    decision: Decision | None = None
+    proxies: tuple[str, ...] = ()
+    """toxiproxy proxies whose toxics act on this flow."""
+    state: FlowState = FlowState.OPEN
+    stalled_since: float | None = None
+    path: PathNetChar | None = None
+    closed_reason: str | None = None
+    closed_at: float | None = None
+    relay: FlowRelay | None = None
+    toxic_stages: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+    """Per-connection toxic stages by (proxy, toxic, stream), kept across updates."""
+
+    @property
+    def labels(self) -> Labels:
+        return (self.route.ue or "", self.route.app or "", self.protocol)
+
+    def apply_path(self, path: PathNetChar | None, now: float) -> bool:
+        """Shape both directions after ``path`` (None: out of coverage, stall).
+
+        Returns whether the flow's state or shape changed.
+        """
+        before = (self.state, self.up.shape, self.down.shape)
+        self.path = path
+        if path is None:
+            self.up.stall()
+            self.down.stall()
+            if self.state is FlowState.OPEN:
+                self.state = FlowState.STALLED
+                self.stalled_since = now
+        else:
+            up, down = Shape.of_path(path), Shape.of_path(path, reverse=True)
+            # the RTO a stream pays per damaged piece: RFC 6298 with the path's RTT and jitter
+            rto = rto_s(2 * path.latency_ms / 1000.0, 2 * path.jitter_ms / 1000.0)
+            self.up.update(up, rto_s=rto)
+            self.down.update(down, rto_s=rto)
+            self.up.resume()
+            self.down.resume()
+            if self.state is FlowState.STALLED:
+                self.state = FlowState.OPEN
+                self.stalled_since = None
+        return before != (self.state, self.up.shape, self.down.shape)
+
+    def unshaped(self) -> None:
+        """No emulated network (no UE): only toxics act."""
+        self.up.update(UNSHAPED)
+        self.down.update(UNSHAPED)
+
+    def to_dict(self, now: float) -> dict[str, Any]:
+        """Plain data for the control API."""
+        s = self.stats
+        route = self.route
+        return {
+            "id": self.id,
+            "protocol": self.protocol,
+            "entry": self.entry,
+            "state": self.state.value,
+            "ue": route.ue,
+            "source": route.source,
+            "app": route.app,
+            "client": f"{self.client[0]}:{self.client[1]}",
+            "destination": f"{route.dst_ip}:{route.dst_port}",
+            "target": f"{route.target[0]}:{route.target[1]}",
+            "duplicate_to": route.duplicate[0] if route.duplicate else None,
+            "rule": None
+            if self.decision is None
+            else {"id": self.decision.rule_id, "action": self.decision.action.value},
+            "proxies": list(self.proxies),
+            "age_s": round((self.closed_at or now) - s.started, 3),
+            "bytes_up": s.bytes_up,
+            "bytes_down": s.bytes_down,
+            "dropped_up": s.dropped_up,
+            "dropped_down": s.dropped_down,
+            "throughput_up_mbps": round(s.up.rate(now) * 8 / 1e6, 6),
+            "throughput_down_mbps": round(s.down.rate(now) * 8 / 1e6, 6),
+            "rtt_ms": None if s.rtt_s is None else round(s.rtt_s * 1000, 3),
+            "rtt_last_ms": None if s.rtt_last_s is None else round(s.rtt_last_s * 1000, 3),
+            "rtt_samples": s.rtt_samples,
+            "shaping": None
+            if self.state is FlowState.STALLED or route.ue is None
+            else {"up": self.up.shape.to_dict(), "down": self.down.shape.to_dict()},
+            "hops": list(self.path.hops) if self.path is not None else None,
+            "closed_reason": self.closed_reason,
+        }
+
+
+class FlowRegistry:
+    """Open flows, indexed; what closed ones moved."""
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+        self.open: dict[int, Flow] = {}
+        self.by_ue: dict[str, set[int]] = {}
+        self.by_app: dict[str, set[int]] = {}
+        self.closed: deque[Flow] = deque(maxlen=RECENTLY_CLOSED)
+        self.totals: dict[Labels, Totals] = {}
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def add(self, flow: Flow) -> None:
+        self.open[flow.id] = flow
+        if flow.route.ue is not None:
+            self.by_ue.setdefault(flow.route.ue, set()).add(flow.id)
+        if flow.route.app is not None:
+            self.by_app.setdefault(flow.route.app, set()).add(flow.id)
+        self.totals.setdefault(flow.labels, Totals()).flows += 1
+
+    def remove(self, flow: Flow, reason: str, now: float | None = None) -> None:
+        """Forget an open flow (idempotent), adding what it moved to the totals."""
+        if self.open.pop(flow.id, None) is None:
+            return
+        flow.state = FlowState.CLOSED
+        flow.closed_reason = reason
+        flow.closed_at = now
+        for index, key in ((self.by_ue, flow.route.ue), (self.by_app, flow.route.app)):
+            if key is not None and key in index:
+                index[key].discard(flow.id)
+                if not index[key]:
+                    del index[key]
+        t = self.totals.setdefault(flow.labels, Totals())
+        s = flow.stats
+        t.bytes_up += s.bytes_up
+        t.bytes_down += s.bytes_down
+        t.dropped_up += s.dropped_up
+        t.dropped_down += s.dropped_down
+        self.closed.append(flow)
+
+    def of_ue(self, ue: str) -> list[Flow]:
+        return [self.open[i] for i in self.by_ue.get(ue, ())]
+
+    def of_app(self, app: str) -> list[Flow]:
+        return [self.open[i] for i in self.by_app.get(app, ())]
+
+    def samples(self) -> Iterator[FlowSample]:
+        for flow in list(self.open.values()):
+            yield FlowSample(flow.labels, flow.stats)

@@ -1,0 +1,53 @@
+"""The control API's data-plane routes (mounted with the rest of ``/meclab/v1``).
+
+* ``GET /meclab/v1/dataplane``: the entry points (SOCKS5, DNS, toxiproxy API, the UE address
+  block) and, per application, its names, emulated address, own port and where it runs.
+* ``GET /meclab/v1/dataplane/flows``: open flows (``?closed=true`` adds the recently closed;
+  ``?ue=``, ``?app=`` filter) with bytes each way, throughput over the last second, measured
+  RTT, the UE, the application, the rule that acted and the shaping applied now.
+* ``GET /meclab/v1/dataplane/flows/{id}``: one flow.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, Query
+
+from meclab.http.problem import ProblemError
+from meclab.http.routing import PrefixedRouter
+
+if TYPE_CHECKING:
+    from meclab.dataplane.plane import DataPlane
+
+PREFIX = "/meclab/v1/dataplane"
+
+
+def build_router(plane: DataPlane) -> APIRouter:
+    router = PrefixedRouter(prefix=PREFIX, tags=["data plane"])
+
+    @router.get("", summary="Entry points of the data plane")
+    async def entry_points() -> dict[str, Any]:
+        return plane.entry_points().to_dict()
+
+    @router.get("/flows", summary="Flows through the relay, with counters and shaping")
+    async def flows(
+        ue: str | None = Query(None, description="Only this UE's flows"),
+        app: str | None = Query(None, description="Only flows to this application"),
+        closed: bool = Query(False, description="Add the recently closed flows"),
+    ) -> dict[str, Any]:
+        rows = plane.flows(include_closed=closed)
+        if ue is not None:
+            rows = [r for r in rows if r["ue"] == ue]
+        if app is not None:
+            rows = [r for r in rows if r["app"] == app]
+        return {"flows": rows, "open": len(plane.registry.open)}
+
+    @router.get("/flows/{flow_id}", summary="One flow")
+    async def flow(flow_id: int) -> dict[str, Any]:
+        for row in plane.flows(include_closed=True):
+            if row["id"] == flow_id:
+                return row
+        raise ProblemError(404, f"no flow {flow_id}")
+
+    return router
