@@ -6,6 +6,7 @@ import typer
 
 from meclab import __version__
 from meclab.cli.event_cmd import event_app, events_command, status_command
+from meclab.cli.listen_cmd import listen_command
 from meclab.cli.scenario_cmd import scenario_app
 from meclab.cli.up import up_command
 
@@ -36,6 +37,7 @@ def _root(
 app.command("up")(up_command)
 app.command("status")(status_command)
 app.command("events")(events_command)
+app.command("listen")(listen_command)
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(event_app, name="event")
 

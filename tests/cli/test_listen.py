@@ -1,0 +1,53 @@
+"""``meclab listen`` prints what it receives and answers 204, as a subscriber must."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_listen_prints_notifications_and_answers_204() -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "meclab", "listen", "--port", str(port), "--compact"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = httpx.post(
+                    f"http://127.0.0.1:{port}/cb/1",
+                    json={"notificationType": "CellChangeNotification", "hoStatus": 3},
+                )
+                break
+            except httpx.ConnectError:
+                if time.monotonic() > deadline:
+                    pytest.fail("meclab listen did not start")
+                time.sleep(0.05)
+        assert response.status_code == 204
+        wrapped = {"zoneStatusNotification": {"notificationType": "ZoneStatusNotification"}}
+        assert httpx.post(f"http://127.0.0.1:{port}/cb/3", json=wrapped).status_code == 204
+        bad = httpx.post(f"http://127.0.0.1:{port}/cb/2", content=b"{nope")
+        assert bad.status_code == 400
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=10)
+    assert "/cb/1 CellChangeNotification" in out
+    assert '{"notificationType": "CellChangeNotification", "hoStatus": 3}' in out
+    assert "/cb/3 ZoneStatusNotification" in out
+    assert "/cb/2: not JSON" in out
