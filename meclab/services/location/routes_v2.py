@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
+from meclab.http.body import body_doc, json_body
 from meclab.platform.errors import InvalidField
 from meclab.platform.platform import Platforms
 from meclab.platform.subscription import Subscription
@@ -36,7 +37,7 @@ from meclab.services.location.models_v2 import (
 from meclab.services.location.models_v3 import root_element
 from meclab.services.location.reports import Reporter
 from meclab.services.location.resources import Subscriptions, if_match, represent
-from meclab.services.location.routing import ERRORS, STRICT, WRITE_ERRORS, body_doc, json_body
+from meclab.services.location.routing import ERRORS, STRICT, WRITE_ERRORS
 from meclab.services.subscribing import resource
 
 

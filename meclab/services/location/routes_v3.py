@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from meclab.http.body import body_doc, json_body
 from meclab.platform.platform import Platforms
 from meclab.platform.subscription import Subscription
 from meclab.platform.wire import LinkType
@@ -40,7 +41,7 @@ from meclab.services.location.models_v3 import (
 )
 from meclab.services.location.reports import Reporter
 from meclab.services.location.resources import Subscriptions, if_match, represent
-from meclab.services.location.routing import ERRORS, STRICT, WRITE_ERRORS, body_doc, json_body
+from meclab.services.location.routing import ERRORS, STRICT, WRITE_ERRORS
 from meclab.services.location.southbound import canonical
 from meclab.services.subscribing import check_type_filter, resource
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
+from meclab.http.body import body_doc, json_body
 from meclab.http.routing import PrefixedRouter
 from meclab.platform.apps import AppAction, AppInstance
 from meclab.platform.errors import InvalidField, NotFound
@@ -40,9 +41,7 @@ from meclab.services.mec011.routing import (
     ERRORS,
     STRICT,
     app_resolver,
-    body_doc,
     if_match,
-    json_body,
 )
 from meclab.services.mec011.subscription_routes import SubscriptionKind, add_subscription_routes
 from meclab.services.subscribing import resource

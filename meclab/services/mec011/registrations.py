@@ -30,20 +30,14 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from meclab.http.body import body_doc, json_body
 from meclab.http.etag import etag_of
 from meclab.platform.apps import AppInstance, AppState
 from meclab.platform.errors import Conflict, InvalidField, NotFound
 from meclab.platform.platform import Platforms
 from meclab.services.hosting import host_resolver
 from meclab.services.mec011.models import AppInfo
-from meclab.services.mec011.routing import (
-    APP_SUPPORT,
-    ERRORS,
-    STRICT,
-    body_doc,
-    if_match,
-    json_body,
-)
+from meclab.services.mec011.routing import APP_SUPPORT, ERRORS, STRICT, if_match
 from meclab.services.subscribing import created, resource
 
 if TYPE_CHECKING:

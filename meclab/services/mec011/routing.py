@@ -16,14 +16,10 @@ answer 400 before an unknown id could answer 404. Bodies are therefore read by a
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
-import orjson
 from fastapi import Depends, Request
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
 
-from meclab.http.content import require_json_body
 from meclab.http.etag import check_if_match, etag_of
 from meclab.http.query import reject_unknown_query
 from meclab.platform.apps import AppInstance
@@ -46,64 +42,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Bad request: the problem names the bad field", **PROBLEM_JSON},
     404: {"description": "Not found", **PROBLEM_JSON},
 }
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
-    """A dependency parsing the request body as ``model``: 415 unless JSON, 400 if invalid."""
-
-    async def parse(request: Request) -> M:
-        await require_json_body(request)
-        raw = await request.body()
-        if not raw:
-            raise RequestValidationError(
-                [{"type": "missing", "loc": ("body",), "msg": "a JSON body is required"}]
-            )
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise RequestValidationError(
-                [
-                    {
-                        "type": "json_invalid",
-                        "loc": ("body", exc.pos),
-                        "msg": "JSON decode error",
-                        "ctx": {"error": exc.msg},
-                    }
-                ],
-                body=raw.decode(errors="replace"),
-            ) from exc
-        try:
-            return model.model_validate(data)
-        except ValidationError as exc:
-            errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
-            raise RequestValidationError(errors, body=data) from exc
-
-    return parse
-
-
-def _inline(node: Any, defs: dict[str, Any]) -> Any:
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
-        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
-    if isinstance(node, list):
-        return [_inline(v, defs) for v in node]
-    return node
-
-
-def body_doc(model: type[BaseModel]) -> dict[str, Any]:
-    """``openapi_extra`` documenting a body read by :func:`json_body` (schema inlined, since
-    MEC 011 bodies are not recursive)."""
-    schema = model.model_json_schema(by_alias=True)
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": _inline(schema, schema.get("$defs", {}))}},
-        }
-    }
 
 
 def app_resolver(platforms: Platforms) -> Callable[..., Awaitable[AppInstance]]:

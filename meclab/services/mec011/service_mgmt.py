@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
+from meclab.http.body import body_doc, json_body
 from meclab.http.etag import check_if_match
 from meclab.http.routing import PrefixedRouter
 from meclab.platform.apps import AppInstance
@@ -42,9 +43,7 @@ from meclab.services.mec011.routing import (
     SERVICE_MGMT_API,
     STRICT,
     app_resolver,
-    body_doc,
     if_match,
-    json_body,
 )
 from meclab.services.mec011.subscription_routes import SubscriptionKind, add_subscription_routes
 from meclab.services.mec011.views import (

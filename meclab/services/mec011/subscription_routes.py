@@ -15,19 +15,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from meclab.http.body import body_doc, json_body
 from meclab.platform.apps import AppInstance
 from meclab.platform.errors import NotFound
 from meclab.platform.platform import Platforms
 from meclab.platform.subscription import Subscription
 from meclab.platform.wire import SubscriptionLinkList, WireModel
-from meclab.services.mec011.routing import (
-    ERRORS,
-    STRICT,
-    app_resolver,
-    body_doc,
-    if_match,
-    json_body,
-)
+from meclab.services.mec011.routing import ERRORS, STRICT, app_resolver, if_match
 from meclab.services.subscribing import created, delivery_of, link_list, resource
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
+from meclab.http.body import body_doc, parse, read_json
 from meclab.http.etag import check_if_match, etag_of
 from meclab.http.problem import ProblemError
 from meclab.http.query import reject_unknown_query
@@ -28,7 +29,6 @@ from meclab.platform.apps import AppInstance, AppState
 from meclab.platform.errors import Forbidden, InvalidField
 from meclab.services.hosting import host_resolver
 from meclab.services.ueid.models import TagState, UeIdentityTagInfo, UeIdentityTags
-from meclab.services.wai.bodies import body_doc, parse, read_json
 
 if TYPE_CHECKING:
     from meclab.services.ueid.service import UeIdentity

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from meclab.http.body import body_doc, read_json
 from meclab.http.etag import check_if_match, etag_of
 from meclab.http.query import reject_unknown_query
 from meclab.http.routing import PrefixedRouter
@@ -39,7 +40,7 @@ from meclab.services.subscribing import (
     resource,
     without_alternative,
 )
-from meclab.services.wai.bodies import body_doc, parse_subscription, read_json
+from meclab.services.wai.bodies import parse_subscription
 from meclab.services.wai.models_subs import (
     SHORT_TYPES,
     AssocStaSubscription,

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 
+from meclab.http.body import body_doc, parse, read_json
 from meclab.http.etag import check_if_match, etag_of
 from meclab.http.selectors import Filter, Selection, attribute_filter, attribute_selection, select
 from meclab.platform.errors import InvalidField
 from meclab.services.subscribing import created, resource
-from meclab.services.wai.bodies import body_doc, parse, read_json
 from meclab.services.wai.info import ap_info, matches, sta_info
 from meclab.services.wai.models_measure import MeasurementConfig, MeasurementConfigLinkList
 from meclab.services.wai.reports import check_measurement
