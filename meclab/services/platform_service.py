@@ -26,6 +26,20 @@ REST_TRANSPORT_ID = "meclab-rest-http"
 """The platform-provided REST transport (listed by MEC 011 ``GET /transports``)."""
 
 
+def rest_transport(platforms: Platforms, host: str, path: str = "/") -> TransportInfo:
+    """The platform's REST-over-HTTP transport on ``host``, its endpoint at ``path``."""
+    return TransportInfo(
+        id=REST_TRANSPORT_ID,
+        name="REST over HTTP",
+        description="RESTful HTTP with JSON bodies, as the MEC service APIs (ETSI MEC 009)",
+        type=TransportType.REST_HTTP,
+        protocol="HTTP",
+        version="1.1",
+        endpoint=EndPointInfo(uris=[platforms.url(host, path)]),
+        security=SecurityInfo(),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class PlatformService:
     """How one of meclab's ETSI APIs describes itself in the registry."""
@@ -41,7 +55,6 @@ class PlatformService:
 
     def info(self, platforms: Platforms, host: str) -> ServiceInfo:
         """The ServiceInfo this service registers on ``host``."""
-        url = platforms.url(host, self.path)
         return ServiceInfo(
             serName=self.name,
             serCategory=CategoryRef(
@@ -52,16 +65,7 @@ class PlatformService:
             ),
             version=self.version,
             state=ServiceState.ACTIVE,
-            transportInfo=TransportInfo(
-                id=REST_TRANSPORT_ID,
-                name="REST over HTTP",
-                description="meclab's HTTP server",
-                type=TransportType.REST_HTTP,
-                protocol="HTTP",
-                version="1.1",
-                endpoint=EndPointInfo(uris=[url]),
-                security=SecurityInfo(),
-            ),
+            transportInfo=rest_transport(platforms, host, self.path),
             serializer=SerializerType.JSON,
             scopeOfLocality=LocalityType.MEC_HOST,
             consumedLocalOnly=True,

@@ -89,6 +89,24 @@ def resolve(snap: Snapshot, addresses: tuple[str, ...]) -> list[int]:
     return [i for i in found if i is not None]
 
 
+class Resolved:
+    """Terminal indices of a fixed list of addresses (see :func:`resolve`), looked up once per
+    world rather than at every tick: a world's addresses never change, and its address map is
+    one object for the world's whole life."""
+
+    def __init__(self, addresses: tuple[str, ...]) -> None:
+        self.addresses = addresses
+        self._of: dict[str, int] | None = None
+        self._indices: list[int] = []
+
+    def __call__(self, snap: Snapshot) -> list[int]:
+        """The indices, in order (a shared list: read it, do not change it)."""
+        if self._of is not snap.by_address:
+            self._indices = resolve(snap, self.addresses)
+            self._of = snap.by_address
+        return self._indices
+
+
 class ZonePoas:
     """(index, name) of a zone's PoAs, and their index array, looked up once per world."""
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from meclab.platform.subscription import Subscription
 from meclab.platform.wire import TimeStamp
-from meclab.services.location.criteria import Context, Criteria, Out, pairs_of, resolve
+from meclab.services.location.criteria import Context, Criteria, Out, Resolved, pairs_of
 from meclab.services.location.models import UserList
 from meclab.services.location.models_v3 import (
     AreaShape,
@@ -46,18 +46,19 @@ class UserArea(Criteria):
             shape = Polygon(tuple((p.longitude, p.latitude) for p in area.points))
         self.watch = AreaWatch(shape, body.trackingAccuracy)
         self.watched = tuple(dict.fromkeys(canonical(a) for a in body.addressList))
+        self._watched = Resolved(self.watched)
         self.events = events_of(body.locationEventCriteria)
         self.pacer = pacer_of(body.reportingCtrl)
         self.with_location = bool(body.reportingLocationReq)
 
     def prime(self, sub: Subscription, ctx: Context) -> list[Out]:
-        self.watch.changes(ctx.snap, resolve(ctx.snap, self.watched))  # baselines only
+        self.watch.changes(ctx.snap, self._watched(ctx.snap))  # baselines only
         return []
 
     def on_tick(self, sub: Subscription, ctx: Context) -> list[Out]:
         snap = ctx.snap
         out: list[Out] = []
-        for i, inside in self.watch.changes(snap, resolve(snap, self.watched)):
+        for i, inside in self.watch.changes(snap, self._watched(snap)):
             event = ENTERING if inside else LEAVING
             if event not in self.events:
                 self.watch.state[i] = inside
@@ -87,6 +88,8 @@ class UserDistance(Criteria):
     def __init__(self, body: UserDistanceSubscription) -> None:
         self.monitored = tuple(dict.fromkeys(canonical(a) for a in body.monitoredAddress))
         self.reference = tuple(dict.fromkeys(canonical(a) for a in body.referenceAddress or []))
+        self._monitored = Resolved(self.monitored)
+        self._reference = Resolved(self.reference)
         self.criterion = body.criteria
         self.immediate = body.checkImmediate
         within = body.criteria in (DistanceCriteria.ALL_WITHIN, DistanceCriteria.ANY_WITHIN)
@@ -95,8 +98,8 @@ class UserDistance(Criteria):
         self.pacer = pacer_of(body.reportingCtrl)
 
     def _pairs(self, ctx: Context) -> tuple[list[int], list[tuple[int, int]]]:
-        monitored = resolve(ctx.snap, self.monitored)
-        reference = resolve(ctx.snap, self.reference) if self.reference else None
+        monitored = self._monitored(ctx.snap)
+        reference = self._reference(ctx.snap) if self.reference else None
         return monitored, pairs_of(monitored, reference)
 
     def prime(self, sub: Subscription, ctx: Context) -> list[Out]:

@@ -119,12 +119,14 @@ class Snapshot:
 
     def position(self, i: int) -> tuple[float, float]:
         """Terminal ``i``'s position in local metres."""
-        x, y = self.state.xy[i]
-        return float(x), float(y)
+        xy = self.state.xy
+        # ndarray.item gives the Python float at once: a quarter of the cost of a row view
+        # unpacked and converted (0.17 vs 0.77 us here), and the same value.
+        return xy.item(i, 0), xy.item(i, 1)
 
     def located(self, i: int) -> bool:
         """Whether terminal ``i`` is attached, hence locatable."""
-        return bool(self.state.serving[i] >= 0)
+        return bool(self.state.serving.item(i) >= 0)
 
     def poa(self, i: int) -> str | None:
         c = int(self.state.serving[i])

@@ -22,19 +22,15 @@ from meclab.http.etag import etag_of
 from meclab.http.problem import ProblemError
 from meclab.platform.platform import Platforms
 from meclab.platform.services import (
-    EndPointInfo,
     HostView,
-    SecurityInfo,
     ServiceLinks,
     ServiceRecord,
     TransportInfo,
 )
 from meclab.platform.wire import LinkType
-from meclab.scenario.model import LocalityType, TransportType
+from meclab.scenario.model import LocalityType
 from meclab.services.mec011.routing import SERVICE_MGMT
-
-PLATFORM_REST_TRANSPORT = "meclab-rest-http"
-"""``transportId`` of the transport every meclab platform provides (MEC 011 clause 8.2.5)."""
+from meclab.services.platform_service import rest_transport
 
 
 def service_url(platforms: Platforms, host: str, ser_instance_id: str) -> str:
@@ -122,18 +118,7 @@ def platform_transports(platforms: Platforms, host: str) -> list[TransportInfo]:
     meclab relays no service traffic itself: a service registered with this transport is
     reached where its producer serves it; the entry tells consumers it speaks REST/JSON.
     """
-    return [
-        TransportInfo(
-            id=PLATFORM_REST_TRANSPORT,
-            name="REST over HTTP",
-            description="RESTful HTTP with JSON bodies, as the MEC service APIs (ETSI MEC 009)",
-            type=TransportType.REST_HTTP,
-            protocol="HTTP",
-            version="1.1",
-            endpoint=EndPointInfo(uris=[platforms.url(host, "/")]),
-            security=SecurityInfo(),
-        )
-    ]
+    return [rest_transport(platforms, host)]
 
 
 def _values(values: list[str] | None) -> frozenset[str]:
