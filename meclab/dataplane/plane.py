@@ -37,7 +37,7 @@ from typing import Any
 from aiohttp import web
 from fastapi import APIRouter
 
-from meclab.dataplane.dns import DnsServer
+from meclab.dataplane.dns_server import DnsServer
 from meclab.dataplane.flows import FlowRegistry
 from meclab.dataplane.follow import STALL_TIMEOUT_S, Follower
 from meclab.dataplane.gate import Gate, close_server

@@ -45,7 +45,6 @@ from meclab.app import create_app
 from meclab.bus.memory import MemoryBus
 from meclab.dataplane.dns import (
     DEFAULT_TTL_S,
-    DnsServer,
     Rejected,
     answer,
     forwardable,
@@ -54,6 +53,7 @@ from meclab.dataplane.dns import (
     resolve_name,
     to_wire,
 )
+from meclab.dataplane.dns_server import DnsServer
 from meclab.dataplane.identity import ue_address
 from meclab.dataplane.serving import serving_hosts
 from meclab.engine.world import World
