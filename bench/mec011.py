@@ -26,7 +26,6 @@ import multiprocessing
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,31 +34,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _common import free_port, pin, wait_port
+
 SERVICES = 1000
 WARM_UP = 9999
 LATENCY_WAVES = 10
 MEASURE_S = 8
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pin(cpu: int) -> None:
-    cpus = sorted(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpus[cpu % len(cpus)]})
-
-
-def _wait_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
 
 
 def _scenario_doc() -> dict[str, Any]:
@@ -127,7 +107,7 @@ def _service_body(i: int) -> dict[str, Any]:
 
 def _serve_meclab(port: int, data: str, ready: Any) -> None:
     """Server process: meclab with SERVICES registered services on one core."""
-    _pin(0)
+    pin(0)
     import uvicorn
 
     from meclab.app import create_app
@@ -169,7 +149,7 @@ def _serve_meclab(port: int, data: str, ready: Any) -> None:
 
 def _serve_bare(port: int, bodies: dict[str, Any], ready: Any) -> None:
     """Server process: a bare Starlette app answering the same JSON, same server settings."""
-    _pin(0)
+    pin(0)
     import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -231,12 +211,12 @@ def bench_services() -> None:
 
     ctx = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as data:
-        port = _free_port()
+        port = free_port()
         ready = ctx.Event()
         server = ctx.Process(target=_serve_meclab, args=(port, data, ready), daemon=True)
         server.start()
         ready.wait(120)
-        _wait_port(port)
+        wait_port(port)
         base = f"http://127.0.0.1:{port}/mec_service_mgmt/v1/services"
         one = "svc-0500"
         bodies = {
@@ -249,12 +229,12 @@ def bench_services() -> None:
         server.terminate()
         server.join()
 
-        bport = _free_port()
+        bport = free_port()
         ready = ctx.Event()
         bare = ctx.Process(target=_serve_bare, args=(bport, bodies, ready), daemon=True)
         bare.start()
         ready.wait(60)
-        _wait_port(bport)
+        wait_port(bport)
         bbase = f"http://127.0.0.1:{bport}/mec_service_mgmt/v1/services"
         results["bare all"] = _wrk(bbase)
         results["bare filtered"] = _wrk(f"{bbase}?ser_name={one}")
@@ -284,7 +264,7 @@ def bench_services() -> None:
 
 def _receive(port: int, ready: Any) -> None:
     """Receiver process: records the arrival time of every notification."""
-    _pin(1)
+    pin(1)
     from aiohttp import web
 
     arrivals: list[float] = []
@@ -397,13 +377,13 @@ async def _arrivals(rx: Any, rport: int, count: int) -> list[float]:
 
 def bench_fanout() -> None:
     ctx = multiprocessing.get_context("spawn")
-    rport = _free_port()
+    rport = free_port()
     ready = ctx.Event()
     receiver = ctx.Process(target=_receive, args=(rport, ready), daemon=True)
     receiver.start()
     ready.wait(30)
-    _wait_port(rport)
-    _pin(0)
+    wait_port(rport)
+    pin(0)
     print("SerAvailability fan-out (meclab on one core, receivers on the other)")
     try:
         for subscribers, registrations in ((100, 20), (1000, 20)):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -165,12 +166,14 @@ class Runtime:
 
     # --- ticking --------------------------------------------------------------------------
 
-    async def tick(self) -> list[EventRecord]:
-        """Advance the world to the clock's time and publish what happened."""
+    async def tick(self, at: float | None = None) -> list[EventRecord]:
+        """Advance the world to simulation time ``at`` (default: the clock's time now) and
+        publish what happened. Time never goes back, whatever ``at`` says."""
         async with self.lock:
             world = self.world
             started = time.perf_counter()
-            events = await asyncio.to_thread(world.step, self.clock.now())
+            t = max(world.state.t, self.clock.now() if at is None else at)
+            events = await asyncio.to_thread(world.step, t)
             self.last_tick_s = time.perf_counter() - started
             self.tick_count += 1
             records = await self._publish(events)
@@ -181,20 +184,23 @@ class Runtime:
         return records
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
+        # Ticks keep a fixed schedule: tick m samples the world at exactly the simulation time
+        # of start + m / tick_hz, whenever the loop gets round to it, so that what follows
+        # simulation time (periodic reports) lands on the same tick every time; a tick that
+        # overran skips whole periods rather than shifting the schedule. (time.monotonic is the
+        # clock's source; the loop's own time may have another origin under uvloop.)
         interval = 1.0 / self.tick_hz
-        next_at = loop.time()
+        scheduled = time.monotonic()
         while True:
             try:
-                await self.tick()
+                await self.tick(self.clock.at(scheduled))
             except Exception:  # a bad tick must not stop the world; it is logged and retried
                 log.exception("tick failed")
-            next_at += interval
-            delay = next_at - loop.time()
-            if delay < 0:  # fell behind: skip the missed ticks rather than bursting
-                next_at = loop.time()
-                delay = 0.0
-            await asyncio.sleep(delay)
+            now = time.monotonic()
+            scheduled += interval
+            if scheduled < now:
+                scheduled += math.ceil((now - scheduled) / interval) * interval
+            await asyncio.sleep(scheduled - now)
 
     def start(self) -> None:
         """Start ticking in the background."""

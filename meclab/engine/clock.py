@@ -34,9 +34,14 @@ class SimClock:
 
     def now(self) -> float:
         """Current simulation time in seconds."""
+        return self.at(self._source())
+
+    def at(self, reading: float) -> float:
+        """Simulation time when the source reads ``reading`` (as things stand: speed and pauses
+        to come are not foreseen)."""
         if self._paused:
             return self._anchor_sim
-        return self._anchor_sim + (self._source() - self._anchor_real) * self._speed
+        return self._anchor_sim + (reading - self._anchor_real) * self._speed
 
     @property
     def speed(self) -> float:
