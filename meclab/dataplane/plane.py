@@ -28,6 +28,7 @@ Typical use (what ``meclab up`` does)::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -42,6 +43,7 @@ from meclab.dataplane.flows import FlowRegistry
 from meclab.dataplane.follow import STALL_TIMEOUT_S, Follower
 from meclab.dataplane.gate import Gate, close_server
 from meclab.dataplane.identity import UE_NETWORK
+from meclab.dataplane.kernel import KernelCapabilities, detect
 from meclab.dataplane.listeners import ProxyListener
 from meclab.dataplane.proxies import ProxyRecord, ProxyTable
 from meclab.dataplane.resolve import APP_DOMAIN, AppEntry
@@ -106,6 +108,8 @@ class EntryPoints:
     toxiproxy: str | None
     ue_addresses: str
     apps: list[AppEndpoint] = field(default_factory=list)
+    kernel: str | None = None
+    """Whether kernel rate limiting could be used here, and why not."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,6 +123,7 @@ class EntryPoints:
             "ue_address_rule": "the UE at index i (scenario order, from 0) is "
             f"{UE_NETWORK.network_address} + i + 1",
             "apps": [a.to_dict() for a in self.apps],
+            "kernel_rate_limiting": self.kernel,
         }
 
     def banner(self, *, max_apps: int = 8) -> list[str]:
@@ -183,6 +188,9 @@ class DataPlane:
         self.follower: Follower | None = None
         self.service: ToxiproxyService | None = None
         self.dns: DnsServer | None = None
+        self.kernel: KernelCapabilities | None = None
+        """What kernel rate limiting could use here (probed at start, in the background)."""
+        self._kernel_probe: asyncio.Task[None] | None = None
         self._socks: asyncio.Server | None = None
         self._api: web.AppRunner | None = None
         self._api_address: str | None = None
@@ -219,6 +227,7 @@ class DataPlane:
                 )
                 await self._bind("DNS", "--dns-port", self.dns.start())
             self.follower.start(runtime.bus)
+            self._kernel_probe = asyncio.get_running_loop().create_task(self._probe_kernel())
             if self.metrics is not None:
                 self._collector = FlowCollector(self.registry.samples, lambda: self.registry.totals)
                 self.metrics.registry.register(self._collector)
@@ -233,6 +242,12 @@ class DataPlane:
             points.toxiproxy,
             sum(1 for a in points.apps if a.port),
         )
+
+    async def _probe_kernel(self) -> None:
+        # In the background: the probe makes and removes a namespace (~0.1 s), and what it
+        # finds is a report, not a condition of starting (issue 5: "never required").
+        self.kernel = await asyncio.to_thread(detect)
+        log.info("data plane: %s; rates are shaped in user space", self.kernel.summary())
 
     async def _bind(self, what: str, option: str, opening: Any) -> Any:
         try:
@@ -259,6 +274,11 @@ class DataPlane:
     async def stop(self) -> None:
         """Close every entry point and every flow."""
         self._running = False
+        if self._kernel_probe is not None:
+            self._kernel_probe.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._kernel_probe
+            self._kernel_probe = None
         if self.follower is not None:
             await self.follower.stop()
         if self.platforms is not None and self._rules_changed in self.platforms.rules_listeners:
@@ -430,7 +450,8 @@ class DataPlane:
         if self._socks is not None and self._socks.sockets:
             socks = _hostport(self.host, self._socks.sockets[0].getsockname()[1])
         dns = _hostport(self.host, self.dns.port) if self.dns is not None else None
-        return EntryPoints(socks, dns, self._api_address, str(UE_NETWORK), apps)
+        kernel = self.kernel.summary() if self.kernel is not None else "being probed"
+        return EntryPoints(socks, dns, self._api_address, str(UE_NETWORK), apps, kernel)
 
     def flows(self, *, include_closed: bool = False) -> list[dict[str, Any]]:
         """Every open flow (and the recently closed ones) as plain data."""
