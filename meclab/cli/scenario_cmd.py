@@ -72,7 +72,10 @@ def generate(
     zones: Annotated[
         int | None, typer.Option("--zones", min=1, help="Number of zones (default from cells).")
     ] = None,
-    output_format: Annotated[str, typer.Option("--format", help="yaml or json.")] = "yaml",
+    output_format: Annotated[
+        str | None,
+        typer.Option("--format", help="yaml or json [default: from --output's suffix, else yaml]."),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
@@ -80,6 +83,9 @@ def generate(
     """Generate a synthetic city with the given numbers of terminals and cells."""
     from meclab.scenario.generator import generate as make
 
+    if output_format is None:
+        # JSON loads about five times faster than YAML for big worlds (PyYAML's resolver).
+        output_format = "json" if output is not None and output.suffix == ".json" else "yaml"
     if output_format not in ("yaml", "json"):
         typer.echo(f"--format must be yaml or json, not {output_format!r}", err=True)
         raise typer.Exit(EXIT_INVALID)
