@@ -30,10 +30,10 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers import FakeTime, advance, install_fake_clock, serve
+from receiver import Receiver
 
-from meclab.app import create_app
 from meclab.bus.memory import MemoryBus
-from meclab.engine.clock import SimClock
 from meclab.runtime import Runtime
 from meclab.scenario.model import Scenario
 from meclab.store.sqlite import SqliteStore
@@ -191,32 +191,6 @@ def make_scenario(document: dict[str, Any] | None = None) -> Scenario:
     return Scenario.model_validate(lab_document() if document is None else document)
 
 
-class FakeTime:
-    """A settable monotonic source for SimClock: simulation time is what the test says."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def install_fake_clock(runtime: Runtime, fake: FakeTime) -> None:
-    """Replace the runtime's real-time clock by one that reads ``fake``.
-
-    Simulation time then equals ``fake.now`` (from the world's current time, at speed 1)
-    until a test pauses or changes the speed.
-    """
-    fake.now = runtime.world.state.t
-    runtime.clock = SimClock(start=fake.now, speed=1.0, source=fake)
-
-
-async def advance(runtime: Runtime, fake: FakeTime, t: float) -> None:
-    """Set simulation time to ``t`` (at speed 1) and tick once."""
-    fake.now = t
-    await runtime.tick()
-
-
 @pytest.fixture
 def lab_doc() -> dict[str, Any]:
     """A fresh copy of the lab scenario document, free to change."""
@@ -239,11 +213,21 @@ def store_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+async def store(store_path: Path) -> AsyncIterator[SqliteStore]:
+    """A SQLite store on a fresh file, closed after the test."""
+    s = SqliteStore(store_path)
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+@pytest.fixture
 async def runtime(
-    scenario: Scenario, store_path: Path, fake_time: FakeTime
+    scenario: Scenario, store: SqliteStore, fake_time: FakeTime
 ) -> AsyncIterator[Runtime]:
-    """A runtime opened on the lab scenario at t = 0, not ticking, on a fake clock."""
-    store = SqliteStore(store_path)
+    """A runtime on ``store``, opened on the lab scenario at t = 0, not ticking, on a fake
+    clock."""
     rt = Runtime(store, MemoryBus(), wall=lambda: 1_700_000_000.0)
     await rt.open(scenario)
     install_fake_clock(rt, fake_time)
@@ -251,7 +235,6 @@ async def runtime(
         yield rt
     finally:
         await rt.stop()
-        await store.close()
 
 
 @pytest.fixture
@@ -268,10 +251,12 @@ def tick_to(runtime: Runtime, fake_time: FakeTime) -> Callable[[float], Awaitabl
 async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on every API of ``runtime`` (in process, no socket), with the app started
     as a server starts it (its lifespan: the MEC platforms are built, nothing ticks)."""
-    app = create_app(runtime, tick=False, base_url="http://meclab.test")
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://meclab.test") as http,
-    ):
+    async with serve(runtime) as (_, http):
         yield http
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    """A subscriber's HTTP endpoint on a free port, collecting every POST (tests/receiver.py)."""
+    async with Receiver() as started:
+        yield started

@@ -8,18 +8,11 @@ import time
 
 import httpx
 import pytest
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from helpers import free_port
 
 
 def test_listen_prints_notifications_and_answers_204() -> None:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "meclab", "listen", "--port", str(port), "--compact"],
         stdout=subprocess.PIPE,

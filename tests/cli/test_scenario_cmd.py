@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from helpers import BROKEN_YAML
 from typer.testing import CliRunner
 
 from meclab.cli.main import app
@@ -14,30 +15,9 @@ from meclab.scenario.model import Scenario
 
 runner = CliRunner()
 
-BROKEN_YAML = """\
-name: broken
-domains:
-  - name: op
-    mcc: "001"
-    mnc: "01"
-    zones:
-      - name: zone-x
-        poas:
-          - name: cell-x
-            type: 5G
-            position: [0.0, 0.0]
-            radius_m: -5
-            cell_id: "0x1"
-          - name: cell-x
-            type: 4G
-            position: [0.001, 0.0]
-            radius_m: 100
-            colour: red
-"""
-
 
 def broken_report(path: Path) -> list[str]:
-    """What validate prints to stderr for BROKEN_YAML saved at ``path``."""
+    """What validate prints to stderr for :data:`helpers.BROKEN_YAML` saved at ``path``."""
     return [
         f"{path}: 4 errors",
         f"  {path}:12: domains[0].zones[0].poas[0].radius_m: "

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers import free_port
 from typer.testing import CliRunner
 
 from meclab.bus.base import EventRecord
@@ -37,12 +38,6 @@ def meclab_command() -> list[str]:
     if importlib.util.find_spec("meclab.__main__") is not None:
         return [sys.executable, "-m", "meclab"]
     return [sys.executable, "-c", "from meclab.cli.main import main; main()"]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _default_sigint() -> None:
@@ -186,7 +181,7 @@ def test_up_serves_advances_stops_and_resumes(tmp_path: Path, processes: list[Me
     assert second.interrupt() == 0
 
 
-BROKEN_YAML = """\
+BAD_MNC_YAML = """\
 name: broken
 domains:
   - name: op
@@ -197,7 +192,7 @@ domains:
 
 def test_up_with_an_invalid_file_exits_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(BROKEN_YAML, encoding="utf-8")
+    bad.write_text(BAD_MNC_YAML, encoding="utf-8")
     result = subprocess.run(
         [*meclab_command(), "up", str(bad), "--port", "0", "--data-dir", str(tmp_path / "d")],
         capture_output=True,

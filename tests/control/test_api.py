@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import httpx
 import pytest
 import yaml
+from helpers import BROKEN_YAML
 
 from meclab.runtime import Runtime
 from meclab.scenario.model import Scenario
@@ -203,27 +204,6 @@ async def test_put_scenario_replaces_the_world(
     assert (await client.get(f"{BASE}/scenario")).json()["name"] == "lab2"
 
 
-BROKEN_YAML = """\
-name: broken
-domains:
-  - name: op
-    mcc: "001"
-    mnc: "01"
-    zones:
-      - name: zone-x
-        poas:
-          - name: cell-x
-            type: 5G
-            position: [0.0, 0.0]
-            radius_m: -5
-            cell_id: "0x1"
-          - name: cell-x
-            type: 4G
-            position: [0.001, 0.0]
-            radius_m: 100
-            colour: red
-"""
-
 BROKEN_ERRORS = [
     {
         "path": "domains[0].zones[0].poas[0].radius_m",
@@ -243,6 +223,7 @@ BROKEN_ERRORS = [
         "line": 14,
     },
 ]
+"""The errors of :data:`helpers.BROKEN_YAML`, as the API lists them."""
 
 
 async def _assert_lab_untouched(client: httpx.AsyncClient) -> None:

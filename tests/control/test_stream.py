@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from helpers import on_loopback
 
 from meclab.app import create_app
 from meclab.runtime import Runtime
@@ -34,23 +33,9 @@ class Sse:
 @pytest.fixture
 async def server_url(runtime: Runtime) -> AsyncIterator[str]:
     """The lab runtime's API served by uvicorn on a free local port, in this event loop."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(runtime, tick=False), log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        async with asyncio.timeout(TIMEOUT_S):
-            while not server.started:
-                if task.done():
-                    task.result()  # surfaces why it could not start
-                await asyncio.sleep(0.01)
+    served = on_loopback(lambda _: create_app(runtime, tick=False), TIMEOUT_S, lifespan="on")
+    async with served as (_, port):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, TIMEOUT_S)
-        sock.close()
 
 
 async def next_events(lines: AsyncIterator[str], count: int) -> list[Sse]:

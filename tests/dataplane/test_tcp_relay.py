@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import pytest
+from helpers import until
 
 from meclab.dataplane.flows import FlowState
 
@@ -128,10 +129,7 @@ async def test_half_close_is_passed_on_after_the_data(env: Env) -> None:
     got = await asyncio.wait_for(reader.read(), 2)  # until the echo server closes in turn
     assert got == b"last words"
     await close(writer)
-    for _ in range(50):
-        if not env.plane.registry.open:
-            break
-        await asyncio.sleep(0.01)
+    await until(lambda: not env.plane.registry.open, "the flow to close", timeout_s=0.5)
     assert not env.plane.registry.open
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import until
 
 from meclab.dataplane.socks5 import Reply
 from meclab.platform.rules import TrafficRule
@@ -186,10 +187,7 @@ async def test_duplicate_mirrors_a_tcp_uplink_and_drops_the_mirrors_answers(
         reader, writer = await socks_connect(env.socks, "ue-1", "cloud-echo", 7)
         assert await round_trips(reader, writer, 2, size=5)  # answers come from the echo only
         await close(writer)
-        for _ in range(100):
-            if received:
-                break
-            await asyncio.sleep(0.01)
+        await until(lambda: received != [], "the duplicated bytes", timeout_s=1.0)
         assert received == [bytes([0]) * 5 + bytes([1]) * 5]
     finally:
         await stop_env(env)

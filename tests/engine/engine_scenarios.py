@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
+from helpers import LAT0, lat_at, lon_at
+
 from meclab.scenario.model import Scenario
-
-LAT0 = 43.70
-LON0 = 7.40
-M_PER_DEG_LAT = 6_371_008.8 * math.pi / 180.0
-
-
-def lon_at(x_m: float, lat: float = LAT0) -> float:
-    """Longitude x_m metres east of LON0 on latitude ``lat``."""
-    return LON0 + x_m / (M_PER_DEG_LAT * math.cos(math.radians(lat)))
-
-
-def lat_at(y_m: float) -> float:
-    return LAT0 + y_m / M_PER_DEG_LAT
 
 
 def cell(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from engine_scenarios import LAT0, cell, lon_at, terminal
+from engine_scenarios import cell, terminal
+from helpers import LAT0, lon_at
 
 from meclab.engine.netchar import Unreachable
 from meclab.engine.world import World

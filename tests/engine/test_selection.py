@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
-from engine_scenarios import LAT0, cell, lon_at, terminal, two_cells, world_doc
+from engine_scenarios import cell, terminal, two_cells, world_doc
+from helpers import LAT0, lon_at
 
 from meclab.engine.events import Connected, Disconnected, Handover, ZoneEntered, ZoneLeft
 from meclab.engine.world import World

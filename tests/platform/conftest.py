@@ -1,29 +1,19 @@
-"""Fixtures of the platform core's tests: a receiver, a notifier with short retries, a store."""
+"""Fixtures of the platform core's tests: a notifier with short retries and a registry.
+
+The receiver and the store are the shared fixtures of tests/conftest.py.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from platform_helpers import FAST, Receiver
+from platform_helpers import FAST
 
 from meclab.metrics import Metrics
 from meclab.platform.delivery import Notifier
 from meclab.platform.subscriptions import SubscriptionRegistry
 from meclab.store.sqlite import SqliteStore
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    r = Receiver()
-    await r.start()
-    try:
-        yield r
-    finally:
-        if r.gate is not None:
-            r.gate.set()
-        await r.stop()
 
 
 @pytest.fixture
@@ -38,15 +28,6 @@ async def notifier(metrics: Metrics) -> AsyncIterator[Notifier]:
         yield n
     finally:
         await n.close()
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "platform.sqlite")
-    try:
-        yield s
-    finally:
-        await s.close()
 
 
 @pytest.fixture

@@ -1,23 +1,12 @@
-"""A real notification receiver and small helpers for the platform core's tests.
+"""Small helpers of the platform core's tests: short retries, bare subscriptions and
+notifications, metric samples, and a world of four MEC hosts.
 
-:class:`Receiver` is an aiohttp server on 127.0.0.1 that records every POST in arrival order
-and answers what the test tells it to: 204 by default, a run of failures (``fail_next``), a
-gate that holds requests until released, a pause per request. It can be stopped and started
-again on the same port, to play a subscriber that is down and comes back. It also counts what
-delivery must bound: requests in flight at once, and TCP connections (distinct client
-addresses) used.
+The notification receiver is tests/receiver.py; ``until`` is in tests/helpers.py.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
-
-import orjson
-from aiohttp import web
 
 from meclab.metrics import Metrics
 from meclab.platform.delivery import RetryPolicy
@@ -25,107 +14,6 @@ from meclab.platform.subscription import Subscription
 
 FAST = RetryPolicy(initial_s=0.01, factor=2.0, max_s=0.05, jitter=0.0)
 """Retries within tens of milliseconds, so that a test sees many of them quickly."""
-
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    """One request the receiver answered."""
-
-    path: str
-    body: Any
-    status: int
-    peer: tuple[str, int]
-    at: float
-    """Event-loop time at which it arrived."""
-
-
-class Receiver:
-    """A subscriber's HTTP endpoint, started in the test."""
-
-    def __init__(self) -> None:
-        self.requests: list[Request] = []
-        """Every request answered, in the order the answers were given."""
-        self.peers: set[tuple[str, int]] = set()
-        self.in_flight = 0
-        self.max_in_flight = 0
-        self.delay_s = 0.0
-        """Pause before answering each request."""
-        self.gate: asyncio.Event | None = None
-        """When set to an unset Event, requests wait for it before being answered."""
-        self.status = 204
-        self.port = 0
-        self._failures: deque[int] = deque()
-        self._runner: web.AppRunner | None = None
-
-    # --- control ------------------------------------------------------------------------
-
-    def fail_next(self, count: int, status: int = 503) -> None:
-        """Answer the next ``count`` requests with ``status``."""
-        self._failures.extend([status] * count)
-
-    async def start(self) -> None:
-        """Listen (on the same port as before, after a stop)."""
-        app = web.Application()
-        app.router.add_post("/{tail:.*}", self._handle)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", self.port).start()
-        self.port = runner.addresses[0][1]
-        self._runner = runner
-
-    async def stop(self) -> None:
-        """Stop listening and close every connection (clients then get refused)."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    def url(self, path: str = "/cb") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    # --- reading ------------------------------------------------------------------------
-
-    def accepted(self, path: str | None = None) -> list[Any]:
-        """Bodies answered with a 2xx (delivered), in order, of one path or all."""
-        return [
-            r.body
-            for r in self.requests
-            if 200 <= r.status < 300 and (path is None or r.path == path)
-        ]
-
-    def attempts(self, path: str | None = None) -> int:
-        """Requests answered, successful or not."""
-        return sum(1 for r in self.requests if path is None or r.path == path)
-
-    # --- serving ------------------------------------------------------------------------
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        at = asyncio.get_running_loop().time()
-        transport = request.transport
-        peer = transport.get_extra_info("peername") if transport is not None else ("?", 0)
-        self.peers.add(peer)
-        self.in_flight += 1
-        self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
-            body = orjson.loads(await request.read())
-            if self.delay_s:
-                await asyncio.sleep(self.delay_s)
-            if self.gate is not None:
-                await self.gate.wait()
-            status = self._failures.popleft() if self._failures else self.status
-            self.requests.append(Request(request.path, body, status, peer, at))
-            return web.Response(status=status)
-        finally:
-            self.in_flight -= 1
-
-
-async def until(predicate: Callable[[], bool], what: str, timeout_s: float = 5.0) -> None:
-    """Wait until ``predicate()`` holds, polling; fail naming ``what`` after ``timeout_s``."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
-        await asyncio.sleep(0.005)
 
 
 def sample(metrics: Metrics, name: str, **labels: str) -> float:

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from platform_helpers import FAST, Receiver, four_hosts_doc
+from platform_helpers import FAST, four_hosts_doc
+from receiver import Receiver
 
 from meclab.engine.world import World
 from meclab.platform.apps import (

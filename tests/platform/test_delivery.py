@@ -9,14 +9,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
-import socket
 import time
 from typing import Any
 
 import orjson
 import pytest
-import uvicorn
-from platform_helpers import FAST, Receiver, make_sub, note, sample, until
+from helpers import on_loopback, until
+from platform_helpers import FAST, make_sub, note, sample
+from receiver import Receiver
 
 from meclab.metrics import Metrics
 from meclab.platform.delivery import FINAL_GRACE_S, Notifier, RetryPolicy
@@ -93,7 +93,7 @@ async def test_each_subscriber_receives_its_own_notifications_in_order(
                 await asyncio.sleep(0.002)
         await until(lambda: notifier.delivered == 200, "200 deliveries")
         for i, sub in enumerate(subs):
-            bodies = receiver.accepted(f"/s{i}")
+            bodies = receiver.bodies(f"/s{i}")
             assert numbers(bodies) == list(range(40))
             assert {b["sub"] for b in bodies} == {sub.id}
         assert notifier.delivered == 200
@@ -115,7 +115,7 @@ async def test_failed_attempts_are_retried_with_backoff_in_order(
         for n in range(5):
             notifier.send(sub, note(n))
         await until(lambda: notifier.pending("retry") == 0, "5 notifications")
-        assert numbers(receiver.accepted()) == [0, 1, 2, 3, 4]
+        assert numbers(receiver.bodies()) == [0, 1, 2, 3, 4]
         # The oldest is retried alone; the others wait behind it.
         assert [(r.body["n"], r.status) for r in receiver.requests[:4]] == [
             (0, 503),
@@ -148,7 +148,7 @@ async def test_a_subscriber_down_then_back_up_loses_nothing(
 ) -> None:
     sub = make_sub("down", receiver.url("/down"))
     notifier.send(sub, note(0))  # a keep-alive connection exists when it goes down
-    await until(lambda: len(receiver.accepted()) == 1, "the first notification")
+    await until(lambda: len(receiver.bodies()) == 1, "the first notification")
     await receiver.stop()
     for n in (1, 2, 3):
         notifier.send(sub, note(n))
@@ -167,7 +167,7 @@ async def test_a_subscriber_down_then_back_up_loses_nothing(
     assert notifier.pending("down") == 3
     await receiver.start()  # the same port
     await until(lambda: notifier.pending("down") == 0, "the notifications sent while down")
-    assert numbers(receiver.accepted()) == [0, 1, 2, 3]
+    assert numbers(receiver.bodies()) == [0, 1, 2, 3]
     assert list(notifier.undelivered) == []
 
 
@@ -222,8 +222,8 @@ async def test_outbox_overflow_gives_up_the_oldest(receiver: Receiver, metrics: 
             ("N1", "outbox overflow: more than 3 pending"),
         ]
         assert sample(metrics, UNDELIVERED, api=API, reason="outbox overflow") == 2
-        await until(lambda: len(receiver.accepted()) == 3, "the three kept")
-        assert numbers(receiver.accepted()) == [2, 3, 4]
+        await until(lambda: len(receiver.bodies()) == 3, "the three kept")
+        assert numbers(receiver.bodies()) == [2, 3, 4]
     finally:
         await notifier.close()
 
@@ -241,7 +241,7 @@ async def test_overflow_never_drops_the_notification_on_the_wire(
             notifier.send(sub, note(n, kind=f"N{n}"))
         receiver.gate.set()
         await until(lambda: notifier.pending("wire") == 0, "the outbox to drain")
-        delivered = numbers(receiver.accepted())
+        delivered = numbers(receiver.bodies())
         given_up = [int(u.notification_type[1:]) for u in notifier.undelivered]
         # Every notification is either delivered or recorded as given up, exactly once.
         assert sorted(delivered + given_up) == [0, 1, 2, 3]
@@ -261,10 +261,10 @@ async def test_never_more_requests_in_flight_than_the_bound(
         for n in range(3):
             for sub in subs:
                 notifier.send(sub, note(n))
-        await until(lambda: len(receiver.accepted()) == 30, "30 notifications")
+        await until(lambda: len(receiver.bodies()) == 30, "30 notifications")
         assert receiver.max_in_flight == 3
         for i in range(10):
-            assert numbers(receiver.accepted(f"/c{i}")) == [0, 1, 2]
+            assert numbers(receiver.bodies(f"/c{i}")) == [0, 1, 2]
     finally:
         await notifier.close()
 
@@ -275,8 +275,8 @@ async def test_notifications_to_one_subscriber_reuse_one_connection(
     sub = make_sub("ka", receiver.url("/ka"))
     for n in range(50):
         notifier.send(sub, note(n))
-    await until(lambda: len(receiver.accepted()) == 50, "50 notifications")
-    assert numbers(receiver.accepted()) == list(range(50))
+    await until(lambda: len(receiver.bodies()) == 50, "50 notifications")
+    assert numbers(receiver.bodies()) == list(range(50))
     assert len(receiver.peers) == 1
 
 
@@ -290,7 +290,7 @@ async def test_many_subscribers_share_a_pool_no_larger_than_the_bound(
         for n in range(25):
             for sub in subs:
                 notifier.send(sub, note(n))
-        await until(lambda: len(receiver.accepted()) == 200, "200 notifications")
+        await until(lambda: len(receiver.bodies()) == 200, "200 notifications")
         assert 1 <= len(receiver.peers) <= 4
     finally:
         await notifier.close()
@@ -333,7 +333,7 @@ async def test_expiry_notification_is_delivered_after_the_subscription_ended(
 
     receiver.status = 204  # back within FINAL_GRACE_S
     await until(lambda: notifier.pending(sub.id) == 0, "the ExpiryNotification")
-    assert receiver.accepted() == [
+    assert receiver.bodies() == [
         {"notificationType": "ExpiryNotification", "subscriptionId": sub.id}
     ]
     assert notifier.pending(sub.id) == 0
@@ -479,16 +479,9 @@ async def test_websocket_route_delivers_queued_then_live_notifications(runtime: 
 
     websockets_client = pytest.importorskip("websockets.asyncio.client")
     websockets_exceptions = pytest.importorskip("websockets.exceptions")
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    app = create_app(runtime, tick=False, base_url=f"http://127.0.0.1:{port}")
-    server = uvicorn.Server(
-        uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
-    )
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        await until(lambda: server.started, "uvicorn to start")
+    async with on_loopback(
+        lambda base_url: create_app(runtime, tick=False, base_url=base_url), lifespan="on"
+    ) as (app, port):
         platforms = app.state.platforms
         platforms.subscriptions.register_api(SubscriptionApi(API, parse=lambda _t, body: body))
         host = platforms.default_host
@@ -518,7 +511,3 @@ async def test_websocket_route_delivers_queued_then_live_notifications(runtime: 
                 f"ws://127.0.0.1:{port}/meclab/ws/notifications/no-such-subscription"
             ):
                 pass
-    finally:
-        server.should_exit = True
-        await serving
-        sock.close()

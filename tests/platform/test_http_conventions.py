@@ -4,16 +4,14 @@ ETags and If-Match (etag.py), JSON bodies only (content.py)."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import Depends, FastAPI, Header
 from fastapi.responses import JSONResponse
-from platform_helpers import until
+from helpers import on_loopback
 
 from meclab.http.content import is_json, require_json_body
 from meclab.http.etag import check_if_match, etag_of
@@ -70,20 +68,8 @@ def the_app() -> FastAPI:
 @pytest.fixture
 async def server_port() -> AsyncIterator[int]:
     """A real uvicorn server, configured as meclab runs it, on a free port."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(
-        the_app(), lifespan="off", log_level="warning", access_log=False, **SERVER_OPTIONS
-    )
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        await until(lambda: server.started, "uvicorn to start")
-        yield sock.getsockname()[1]
-    finally:
-        server.should_exit = True
-        await serving
-        sock.close()
+    async with on_loopback(lambda _: the_app(), lifespan="off", **SERVER_OPTIONS) as (_, port):
+        yield port
 
 
 async def raw_head(port: int, request: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from platform_helpers import FAST, Receiver, note, until
+from helpers import until
+from platform_helpers import FAST, note
+from receiver import Receiver
 
 from meclab.errors import StatusError
 from meclab.metrics import Metrics
@@ -290,8 +292,8 @@ async def test_notify_delivers_to_the_callback(
     sub = await create(registry, callback=url)
     registry.notify(sub, note(1))
     registry.notify(sub, note(2))
-    await until(lambda: len(receiver.accepted()) == 2, "two notifications")
-    assert receiver.accepted() == [note(1), note(2)]
+    await until(lambda: len(receiver.bodies()) == 2, "two notifications")
+    assert receiver.bodies() == [note(1), note(2)]
 
 
 async def test_a_test_notification_is_sent_on_create_only_when_asked(
@@ -300,9 +302,9 @@ async def test_a_test_notification_is_sent_on_create_only_when_asked(
     registry.register_api(api(test=True))
     asked = await create(registry, callback=receiver.url("/asked"), test_notification=True)
     not_asked = await create(registry, callback=receiver.url("/not-asked"))
-    await until(lambda: len(receiver.accepted()) == 1, "the test notification")
+    await until(lambda: len(receiver.bodies()) == 1, "the test notification")
     assert receiver.requests[0].path == "/asked"
-    assert receiver.accepted() == [
+    assert receiver.bodies() == [
         {"notificationType": "TestNotification", "subscriptionId": asked.id}
     ]
     assert notifier.pending(not_asked.id) == 0
@@ -329,14 +331,14 @@ async def test_at_its_deadline_a_subscription_gets_one_expiry_notification_and_g
     lasting = await create(registry, callback=receiver.url("/lasting"))
     assert registry.find(sub.id) is sub
 
-    await until(lambda: receiver.accepted() != [], "the ExpiryNotification")
+    await until(lambda: receiver.bodies() != [], "the ExpiryNotification")
     assert sub.state is SubscriptionState.EXPIRED
     assert registry.find(sub.id) is None
     assert registry.list("mec-1", API) == [lasting]
     assert await store.get(COLLECTION, sub.id) is None
     registry.notify(sub, note(1))  # too late: ignored
     await asyncio.sleep(0.1)  # room for a duplicate or a late notification to show up
-    assert receiver.accepted() == [
+    assert receiver.bodies() == [
         {
             "notificationType": "ExpiryNotification",
             "subscriptionId": sub.id,
@@ -433,7 +435,7 @@ async def test_a_new_registry_on_the_same_file_restores_subscriptions_and_sends_
         assert second.notifier.pending_total() == 0
 
         second.notify(restored[0], note(1))  # and they work
-        await until(lambda: len(receiver.accepted()) == 1, "a notification after restore")
+        await until(lambda: len(receiver.bodies()) == 1, "a notification after restore")
     finally:
         second.close()
         await second.notifier.close()
@@ -458,8 +460,8 @@ async def test_a_deadline_survives_a_restart(
     second.register_api(api(expiry=True))
     try:
         assert await second.restore() == 1
-        await until(lambda: receiver.accepted() != [], "the ExpiryNotification after restart")
-        assert [b["subscriptionId"] for b in receiver.accepted()] == [sub.id]
+        await until(lambda: receiver.bodies() != [], "the ExpiryNotification after restart")
+        assert [b["subscriptionId"] for b in receiver.bodies()] == [sub.id]
         assert second.find(sub.id) is None
         assert await store.get(COLLECTION, sub.id) is None
     finally:

@@ -40,7 +40,6 @@ No tick falls on a border::
 
 from __future__ import annotations
 
-import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -48,15 +47,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from helpers import M_PER_DEG, nothing_pending, serve
 from receiver import Receiver
 
-from meclab.app import create_app
 from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
 from meclab.scenario.model import Scenario
 
-M_PER_DEG = 6_371_008.8 * math.pi / 180.0
-BASE = "http://meclab.test"
 HOSTS = ("mec-a", "mec-b", "mec-9")
 LAST_T = 33
 
@@ -213,7 +210,7 @@ class Lab:
     app: FastAPI
     client: httpx.AsyncClient
     runtime: Runtime
-    rx: Receiver
+    receiver: Receiver
 
     @property
     def platforms(self) -> Platforms:
@@ -228,25 +225,15 @@ class Lab:
 
     async def settle(self) -> None:
         """Wait until every queued notification has been delivered (2 s at most)."""
-        notifier = self.platforms.notifier
-        for _ in range(400):
-            if notifier.pending_total() == 0:
-                return
-            await self.rx.quiet(0.005)
-        raise AssertionError(f"{notifier.pending_total()} notifications still pending")
+        await nothing_pending(self.platforms.notifier, timeout_s=2.0)
 
 
 @pytest.fixture
-async def lab(runtime: Runtime) -> AsyncIterator[Lab]:
+async def lab(runtime: Runtime, receiver: Receiver) -> AsyncIterator[Lab]:
     """Every API on the shared fixture's runtime (stepped, fake clock), started as a server
-    starts it, and a notification receiver."""
-    app = create_app(runtime, tick=False, base_url=BASE)
-    async with (
-        Receiver() as rx,
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client,
-    ):
-        yield Lab(app, client, runtime, rx)
+    starts it, and the shared notification receiver."""
+    async with serve(runtime) as (app, client):
+        yield Lab(app, client, runtime, receiver)
 
 
 # --- each API's answer, as {terminal: what it says} -------------------------------------------
@@ -306,10 +293,10 @@ async def wai_view(lab: Lab, host: str) -> dict[str, str]:
     return out
 
 
-def cell_changes(rx: Receiver, seen: int) -> list[tuple[str, str, str, str]]:
+def cell_changes(receiver: Receiver, seen: int) -> list[tuple[str, str, str, str]]:
     """(host, terminal, source cell, target cell) of the notifications after the first ``seen``."""
     out = []
-    for received in rx.received[seen:]:
+    for received in receiver.received[seen:]:
         body = received.body
         assert body["notificationType"] == "CellChangeNotification", body
         assert body["hoStatus"] == 3  # COMPLETED: the engine's handovers are instantaneous
@@ -337,7 +324,7 @@ async def test_every_api_agrees_with_the_engine_at_every_instant(
             f"/hosts/{host}/rni/v2/subscriptions",
             json={
                 "subscriptionType": "CellChangeSubscription",
-                "callbackReference": lab.rx.url(f"/cc/{host}"),
+                "callbackReference": lab.receiver.url(f"/cc/{host}"),
                 "filterCriteriaAssocHo": {},
             },
         )
@@ -397,15 +384,15 @@ async def test_every_api_agrees_with_the_engine_at_every_instant(
             for host in HOSTS
             if HOST_ZONE[host] in (ZONE_OF[old], ZONE_OF[new])
         )
-        assert sorted(cell_changes(lab.rx, seen)) == expected_changes, t
-        seen = len(lab.rx.received)
+        assert sorted(cell_changes(lab.receiver, seen)) == expected_changes, t
+        seen = len(lab.receiver.received)
         before = engine
 
     # The timeline did visit every kind of PoA and every zone, and the expected handovers.
     assert {("ue-lte", c) for c in ("LA", "LB", "LC")} <= visited
     assert {("ue-wifi", c) for c in ("LA", "W1", "LB", "W2")} <= visited
     assert {("ue-5g", c) for c in ("LA", "N1", None)} <= visited
-    assert sorted(cell_changes(lab.rx, 0)) == [
+    assert sorted(cell_changes(lab.receiver, 0)) == [
         ("mec-a", "ue-lte", "LA", "LB"),
         ("mec-a", "ue-wifi", "LA", "LB"),
         ("mec-b", "ue-lte", "LA", "LB"),

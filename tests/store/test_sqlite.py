@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +22,6 @@ from meclab.engine.events import (
 )
 from meclab.store.base import EventQuery
 from meclab.store.sqlite import SqliteStore
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "store.sqlite")
-    try:
-        yield s
-    finally:
-        await s.close()
-
 
 # --- documents ------------------------------------------------------------------------------
 

@@ -19,19 +19,16 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
-from location_helpers import BASE_URL, WALL_S, location_document
+from helpers import FAST_RETRIES, serve
+from location_helpers import WALL_S, location_document
 from receiver import Receiver
 
-from meclab.app import create_app
 from meclab.bus.memory import MemoryBus
 from meclab.engine.clock import SimClock
-from meclab.platform.delivery import RetryPolicy
 from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
 from meclab.scenario.model import Scenario
 from meclab.store.sqlite import SqliteStore
-
-FAST = RetryPolicy(initial_s=0.05, factor=2.0, max_s=0.2, jitter=0.0)
 
 
 @pytest.fixture
@@ -73,15 +70,9 @@ async def shared_lab(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
     store = SqliteStore(path)
     runtime = Runtime(store, MemoryBus(), wall=lambda: WALL_S)
     await runtime.open(Scenario.model_validate(location_document()))
-    app = create_app(runtime, tick=False, base_url=BASE_URL)
-    platforms: Platforms = app.state.platforms
-    platforms.notifier.policy = FAST
-    transport = httpx.ASGITransport(app=app)
     try:
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client,
-        ):
+        async with serve(runtime, retries=FAST_RETRIES) as (app, client):
+            platforms: Platforms = app.state.platforms
             lab = Lab(app, client, runtime, platforms)
             platforms.wall = platforms.subscriptions.wall = lambda: lab.wall[0]
             yield lab
@@ -114,7 +105,8 @@ def tick_to(lab: Lab) -> Callable[[float], Awaitable[None]]:
 
 
 @pytest_asyncio.fixture(loop_scope="module")
-async def rx() -> AsyncIterator[Receiver]:
-    """A subscriber's notification endpoint."""
-    async with Receiver() as receiver:
-        yield receiver
+async def receiver() -> AsyncIterator[Receiver]:
+    """Overrides the shared fixture: the same receiver, started on the module's event loop
+    (where the tests run and the app delivers)."""
+    async with Receiver() as started:
+        yield started

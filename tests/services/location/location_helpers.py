@@ -22,12 +22,12 @@ cells of equal power) and loses a cell exactly at its radius.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-LAT0 = 43.70
-LON0 = 7.40
-M_PER_DEG = 6_371_008.8 * math.pi / 180.0
+import httpx
+from helpers import LAT0, lon_at
+
 BASE_URL = "http://meclab.test"
 LOC = "/location/v2"
 JSON = {"Content-Type": "application/json"}
@@ -38,10 +38,8 @@ UE_B = "acr:10.0.0.3"
 OUT = "acr:10.0.0.4"
 OTHER = "acr:10.9.0.1"
 
-
-def lon_at(x_m: float) -> float:
-    """Longitude x_m metres east of LON0 on LAT0."""
-    return LON0 + x_m / (M_PER_DEG * math.cos(math.radians(LAT0)))
+TickTo = Callable[[float], Awaitable[None]]
+"""The ``tick_to`` fixture: ``await tick_to(t)`` sets simulation time to t and ticks once."""
 
 
 def run_x(t: float) -> float:
@@ -213,13 +211,20 @@ def user_distance(
     )
 
 
-def lat_at(y_m: float) -> float:
-    """Latitude y_m metres north of LAT0."""
-    return LAT0 + y_m / M_PER_DEG
-
-
 WALL_S = 1_700_000_000.0
 """The wall clock of runtime and platforms in these tests (frozen)."""
 WALL = {"seconds": 1_700_000_000, "nanoSeconds": 0}
 """TimeStamp of every notification and query in these tests."""
 
+
+async def subscribe(api: httpx.AsyncClient, path: str, body: Any) -> str:
+    """POST a subscription to ``{LOC}/subscriptions/{path}``; its Location (asserts 201)."""
+    r = await api.post(f"{LOC}/subscriptions/{path}", json=body)
+    assert r.status_code == 201, r.text
+    return str(r.headers["Location"])
+
+
+async def run_until(tick_to: TickTo, last: int, first: int = 1) -> None:
+    """Tick at every whole second from ``first`` to ``last``."""
+    for t in range(first, last + 1):
+        await tick_to(float(t))

@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-from location_helpers import LOC, OTHER, OUT, RUN, STILL, UE_B, WALL, lon_at, run_x
+from helpers import lon_at
+from location_helpers import LOC, OTHER, OUT, RUN, STILL, UE_B, WALL, run_x
 
 from meclab.runtime import Runtime
 

@@ -9,19 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from location_helpers import (
-    BASE_URL,
-    LOC,
-    RUN,
-    circle,
-    inner,
-    location_document,
-    lon_at,
-    user_area,
-)
+from helpers import lon_at, serve
+from location_helpers import BASE_URL, LOC, RUN, circle, inner, location_document, user_area
 from receiver import Receiver
 
-from meclab.app import create_app
 from meclab.bus.memory import MemoryBus
 from meclab.engine.clock import SimClock
 from meclab.platform.platform import Platforms
@@ -54,14 +45,9 @@ async def running(
     runtime = Runtime(store, MemoryBus(), wall=lambda: 1_700_000_000.0)
     await runtime.open(scenario)
     stepper = Stepper(runtime)
-    app = create_app(runtime, tick=False, base_url=BASE_URL)
-    platforms: Platforms = app.state.platforms
     try:
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as api,
-        ):
-            yield stepper, api, platforms
+        async with serve(runtime) as (app, api):
+            yield stepper, api, app.state.platforms
     finally:
         await store.close()
 
@@ -85,10 +71,10 @@ async def test_registered_on_every_host(lab: object, api: httpx.AsyncClient) -> 
 
 
 async def test_withdrawn_at_stop_and_subscriptions_survive_a_restart(
-    tmp_path: Path, rx: Receiver
+    tmp_path: Path, receiver: Receiver
 ) -> None:
     path = tmp_path / "restart.sqlite"
-    area = user_area(rx.url(), circle(1200.0, 300), [RUN], reportingLocationReq=True)
+    area = user_area(receiver.url(), circle(1200.0, 300), [RUN], reportingLocationReq=True)
     async with running(path, Scenario.model_validate(location_document())) as (steps, api, pf):
         r = await api.post(f"{LOC}/subscriptions/area", json=area)
         assert r.status_code == 201
@@ -103,6 +89,6 @@ async def test_withdrawn_at_stop_and_subscriptions_survive_a_restart(
         assert (r.status_code, r.json()) == (200, body)
         for t in range(6, 10):  # ue-run enters the circle at t = 9 (x = 950)
             await steps.tick_to(float(t))
-        (note,) = await rx.wait_for(1)
+        (note,) = await receiver.wait_for(1)
         assert inner(note)["userLocationEvent"] == "ENTERING_AREA_EVENT"
         assert inner(note)["locationInfo"]["longitude"][0] == pytest.approx(lon_at(950.0))

@@ -120,11 +120,13 @@ async def test_websocket_delivery_is_chosen_when_asked(api: httpx.AsyncClient) -
     }
 
 
-async def test_a_test_notification_is_sent_when_asked(api: httpx.AsyncClient, rx: Receiver) -> None:
+async def test_a_test_notification_is_sent_when_asked(
+    api: httpx.AsyncClient, receiver: Receiver
+) -> None:
     href, _ = await created(
-        api, "zones", zone_event(rx.url("/t"), "z2", requestTestNotification=True)
+        api, "zones", zone_event(receiver.url("/t"), "z2", requestTestNotification=True)
     )
-    (note,) = await rx.wait_for(1)
+    (note,) = await receiver.wait_for(1)
     assert note == {
         "testNotification": {
             "notificationType": "TestNotification",
@@ -134,16 +136,16 @@ async def test_a_test_notification_is_sent_when_asked(api: httpx.AsyncClient, rx
 
 
 async def test_an_expiry_deadline_ends_the_subscription(
-    api: httpx.AsyncClient, rx: Receiver
+    api: httpx.AsyncClient, receiver: Receiver
 ) -> None:
     # The platforms' clock is frozen at WALL_S: the deadline falls 0.3 s of real time later.
     expiry = {"seconds": int(WALL_S), "nanoSeconds": 300_000_000}
-    href, got = await created(api, "users", user_event(rx.url(), expiryDeadline=expiry))
+    href, got = await created(api, "users", user_event(receiver.url(), expiryDeadline=expiry))
     assert inner(got)["expiryDeadline"] == expiry
     assert (await api.get(href)).status_code == 200
-    await rx.quiet(0.6)
+    await receiver.quiet(0.6)
     assert (await api.get(href)).status_code == 404
-    assert rx.received == []  # MEC 013 has no ExpiryNotification
+    assert receiver.received == []  # MEC 013 has no ExpiryNotification
 
 
 # --- creation errors ----------------------------------------------------------------------------

@@ -9,17 +9,28 @@ from t = 15 (see location_helpers).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
-from location_helpers import LAT0, LOC, OTHER, OUT, RUN, STILL, WALL, inner, lon_at, run_x
+from helpers import LAT0, lon_at
+from location_helpers import (
+    LOC,
+    OTHER,
+    OUT,
+    RUN,
+    STILL,
+    WALL,
+    TickTo,
+    inner,
+    run_until,
+    run_x,
+    subscribe,
+)
 from receiver import Receiver
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-TickTo = Callable[[float], Awaitable[None]]
 BASE = "http://meclab.test/location/v2"
 
 
@@ -60,17 +71,6 @@ def circle_v2(url: str, x_m: float, radius: float, criterion: str, **fields: Any
         "frequency": 0,
     }
     return {"circleNotificationSubscription": {**body, **fields}}
-
-
-async def subscribe(api: httpx.AsyncClient, path: str, body: Any) -> str:
-    r = await api.post(f"{LOC}/subscriptions/{path}", json=body)
-    assert r.status_code == 201, r.text
-    return str(r.headers["Location"])
-
-
-async def run_until(tick_to: TickTo, last: int, first: int = 1) -> None:
-    for t in range(first, last + 1):
-        await tick_to(float(t))
 
 
 def link(rel: str, href: str) -> list[dict[str, str]]:
@@ -201,12 +201,12 @@ async def test_duration_ends_the_subscription(api: httpx.AsyncClient) -> None:
 
 
 async def test_user_tracking_transferring_leaving_entering(
-    api: httpx.AsyncClient, tick_to: TickTo, rx: Receiver
+    api: httpx.AsyncClient, tick_to: TickTo, receiver: Receiver
 ) -> None:
-    href = await subscribe(api, "userTracking", tracking(rx.url()))
+    href = await subscribe(api, "userTracking", tracking(receiver.url()))
     await run_until(tick_to, 16)
-    notes = await rx.wait_for(3)
-    assert await rx.quiet(0.2) == 0
+    notes = await receiver.wait_for(3)
+    assert await receiver.quiet(0.2) == 0
     common = {
         "address": RUN,
         "timestamp": WALL,
@@ -243,26 +243,28 @@ async def test_user_tracking_transferring_leaving_entering(
 
 
 async def test_zonal_traffic_of_one_zone_with_criteria(
-    api: httpx.AsyncClient, tick_to: TickTo, rx: Receiver
+    api: httpx.AsyncClient, tick_to: TickTo, receiver: Receiver
 ) -> None:
-    await subscribe(api, "zonalTraffic", zonal(rx.url("/z1"), "z1"))
-    await subscribe(api, "zonalTraffic", zonal(rx.url("/z2"), "z2", userEventCriteria=["Leaving"]))
+    await subscribe(api, "zonalTraffic", zonal(receiver.url("/z1"), "z1"))
+    await subscribe(
+        api, "zonalTraffic", zonal(receiver.url("/z2"), "z2", userEventCriteria=["Leaving"])
+    )
     await run_until(tick_to, 16)
-    notes = await rx.wait_for(2, path="/z1")
+    notes = await receiver.wait_for(2, path="/z1")
     assert [(inner(n)["userEventType"], inner(n)["currentAccessPointId"]) for n in notes] == [
         ("Transferring", "A2"),
         ("Leaving", "A2"),
     ]
-    assert await rx.quiet(0.2) == 0
-    assert rx.bodies("/z2") == []
+    assert await receiver.quiet(0.2) == 0
+    assert receiver.bodies("/z2") == []
 
 
 async def test_v2_zone_status_thresholds(
-    api: httpx.AsyncClient, tick_to: TickTo, rx: Receiver
+    api: httpx.AsyncClient, tick_to: TickTo, receiver: Receiver
 ) -> None:
     body = {
         "zoneStatusSubscription": {
-            "callbackReference": callback(rx.url("/z1"), None),
+            "callbackReference": callback(receiver.url("/z1"), None),
             "zoneId": "z1",
             "numberOfUsersAPThreshold": 1,
         }
@@ -270,14 +272,14 @@ async def test_v2_zone_status_thresholds(
     z1 = await subscribe(api, "zoneStatus", body)
     body = {
         "zoneStatusSubscription": {
-            "callbackReference": callback(rx.url("/z2"), None),
+            "callbackReference": callback(receiver.url("/z2"), None),
             "zoneId": "z2",
             "numberOfUsersZoneThreshold": 2,
         }
     }
     await subscribe(api, "zoneStatus", body)
     await run_until(tick_to, 16)
-    (ap,) = await rx.wait_for(1, path="/z1")
+    (ap,) = await receiver.wait_for(1, path="/z1")
     assert ap == {
         "zoneStatusNotification": {
             "zoneId": "z1",
@@ -287,22 +289,22 @@ async def test_v2_zone_status_thresholds(
             "link": link("ZoneStatusSubscription", z1),
         }
     }
-    (zone,) = await rx.wait_for(1, path="/z2")
+    (zone,) = await receiver.wait_for(1, path="/z2")
     assert (inner(zone)["numberOfUsersInZone"], inner(zone).get("accessPointId")) == (2, None)
-    assert await rx.quiet(0.2) == 0
+    assert await receiver.quiet(0.2) == 0
 
 
 # --- terminal location: circle, distance, periodic ----------------------------------------
 
 
 async def test_circle_entering_with_count(
-    api: httpx.AsyncClient, tick_to: TickTo, rx: Receiver
+    api: httpx.AsyncClient, tick_to: TickTo, receiver: Receiver
 ) -> None:
     href = await subscribe(
-        api, "area/circle", circle_v2(rx.url(), 1200.0, 300.0, "Entering", count=1)
+        api, "area/circle", circle_v2(receiver.url(), 1200.0, 300.0, "Entering", count=1)
     )
     await run_until(tick_to, 9)
-    (note,) = await rx.wait_for(1)
+    (note,) = await receiver.wait_for(1)
     body = inner(note)
     assert body["enteringLeavingCriteria"] == "Entering"
     assert body["isFinalNotification"] is True  # count 1 reached
@@ -317,27 +319,29 @@ async def test_circle_entering_with_count(
 
 
 async def test_circle_check_immediate_and_leaving(
-    api: httpx.AsyncClient, tick_to: TickTo, rx: Receiver
+    api: httpx.AsyncClient, tick_to: TickTo, receiver: Receiver
 ) -> None:
     # ue-run starts inside (x = 50, centre 0, radius 300) and leaves at t = 3 (x = 350).
     await subscribe(
-        api, "area/circle", circle_v2(rx.url("/in"), 0.0, 300.0, "Entering", checkImmediate=True)
+        api,
+        "area/circle",
+        circle_v2(receiver.url("/in"), 0.0, 300.0, "Entering", checkImmediate=True),
     )
-    await subscribe(api, "area/circle", circle_v2(rx.url("/out"), 0.0, 300.0, "Leaving"))
-    (immediate,) = await rx.wait_for(1, path="/in")
+    await subscribe(api, "area/circle", circle_v2(receiver.url("/out"), 0.0, 300.0, "Leaving"))
+    (immediate,) = await receiver.wait_for(1, path="/in")
     assert inner(immediate)["terminalLocation"][0]["address"] == RUN
     await run_until(tick_to, 6)
-    (left,) = await rx.wait_for(1, path="/out")
+    (left,) = await receiver.wait_for(1, path="/out")
     location = inner(left)["terminalLocation"][0]["currentLocation"]
     assert location["longitude"] == [pytest.approx(lon_at(run_x(3)), abs=1e-9)]
     assert inner(left)["isFinalNotification"] is False
-    assert await rx.quiet(0.2) == 0
+    assert await receiver.quiet(0.2) == 0
 
 
-async def test_distance_v2(api: httpx.AsyncClient, tick_to: TickTo, rx: Receiver) -> None:
+async def test_distance_v2(api: httpx.AsyncClient, tick_to: TickTo, receiver: Receiver) -> None:
     body = {
         "distanceNotificationSubscription": {
-            "callbackReference": callback(rx.url()),
+            "callbackReference": callback(receiver.url()),
             "monitoredAddress": [RUN],
             "referenceAddress": [STILL],
             "distance": 500,
@@ -349,7 +353,7 @@ async def test_distance_v2(api: httpx.AsyncClient, tick_to: TickTo, rx: Receiver
     }
     href = await subscribe(api, "distance", body)
     await run_until(tick_to, 10)
-    (note,) = await rx.wait_for(1)
+    (note,) = await receiver.wait_for(1)
     got = inner(note)
     assert got["distanceCriteria"] == "AllBeyondDistance"
     assert got["link"] == link("DistanceNotificationSubscription", href)
@@ -358,11 +362,11 @@ async def test_distance_v2(api: httpx.AsyncClient, tick_to: TickTo, rx: Receiver
 
 
 async def test_periodic_v2_every_frequency_seconds(
-    api: httpx.AsyncClient, tick_to: TickTo, rx: Receiver
+    api: httpx.AsyncClient, tick_to: TickTo, receiver: Receiver
 ) -> None:
     body = {
         "periodicNotificationSubscription": {
-            "callbackReference": callback(rx.url(), None),
+            "callbackReference": callback(receiver.url(), None),
             "address": [RUN, OUT],
             "requestedAccuracy": 10,
             "frequency": 3,
@@ -370,8 +374,8 @@ async def test_periodic_v2_every_frequency_seconds(
     }
     await subscribe(api, "periodic", body)
     await run_until(tick_to, 7)
-    reports = await rx.wait_for(2)
-    assert await rx.quiet(0.2) == 0
+    reports = await receiver.wait_for(2)
+    assert await receiver.quiet(0.2) == 0
     for t, note in zip((3, 6), reports, strict=True):
         run, out = inner(note)["terminalLocation"]
         assert run["currentLocation"]["longitude"] == [pytest.approx(lon_at(run_x(t)), abs=1e-9)]

@@ -1,4 +1,5 @@
-"""Fixtures of the MEC 011 tests: a world of four MEC hosts, its app, a notification receiver.
+"""Fixtures of the MEC 011 tests: a world of four MEC hosts and its app (the notification
+receiver is the shared fixture of tests/conftest.py).
 
 ::
 
@@ -24,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from mec011_helpers import Receiver, World, open_world
+from mec011_helpers import World, open_world
 
 from meclab.scenario.model import Scenario
 
@@ -90,14 +91,3 @@ def api(world: World) -> httpx.AsyncClient:
 @pytest.fixture
 def app(world: World) -> FastAPI:
     return world.app
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    """A subscriber's HTTP endpoint on a free port, collecting every POST."""
-    r = Receiver()
-    await r.start()
-    try:
-        yield r
-    finally:
-        await r.stop()

@@ -7,7 +7,8 @@ import time
 
 import httpx
 import pytest
-from mec011_helpers import AS, BASE_URL, SM, World, bad_fields, problem, ready, service
+from helpers import BASE_URL, problem
+from mec011_helpers import AS, SM, World, bad_fields, ready, service
 
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
 

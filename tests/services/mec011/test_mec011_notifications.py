@@ -8,17 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from mec011_helpers import (
-    BASE_URL,
-    SM,
-    Receiver,
-    World,
-    free_port,
-    ready,
-    register_service,
-    service,
-    subscribe_availability,
-)
+from helpers import BASE_URL
+from mec011_helpers import SM, World, ready, register_service, service, subscribe_availability
+from receiver import Receiver
 
 
 @pytest.fixture
@@ -229,7 +221,7 @@ async def test_heartbeats_keep_a_service_active(
 async def test_receiver_down_then_back_gets_everything_in_order(
     api: httpx.AsyncClient, dev: str, peer: str
 ) -> None:
-    receiver = Receiver(free_port())  # not listening yet: connection refused
+    receiver = Receiver()  # not listening yet: connection refused
     sub = await subscribe_availability(api, peer, receiver.url())
     ser = await register_service(api, dev, service("s1"))
     url = f"{SM}/applications/{dev}/services/{ser['serInstanceId']}"

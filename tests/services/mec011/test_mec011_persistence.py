@@ -7,18 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from helpers import BASE_URL, until
 from mec011_helpers import (
     AS,
-    BASE_URL,
     SM,
-    Receiver,
     open_world,
     ready,
     register_service,
     service,
     subscribe_availability,
-    until,
 )
+from receiver import Receiver
 
 from meclab.scenario.model import Scenario
 

@@ -6,19 +6,18 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers import BASE_URL, problem
 from mec011_helpers import (
     AS,
-    BASE_URL,
     SM,
-    Receiver,
     World,
     bad_fields,
-    problem,
     ready,
     register_service,
     service,
     subscribe_availability,
 )
+from receiver import Receiver
 
 ENDPOINT = {"uris": ["http://my-app.example:8080/api"]}
 

@@ -8,20 +8,18 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers import BASE_URL, problem, until
 from mec011_helpers import (
     AS,
-    BASE_URL,
     SM,
-    Receiver,
     World,
     bad_fields,
-    problem,
     ready,
     register_service,
     service,
     subscribe_availability,
-    until,
 )
+from receiver import Receiver
 
 EVENTS = "/meclab/v1/events"
 

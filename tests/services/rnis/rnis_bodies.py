@@ -31,9 +31,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 """The type-specific part of one body of each type, in the form RNIS returns it."""
 
 
-def sub_body(kind: str, rx: Receiver, path: str, **fields: Any) -> dict[str, Any]:
-    """A subscription request delivering to ``rx`` at ``path``."""
-    return {"subscriptionType": kind, "callbackReference": rx.url(path), **fields}
+def sub_body(kind: str, receiver: Receiver, path: str, **fields: Any) -> dict[str, Any]:
+    """A subscription request delivering to ``receiver`` at ``path``."""
+    return {"subscriptionType": kind, "callbackReference": receiver.url(path), **fields}
 
 
 def links(sub: dict[str, Any]) -> dict[str, Any]:
@@ -41,10 +41,10 @@ def links(sub: dict[str, Any]) -> dict[str, Any]:
     return {"subscription": {"href": sub["_links"]["self"]["href"]}}
 
 
-async def delivered(lab: Lab, rx: Receiver, path: str | None = None) -> list[Any]:
-    """What ``rx`` received (at ``path``, or all), once every queued notification went out."""
+async def delivered(lab: Lab, receiver: Receiver, path: str | None = None) -> list[Any]:
+    """What ``receiver`` received (at ``path``, or all), once every queued notification went out."""
     await lab.settle()
-    return rx.bodies(path)
+    return receiver.bodies(path)
 
 
 def ue_info(n: int, qos: dict[str, Any] = QOS_PEAK) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Worlds and a running app for the RNIS tests: round numbers, exact expectations.
 
-Cells and terminals sit on latitude :data:`LAT0`, at ``x`` metres east of :data:`LON0`; a
-terminal moving at 10 m/s from ``x = 0`` is at ``x = 10 t`` (the engine's projection is centred
-on that latitude, so distances along it are exact). :func:`corridor` is the main world::
+Cells and terminals sit on latitude ``LAT0``, at ``x`` metres east of ``LON0`` (both in
+tests/helpers.py); a terminal moving at 10 m/s from ``x = 0`` is at ``x = 10 t`` (the engine's
+projection is centred on that latitude, so distances along it are exact). :func:`corridor` is
+the main world::
 
     zone za (host mec-a at 0, app "app-a")     zone zb (host mec-b at 1000)
     cell A  4G  x = 0     r = 800  id 000001A   cell B  4G  x = 1000  r = 800  id 000001B
@@ -13,19 +14,25 @@ on that latitude, so distances along it are exact). :func:`corridor` is the main
 
 from __future__ import annotations
 
-import asyncio
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+from helpers import (
+    LAT0,
+    FakeTime,
+    advance,
+    install_fake_clock,
+    lon_at,
+    nothing_pending,
+    serve,
+)
 
-from meclab.app import create_app
 from meclab.bus.memory import MemoryBus
-from meclab.engine.clock import SimClock
 from meclab.engine.radio import PROFILES, fspl_1m_db, reference_offset_db
 from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
@@ -33,18 +40,10 @@ from meclab.scenario.model import Scenario
 from meclab.store.sqlite import SqliteStore
 from meclab.types import RadioType
 
-LAT0 = 43.70
-LON0 = 7.40
-M_PER_DEG = 6_371_008.8 * math.pi / 180.0
-BASE = "http://meclab.test"
 WALL = 1_700_000_000.0
 """The runtime's wall clock in these tests: every notification's timeStamp."""
 STAMP = {"seconds": 1_700_000_000, "nanoSeconds": 0}
 PLMN = {"mcc": "001", "mnc": "01"}
-
-
-def lon_at(x_m: float) -> float:
-    return LON0 + x_m / (M_PER_DEG * math.cos(math.radians(LAT0)))
 
 
 def at(x_m: float) -> list[float]:
@@ -174,14 +173,6 @@ def rsrp_dbm(radio: RadioType, distance_m: float) -> float:
     )
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @dataclass
 class Lab:
     """A running meclab with RNIS, a client on it and a stepped clock."""
@@ -193,8 +184,7 @@ class Lab:
 
     async def tick(self, t: float) -> None:
         """Advance simulation time to ``t`` and run one tick."""
-        self.fake.now = t
-        await self.runtime.tick()
+        await advance(self.runtime, self.fake, t)
 
     async def ticks(self, *times: float) -> None:
         for t in times:
@@ -202,8 +192,7 @@ class Lab:
 
     async def settle(self) -> None:
         """Wait until every queued notification has been delivered."""
-        notifier = self.platforms.notifier
-        await until(lambda: notifier.pending_total() == 0, "every notification to be delivered")
+        await nothing_pending(self.platforms.notifier)
 
     async def subscribe(self, body: dict[str, Any], host: str | None = None) -> dict[str, Any]:
         """POST a subscription (on ``host``, default the first); asserts 201."""
@@ -213,37 +202,20 @@ class Lab:
         return response.json()
 
 
-async def until(predicate: Callable[[], bool], what: str, timeout_s: float = 5.0) -> None:
-    """Wait until ``predicate()`` holds; fail naming ``what`` after ``timeout_s``."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.005)
-
-
 def open_runtime(store: SqliteStore) -> Runtime:
     return Runtime(store, MemoryBus(), wall=lambda: WALL)
 
 
 @asynccontextmanager
-async def open_lab(
-    scenario: Scenario | None, store_path: Path, *, base_url: str = BASE
-) -> AsyncIterator[Lab]:
+async def open_lab(scenario: Scenario | None, store_path: Path) -> AsyncIterator[Lab]:
     """A lab on ``scenario`` at t = 0 (None: resume what ``store_path`` holds)."""
     store = SqliteStore(store_path)
     runtime = open_runtime(store)
     await runtime.open(scenario)
     fake = FakeTime()
-    fake.now = runtime.world.state.t
-    runtime.clock = SimClock(start=fake.now, speed=1.0, source=fake)
-    app = create_app(runtime, tick=False, base_url=base_url)
+    install_fake_clock(runtime, fake)
     try:
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client,
-        ):
+        async with serve(runtime) as (app, client):
             yield Lab(runtime, app.state.platforms, client, fake)
     finally:
         await runtime.stop()

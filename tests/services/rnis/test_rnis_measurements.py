@@ -28,23 +28,23 @@ def measured(lab: Lab, ue: str) -> dict[str, Any]:
 
 
 async def test_a3_reports_once_when_the_neighbour_becomes_offset_better(
-    db: Path, rx: Receiver
+    db: Path, receiver: Receiver
 ) -> None:
     async with open_lab(two_ues(), db) as lab:
         sub = await lab.subscribe(
             sub_body(
                 "MeasRepUeSubscription",
-                rx,
+                receiver,
                 "/a3",
                 filterCriteriaAssocTri={"associateId": [ipv4(1)], "trigger": [12]},
             )
         )
         await lab.ticks(50, 53)  # B better by 0 and 1.6 dB: below offset + hysteresis (2 dB)
-        assert await delivered(lab, rx, "/a3") == []
+        assert await delivered(lab, receiver, "/a3") == []
         await lab.tick(54)  # x = 540: B better by 2.09 dB
         m = measured(lab, "walker")
         await lab.ticks(55, 56, 57)  # still better; then the engine hands over (3 dB)
-        assert await delivered(lab, rx, "/a3") == [
+        assert await delivered(lab, receiver, "/a3") == [
             {
                 "notificationType": "MeasRepUeNotification",
                 "timeStamp": STAMP,
@@ -78,19 +78,19 @@ async def test_a3_reports_once_when_the_neighbour_becomes_offset_better(
 
 
 async def test_periodic_reports_follow_the_report_interval_in_simulation_time(
-    db: Path, rx: Receiver
+    db: Path, receiver: Receiver
 ) -> None:
     async with open_lab(two_ues(), db) as lab:
         await lab.subscribe(
             sub_body(
                 "MeasRepUeSubscription",
-                rx,
+                receiver,
                 "/periodic",
                 filterCriteriaAssocTri={"associateId": [ipv4(2)]},  # no trigger: periodic
             )
         )
         await lab.ticks(1.0, 4.0, 6.2, 8.0, 11.3, 12.0)  # interval 5.12 s: due 1, 6.12, 11.24
-        reports = await delivered(lab, rx, "/periodic")
+        reports = await delivered(lab, receiver, "/periodic")
         assert len(reports) == 3
         first = reports[0]
         assert first["trigger"] == 1  # PERIODICAL_REPORT_STRONGEST_CELLS
@@ -100,19 +100,21 @@ async def test_periodic_reports_follow_the_report_interval_in_simulation_time(
         assert reports[1] == reports[2] == first  # idle does not move
 
 
-async def test_timing_advance_is_notified_when_its_index_changes(db: Path, rx: Receiver) -> None:
+async def test_timing_advance_is_notified_when_its_index_changes(
+    db: Path, receiver: Receiver
+) -> None:
     async with open_lab(two_ues(), db) as lab:
         sub = await lab.subscribe(
             sub_body(
                 "MeasTaSubscription",
-                rx,
+                receiver,
                 "/ta",
                 filterCriteriaAssoc={"associateId": [ipv4(1)], "ecgi": [ecgi("1A")]},
             )
         )
         # TA steps are 78.07 m: x = 30 -> 0 (the baseline), 50 -> 1, 60 -> 1, 120 -> 2
         await lab.ticks(3, 5, 6, 12)
-        assert await delivered(lab, rx, "/ta") == [
+        assert await delivered(lab, receiver, "/ta") == [
             {
                 "notificationType": "MeasTaNotification",
                 "timeStamp": STAMP,
@@ -126,12 +128,14 @@ async def test_timing_advance_is_notified_when_its_index_changes(db: Path, rx: R
 
 
 async def test_carrier_aggregation_follows_the_cells_covering_the_ue(
-    db: Path, rx: Receiver
+    db: Path, receiver: Receiver
 ) -> None:
     async with open_lab(two_ues(), db) as lab:
-        body = sub_body("CaReconfSubscription", rx, "/ca-a", filterCriteriaAssoc={})
+        body = sub_body("CaReconfSubscription", receiver, "/ca-a", filterCriteriaAssoc={})
         on_a = await lab.subscribe(body)
-        on_b = await lab.subscribe({**body, "callbackReference": rx.url("/ca-b")}, host="mec-b")
+        on_b = await lab.subscribe(
+            {**body, "callbackReference": receiver.url("/ca-b")}, host="mec-b"
+        )
         # x = 100: B does not cover; 250: it does (secondary cell); 560: handed over to B, whose
         # secondary cell is A; 850: A no longer covers.
         await lab.ticks(10, 25, 56, 85)
@@ -146,27 +150,27 @@ async def test_carrier_aggregation_follows_the_cells_covering_the_ue(
                 "_links": links(sub),
             }
 
-        assert await delivered(lab, rx, "/ca-a") == [
+        assert await delivered(lab, receiver, "/ca-a") == [
             note(on_a, "000001A", secondaryCellAdd=[{"ecgi": ecgi("000001B")}])
         ]
-        assert rx.bodies("/ca-b") == [
+        assert receiver.bodies("/ca-b") == [
             note(on_b, "000001B", secondaryCellAdd=[{"ecgi": ecgi("000001A")}]),
             note(on_b, "000001B", secondaryCellRemove=[{"ecgi": ecgi("000001A")}]),
         ]
 
 
-async def test_nr_reports_for_a_ue_on_a_5g_cell(db: Path, rx: Receiver) -> None:
+async def test_nr_reports_for_a_ue_on_a_5g_cell(db: Path, receiver: Receiver) -> None:
     async with open_lab(mixed(), db) as lab:
         sub = await lab.subscribe(
             sub_body(
                 "NrMeasRepUeSubscription",
-                rx,
+                receiver,
                 "/nr",
                 filterCriteriaNrMrs={"nrcgi": [nrcgi("a01")], "triggerNr": [1, 20]},
             )
         )
         lte_sub = await lab.subscribe(
-            sub_body("MeasRepUeSubscription", rx, "/lte", filterCriteriaAssocTri={})
+            sub_body("MeasRepUeSubscription", receiver, "/lte", filterCriteriaAssocTri={})
         )
         await lab.tick(1.0)
         m = measured(lab, "nr-ue")  # on N1 at 120 m; N2 at 180 m and L at 480 m cover it too
@@ -190,7 +194,7 @@ async def test_nr_reports_for_a_ue_on_a_5g_cell(db: Path, rx: Receiver) -> None:
             "servCellMeasInfo": [serving],
             "_links": links(sub),
         }
-        assert await delivered(lab, rx, "/nr") == [
+        assert await delivered(lab, receiver, "/nr") == [
             {
                 **common,
                 "triggerNr": 1,  # NR_PERIODICAL: the NR neighbours
@@ -212,7 +216,7 @@ async def test_nr_reports_for_a_ue_on_a_5g_cell(db: Path, rx: Receiver) -> None:
             },
         ]
         # The LTE report subscription sees the one UE on the 4G cell, the upgrader.
-        lte_reports = rx.bodies("/lte")
+        lte_reports = receiver.bodies("/lte")
         assert [(r["ecgi"], r["associateId"]) for r in lte_reports] == [
             (ecgi("0000B01"), [ipv4(1)])
         ]

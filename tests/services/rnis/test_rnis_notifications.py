@@ -23,17 +23,19 @@ from rnis_lab import (
 )
 
 
-async def test_a_handover_between_4g_cells_sends_one_cell_change(db: Path, rx: Receiver) -> None:
+async def test_a_handover_between_4g_cells_sends_one_cell_change(
+    db: Path, receiver: Receiver
+) -> None:
     async with open_lab(two_ues(), db) as lab:
         cc = "CellChangeSubscription"
-        everything = await lab.subscribe(sub_body(cc, rx, "/a", filterCriteriaAssocHo={}))
+        everything = await lab.subscribe(sub_body(cc, receiver, "/a", filterCriteriaAssocHo={}))
         assert everything["filterCriteriaAssocHo"] == {"hoStatus": [3]}  # the GS default
         target_side = await lab.subscribe(
-            sub_body(cc, rx, "/b", filterCriteriaAssocHo={"associateId": [ipv4(1)]}),
+            sub_body(cc, receiver, "/b", filterCriteriaAssocHo={"associateId": [ipv4(1)]}),
             host="mec-b",
         )
         by_target = await lab.subscribe(
-            sub_body(cc, rx, "/cell-b", filterCriteriaAssocHo={"ecgi": [ecgi("1b")]}),
+            sub_body(cc, receiver, "/cell-b", filterCriteriaAssocHo={"ecgi": [ecgi("1b")]}),
             host="mec-b",
         )
         for path, criteria in {
@@ -41,10 +43,10 @@ async def test_a_handover_between_4g_cells_sends_one_cell_change(db: Path, rx: R
             "/other-ue": {"associateId": [ipv4(2)]},
             "/preparation": {"hoStatus": [1, 2]},
         }.items():
-            await lab.subscribe(sub_body(cc, rx, path, filterCriteriaAssocHo=criteria))
+            await lab.subscribe(sub_body(cc, receiver, path, filterCriteriaAssocHo=criteria))
 
         await lab.ticks(10, 20, 30, 40, 50, 54, 55)
-        assert await delivered(lab, rx) == []
+        assert await delivered(lab, receiver) == []
         await lab.ticks(56, 60, 70)  # x = 560 m: B is 3 dB stronger, the engine hands over
         assert lab.runtime.world.serving_poa("walker") == "B"
 
@@ -57,14 +59,14 @@ async def test_a_handover_between_4g_cells_sends_one_cell_change(db: Path, rx: R
             "hoStatus": 3,
             "tempUeId": {"mmec": "01", "mtmsi": "00000001"},
         }
-        assert await delivered(lab, rx, "/a") == [{**expected, "_links": links(everything)}]
-        assert rx.bodies("/b") == [{**expected, "_links": links(target_side)}]
-        assert rx.bodies("/cell-b") == [{**expected, "_links": links(by_target)}]
-        assert len(rx.received) == 3  # nothing for another cell, another UE, other statuses
+        assert await delivered(lab, receiver, "/a") == [{**expected, "_links": links(everything)}]
+        assert receiver.bodies("/b") == [{**expected, "_links": links(target_side)}]
+        assert receiver.bodies("/cell-b") == [{**expected, "_links": links(by_target)}]
+        assert len(receiver.received) == 3  # nothing for another cell, another UE, other statuses
 
 
 async def test_connect_disconnect_and_rate_changes_drive_rab_and_s1_notifications(
-    db: Path, rx: Receiver
+    db: Path, receiver: Receiver
 ) -> None:
     scenario = corridor(
         [
@@ -74,32 +76,38 @@ async def test_connect_disconnect_and_rate_changes_drive_rab_and_s1_notification
     )
     async with open_lab(scenario, db) as lab:
         est = await lab.subscribe(
-            sub_body("RabEstSubscription", rx, "/est", filterCriteriaQci={"qci": 9})
+            sub_body("RabEstSubscription", receiver, "/est", filterCriteriaQci={"qci": 9})
         )
         await lab.subscribe(
-            sub_body("RabEstSubscription", rx, "/qci8", filterCriteriaQci={"qci": 8})
+            sub_body("RabEstSubscription", receiver, "/qci8", filterCriteriaQci={"qci": 8})
         )
         mod = await lab.subscribe(
-            sub_body("RabModSubscription", rx, "/mod", filterCriteriaQci={"erabId": 5, "qci": 9}),
+            sub_body(
+                "RabModSubscription", receiver, "/mod", filterCriteriaQci={"erabId": 5, "qci": 9}
+            ),
             host="mec-b",
         )
         rel = await lab.subscribe(
-            sub_body("RabRelSubscription", rx, "/rel", filterCriteriaQci={"erabId": 5, "qci": 9}),
+            sub_body(
+                "RabRelSubscription", receiver, "/rel", filterCriteriaQci={"erabId": 5, "qci": 9}
+            ),
             host="mec-b",
         )
         await lab.subscribe(
-            sub_body("RabRelSubscription", rx, "/erab6", filterCriteriaQci={"erabId": 6, "qci": 9}),
+            sub_body(
+                "RabRelSubscription", receiver, "/erab6", filterCriteriaQci={"erabId": 6, "qci": 9}
+            ),
             host="mec-b",
         )
         s1_body = {"eventType": [1, 2, 3], "S1BearerSubscriptionCriteria": {}}
-        s1_a = await lab.subscribe(sub_body("S1BearerSubscription", rx, "/s1-a", **s1_body))
+        s1_a = await lab.subscribe(sub_body("S1BearerSubscription", receiver, "/s1-a", **s1_body))
         s1_b = await lab.subscribe(
-            sub_body("S1BearerSubscription", rx, "/s1-b", **s1_body), host="mec-b"
+            sub_body("S1BearerSubscription", receiver, "/s1-b", **s1_body), host="mec-b"
         )
         await lab.subscribe(
             sub_body(
                 "S1BearerSubscription",
-                rx,
+                receiver,
                 "/s1-release-of-1",
                 eventType=[3],
                 S1BearerSubscriptionCriteria={"associateId": [ipv4(1)]},
@@ -108,13 +116,13 @@ async def test_connect_disconnect_and_rate_changes_drive_rab_and_s1_notification
         )
 
         await lab.ticks(10, 19)
-        assert await delivered(lab, rx) == []
+        assert await delivered(lab, receiver) == []
         await lab.tick(21)  # arriver connects to A
         await lab.runtime.set_netchar("B", {"throughput_ul_mbps": 20.0})  # leaver's E-RAB
         await lab.runtime.set_netchar("A", {"latency_ms": 3.0})  # no rate change: no RabMod
         await lab.ticks(50, 51)  # leaver loses B
 
-        assert await delivered(lab, rx, "/est") == [
+        assert await delivered(lab, receiver, "/est") == [
             {
                 "notificationType": "RabEstNotification",
                 "timeStamp": STAMP,
@@ -126,7 +134,7 @@ async def test_connect_disconnect_and_rate_changes_drive_rab_and_s1_notification
                 "_links": links(est),
             }
         ]
-        assert rx.bodies("/mod") == [
+        assert receiver.bodies("/mod") == [
             {
                 "notificationType": "RabModNotification",
                 "timeStamp": STAMP,
@@ -140,7 +148,7 @@ async def test_connect_disconnect_and_rate_changes_drive_rab_and_s1_notification
                 "_links": links(mod),
             }
         ]
-        assert rx.bodies("/rel") == [
+        assert receiver.bodies("/rel") == [
             {
                 "notificationType": "RabRelNotification",
                 "timeStamp": STAMP,
@@ -150,7 +158,7 @@ async def test_connect_disconnect_and_rate_changes_drive_rab_and_s1_notification
                 "_links": links(rel),
             }
         ]
-        assert rx.bodies("/s1-a") == [
+        assert receiver.bodies("/s1-a") == [
             {
                 "notificationType": "S1BearerNotification",
                 "timeStamp": STAMP,
@@ -164,7 +172,7 @@ async def test_connect_disconnect_and_rate_changes_drive_rab_and_s1_notification
                 "_links": links(s1_a),
             }
         ]
-        assert rx.bodies("/s1-b") == [
+        assert receiver.bodies("/s1-b") == [
             {
                 "notificationType": "S1BearerNotification",
                 "timeStamp": STAMP,
@@ -178,26 +186,33 @@ async def test_connect_disconnect_and_rate_changes_drive_rab_and_s1_notification
                 "_links": links(s1_b),
             }
         ]
-        assert rx.bodies("/qci8") == rx.bodies("/erab6") == rx.bodies("/s1-release-of-1") == []
-        assert len(rx.received) == 5
+        assert (
+            receiver.bodies("/qci8")
+            == receiver.bodies("/erab6")
+            == receiver.bodies("/s1-release-of-1")
+            == []
+        )
+        assert len(receiver.received) == 5
 
 
-async def test_a_handover_moves_the_s1_bearer_to_the_target_enb(db: Path, rx: Receiver) -> None:
+async def test_a_handover_moves_the_s1_bearer_to_the_target_enb(
+    db: Path, receiver: Receiver
+) -> None:
     async with open_lab(corridor([lte_ue("walker", 1, [0.0, 1000.0], 10.0)]), db) as lab:
         s1 = await lab.subscribe(
             sub_body(
                 "S1BearerSubscription",
-                rx,
+                receiver,
                 "/s1",
                 eventType=[2],
                 S1BearerSubscriptionCriteria={"ecgi": [ecgi("000001A")], "erabId": [5]},
             )
         )
         await lab.subscribe(
-            sub_body("RabEstSubscription", rx, "/est", filterCriteriaQci={"qci": 9})
+            sub_body("RabEstSubscription", receiver, "/est", filterCriteriaQci={"qci": 9})
         )
         await lab.ticks(50, 56)
-        assert await delivered(lab, rx, "/s1") == [
+        assert await delivered(lab, receiver, "/s1") == [
             {
                 "notificationType": "S1BearerNotification",
                 "timeStamp": STAMP,
@@ -211,23 +226,27 @@ async def test_a_handover_moves_the_s1_bearer_to_the_target_enb(db: Path, rx: Re
                 "_links": links(s1),
             }
         ]
-        assert rx.bodies("/est") == []  # a handover keeps the E-RAB
+        assert receiver.bodies("/est") == []  # a handover keeps the E-RAB
 
 
 async def test_moving_from_4g_to_5g_releases_the_e_rab_without_a_cell_change(
-    db: Path, rx: Receiver
+    db: Path, receiver: Receiver
 ) -> None:
     async with open_lab(mixed(), db) as lab:
         rel = await lab.subscribe(
-            sub_body("RabRelSubscription", rx, "/rel", filterCriteriaQci={"erabId": 5, "qci": 9})
+            sub_body(
+                "RabRelSubscription", receiver, "/rel", filterCriteriaQci={"erabId": 5, "qci": 9}
+            )
         )
-        await lab.subscribe(sub_body("CellChangeSubscription", rx, "/cc", filterCriteriaAssocHo={}))
+        await lab.subscribe(
+            sub_body("CellChangeSubscription", receiver, "/cc", filterCriteriaAssocHo={})
+        )
         rab = (await lab.client.get("/rni/v2/queries/rab_info")).json()["cellUserInfo"]
         # Only the UE on the 4G cell has an E-RAB: not the 5G one, not the Wi-Fi one.
         assert [u["associateId"] for c in rab for u in c["ueInfo"]] == [[ipv4(1)]]
         await lab.ticks(49, 51)  # x = 490: inside N2's coverage, 5G is preferred
         assert lab.runtime.world.serving_poa("upgrader") == "N2"
-        assert await delivered(lab, rx, "/rel") == [
+        assert await delivered(lab, receiver, "/rel") == [
             {
                 "notificationType": "RabRelNotification",
                 "timeStamp": STAMP,
@@ -237,5 +256,5 @@ async def test_moving_from_4g_to_5g_releases_the_e_rab_without_a_cell_change(
                 "_links": links(rel),
             }
         ]
-        assert rx.bodies("/cc") == []
+        assert receiver.bodies("/cc") == []
         assert "cellUserInfo" not in (await lab.client.get("/rni/v2/queries/rab_info")).json()

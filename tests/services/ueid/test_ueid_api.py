@@ -3,22 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
+from helpers import problem
 from ueid_helpers import B_APP, EDGE_APP, JSON, Served, tag_url, tags
 
 from meclab.platform.apps import AppAction
 
 URL = tag_url(EDGE_APP)
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["status"] == status
-    return dict(body)
 
 
 async def test_unregistered_tags_read_as_state_0(client: httpx.AsyncClient) -> None:

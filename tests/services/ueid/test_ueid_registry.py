@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ueid_helpers import B_APP, BASE_URL, EDGE_APP, UI, Served, serving, tag_url, tags
+from helpers import BASE_URL
+from ueid_helpers import B_APP, EDGE_APP, UI, Served, serving, tag_url, tags
 
 from meclab.scenario.model import Scenario
 

@@ -21,15 +21,14 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from helpers import serve
 
-from meclab.app import create_app
 from meclab.bus.memory import MemoryBus
 from meclab.runtime import Runtime
 from meclab.scenario.model import APP_INSTANCE_NAMESPACE, Scenario
 from meclab.services.ueid import UeIdentity
 from meclab.store.sqlite import SqliteStore
 
-BASE_URL = "http://meclab.test"
 UI = "/ui/v1"
 JSON = {"Content-Type": "application/json"}
 
@@ -76,13 +75,8 @@ async def serving(store_path: Path, scenario: Scenario | None) -> AsyncIterator[
     store = SqliteStore(store_path)
     runtime = Runtime(store, MemoryBus(), wall=lambda: 1_700_000_000.0)
     await runtime.open(scenario)
-    app = create_app(runtime, tick=False, base_url=BASE_URL)
-    service: UeIdentity = app.state.services["ueid"]
     try:
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as http,
-        ):
-            yield Served(app, runtime, service, http)
+        async with serve(runtime) as (app, http):
+            yield Served(app, runtime, app.state.services["ueid"], http)
     finally:
         await store.close()

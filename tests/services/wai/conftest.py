@@ -1,4 +1,7 @@
-"""Fixtures of the WAI tests: the WLAN world (wai_helpers.py) served with WAI mounted."""
+"""Fixtures of the WAI tests: the WLAN world (wai_helpers.py) served with WAI mounted.
+
+The notification receiver is the shared fixture of tests/conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +10,12 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
-from receiver import Receiver
-from wai_helpers import BASE_URL, wlan_scenario
+from helpers import FAST_RETRIES, serve
+from wai_helpers import wlan_scenario
 
-from meclab.app import create_app
-from meclab.platform.delivery import RetryPolicy
 from meclab.runtime import Runtime
 from meclab.scenario.model import Scenario
 from meclab.services.wai import Wai
-
-FAST = RetryPolicy(initial_s=0.05, factor=2.0, max_s=0.2, jitter=0.0)
 
 
 @pytest.fixture
@@ -26,28 +25,25 @@ def scenario() -> Scenario:
 
 
 @pytest.fixture
-async def app(runtime: Runtime) -> AsyncIterator[FastAPI]:
-    """meclab's app with WAI mounted, started (lifespan) as a server starts it; not ticking."""
-    app = create_app(runtime, tick=False, base_url=BASE_URL)
-    app.state.wai = app.state.services["wai"]
-    app.state.platforms.notifier.policy = FAST
-    async with app.router.lifespan_context(app):
-        yield app
+async def served(runtime: Runtime) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """meclab's app with WAI mounted, started (lifespan) as a server starts it, not ticking,
+    with short notification retries; and an HTTP client on it."""
+    async with serve(runtime, retries=FAST_RETRIES) as app_and_client:
+        yield app_and_client
+
+
+@pytest.fixture
+def app(served: tuple[FastAPI, httpx.AsyncClient]) -> FastAPI:
+    return served[0]
+
+
+@pytest.fixture
+def client(served: tuple[FastAPI, httpx.AsyncClient]) -> httpx.AsyncClient:
+    """Overrides the shared fixture: the client on this app."""
+    return served[1]
 
 
 @pytest.fixture
 def wai(app: FastAPI) -> Wai:
-    return app.state.wai
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
-        yield http
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    async with Receiver() as rx:
-        yield rx
+    wai: Wai = app.state.services["wai"]
+    return wai

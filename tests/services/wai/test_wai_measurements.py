@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from wai_helpers import BASE_URL, BSSID, JSON, WAI
+from helpers import BASE_URL, problem
+from wai_helpers import BSSID, JSON, WAI
 
 from meclab.services.wai import wifi
 
@@ -28,12 +29,6 @@ def config(measurement_id: str = "beacons", **info: Any) -> dict[str, Any]:
         },
         "staId": [{"macId": wifi.station_mac("sta-a")}],
     }
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    return dict(response.json())
 
 
 async def test_create_read_list(client: httpx.AsyncClient) -> None:

@@ -4,13 +4,13 @@ at t = 22 s and leaves it at t = 41.07 s."""
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from helpers import nothing_pending
 from receiver import Receiver
 from wai_helpers import BSSID, WAI, WALL_S, wifi_rssi_dbm
 
@@ -37,12 +37,7 @@ STA_A, STA_WALK = sta("sta-a", 1), sta("sta-walk", 2)
 
 async def delivered(app: FastAPI) -> None:
     """Wait until every queued notification has been taken by its subscriber."""
-    notifier = app.state.platforms.notifier
-    for _ in range(500):
-        if notifier.pending_total() == 0:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"{notifier.pending_total()} notifications still pending")
+    await nothing_pending(app.state.platforms.notifier)
 
 
 async def subscribe(client: httpx.AsyncClient, body: dict[str, Any], host: str = "") -> str:

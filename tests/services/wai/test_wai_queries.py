@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
-from wai_helpers import BSSID, M_PER_DEG, WAI, WALL_S, wifi_rssi_dbm
+from helpers import M_PER_DEG
+from wai_helpers import BSSID, WAI, WALL_S, wifi_rssi_dbm
 
 from meclab.runtime import Runtime
 from meclab.services.wai import wifi

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from helpers import BASE_URL
 from receiver import Receiver
-from wai_helpers import BASE_URL, BSSID, WAI, serving, wlan_scenario
+from wai_helpers import BSSID, WAI, serving, wlan_scenario
 
 from meclab.services.wai import wifi
 
@@ -41,41 +42,42 @@ async def test_withdrawn_at_stop(tmp_path: Path) -> None:
     assert wai_records(served.app) == {}
 
 
-async def test_subscriptions_and_measurements_survive_a_restart(tmp_path: Path) -> None:
+async def test_subscriptions_and_measurements_survive_a_restart(
+    tmp_path: Path, receiver: Receiver
+) -> None:
     store = tmp_path / "meclab.sqlite"
-    async with Receiver() as rx:
-        async with serving(store, wlan_scenario()) as served:
-            sub = await served.client.post(
-                f"{WAI}/subscriptions",
-                json={
-                    "subscriptionType": "AssocStaSubscription",
-                    "callbackReference": rx.url("/assoc"),
-                    "apId": {"bssid": BSSID["ap1"]},
-                    "notificationEvent": {"trigger": 1, "threshold": 0},
-                },
-            )
-            meas = await served.client.post(
-                f"{WAI}/measurements",
-                json={
-                    "measurementId": "nbr",
-                    "measurementInfo": {"neighborReportConf": {}},
-                    "staId": [{"macId": wifi.station_mac("sta-a")}],
-                },
-            )
-            await served.tick_to(10.0)
-        async with serving(store, None) as served:  # resumes what the file holds
-            assert served.runtime.opened == "resumed"
-            listed = (await served.client.get(f"{WAI}/subscriptions")).json()["subscription"]
-            assert listed == [
-                {"href": sub.headers["location"], "subscriptionType": "AssocStaSubscription"}
-            ]
-            read = await served.client.get(meas.headers["location"].removeprefix(BASE_URL))
-            assert read.json() == meas.json()
-            (sta_a,) = (await served.client.get(f"{WAI}/queries/sta/sta_information")).json()
-            assert [r["measurementId"] for r in sta_a["neighborReport"]] == ["nbr"]
-            await served.tick_to(22.1)  # the walker associates: the restored one notifies
-            (note,) = await rx.wait_for(1)
-            assert [s["macId"] for s in note["staId"]] == [
-                wifi.station_mac("sta-a"),
-                wifi.station_mac("sta-walk"),
-            ]
+    async with serving(store, wlan_scenario()) as served:
+        sub = await served.client.post(
+            f"{WAI}/subscriptions",
+            json={
+                "subscriptionType": "AssocStaSubscription",
+                "callbackReference": receiver.url("/assoc"),
+                "apId": {"bssid": BSSID["ap1"]},
+                "notificationEvent": {"trigger": 1, "threshold": 0},
+            },
+        )
+        meas = await served.client.post(
+            f"{WAI}/measurements",
+            json={
+                "measurementId": "nbr",
+                "measurementInfo": {"neighborReportConf": {}},
+                "staId": [{"macId": wifi.station_mac("sta-a")}],
+            },
+        )
+        await served.tick_to(10.0)
+    async with serving(store, None) as served:  # resumes what the file holds
+        assert served.runtime.opened == "resumed"
+        listed = (await served.client.get(f"{WAI}/subscriptions")).json()["subscription"]
+        assert listed == [
+            {"href": sub.headers["location"], "subscriptionType": "AssocStaSubscription"}
+        ]
+        read = await served.client.get(meas.headers["location"].removeprefix(BASE_URL))
+        assert read.json() == meas.json()
+        (sta_a,) = (await served.client.get(f"{WAI}/queries/sta/sta_information")).json()
+        assert [r["measurementId"] for r in sta_a["neighborReport"]] == ["nbr"]
+        await served.tick_to(22.1)  # the walker associates: the restored one notifies
+        (note,) = await receiver.wait_for(1)
+        assert [s["macId"] for s in note["staId"]] == [
+            wifi.station_mac("sta-a"),
+            wifi.station_mac("sta-walk"),
+        ]

@@ -3,7 +3,6 @@ errors; delivery choices (callback, websocket), test notifications and expiry.""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from typing import Any
@@ -11,8 +10,9 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from helpers import BASE_URL, problem, until
 from receiver import Receiver
-from wai_helpers import BASE_URL, BSSID, JSON, WAI
+from wai_helpers import BSSID, JSON, WAI
 
 from meclab.services.wai import wifi
 
@@ -49,14 +49,6 @@ def measurement_report(**extra: Any) -> dict[str, Any]:
         "measurementInfo": {"neighborReportConf": {}},
         **extra,
     }
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["status"] == status
-    return body
 
 
 # --- POST -------------------------------------------------------------------------------------
@@ -369,10 +361,7 @@ async def test_notifications_reach_a_websocket_subscriber(
     assert sub is not None and sub.websocket and sub.callback is None
     channel = Channel()
     platforms.notifier.attach_websocket(sub, channel)
-    for _ in range(200):
-        if channel.frames:
-            break
-        await asyncio.sleep(0.01)
+    await until(lambda: channel.frames != [], "the test notification", timeout_s=2.0)
     assert channel.frames == [
         {
             "notificationType": "TestNotification",

@@ -28,11 +28,15 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from helpers import (
+    M_PER_DEG,
+    FakeTime,
+    advance,
+    install_fake_clock,
+    serve,
+)
 
-from meclab.app import create_app
 from meclab.bus.memory import MemoryBus
-from meclab.engine.clock import SimClock
-from meclab.engine.geo import EARTH_RADIUS_M
 from meclab.engine.radio import PROFILES, fspl_1m_db
 from meclab.runtime import Runtime
 from meclab.scenario.model import Scenario
@@ -40,10 +44,8 @@ from meclab.services.wai import Wai
 from meclab.store.sqlite import SqliteStore
 from meclab.types import RadioType
 
-BASE_URL = "http://meclab.test"
 WAI = "/wai/v2"
 JSON = {"Content-Type": "application/json"}
-M_PER_DEG = EARTH_RADIUS_M * math.pi / 180.0
 WALL_S = 1_700_000_000
 """The runtime's wall clock in the shared fixtures."""
 
@@ -153,21 +155,15 @@ async def serving(store_path: Path, scenario: Scenario | None) -> AsyncIterator[
     store = SqliteStore(store_path)
     runtime = Runtime(store, MemoryBus(), wall=lambda: float(WALL_S))
     await runtime.open(scenario)
-    now = [runtime.world.state.t]
-    runtime.clock = SimClock(start=now[0], speed=1.0, source=lambda: now[0])
-    app = create_app(runtime, tick=False, base_url=BASE_URL)
-    wai: Wai = app.state.services["wai"]
+    fake = FakeTime()
+    install_fake_clock(runtime, fake)
+
+    async def tick_to(t: float) -> None:
+        await advance(runtime, fake, t)
+
     try:
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as http,
-        ):
-
-            async def tick_to(t: float) -> None:
-                now[0] = t
-                await runtime.tick()
-
-            yield Served(app, runtime, wai, http, tick_to)
+        async with serve(runtime) as (app, http):
+            yield Served(app, runtime, app.state.services["wai"], http, tick_to)
     finally:
         await store.close()
 

@@ -1,0 +1,200 @@
+"""Helpers that tests in every folder share: ``from helpers import until``.
+
+tests/ is on ``sys.path`` (pytest puts the folder of tests/conftest.py there), so this module
+is ``helpers`` from any test folder; no folder has a module of the same name. The notification
+receiver is beside it, in tests/receiver.py.
+
+* :func:`free_port` and :func:`until`: a loopback port to listen on, and a poller that fails
+  naming what it waited for;
+* :data:`LAT0`, :data:`LON0`, :func:`lon_at` and :func:`lat_at`: points so many metres from a
+  reference point, for worlds with round numbers;
+* :class:`FakeTime`, :func:`install_fake_clock` and :func:`advance`: simulation time that the
+  test sets;
+* :func:`serve`: meclab's app on a runtime, started as a server starts it, and a client on it;
+  :data:`FAST_RETRIES` for its notifier, and :func:`nothing_pending` to wait until it has
+  sent everything; :func:`on_loopback`: an app behind a real uvicorn server, for what needs a
+  socket (websockets, the exact bytes on the wire, server-sent events);
+* :func:`problem`: the checked problem details of an error answer;
+* :data:`BROKEN_YAML`: a scenario file with four mistakes on known lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from meclab.app import create_app
+from meclab.engine.clock import SimClock
+from meclab.platform.delivery import Notifier, RetryPolicy
+from meclab.runtime import Runtime
+
+BASE_URL = "http://meclab.test"
+"""The base URL the tests' in-process apps are told they are served at."""
+
+FAST_RETRIES = RetryPolicy(initial_s=0.05, factor=2.0, max_s=0.2, jitter=0.0)
+"""Retries every 50 to 200 ms, so that a receiver that comes back is reached quickly."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (as the kernel just chose it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def until(predicate: Callable[[], bool], what: str, timeout_s: float = 10.0) -> None:
+    """Wait until ``predicate()`` holds, polling; fail naming ``what`` after ``timeout_s``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
+        await asyncio.sleep(0.005)
+
+
+# --- places -----------------------------------------------------------------------------------
+
+M_PER_DEG = 6_371_008.8 * math.pi / 180.0
+"""Metres in a degree of latitude (and of longitude on the equator), with the engine's Earth
+radius (meclab/engine/geo.py) written out."""
+LAT0 = 43.70
+LON0 = 7.40
+"""The reference point of worlds laid out in metres (near Monaco). The engine's local projection
+is centred on the world's latitude, so distances along LAT0 are exact."""
+
+
+def lon_at(x_m: float, lat: float = LAT0) -> float:
+    """Longitude ``x_m`` metres east of LON0 on latitude ``lat``."""
+    return LON0 + x_m / (M_PER_DEG * math.cos(math.radians(lat)))
+
+
+def lat_at(y_m: float) -> float:
+    """Latitude ``y_m`` metres north of LAT0."""
+    return LAT0 + y_m / M_PER_DEG
+
+
+# --- time -------------------------------------------------------------------------------------
+
+
+class FakeTime:
+    """A settable monotonic source for SimClock: simulation time is what the test says."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def install_fake_clock(runtime: Runtime, fake: FakeTime) -> None:
+    """Replace the runtime's real-time clock by one that reads ``fake``.
+
+    Simulation time then equals ``fake.now`` (from the world's current time, at speed 1)
+    until a test pauses or changes the speed.
+    """
+    fake.now = runtime.world.state.t
+    runtime.clock = SimClock(start=fake.now, speed=1.0, source=fake)
+
+
+async def advance(runtime: Runtime, fake: FakeTime, t: float) -> None:
+    """Set simulation time to ``t`` (at speed 1) and tick once."""
+    fake.now = t
+    await runtime.tick()
+
+
+# --- the app ----------------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def serve(
+    runtime: Runtime, *, retries: RetryPolicy | None = None
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """meclab's app on ``runtime`` (every API, at :data:`BASE_URL`) started as a server starts
+    it (its lifespan: the MEC platforms are built; nothing ticks), and an HTTP client on it, in
+    process (no socket). ``retries``: the notifier's retry policy instead of the default."""
+    app = create_app(runtime, tick=False, base_url=BASE_URL)
+    if retries is not None:
+        app.state.platforms.notifier.policy = retries
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client,
+    ):
+        yield app, client
+
+
+App = TypeVar("App")
+
+
+@asynccontextmanager
+async def on_loopback(
+    make_app: Callable[[str], App], timeout_s: float = 10.0, **options: Any
+) -> AsyncIterator[tuple[App, int]]:
+    """The app ``make_app(base_url)`` builds, served by uvicorn on a free port of 127.0.0.1 in
+    this event loop until the block ends: yields the app and the port (``base_url`` is
+    ``http://127.0.0.1:<port>``). ``options`` go to ``uvicorn.Config``; by default it logs
+    warnings only, and no access log."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = int(sock.getsockname()[1])
+    app = make_app(f"http://127.0.0.1:{port}")
+    config = uvicorn.Config(app, **{"log_level": "warning", "access_log": False, **options})
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        await until(lambda: server.started or task.done(), "uvicorn to start", timeout_s)
+        assert server.started, "uvicorn did not start"  # the task's error follows, if any
+        yield app, port
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout_s)
+        sock.close()
+
+
+async def nothing_pending(notifier: Notifier, timeout_s: float = 5.0) -> None:
+    """Wait until ``notifier`` has nothing left to send: every notification queued has been
+    delivered (or given up)."""
+    await until(lambda: notifier.pending_total() == 0, "every queued notification", timeout_s)
+
+
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The problem details of an error response, after checking status and media type."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body
+
+
+# --- documents --------------------------------------------------------------------------------
+
+BROKEN_YAML = """\
+name: broken
+domains:
+  - name: op
+    mcc: "001"
+    mnc: "01"
+    zones:
+      - name: zone-x
+        poas:
+          - name: cell-x
+            type: 5G
+            position: [0.0, 0.0]
+            radius_m: -5
+            cell_id: "0x1"
+          - name: cell-x
+            type: 4G
+            position: [0.001, 0.0]
+            radius_m: 100
+            colour: red
+"""
+"""A scenario file with four mistakes: a negative radius (line 12), a second ``cell-x``
+(line 14) that is a 4G cell without a cell_id (line 14) and has an unknown field (line 18)."""
