@@ -115,8 +115,8 @@ def describe_invalid(params: list[dict[str, str]]) -> str:
     return "; ".join(parts)
 
 
-async def _on_status_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StatusError)
+def status_error_response(request: Request, exc: StatusError) -> Response:
+    """The problem details of a StatusError raised while answering ``request``."""
     return problem_response(
         exc.status,
         exc.detail,
@@ -125,6 +125,11 @@ async def _on_status_error(request: Request, exc: Exception) -> Response:
         headers=exc.headers,
         **exc.extensions,
     )
+
+
+async def _on_status_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StatusError)
+    return status_error_response(request, exc)
 
 
 def _drop_union_tags(errors: list[Mapping[str, Any]], body: Any) -> list[Mapping[str, Any]]:

@@ -158,12 +158,22 @@ class Notifier:
 
     async def close(self, drain_s: float = 0.0) -> None:
         """Stop every worker and the client; pending notifications get up to ``drain_s`` seconds
-        to go out, then are recorded as undelivered."""
-        busy = [
-            b.worker for b in self._boxes.values() if b.items and b.worker and not b.worker.done()
-        ]
-        if drain_s > 0 and busy:
-            await asyncio.wait(busy, timeout=drain_s)  # a worker ends when its outbox is empty
+        to go out, then are recorded as undelivered.
+
+        Only subscribers that are taking their notifications are waited for: an outbox whose
+        last attempt failed is backing off and would only hold the stop to its end.
+        """
+        deadline = self.clock() + drain_s
+        while (left := deadline - self.clock()) > 0:
+            healthy = [
+                b.worker
+                for b in self._boxes.values()
+                if b.items and b.attempts == 0 and b.worker and not b.worker.done()
+            ]
+            if not healthy:
+                break
+            # Short waits, to notice a subscriber that starts failing meanwhile.
+            await asyncio.wait(healthy, timeout=min(left, 0.05))
         for box in list(self._boxes.values()):
             self._give_up(box, "meclab stopped")
         workers = [b.worker for b in self._boxes.values() if b.worker is not None]

@@ -20,19 +20,20 @@ sends nothing twice.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
 
+from meclab.http.routing import HotRoutes
 from meclab.platform.apps import AppInstance, OperationAction
 from meclab.platform.platform import Platforms
 from meclab.platform.services import ServiceState
 from meclab.platform.subscriptions import SubscriptionApi
-from meclab.services.hosting import mount_per_host
+from meclab.services.hosting import HOSTS_PREFIX, mount_per_host
 from meclab.services.mec011 import app_support, service_mgmt
 from meclab.services.mec011.availability import Availability, parse_stored
-from meclab.services.mec011.routing import APP_SUPPORT_API, SERVICE_MGMT_API
+from meclab.services.mec011.routing import APP_SUPPORT_API, SERVICE_MGMT, SERVICE_MGMT_API
 from meclab.services.mec011.termination import Terminations
 
 
@@ -48,6 +49,8 @@ class Mec011:
         self.platforms = platforms
         self.availability = Availability(platforms)
         self.terminations = Terminations(platforms)
+        self.discovery: Callable[[Request], Awaitable[Response]] | None = None
+        """The service discovery endpoint, once the routes are built."""
         # Before the platforms restore stored subscriptions: they need to know the APIs.
         platforms.subscriptions.register_api(
             SubscriptionApi(APP_SUPPORT_API, parse=_termination_target)
@@ -62,6 +65,12 @@ class Mec011:
         # path, and building FastAPI routes is what costs (~5 ms a route).
         for router in (app_support.build_router(self), service_mgmt.build_router(self)):
             mount_per_host(app, lambda router=router: router)
+        # Discovery, the route every application calls, is also served ahead of FastAPI.
+        discovery, endpoint = f"{SERVICE_MGMT}/services", self.discovery
+        assert endpoint is not None  # set by service_mgmt.build_router
+        app.add_middleware(
+            HotRoutes, routes=[(discovery, endpoint), (f"{HOSTS_PREFIX}{discovery}", endpoint)]
+        )
         # An included router's lifespan runs inside the app's, after the platforms are built.
         app.include_router(APIRouter(lifespan=self._lifespan))
 

@@ -140,6 +140,7 @@ def build_router(mec011: "Mec011") -> APIRouter:
         host = await current_host(request)
         return Response(bodies.listing(query, host), media_type="application/json")
 
+    mec011.discovery = list_services
     router.add_api_route(
         "/services",
         list_services,
