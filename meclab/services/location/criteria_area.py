@@ -28,7 +28,7 @@ from meclab.services.location.models_v3_notifications import (
 )
 from meclab.services.location.notify_v3 import ENTERING, LEAVING, events_of, links, pacer_of, wrap
 from meclab.services.location.southbound import canonical
-from meclab.services.location.tracking import AreaWatch, Circle, DistanceWatch, Polygon
+from meclab.services.location.tracking import AreaWatch, Circle, DistanceWatch, Pacer, Polygon
 
 
 class UserArea(Criteria):
@@ -80,22 +80,29 @@ class UserArea(Criteria):
         return out
 
 
-class UserDistance(Criteria):
-    """UserDistanceSubscription."""
+class DistanceTracking:
+    """What the v3 UserDistance and v2 DistanceNotification subscriptions share: which pairs
+    of terminals to watch, and when the distance criterion's becoming true is reported (once,
+    re-armed when it turns false; right away at creation with ``checkImmediate``).
 
-    ticks = True
+    Subclasses set ``monitored`` / ``reference`` (canonical addresses), ``watch``,
+    ``immediate`` and ``pacer``, call :meth:`_track`, and report through ``_report``.
+    """
 
-    def __init__(self, body: UserDistanceSubscription) -> None:
-        self.monitored = tuple(dict.fromkeys(canonical(a) for a in body.monitoredAddress))
-        self.reference = tuple(dict.fromkeys(canonical(a) for a in body.referenceAddress or []))
+    monitored: tuple[str, ...]
+    reference: tuple[str, ...]
+    watch: DistanceWatch
+    immediate: bool
+    pacer: Pacer
+
+    def _track(self) -> None:
         self._monitored = Resolved(self.monitored)
         self._reference = Resolved(self.reference)
-        self.criterion = body.criteria
-        self.immediate = body.checkImmediate
-        within = body.criteria in (DistanceCriteria.ALL_WITHIN, DistanceCriteria.ANY_WITHIN)
-        every = body.criteria in (DistanceCriteria.ALL_WITHIN, DistanceCriteria.ALL_BEYOND)
-        self.watch = DistanceWatch(body.distance, body.trackingAccuracy, within, every)
-        self.pacer = pacer_of(body.reportingCtrl)
+
+    def _report(
+        self, sub: Subscription, ctx: Context, monitored: list[int], pairs: list[tuple[int, int]]
+    ) -> list[Out]:
+        raise NotImplementedError
 
     def _pairs(self, ctx: Context) -> tuple[list[int], list[tuple[int, int]]]:
         monitored = self._monitored(ctx.snap)
@@ -121,6 +128,28 @@ class UserDistance(Criteria):
         if self.watch.met or not self.pacer.ready(ctx.t):
             return []
         return self._report(sub, ctx, monitored, pairs)
+
+
+def distance_watch(criteria: DistanceCriteria, distance: float, accuracy: float) -> DistanceWatch:
+    """The watch of a distance criterion (within or beyond; every pair or any)."""
+    within = criteria in (DistanceCriteria.ALL_WITHIN, DistanceCriteria.ANY_WITHIN)
+    every = criteria in (DistanceCriteria.ALL_WITHIN, DistanceCriteria.ALL_BEYOND)
+    return DistanceWatch(distance, accuracy, within, every)
+
+
+class UserDistance(DistanceTracking, Criteria):
+    """UserDistanceSubscription."""
+
+    ticks = True
+
+    def __init__(self, body: UserDistanceSubscription) -> None:
+        self.monitored = tuple(dict.fromkeys(canonical(a) for a in body.monitoredAddress))
+        self.reference = tuple(dict.fromkeys(canonical(a) for a in body.referenceAddress or []))
+        self._track()
+        self.criterion = body.criteria
+        self.immediate = body.checkImmediate
+        self.watch = distance_watch(body.criteria, body.distance, body.trackingAccuracy)
+        self.pacer = pacer_of(body.reportingCtrl)
 
     def _report(
         self, sub: Subscription, ctx: Context, monitored: list[int], pairs: list[tuple[int, int]]

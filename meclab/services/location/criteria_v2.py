@@ -32,10 +32,10 @@ from meclab.services.location.criteria import (
     Criteria,
     Move,
     Out,
+    Resolved,
     ZonePoas,
-    pairs_of,
-    resolve,
 )
+from meclab.services.location.criteria_area import DistanceTracking, distance_watch
 from meclab.services.location.models_v2 import (
     V2_TYPES,
     CircleNotificationSubscription,
@@ -51,13 +51,11 @@ from meclab.services.location.models_v2 import (
     ZoneStatusNotificationV2,
     ZoneStatusSubscriptionV2,
 )
-from meclab.services.location.models_v3 import DistanceCriteria
 from meclab.services.location.southbound import canonical
 from meclab.services.location.tracking import (
     AreaWatch,
     Circle,
     CountWatch,
-    DistanceWatch,
     Pacer,
     PeriodicClock,
 )
@@ -211,6 +209,7 @@ class CircleV2(Counted):
     def __init__(self, body: CircleNotificationSubscription) -> None:
         self.watched = tuple(dict.fromkeys(canonical(a) for a in body.address))
         super().__init__(body.frequency, body.count, self.watched)
+        self._watched = Resolved(self.watched)
         area = Circle(body.longitude, body.latitude, body.radius)
         self.watch = AreaWatch(area, body.trackingAccuracy)
         self.criterion = body.enteringLeavingCriteria
@@ -220,7 +219,7 @@ class CircleV2(Counted):
         return inside == (self.criterion is EnteringLeavingCriteria.ENTERING)
 
     def prime(self, sub: Subscription, ctx: Context) -> list[Out]:
-        indices = resolve(ctx.snap, self.watched)
+        indices = self._watched(ctx.snap)
         self.watch.changes(ctx.snap, indices)  # baselines
         if not self.immediate:
             return []
@@ -232,7 +231,7 @@ class CircleV2(Counted):
     def on_tick(self, sub: Subscription, ctx: Context) -> list[Out]:
         crossed = []
         ready = self.pacer.ready(ctx.t)
-        for i, inside in self.watch.changes(ctx.snap, resolve(ctx.snap, self.watched)):
+        for i, inside in self.watch.changes(ctx.snap, self._watched(ctx.snap)):
             if not self._matches(inside) or self.spent(ctx.snap.address(i)):
                 self.watch.state[i] = inside
             elif ready:
@@ -248,43 +247,17 @@ class CircleV2(Counted):
         return [self.notify(sub, ctx, terminals, final, enteringLeavingCriteria=self.criterion)]
 
 
-class DistanceV2(Counted):
+class DistanceV2(DistanceTracking, Counted):
     """DistanceNotificationSubscription."""
 
     def __init__(self, body: DistanceNotificationSubscription) -> None:
         self.monitored = tuple(dict.fromkeys(canonical(a) for a in body.monitoredAddress))
         self.reference = tuple(dict.fromkeys(canonical(a) for a in body.referenceAddress or []))
         super().__init__(body.frequency, body.count, self.monitored)
-        within = body.criteria in (DistanceCriteria.ALL_WITHIN, DistanceCriteria.ANY_WITHIN)
-        every = body.criteria in (DistanceCriteria.ALL_WITHIN, DistanceCriteria.ALL_BEYOND)
-        self.watch = DistanceWatch(body.distance, body.trackingAccuracy, within, every)
+        self._track()
+        self.watch = distance_watch(body.criteria, body.distance, body.trackingAccuracy)
         self.criterion = body.criteria
         self.immediate = body.checkImmediate
-
-    def _pairs(self, ctx: Context) -> tuple[list[int], list[tuple[int, int]]]:
-        monitored = resolve(ctx.snap, self.monitored)
-        reference = resolve(ctx.snap, self.reference) if self.reference else None
-        return monitored, pairs_of(monitored, reference)
-
-    def prime(self, sub: Subscription, ctx: Context) -> list[Out]:
-        monitored, pairs = self._pairs(ctx)
-        met = self.watch.observe(ctx.snap, pairs)
-        if met and self.immediate:
-            return self._report(sub, ctx, monitored, pairs)
-        self.watch.met = met
-        return []
-
-    def on_tick(self, sub: Subscription, ctx: Context) -> list[Out]:
-        monitored, pairs = self._pairs(ctx)
-        met = self.watch.observe(ctx.snap, pairs)
-        if met is None:
-            return []
-        if self.watch.met is None or not met:
-            self.watch.met = met
-            return []
-        if self.watch.met or not self.pacer.ready(ctx.t):
-            return []
-        return self._report(sub, ctx, monitored, pairs)
 
     def _report(
         self, sub: Subscription, ctx: Context, monitored: list[int], pairs: list[tuple[int, int]]
@@ -303,6 +276,7 @@ class PeriodicV2(Criteria):
 
     def __init__(self, body: PeriodicNotificationSubscription) -> None:
         self.watched = tuple(dict.fromkeys(canonical(a) for a in body.address))
+        self._watched = Resolved(self.watched)
         self.clock = PeriodicClock(float(body.frequency))
 
     def prime(self, sub: Subscription, ctx: Context) -> list[Out]:
@@ -315,7 +289,7 @@ class PeriodicV2(Criteria):
         note = SubscriptionNotification(
             terminalLocation=[
                 ctx.reporter.terminal_location(ctx.snap, i, ctx.wall)
-                for i in resolve(ctx.snap, self.watched)
+                for i in self._watched(ctx.snap)
             ],
             isFinalNotification=False,
             callbackData=callback_data(sub),
