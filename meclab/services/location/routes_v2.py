@@ -16,13 +16,11 @@ taken for the v3 area subscription ``circle``.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
 
-from meclab.http.body import body_doc, json_body
 from meclab.platform.errors import InvalidField
 from meclab.platform.platform import Platforms
-from meclab.platform.subscription import Subscription
 from meclab.platform.wire import WireModel
 from meclab.services.hosting import host_resolver
 from meclab.services.location.dispatch import API_V2
@@ -36,9 +34,9 @@ from meclab.services.location.models_v2 import (
 )
 from meclab.services.location.models_v3 import root_element
 from meclab.services.location.reports import Reporter
-from meclab.services.location.resources import Subscriptions, if_match, represent
-from meclab.services.location.routing import ERRORS, STRICT, WRITE_ERRORS
-from meclab.services.subscribing import resource
+from meclab.services.location.resources import Subscriptions, represent
+from meclab.services.location.routing import ERRORS, STRICT
+from meclab.services.location.subscription_routes import add_subscription_routes
 
 
 class UserTrackingBody(WireModel):
@@ -89,24 +87,13 @@ def check_v2(model: V2Subscription) -> None:
 def build_v2_router(platforms: Platforms, subs: Subscriptions, reporter: Reporter) -> APIRouter:
     """The v2.2.1 subscription routes."""
     router = APIRouter(tags=["MEC 013 Location: v2.2.1 subscriptions"], dependencies=STRICT)
-    Host = Annotated[str, Depends(host_resolver(platforms))]
+    current_host = host_resolver(platforms)
+    Host = Annotated[str, Depends(current_host)]
 
     def add_collection(path: str, body: type[WireModel], model: type[V2Subscription]) -> None:
         kinds = {API_V2: (model.TYPE,)}
         root = root_element(model.TYPE)
-        Body = Annotated[Any, Depends(json_body(body))]
         name = path.removeprefix("/subscriptions/").replace("/", "_")
-
-        async def owned(subscriptionId: str, host: Host) -> Subscription:
-            return subs.find(host, subscriptionId, kinds)
-
-        Owned = Annotated[Subscription, Depends(owned)]
-
-        async def matching(request: Request, sub: Owned) -> Subscription:
-            if_match(request, sub)
-            return sub
-
-        Matching = Annotated[Subscription, Depends(matching)]
 
         @router.get(path, responses=ERRORS, summary=f"{model.TYPE}s", name=f"list_{name}")
         async def listed(host: Host) -> JSONResponse:
@@ -116,50 +103,23 @@ def build_v2_router(platforms: Platforms, subs: Subscriptions, reporter: Reporte
                 {"notificationSubscriptionList": {root: found, "resourceURL": href}}
             )
 
-        @router.post(
-            path,
-            status_code=201,
-            responses=WRITE_ERRORS,
-            openapi_extra=body_doc(body),
-            summary=f"Create a {model.TYPE}",
-            name=f"create_{name}",
-        )
-        async def create(host: Host, wrapped: Body) -> JSONResponse:
+        def read_body(wrapped: Any) -> V2Subscription:
             requested = inner(wrapped)
             check_v2(requested)
-            return await subs.create(host, requested, f"{reporter.base(host)}{path}")
+            return requested
 
-        @router.get(
-            f"{path}/{{subscriptionId}}",
-            responses=ERRORS,
-            summary=f"One {model.TYPE}",
-            name=f"get_{name}",
+        add_subscription_routes(
+            router,
+            subs,
+            current_host,
+            path=path,
+            body=body,
+            kinds=kinds,
+            collection=lambda host: f"{reporter.base(host)}{path}",
+            read_body=read_body,
+            name=name,
+            what=model.TYPE,
         )
-        async def read(sub: Owned) -> JSONResponse:
-            return resource(represent(sub))
-
-        @router.put(
-            f"{path}/{{subscriptionId}}",
-            responses=WRITE_ERRORS,
-            openapi_extra=body_doc(body),
-            summary=f"Replace a {model.TYPE}",
-            name=f"put_{name}",
-        )
-        async def replace(sub: Matching, wrapped: Body) -> JSONResponse:
-            requested = inner(wrapped)
-            check_v2(requested)
-            return await subs.replace(sub, requested)
-
-        @router.delete(
-            f"{path}/{{subscriptionId}}",
-            status_code=204,
-            response_class=Response,
-            responses=WRITE_ERRORS,
-            summary=f"Delete a {model.TYPE}",
-            name=f"delete_{name}",
-        )
-        async def delete(request: Request, sub: Owned) -> Response:
-            return await subs.delete(request, sub)
 
     for path, body, model in COLLECTIONS:
         add_collection(path, body, model)

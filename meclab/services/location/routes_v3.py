@@ -14,10 +14,9 @@ and per subscription GET (ETag), PUT (If-Match, 412; same type or 422) and DELET
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 
-from meclab.http.body import body_doc, json_body
 from meclab.platform.platform import Platforms
 from meclab.platform.subscription import Subscription
 from meclab.platform.wire import LinkType
@@ -40,10 +39,11 @@ from meclab.services.location.models_v3 import (
     ZoneStatusSubscription,
 )
 from meclab.services.location.reports import Reporter
-from meclab.services.location.resources import Subscriptions, if_match, represent
-from meclab.services.location.routing import ERRORS, STRICT, WRITE_ERRORS
+from meclab.services.location.resources import Subscriptions
+from meclab.services.location.routing import ERRORS, STRICT
 from meclab.services.location.southbound import canonical
-from meclab.services.subscribing import check_type_filter, resource
+from meclab.services.location.subscription_routes import add_subscription_routes
+from meclab.services.subscribing import check_type_filter
 
 
 class DistanceSubscriptionBody(Wrapper):
@@ -84,7 +84,8 @@ def subscription_list(href: str, subs: list[Subscription]) -> dict[str, Any]:
 def build_v3_router(platforms: Platforms, subs: Subscriptions, reporter: Reporter) -> APIRouter:
     """The v3.1.1 subscription routes (and the shared distance collection)."""
     router = APIRouter(tags=["MEC 013 Location: subscriptions"], dependencies=STRICT)
-    Host = Annotated[str, Depends(host_resolver(platforms))]
+    current_host = host_resolver(platforms)
+    Host = Annotated[str, Depends(current_host)]
 
     def collection(host: str, path: str) -> str:
         return f"{reporter.base(host)}{path}"
@@ -131,61 +132,19 @@ def build_v3_router(platforms: Platforms, subs: Subscriptions, reporter: Reporte
     # --- creation and single subscriptions (the same for every collection) -------------------
 
     def add_collection(path: str, body: type[Wrapper], kinds: dict[str, tuple[str, ...]]) -> None:
-        Body = Annotated[Any, Depends(json_body(body))]
-
-        async def owned(subscriptionId: str, host: Host) -> Subscription:
-            return subs.find(host, subscriptionId, kinds)
-
-        Owned = Annotated[Subscription, Depends(owned)]
-
-        async def matching(request: Request, sub: Owned) -> Subscription:
-            if_match(request, sub)  # preconditions before the body is even read
-            return sub
-
-        Matching = Annotated[Subscription, Depends(matching)]
-
         name = path.rsplit("/", 1)[-1]
-
-        @router.post(
-            path,
-            status_code=201,
-            responses=WRITE_ERRORS,
-            openapi_extra=body_doc(body),
-            summary=f"Create a subscription ({name})",
-            name=f"create_{name}",
+        add_subscription_routes(
+            router,
+            subs,
+            current_host,
+            path=path,
+            body=body,
+            kinds=kinds,
+            collection=lambda host: collection(host, path),
+            read_body=lambda wrapped: wrapped.only(),
+            name=name,
+            what=f"subscription ({name})",
         )
-        async def create(host: Host, wrapped: Body) -> JSONResponse:
-            return await subs.create(host, wrapped.only(), collection(host, path))  # type: ignore[arg-type]
-
-        @router.get(
-            f"{path}/{{subscriptionId}}",
-            responses=ERRORS,
-            summary=f"One subscription ({name})",
-            name=f"get_{name}",
-        )
-        async def read(sub: Owned) -> JSONResponse:
-            return resource(represent(sub))
-
-        @router.put(
-            f"{path}/{{subscriptionId}}",
-            responses=WRITE_ERRORS,
-            openapi_extra=body_doc(body),
-            summary=f"Replace a subscription ({name})",
-            name=f"put_{name}",
-        )
-        async def replace(sub: Matching, wrapped: Body) -> JSONResponse:
-            return await subs.replace(sub, wrapped.only())  # type: ignore[arg-type]
-
-        @router.delete(
-            f"{path}/{{subscriptionId}}",
-            status_code=204,
-            response_class=Response,
-            responses=WRITE_ERRORS,
-            summary=f"Delete a subscription ({name})",
-            name=f"delete_{name}",
-        )
-        async def delete(request: Request, sub: Owned) -> Response:
-            return await subs.delete(request, sub)
 
     add_collection("/subscriptions/users", UsersSubscriptionBody, USERS)
     add_collection("/subscriptions/zones", ZonesSubscriptionBody, ZONES)
