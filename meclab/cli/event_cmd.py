@@ -13,7 +13,9 @@ DEFAULT_URL = "http://127.0.0.1:8080"
 
 UrlOption = Annotated[
     str | None,
-    typer.Option("--url", help=f"meclab's address [default: $MECLAB_URL or {DEFAULT_URL}]."),
+    typer.Option(
+        "--url", help="meclab's address.", show_default=f"$MECLAB_URL, else {DEFAULT_URL}"
+    ),
 ]
 
 event_app = typer.Typer(help="Steer the running world.", no_args_is_help=True)

@@ -229,14 +229,24 @@ def up_command(
         int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free one).")
     ] = 8080,
     speed: Annotated[
-        float | None, typer.Option(min=0.001, max=10000, help="Simulation seconds per real second.")
+        float | None,
+        typer.Option(
+            min=0.001,
+            max=10000,
+            help="Simulation seconds per real second.",
+            show_default="the resumed world's speed, else 1",
+        ),
     ] = None,
     tick_hz: Annotated[
         float, typer.Option("--tick-hz", min=0.1, max=1000, help="World updates per real second.")
     ] = 10.0,
     data_dir: Annotated[
         Path | None,
-        typer.Option("--data-dir", help="Where the store lives [default: ~/.local/share/meclab]."),
+        typer.Option(
+            "--data-dir",
+            help="Where the store lives.",
+            show_default="$MECLAB_DATA_DIR, else $XDG_DATA_HOME/meclab, else ~/.local/share/meclab",
+        ),
     ] = None,
     socks_port: Annotated[
         int,
