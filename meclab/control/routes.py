@@ -175,9 +175,7 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
         if zone is not None:
             if zone not in world.top.zones:
                 raise _not_found("zone", zone)
-            mask &= (serving >= 0) & (
-                world.cell_zone[serving.clip(0)] == world.top.zones.index(zone)
-            )
+            mask &= world.serving_zones() == world.top.zones.index(zone)
         if poa is not None:
             try:
                 mask &= serving == world.poa(poa)
