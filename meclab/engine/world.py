@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from meclab.engine.area import ScenarioArea
 from meclab.engine.events import (
     Connected,
     Disconnected,
@@ -97,6 +98,17 @@ class UnknownElement(KeyError):
         return f"no {self.kind} named {self.name!r}"
 
 
+class NotHeld(Exception):
+    """The terminal follows its path: no operator move holds it."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        return f"{self.name} is not held by a move: it already follows its path"
+
+
 class World:
     """A scenario brought to life."""
 
@@ -106,6 +118,8 @@ class World:
         self.hysteresis_db = scenario.radio.hysteresis_db
         anchors = [p.position for p in top.poas] + [pt for t in top.terminals for pt in t.path[:1]]
         self.projection = LocalProjection.around(anchors)
+        self.area = ScenarioArea.of(scenario)
+        """Where the scenario's world is (None when nothing has a position)."""
         proj = self.projection
 
         self.cell_xy = proj.to_xy([p.position for p in top.poas]).reshape(-1, 2)
@@ -263,6 +277,19 @@ class World:
         new = self._select(self.state.t, forced_serving)
         self.state = new
         return self._diff(before, new.serving, self.state.t)
+
+    def release_terminal(self, name: str) -> list[Event]:
+        """Let terminal ``name``, held by a move, follow its path again and re-select its cell.
+
+        It goes where its path puts it at the current time (positions are a function of time),
+        as if it had never been moved. Raises NotHeld when no move holds it.
+        """
+        i = self.ue(name)
+        if not self.paths.pinned[i]:
+            raise NotHeld(name)
+        self.paths.unpin(i)
+        self.forced[i] = False
+        return self.step(self.state.t)
 
     def set_netchar(self, element: str, changes: dict[str, Any]) -> NetCharChanged:
         """Change some network characteristics of ``element``; the others stay as they are.
