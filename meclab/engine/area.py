@@ -1,7 +1,7 @@
 """The scenario's area: where its world is, to tell a plausible position from a mistake.
 
-The area is the longitude/latitude bounding box of everything a terminal can meet: points of
-access, terminals' paths, MEC hosts and fog nodes that have a position. Clouds are left out: a
+The area (``World.area``) is the longitude/latitude bounding box of everything a terminal can
+meet: points of access, terminals' paths, MEC hosts and fog nodes that have a position. Clouds are left out: a
 public cloud placed in another country says where its data centre is, not where terminals go.
 
 A position counts as inside when it lies within :attr:`ScenarioArea.margin_m` of the box. The
@@ -16,8 +16,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import ArrayLike
+
 from meclab.engine.geo import EARTH_RADIUS_M
-from meclab.scenario.model import Scenario
 
 MARGIN_M = 5_000.0
 """Room beyond the farthest reach of any cell, for moves out of coverage."""
@@ -42,24 +44,14 @@ class ScenarioArea:
     margin_m: float
 
     @classmethod
-    def of(cls, scenario: Scenario) -> ScenarioArea | None:
-        """The area of ``scenario``; None when nothing in it has a position."""
-        points: list[tuple[float, float]] = []
-        radius_m = 0.0
-        for domain in scenario.domains:
-            for zone in domain.zones:
-                points.extend(host.position for host in zone.mec_hosts)
-                for poa in zone.poas:
-                    points.append(poa.position)
-                    radius_m = max(radius_m, poa.radius_m)
-                    points.extend(f.position for f in poa.fog_nodes if f.position is not None)
-            for terminal in domain.terminals:
-                points.extend(terminal.path)
-        if not points:
+    def bounding(cls, lonlat: ArrayLike, reach_m: float) -> ScenarioArea | None:
+        """The box around [lon, lat] points, shape (N, 2), with a margin of ``reach_m`` (the
+        largest PoA radius) plus :data:`MARGIN_M`; None when there are no points."""
+        points = np.asarray(lonlat, dtype=np.float64).reshape(-1, 2)
+        if len(points) == 0:
             return None
-        lons = [p[0] for p in points]
-        lats = [p[1] for p in points]
-        return cls(min(lons), min(lats), max(lons), max(lats), radius_m + MARGIN_M)
+        (west, south), (east, north) = points.min(axis=0), points.max(axis=0)
+        return cls(float(west), float(south), float(east), float(north), reach_m + MARGIN_M)
 
     def distance_m(self, lon: float, lat: float) -> float:
         """How far [lon, lat] lies from the bounding box (0 inside it), in metres."""

@@ -9,6 +9,7 @@ from engine_scenarios import cell, terminal, two_cells, world_doc
 from helpers import LAT0, LON0, M_PER_DEG, lat_at, lon_at
 
 from meclab.engine.area import MARGIN_M, ScenarioArea
+from meclab.engine.world import World
 from meclab.scenario.builtin import default_scenario
 from meclab.scenario.model import Scenario
 
@@ -33,7 +34,7 @@ def test_the_area_spans_cells_paths_and_hosts_with_the_largest_radius_as_margin(
     ]
     # a public cloud far away does not stretch the area
     doc["clouds"] = [{"name": "far-cloud", "position": [2.35, 48.85]}]
-    area = ScenarioArea.of(Scenario.model_validate(doc))
+    area = World(Scenario.model_validate(doc)).area
     assert area is not None
     assert (area.west, area.east) == pytest.approx((lon_at(-500.0), lon_at(2000.0)))
     assert (area.south, area.north) == pytest.approx((lat_at(-200.0), lat_at(400.0)))
@@ -41,7 +42,7 @@ def test_the_area_spans_cells_paths_and_hosts_with_the_largest_radius_as_margin(
 
 
 def test_positions_near_the_area_are_inside_and_far_ones_are_not() -> None:
-    area = ScenarioArea.of(two_cells([terminal("ue", 1, [0.0], 0.0)]))
+    area = World(two_cells([terminal("ue", 1, [0.0], 0.0)])).area
     assert area is not None  # box: x 0..1000 m on LAT0; margin 800 m + MARGIN_M
     margin = 800.0 + MARGIN_M
     assert area.distance_m(lon_at(500.0), LAT0) == 0.0
@@ -53,8 +54,12 @@ def test_positions_near_the_area_are_inside_and_far_ones_are_not() -> None:
     assert not area.contains(LON0, lat_at(-margin - 10.0))
 
 
+def test_a_world_with_nothing_placed_has_no_area() -> None:
+    assert ScenarioArea.bounding([], 100.0) is None
+
+
 def test_swapped_longitude_and_latitude_are_refused_with_a_hint() -> None:
-    area = ScenarioArea.of(default_scenario())
+    area = World(default_scenario()).area
     assert area is not None
     assert area.refusal(*LARVOTTO) is None
     swapped = (LARVOTTO[1], LARVOTTO[0])
@@ -68,7 +73,7 @@ def test_swapped_longitude_and_latitude_are_refused_with_a_hint() -> None:
 
 
 def test_a_far_position_that_is_not_swapped_gets_no_hint() -> None:
-    area = ScenarioArea.of(default_scenario())
+    area = World(default_scenario()).area
     assert area is not None
     reason = area.refusal(2.35, 48.85)  # Paris
     assert reason is not None and "outside the scenario's area" in reason
