@@ -1,8 +1,9 @@
 """The scenario's area: where its world is, to tell a plausible position from a mistake.
 
 The area (``World.area``) is the longitude/latitude bounding box of everything a terminal can
-meet: points of access, terminals' paths, MEC hosts and fog nodes that have a position. Clouds are left out: a
-public cloud placed in another country says where its data centre is, not where terminals go.
+meet: points of access, terminals' paths, MEC hosts and fog nodes that have a position. Clouds
+are left out: a public cloud placed in another country says where its data centre is, not where
+terminals go.
 
 A position counts as inside when it lies within :attr:`ScenarioArea.margin_m` of the box. The
 margin is the largest PoA radius (the farthest a terminal can still be served) plus
