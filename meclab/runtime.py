@@ -9,7 +9,7 @@ What it persists (collection, key):
 * ``runtime/scenario``: the active scenario document,
 * ``runtime/clock``: simulation time, speed, paused, and each terminal's serving PoA,
 * ``overrides/<element>``: network characteristics changed by operators,
-* ``pins/<terminal>``: terminals an operator moved.
+* ``pins/<terminal>``: terminals an operator moved, until released.
 
 Restarting with the same store resumes the same scenario where it stood.
 """
@@ -271,6 +271,13 @@ class Runtime:
             "move", {"ue": name, "poa": poa}, lambda w: w.move_terminal_to_poa(name, poa)
         )
         await self.store.put("pins", name, {"poa": poa})
+        return records
+
+    async def release_terminal(self, name: str) -> list[EventRecord]:
+        """Put a terminal held by a move back on its path (see World.release_terminal); the
+        hold is forgotten, so a restart does not bring it back."""
+        records = await self._command("release", {"ue": name}, lambda w: w.release_terminal(name))
+        await self.store.delete("pins", name)
         return records
 
     async def set_netchar(self, element: str, changes: dict[str, Any]) -> list[EventRecord]:

@@ -77,9 +77,14 @@ def move(
     poa: Annotated[
         str | None, typer.Option("--poa", help="Point of access to hold it at, attached.")
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Move to a position far outside the scenario's area."),
+    ] = False,
     url: UrlOption = None,
 ) -> None:
-    """Move a terminal to a position or to a point of access."""
+    """Move a terminal to a position or to a point of access, and hold it there until
+    `meclab event release`."""
     if (to is None) == (poa is None):
         raise typer.BadParameter("give exactly one of --to LON,LAT or --poa NAME")
     body: dict[str, Any] = {"type": "move", "ue": ue}
@@ -88,7 +93,18 @@ def move(
         body["to"] = {"lon": lon, "lat": lat}
     else:
         body["poa"] = poa
+    if force:
+        body["force"] = True
     _post_event(url, body)
+
+
+@event_app.command("release")
+def release(
+    ue: Annotated[str, typer.Argument(help="Terminal name.", show_default=False)],
+    url: UrlOption = None,
+) -> None:
+    """Put a terminal held by `meclab event move` back on its path (where its path is now)."""
+    _post_event(url, {"type": "release", "ue": ue})
 
 
 @event_app.command("netchar")
