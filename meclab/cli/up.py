@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import socket
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,30 +16,23 @@ import uvicorn
 from meclab.app import create_app
 from meclab.bus.base import EventRecord
 from meclab.bus.memory import MemoryBus
+from meclab.cli.instance import default_data_dir
 from meclab.cli.scenario_cmd import EXIT_INVALID, report_invalid
 from meclab.dataplane.plane import DataPlane
 from meclab.engine.events import Connected, Disconnected, Handover, ManualEvent
 from meclab.http.headers import SERVER_OPTIONS
+from meclab.lock import DataDirBusy, DataDirLock
 from meclab.runtime import Runtime
 from meclab.scenario.builtin import default_scenario
 from meclab.scenario.errors import ScenarioError
 from meclab.scenario.loader import load_file
 from meclab.scenario.model import Scenario
-from meclab.store.sqlite import SqliteStore
+from meclab.worlds import WorldShelf
 
 log = logging.getLogger("meclab")
 
 MAX_LOGGED_PER_TICK = 20
 """Events logged one by one per tick; beyond that a big world's log gets a summary line."""
-
-
-def default_data_dir() -> Path:
-    """``$MECLAB_DATA_DIR``, else ``$XDG_DATA_HOME/meclab``, else ``~/.local/share/meclab``."""
-    explicit = os.environ.get("MECLAB_DATA_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "meclab"
 
 
 def parse_generator_spec(spec: str) -> dict[str, int]:
@@ -126,11 +118,20 @@ def public_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
+def _opened(how: str, name: str, t: float) -> str:
+    """What became of the stored world, in the banner's words."""
+    return {
+        "resumed": f"resumed world {name} at t={t:.1f}s",
+        "new": f"new world {name}",
+        "default": f"new world {name} (built-in default)",
+        "replaced": f"replaced stored world {name}: it was a different scenario document",
+    }[how]
+
+
 def _banner(runtime: Runtime, how: str, base: str, data_dir: Path, plane: DataPlane | None) -> str:
     world = runtime.world
-    opened = {"loaded": "loaded", "resumed": "resumed", "default": "built-in default"}[how]
     lines = [
-        f"meclab: scenario {world.scenario.name} ({opened}): "
+        f"meclab: {_opened(how, world.scenario.name, world.state.t)}: "
         f"{len(world.poa_names)} points of access, {len(world.ue_names)} terminals, "
         f"speed x{runtime.clock.speed:g}",
         f"  control API  {base}/meclab/v1/world",
@@ -179,16 +180,43 @@ async def _serve(
     data_dir: Path,
     plane: DataPlane | None,
 ) -> None:
-    # First: a busy port must not touch the stored world.
+    # First: another meclab on this data dir, or a busy port, must not touch the stored worlds.
+    lock = DataDirLock(data_dir)
+    try:
+        lock.acquire()
+    except DataDirBusy as exc:
+        raise StartupFailed(
+            f"{exc}; stop it first, talk to it (meclab status), or start another with --data-dir"
+        ) from exc
+    except OSError as exc:
+        raise StartupFailed(f"cannot use data dir {data_dir}: {exc.strerror or exc}") from exc
+    try:
+        await _serve_locked(scenario, host, port, speed, tick_hz, lock, plane)
+    finally:
+        lock.release()
+
+
+async def _serve_locked(
+    scenario: Scenario | None,
+    host: str,
+    port: int,
+    speed: float | None,
+    tick_hz: float,
+    lock: DataDirLock,
+    plane: DataPlane | None,
+) -> None:
+    data_dir = lock.data_dir
     if plane is not None:
         _check_dataplane_ports(plane)
     sock = _listen(host, port)
-    store = SqliteStore(data_dir / "meclab.sqlite")
+    base = public_url(host, sock.getsockname()[1])
+    lock.record(url=base)
+    shelf = WorldShelf(data_dir, on_open=lambda name: lock.record(world=name))
     try:
-        runtime = Runtime(store, MemoryBus(), tick_hz=tick_hz)
+        await shelf.migrate_legacy()
+        runtime = Runtime(shelf, MemoryBus(), tick_hz=tick_hz)
         runtime.bus.subscribe(log_events)
         how = await runtime.open(scenario, speed=speed)
-        base = public_url(host, sock.getsockname()[1])
         app = create_app(
             runtime,
             base_url=base,
@@ -212,7 +240,7 @@ async def _serve(
             raise StartupFailed(getattr(app.state, "startup_error", "the app did not start"))
     finally:
         sock.close()
-        await store.close()
+        await shelf.close()
 
 
 def up_command(
@@ -220,7 +248,7 @@ def up_command(
         str | None,
         typer.Argument(
             help="Scenario file (YAML/JSON), 'default', or 'generate:ues=N,cells=N,seed=N'. "
-            "Without it meclab resumes the stored scenario, or starts the default.",
+            "Without it meclab resumes the world used last, or starts the default.",
             show_default=False,
         ),
     ] = None,

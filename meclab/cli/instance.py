@@ -1,0 +1,61 @@
+"""Where the CLI finds its data dir and the running meclab: ``--url``, ``$MECLAB_URL``, or the
+instance that holds the data dir (its lock file says where it serves, see meclab.lock)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from meclab.lock import holder
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="meclab's data dir [default: $MECLAB_DATA_DIR, else ~/.local/share/meclab].",
+    ),
+]
+
+UrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        help="meclab's address [default: $MECLAB_URL, else the meclab running on the data dir].",
+    ),
+]
+
+
+def default_data_dir() -> Path:
+    """``$MECLAB_DATA_DIR``, else ``$XDG_DATA_HOME/meclab``, else ``~/.local/share/meclab``."""
+    explicit = os.environ.get("MECLAB_DATA_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "meclab"
+
+
+def instance_url(url: str | None, data_dir: Path | None) -> str:
+    """The running meclab's base URL: ``url``, else ``$MECLAB_URL``, else the URL the instance
+    holding the data dir wrote in its lock file. Exits 1 naming the data dir when none runs."""
+    explicit = url or os.environ.get("MECLAB_URL")
+    if explicit:
+        return explicit.rstrip("/")
+    directory = data_dir or default_data_dir()
+    running = holder(directory)
+    if running is None:
+        typer.echo(
+            f"no meclab is running on data dir {directory}: start one with `meclab up`, "
+            "or give its address with --url or $MECLAB_URL",
+            err=True,
+        )
+        raise typer.Exit(1)
+    if running.url is None:
+        typer.echo(
+            f"data dir {directory} is held by {running.describe()}; try again when it serves",
+            err=True,
+        )
+        raise typer.Exit(1)
+    return running.url.rstrip("/")
