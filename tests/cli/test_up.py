@@ -328,7 +328,6 @@ def test_one_meclab_per_data_dir_and_the_cli_finds_it(
     )
     processes.append(first)
     first.wait_ready(base)
-    assert _lock_holder(data) == {"pid": first.process.pid, "url": base, "world": "monaco"}
 
     second = subprocess.run(
         [*meclab_command(), "up", "--port", "0", "--data-dir", str(data), "--no-dataplane"],
@@ -343,6 +342,7 @@ def test_one_meclab_per_data_dir_and_the_cli_finds_it(
         "world monaco; "
     )
     assert "Ctrl-C to stop" not in second.stdout
+    assert _lock_holder(data) == {"pid": first.process.pid, "url": base, "world": "monaco"}
 
     # The other commands find it through the data dir, whatever port it chose.
     runner = CliRunner(env={"MECLAB_URL": None})
@@ -396,7 +396,6 @@ def test_up_with_another_scenario_keeps_each_stored_world(
     args = ["up", "--port", str(port), "--data-dir", str(data), "--no-dataplane"]
 
     run = _up_until_ready([*args, str(lab)], tmp_path, "lab-1", processes, base)
-    assert "meclab: new world lab: " in run.stdout
     registered = httpx.post(
         f"{base}/mec_app_support/v1/registrations",
         json={"appName": "my-app", "endpoint": {"uris": ["http://my-app.example/api"]}},
@@ -405,15 +404,18 @@ def test_up_with_another_scenario_keeps_each_stored_world(
     assert registered.status_code == 201, registered.text
     mine = f"{base}/mec_app_support/v1/registrations/{registered.json()['appInstanceId']}"
     assert run.interrupt() == 0
+    first_banner = run.stdout
 
     run = _up_until_ready([*args, str(city)], tmp_path, "city", processes, base)
-    assert "meclab: new world city: " in run.stdout
     assert run.interrupt() == 0
+    city_banner = run.stdout
 
     run = _up_until_ready([*args, str(lab)], tmp_path, "lab-2", processes, base)
-    assert re.search(r"^meclab: resumed world lab at t=\d+\.\ds: ", run.stdout, re.M), run.stdout
-    assert httpx.get(mine, timeout=5.0).status_code == 200
+    assert httpx.get(mine, timeout=5.0).status_code == 200  # city did not wipe it
     assert run.interrupt() == 0
+    assert "meclab: new world lab: " in first_banner
+    assert "meclab: new world city: " in city_banner
+    assert re.search(r"^meclab: resumed world lab at t=\d+\.\ds: ", run.stdout, re.M), run.stdout
 
     lab.write_text(json.dumps({**lab_doc, "seed": 99}), encoding="utf-8")
     run = _up_until_ready([*args, str(lab)], tmp_path, "lab-3", processes, base)
