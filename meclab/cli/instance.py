@@ -23,7 +23,8 @@ UrlOption = Annotated[
     str | None,
     typer.Option(
         "--url",
-        help="meclab's address [default: $MECLAB_URL, else the meclab running on the data dir].",
+        help="meclab's address [default: that of the meclab running on --data-dir, else "
+        "$MECLAB_URL, else that of the meclab running on the default data dir].",
     ),
 ]
 
@@ -38,11 +39,14 @@ def default_data_dir() -> Path:
 
 
 def instance_url(url: str | None, data_dir: Path | None) -> str:
-    """The running meclab's base URL: ``url``, else ``$MECLAB_URL``, else the URL the instance
-    holding the data dir wrote in its lock file. Exits 1 naming the data dir when none runs."""
-    explicit = url or os.environ.get("MECLAB_URL")
-    if explicit:
-        return explicit.rstrip("/")
+    """The running meclab's base URL: ``url``; else, with ``data_dir`` given, the URL that the
+    instance holding it wrote in its lock file; else ``$MECLAB_URL``; else the URL of the
+    instance holding the default data dir. Exits 1 naming the data dir when none runs there."""
+    if url:
+        return url.rstrip("/")
+    from_env = os.environ.get("MECLAB_URL")
+    if data_dir is None and from_env:
+        return from_env.rstrip("/")
     directory = data_dir or default_data_dir()
     running = holder(directory)
     if running is None:
