@@ -15,7 +15,7 @@ DataDirOption = Annotated[
     Path | None,
     typer.Option(
         "--data-dir",
-        help="meclab's data dir [default: $MECLAB_DATA_DIR, else ~/.local/share/meclab].",
+        help="meclab's data dir (default: $MECLAB_DATA_DIR, else ~/.local/share/meclab).",
     ),
 ]
 
@@ -23,8 +23,8 @@ UrlOption = Annotated[
     str | None,
     typer.Option(
         "--url",
-        help="meclab's address [default: that of the meclab running on --data-dir, else "
-        "$MECLAB_URL, else that of the meclab running on the default data dir].",
+        help="meclab's address (default: that of the meclab running on --data-dir, else "
+        "$MECLAB_URL, else that of the meclab running on the default data dir).",
     ),
 ]
 

@@ -16,7 +16,7 @@ import uvicorn
 from meclab.app import create_app
 from meclab.bus.base import EventRecord
 from meclab.bus.memory import MemoryBus
-from meclab.cli.instance import default_data_dir
+from meclab.cli.instance import DataDirOption, default_data_dir
 from meclab.cli.scenario_cmd import EXIT_INVALID, report_invalid
 from meclab.dataplane.plane import DataPlane
 from meclab.engine.events import Connected, Disconnected, Handover, ManualEvent
@@ -177,34 +177,10 @@ async def _serve(
     port: int,
     speed: float | None,
     tick_hz: float,
-    data_dir: Path,
-    plane: DataPlane | None,
-) -> None:
-    # First: another meclab on this data dir, or a busy port, must not touch the stored worlds.
-    lock = DataDirLock(data_dir)
-    try:
-        lock.acquire()
-    except DataDirBusy as exc:
-        raise StartupFailed(
-            f"{exc}; stop it first, talk to it (meclab status), or start another with --data-dir"
-        ) from exc
-    except OSError as exc:
-        raise StartupFailed(f"cannot use data dir {data_dir}: {exc.strerror or exc}") from exc
-    try:
-        await _serve_locked(scenario, host, port, speed, tick_hz, lock, plane)
-    finally:
-        lock.release()
-
-
-async def _serve_locked(
-    scenario: Scenario | None,
-    host: str,
-    port: int,
-    speed: float | None,
-    tick_hz: float,
     lock: DataDirLock,
     plane: DataPlane | None,
 ) -> None:
+    # First: a busy port must not touch the stored worlds (the data dir is held already).
     data_dir = lock.data_dir
     if plane is not None:
         _check_dataplane_ports(plane)
@@ -262,10 +238,7 @@ def up_command(
     tick_hz: Annotated[
         float, typer.Option("--tick-hz", min=0.1, max=1000, help="World updates per real second.")
     ] = 10.0,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option("--data-dir", help="Where the store lives [default: ~/.local/share/meclab]."),
-    ] = None,
+    data_dir: DataDirOption = None,
     socks_port: Annotated[
         int,
         typer.Option(
@@ -304,7 +277,6 @@ def up_command(
     except ValueError as exc:
         typer.echo(f"meclab up: {scenario}: {exc}", err=True)
         raise typer.Exit(EXIT_INVALID) from exc
-    directory = data_dir or default_data_dir()
     # The data plane stays on loopback whatever --host says: a SOCKS5 relay on a public
     # address would be an open proxy into the emulated network.
     plane = (
@@ -312,12 +284,33 @@ def up_command(
         if no_dataplane
         else DataPlane(socks_port=socks_port, dns_port=dns_port, toxiproxy_port=toxiproxy_port)
     )
+    lock = _hold(data_dir or default_data_dir())
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_serve(chosen, host, port, speed, tick_hz, directory, plane))
+            asyncio.run(_serve(chosen, host, port, speed, tick_hz, lock, plane))
     except OSError as exc:
         typer.echo(f"meclab up: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         raise typer.Exit(1) from exc
     except StartupFailed as exc:
         typer.echo(f"meclab up: {exc}", err=True)
         raise typer.Exit(1) from exc
+    finally:
+        lock.release()
+
+
+def _hold(data_dir: Path) -> DataDirLock:
+    """The data dir, held; exit 1 naming the meclab that holds it already."""
+    lock = DataDirLock(data_dir)
+    try:
+        lock.acquire()
+    except DataDirBusy as exc:
+        typer.echo(
+            f"meclab up: {exc}; stop it first, talk to it (meclab status), "
+            "or start another with --data-dir",
+            err=True,
+        )
+        raise typer.Exit(1) from exc
+    except OSError as exc:
+        typer.echo(f"meclab up: cannot use data dir {data_dir}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from exc
+    return lock

@@ -129,7 +129,7 @@ def _fail(message: str) -> typer.Exit:
 def reset_command(
     world: Annotated[
         str | None,
-        typer.Argument(help="World to remove [default: the one used last].", show_default=False),
+        typer.Argument(help="World to remove (default: the one used last).", show_default=False),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     data_dir: DataDirOption = None,

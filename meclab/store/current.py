@@ -27,7 +27,7 @@ class CurrentStore(Store):
             raise RuntimeError("no world is open")
         return self._target
 
-    def switch(self, store: Store | None) -> None:
+    def switch(self, store: Store) -> None:
         """Pass calls to ``store`` from now on (closing the previous one is the caller's job)."""
         self._target = store
 
