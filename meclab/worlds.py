@@ -37,7 +37,7 @@ WORLDS_DIR = "worlds"
 STORE_FILE = "world.sqlite"
 LEGACY_STORE = "meclab.sqlite"
 SQLITE_SUFFIXES = ("", "-wal", "-shm")
-"""The database file and the two SQLite keeps beside it in WAL mode."""
+"""The database file and the two files SQLite keeps beside it in WAL mode."""
 USED = ("shelf", "used")
 """(collection, key) of when a world was last opened or left: ``{"wall": seconds}``."""
 
@@ -99,6 +99,7 @@ class WorldShelf:
         self._wall = wall
 
     def directory(self, name: str) -> Path:
+        """Where world ``name`` is kept (ValueError if ``name`` is no scenario name)."""
         return self.root / check_name(name)
 
     def names(self) -> list[str]:
