@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_scenario
 from helpers import serve
 from typer.testing import CliRunner
 
@@ -62,19 +61,19 @@ async def opened(
 
 
 def renamed(doc: dict[str, Any], name: str) -> Scenario:
-    return make_scenario({**doc, "name": name})
+    return Scenario.model_validate({**doc, "name": name})
 
 
 async def test_another_scenario_leaves_the_stored_world_alone(
     tmp_path: Path, lab_doc: dict[str, Any], wall: Wall
 ) -> None:
-    async with opened(tmp_path, wall, make_scenario(lab_doc)) as runtime:
+    async with opened(tmp_path, wall, Scenario.model_validate(lab_doc)) as runtime:
         assert runtime.opened == "new"
         await runtime.move_terminal("ue-car", PARKED["lon"], PARKED["lat"])
     async with opened(tmp_path, wall, renamed(lab_doc, "city")) as runtime:
         assert runtime.opened == "new"
         assert await runtime.store.items("pins") == []
-    async with opened(tmp_path, wall, make_scenario(lab_doc)) as runtime:
+    async with opened(tmp_path, wall, Scenario.model_validate(lab_doc)) as runtime:
         assert runtime.opened == "resumed"
         assert await runtime.store.items("pins") == [("ue-car", {**PARKED, "poa": None})]
         car = runtime.world.terminal("ue-car")
@@ -85,16 +84,16 @@ async def test_another_scenario_leaves_the_stored_world_alone(
 async def test_the_same_document_however_written_resumes_and_a_changed_one_replaces(
     tmp_path: Path, lab_doc: dict[str, Any], wall: Wall
 ) -> None:
-    async with opened(tmp_path, wall, make_scenario(lab_doc)) as runtime:
+    async with opened(tmp_path, wall, Scenario.model_validate(lab_doc)) as runtime:
         await runtime.move_terminal("ue-car", PARKED["lon"], PARKED["lat"])
     # The YAML meclab writes (defaults left out, another key order, a comment) is the same
     # scenario document.
-    text = "# edited by hand\n" + dump_yaml(make_scenario(lab_doc))
+    text = "# edited by hand\n" + dump_yaml(Scenario.model_validate(lab_doc))
     same = validate_document(parse_document(text, "lab.yaml"), None, text)
     async with opened(tmp_path, wall, same) as runtime:
         assert runtime.opened == "resumed"
         assert [name for name, _ in await runtime.store.items("pins")] == ["ue-car"]
-    async with opened(tmp_path, wall, make_scenario({**lab_doc, "seed": 2})) as runtime:
+    async with opened(tmp_path, wall, Scenario.model_validate({**lab_doc, "seed": 2})) as runtime:
         assert runtime.opened == "replaced"
         assert runtime.world.state.t == 0.0
         assert await runtime.store.items("pins") == []
@@ -106,7 +105,7 @@ async def test_put_scenario_keeps_each_worlds_registrations(
     tmp_path: Path, lab_doc: dict[str, Any], wall: Wall
 ) -> None:
     async with (
-        opened(tmp_path, wall, make_scenario(lab_doc)) as runtime,
+        opened(tmp_path, wall, Scenario.model_validate(lab_doc)) as runtime,
         serve(runtime) as (_, api),
     ):
         registered = await api.post(
@@ -130,7 +129,7 @@ async def test_put_scenario_keeps_each_worlds_registrations(
         assert min(e["seq"] for e in put.json()["events"]) > last_seq
 
         put = await api.put(
-            f"{CONTROL}/scenario", json=make_scenario(lab_doc).model_dump(mode="json")
+            f"{CONTROL}/scenario", json=Scenario.model_validate(lab_doc).model_dump(mode="json")
         )
         assert put.status_code == 200, put.text
         assert (put.json()["scenario"], put.json()["opened"]) == ("lab", "resumed")
@@ -138,7 +137,7 @@ async def test_put_scenario_keeps_each_worlds_registrations(
         car = (await api.get(f"{CONTROL}/terminals/ue-car")).json()
         assert car["position"] == pytest.approx([PARKED["lon"], PARKED["lat"]], abs=1e-9)
 
-        changed = make_scenario({**lab_doc, "seed": 3}).model_dump(mode="json")
+        changed = Scenario.model_validate({**lab_doc, "seed": 3}).model_dump(mode="json")
         put = await api.put(f"{CONTROL}/scenario", json=changed)
         assert (put.json()["scenario"], put.json()["opened"]) == ("lab", "replaced")
         assert (await api.get(mine)).status_code == 404
@@ -149,7 +148,7 @@ async def test_up_without_a_scenario_resumes_the_world_used_last(
 ) -> None:
     async with opened(tmp_path, wall, renamed(lab_doc, "city")):
         pass
-    async with opened(tmp_path, wall, make_scenario(lab_doc)):
+    async with opened(tmp_path, wall, Scenario.model_validate(lab_doc)):
         pass
     async with opened(tmp_path, wall, None) as runtime:
         assert (runtime.opened, runtime.scenario.name) == ("resumed", "lab")
@@ -170,7 +169,9 @@ async def test_a_single_file_data_dir_becomes_the_world_of_its_scenario(
     tmp_path: Path, lab_doc: dict[str, Any], wall: Wall
 ) -> None:
     legacy = SqliteStore(tmp_path / LEGACY_STORE)
-    await legacy.put("runtime", "scenario", make_scenario(lab_doc).model_dump(mode="json"))
+    await legacy.put(
+        "runtime", "scenario", Scenario.model_validate(lab_doc).model_dump(mode="json")
+    )
     await legacy.put("pins", "ue-car", {**PARKED, "poa": None})
     await legacy.close()
 
@@ -188,7 +189,7 @@ def _stored(data: Path, lab_doc: dict[str, Any]) -> None:
         wall = Wall()
         async with opened(data, wall, renamed(lab_doc, "city")):
             pass
-        async with opened(data, wall, make_scenario(lab_doc)) as runtime:
+        async with opened(data, wall, Scenario.model_validate(lab_doc)) as runtime:
             await runtime.tick(12.5)
 
     asyncio.run(fill())
