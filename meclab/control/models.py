@@ -282,6 +282,12 @@ class NotificationReport(BaseModel):
 
 class ScenarioLoaded(BaseModel):
     scenario: str
+    opened: str
+    """What became of the world stored under this name: ``new``, ``resumed`` (same scenario
+    document: it goes on where it stood) or ``replaced`` (another document: started afresh);
+    ``loaded`` when meclab keeps no worlds (an in-memory store)."""
+    time_s: float
+    """Simulation time the world is at now."""
     terminals: int
     poas: int
     events: list[dict[str, Any]]

@@ -118,7 +118,8 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
     @router.put(
         "/scenario",
         response_model=ScenarioLoaded,
-        summary="Load a new scenario (JSON or YAML body); the running one stays if it is invalid",
+        summary="Load a scenario (JSON or YAML body): its stored world is resumed if it holds the "
+        "same document; the running one stays if it is invalid",
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -155,6 +156,8 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
         world = runtime.world
         return ScenarioLoaded(
             scenario=scenario.name,
+            opened=runtime.opened or "loaded",
+            time_s=world.state.t,
             terminals=len(world.ue_names),
             poas=len(world.poa_names),
             events=_records(records[:100]),
