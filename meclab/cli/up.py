@@ -26,6 +26,7 @@ from meclab.scenario.builtin import default_scenario
 from meclab.scenario.errors import ScenarioError
 from meclab.scenario.loader import load_file
 from meclab.scenario.model import Scenario
+from meclab.sockets import listen_tcp
 from meclab.store.sqlite import SqliteStore
 
 log = logging.getLogger("meclab")
@@ -106,20 +107,6 @@ async def log_events(records: Sequence[EventRecord]) -> None:
         )
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
-
-
 def public_url(host: str, port: int) -> str:
     """The URL clients use: a wildcard listen address is shown as loopback."""
     shown = f"[{host}]" if ":" in host else ("127.0.0.1" if host in ("0.0.0.0", "") else host)
@@ -182,7 +169,7 @@ async def _serve(
     # First: a busy port must not touch the stored world.
     if plane is not None:
         _check_dataplane_ports(plane)
-    sock = _listen(host, port)
+    sock = listen_tcp(host, port)
     store = SqliteStore(data_dir / "meclab.sqlite")
     try:
         runtime = Runtime(store, MemoryBus(), tick_hz=tick_hz)
