@@ -35,6 +35,7 @@ from typing import Any
 
 import aiohttp
 from _common import (
+    SERVER_CPU,
     WRK_CONNECTIONS,
     BareStarlette,
     MeclabUp,
@@ -193,7 +194,7 @@ def bench_services() -> None:
 
 def _receive(port: int, ready: Any) -> None:
     """Receiver process: records the arrival time of every notification."""
-    pin(1)
+    pin(SERVER_CPU + 1)
     from aiohttp import web
 
     arrivals: list[float] = []
@@ -321,6 +322,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("which", nargs="?", choices=("services", "fanout", "all"), default="all")
     args = parser.parse_args()
+    pin(SERVER_CPU + 1)  # this driver's aiohttp sessions beside wrk, off meclab's core
     if args.which in ("services", "all"):
         bench_services()
     if args.which in ("fanout", "all"):

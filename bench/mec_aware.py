@@ -115,7 +115,7 @@ def _cpu_s() -> float:
 
 def _receive(port: int, ready: Any) -> None:
     """Receiver process: for every notification, its path, type, timeStamp and arrival time."""
-    pin(1)
+    pin(SERVER_CPU + 1)
     import orjson
     from aiohttp import web
 
