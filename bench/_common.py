@@ -1,10 +1,34 @@
-"""Process plumbing shared by the benchmarks: free ports, core pinning, waiting for a server."""
+"""Process plumbing shared by the benchmarks.
+
+Every benchmark measures ``meclab up`` as users start it (:class:`MeclabUp`: the ``meclab``
+command in its own process, pinned to one core), driven from outside through keep-alive
+clients: wrk (:func:`wrk`) and aiohttp sessions. A baseline, where one is named, is its own
+uvicorn process on the same core, driven the same way (:class:`BareStarlette`).
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
+import signal
 import socket
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+SERVER_CPU = 0
+"""The core the measured server runs on; clients (wrk, aiohttp) take the other one."""
+
+START_TIMEOUT_S = 180.0
+"""A 10,000-terminal world takes a while to build."""
 
 
 def free_port() -> int:
@@ -14,10 +38,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def pin(cpu: int) -> None:
-    """Pin this process (and the threads it starts later) to one of the CPUs it may use."""
+def cpu(index: int) -> int:
+    """The ``index``-th CPU this process may use (modulo their number)."""
     cpus = sorted(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpus[cpu % len(cpus)]})
+    return cpus[index % len(cpus)]
+
+
+def pin(index: int) -> None:
+    """Pin this process (and the threads it starts later) to one of the CPUs it may use."""
+    os.sched_setaffinity(0, {cpu(index)})
 
 
 def wait_port(port: int, timeout_s: float = 30.0) -> None:
@@ -29,3 +58,167 @@ def wait_port(port: int, timeout_s: float = 30.0) -> None:
                 return
         time.sleep(0.05)
     raise RuntimeError(f"nothing listens on {port}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time process ``pid`` (all its threads) has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _Process:
+    """A server process started pinned to :data:`SERVER_CPU`; stopped with SIGINT on exit."""
+
+    process: subprocess.Popen[bytes]
+    base: str
+
+    def _start(self, args: list[str], log: Path) -> None:
+        core = cpu(SERVER_CPU)
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                args,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=lambda: os.sched_setaffinity(0, {core}),
+            )
+        self.log = log
+
+    def wait_ready(self, path: str) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text(errors='replace')}")
+            try:
+                if httpx.get(self.base + path, timeout=5.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.base}{path} did not answer in {START_TIMEOUT_S} s")
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class MeclabUp(_Process):
+    """``meclab up SCENARIO`` in its own process, as a user starts it, on free ports.
+
+    ``scenario``: a document (written to a file) or what ``meclab up`` takes as argument
+    (``generate:...``, ``default``). The data plane's entry points get free ports.
+    """
+
+    def __init__(self, scenario: dict[str, Any] | str, *extra: str, dataplane: bool = True) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="meclab-bench-"))
+        if isinstance(scenario, dict):
+            path = self.workdir / "scenario.json"
+            path.write_text(json.dumps(scenario))
+            scenario = str(path)
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        plane = (
+            ["--socks-port", "0", "--dns-port", "0", "--toxiproxy-port", "0"]
+            if dataplane
+            else ["--no-dataplane"]
+        )
+        args = [sys.executable, "-m", "meclab", "up", scenario, "--port", str(self.port)]
+        args += ["--data-dir", str(self.workdir / "data"), *plane, *extra]
+        self._start(args, self.workdir / "meclab.log")
+
+    def __enter__(self) -> MeclabUp:
+        self.wait_ready("/meclab/v1/world")
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        super().__exit__(kind, exc, tb)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class BareStarlette(_Process):
+    """``bench/_bare.py``: a bare Starlette app answering fixed JSON bodies by path, under
+    uvicorn with meclab's server options, in its own process on the server core.
+
+    ``bodies``: path (with query) -> JSON document, e.g. what meclab answered for it.
+    """
+
+    def __init__(self, bodies: dict[str, Any]) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="meclab-bare-"))
+        path = self.workdir / "bodies.json"
+        path.write_text(json.dumps(bodies))
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        bare = Path(__file__).with_name("_bare.py")
+        args = [sys.executable, str(bare), str(self.port), str(path)]
+        self._start(args, self.workdir / "bare.log")
+        self.first = next(iter(bodies))
+
+    def __enter__(self) -> BareStarlette:
+        self.wait_ready(self.first)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        super().__exit__(kind, exc, tb)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+WRK_CONNECTIONS = 32
+
+
+def need_wrk() -> None:
+    """Exit naming the Debian packages when wrk or taskset is missing."""
+    if shutil.which("wrk") is None or shutil.which("taskset") is None:
+        sys.exit("this benchmark needs wrk and taskset (Debian: apt install wrk util-linux)")
+
+
+def wrk(url: str, seconds: float, connections: int = WRK_CONNECTIONS) -> tuple[float, float, float]:
+    """requests/s, p50 ms, p99 ms of wrk's keep-alive connections, from the client core."""
+    cmd = ["taskset", "-c", str(cpu(SERVER_CPU + 1)), "wrk", "-t1", f"-c{connections}"]
+    cmd += [f"-d{seconds:g}s", "--latency", url]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    if re.search(r"Non-2xx or 3xx responses", out):
+        raise RuntimeError(f"wrk got errors from {url}:\n{out}")
+
+    def pct(p: str) -> float:
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+
+    return rate, pct("50"), pct("99")
+
+
+async def sequential_ms(url: str, count: int) -> list[float]:
+    """Latencies (ms, sorted) of ``count`` GETs one after the other on one aiohttp session,
+    that is one keep-alive connection, as SDKs and ``requests.Session`` use it."""
+    import aiohttp
+
+    out: list[float] = []
+    async with aiohttp.ClientSession() as session:
+        for _ in range(count + 1):
+            started = time.perf_counter()
+            async with session.get(url) as response:
+                await response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"{url}: {response.status}")
+            out.append((time.perf_counter() - started) * 1e3)
+    return sorted(out[1:])  # the first one opens the connection
+
+
+def pct(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0..1) of ``values`` sorted ascending."""
+    return values[min(len(values) - 1, int(q * len(values)))]

@@ -3,11 +3,12 @@
     python bench/dataplane.py            # about a minute
     python bench/dataplane.py --quick    # fewer samples, shorter runs
 
-The relay (meclab's DataPlane on a uvloop loop) runs in this process; clients and servers run
-in a worker subprocess (``--worker``), so that the relay has a core of its own on a 2-core
-machine, as it would beside real applications. Clients reach the servers either directly or
-through the relay's SOCKS5 entry as UE ``ue-1``; the path's network characteristics are set on
-its cell between measurements. Figures:
+The relay is ``meclab up`` as users start it (its own process, pinned to one core; its event
+loop is uvloop where installed); clients and servers run in a worker subprocess
+(``--worker``) on the other core, as real applications would beside it. Clients reach the
+servers either directly or through the relay's SOCKS5 entry as UE ``ue-1``; the path's network
+characteristics are set on its cell between measurements through the control API
+(``POST /meclab/v1/events``), over one keep-alive aiohttp session. Figures:
 
 1. unshaped single-flow throughput through the relay vs direct (goal >= 0.4 of direct);
 2. added latency p50/p99 at zero configured delay (goal p50 < 100 µs);
@@ -22,18 +23,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import json
 import os
 import socket
 import struct
 import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
+from _common import SERVER_CPU, MeclabUp, cpu_seconds, pin
+
 CHUNK = 256 * 1024
+RATES = ("throughput_dl_mbps", "throughput_ul_mbps")
 
 # --- the worker: servers and clients ---------------------------------------------------------
 
@@ -326,13 +331,6 @@ def line(label: str, value: str, goal: str, ok: bool | None) -> None:
 
 
 async def main(quick: bool) -> None:
-    from meclab.bus.memory import MemoryBus
-    from meclab.dataplane import DataPlane
-    from meclab.platform.platform import Platforms
-    from meclab.runtime import Runtime
-    from meclab.scenario.model import Scenario
-    from meclab.store.sqlite import SqliteStore
-
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         __file__,
@@ -350,32 +348,39 @@ async def main(quick: bool) -> None:
         await proc.stdin.drain()
         return json.loads(await proc.stdout.readline())
 
-    data_dir = Path(tempfile.mkdtemp(prefix="meclab-bench-"))
-    store = SqliteStore(data_dir / "bench.sqlite")
-    runtime = Runtime(store, MemoryBus())
-    platforms = Platforms(store)
-    runtime.on_load(platforms.load)
-    await runtime.open(Scenario.model_validate(scenario(ports)))
-    plane = DataPlane(socks_port=0, dns_port=None, toxiproxy_port=None)
-    await plane.start(runtime, platforms)
-    socks = plane.entry_points().socks5 or ""
+    with MeclabUp(scenario(ports)) as meclab, contextlib.closing(proc.stdin):
+        async with aiohttp.ClientSession() as control:
+            await measure(quick, meclab, control, ports, ask)
+    proc.kill()
+    await proc.wait()
+
+
+async def measure(
+    quick: bool,
+    meclab: MeclabUp,
+    control: aiohttp.ClientSession,
+    ports: dict[str, int],
+    ask: Callable[..., Awaitable[Any]],
+) -> None:
+    async with control.get(f"{meclab.base}/meclab/v1/dataplane") as response:
+        socks = (await response.json())["socks5"]
     host, _, sport = socks.rpartition(":")
     apps = {str(port): name for name, port in ports.items()}
     direct = {"mode": "direct"}
     relay = {"mode": "socks", "socks": [host, int(sport)], "ue": "ue-1", "apps": apps}
 
     async def netchar(**values: Any) -> None:
-        base = {
-            "latency_ms": 0.0,
-            "jitter_ms": 0.0,
-            "loss_pct": 0.0,
-            "throughput_dl_mbps": None,
-            "throughput_ul_mbps": None,
-        }
-        await runtime.set_netchar("cell", {**base, **values})
+        change: dict[str, Any] = {"latency_ms": 0.0, "jitter_ms": 0.0, "loss_pct": 0.0, **values}
+        change["unlimited"] = [k for k in RATES if k not in values]
+        command = {"type": "netchar", "element": "cell", "netchar": change}
+        async with control.post(f"{meclab.base}/meclab/v1/events", json=command) as response:
+            if response.status >= 300:
+                raise SystemExit(f"netchar {values}: {response.status} {await response.text()}")
 
-    loop_name = type(asyncio.get_running_loop()).__module__.split(".")[0]
-    print(f"meclab data plane benchmark ({loop_name} loop, {os.cpu_count()} cores)\n")
+    loop_name = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    print(
+        f"meclab data plane benchmark (meclab up on a {loop_name} loop, {os.cpu_count()} cores)\n"
+    )
 
     # 1. throughput
     volume = (512 if quick else 1024) * 1024 * 1024
@@ -451,11 +456,11 @@ async def main(quick: bool) -> None:
     flows = 1000
     per_flow = 1.0
     await netchar(latency_ms=10.0, throughput_dl_mbps=per_flow, throughput_ul_mbps=per_flow)
-    cpu0, wall0 = time.process_time(), time.perf_counter()
+    cpu0, wall0 = cpu_seconds(meclab.pid), time.perf_counter()
     got = await ask(
         cmd="many", via=relay, port=ports["many"], flows=flows, seconds=5.0 if not quick else 3.0
     )
-    cpu = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
+    cpu = (cpu_seconds(meclab.pid) - cpu0) / (time.perf_counter() - wall0)
     aggregate = got["bytes"] * 8 / got["seconds"] / 1e6
     print(f"\n5. {flows} concurrent flows, each shaped to {per_flow:g} Mbit/s and 10 ms")
     line(
@@ -468,13 +473,6 @@ async def main(quick: bool) -> None:
     worker_cpu = got["worker_cpu"]
     line("client+server CPU (worker, steady state)", f"{worker_cpu:.0%} of one core", "", None)
 
-    await plane.stop()
-    await runtime.stop()
-    await store.close()
-    proc.stdin.close()
-    proc.kill()
-    await proc.wait()
-
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
@@ -484,11 +482,7 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="fewer samples, shorter runs")
     args = parser.parse_args()
     if args.worker:
+        pin(SERVER_CPU + 1)
         worker()
     else:
-        try:
-            import uvloop
-
-            uvloop.run(main(args.quick))
-        except ImportError:
-            asyncio.run(main(args.quick))
+        asyncio.run(main(args.quick))

@@ -13,6 +13,8 @@ from typing import Annotated
 import typer
 from aiohttp import web
 
+from meclab.sockets import listen_tcp
+
 
 def _notification_type(body: object) -> str:
     """``notificationType``, also inside a root element (MEC 013 wraps its bodies)."""
@@ -45,7 +47,14 @@ def listen_command(
 
     app = web.Application()
     app.router.add_post("/{tail:.*}", receive)
+    try:
+        sock = listen_tcp(host, port)
+    except OSError as exc:
+        typer.echo(
+            f"meclab listen: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True
+        )
+        raise typer.Exit(1) from exc
     typer.echo(
         f"meclab listen: notifications to http://{host}:{port}/... are printed; Ctrl-C stops."
     )
-    web.run_app(app, host=host, port=port, print=None, access_log=None)
+    web.run_app(app, sock=sock, print=None, access_log=None)

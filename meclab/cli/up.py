@@ -28,6 +28,7 @@ from meclab.scenario.builtin import default_scenario
 from meclab.scenario.errors import ScenarioError
 from meclab.scenario.loader import load_file
 from meclab.scenario.model import Scenario
+from meclab.sockets import listen_tcp
 from meclab.worlds import WorldShelf
 
 log = logging.getLogger("meclab")
@@ -97,20 +98,6 @@ async def log_events(records: Sequence[EventRecord]) -> None:
             "... and %d more events this tick (GET /meclab/v1/events)",
             len(lines) - MAX_LOGGED_PER_TICK,
         )
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
 
 
 def public_url(host: str, port: int) -> str:
@@ -217,7 +204,7 @@ async def _serve(
     # First: a busy port must not touch the stored worlds (the data dir is held already).
     data_dir = lock.data_dir
     check_ports(host, port, plane)
-    sock = _listen(host, port)
+    sock = listen_tcp(host, port)
     base = public_url(host, sock.getsockname()[1])
     lock.record(url=base)
     shelf = WorldShelf(data_dir, on_open=lambda name: lock.record(world=name))

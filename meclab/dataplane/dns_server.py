@@ -30,6 +30,7 @@ from meclab.dataplane.dns import (
 from meclab.dataplane.identity import ue_by_address
 from meclab.engine.world import World
 from meclab.platform.platform import Platforms
+from meclab.sockets import listen_tcp
 
 log = logging.getLogger("meclab.dataplane.dns")
 
@@ -81,7 +82,9 @@ class DnsServer:
         self.port = transport.get_extra_info("sockname")[1]
         if self.tcp:
             try:
-                self._tcp = await asyncio.start_server(self._serve_tcp, self.host, self.port)
+                self._tcp = await asyncio.start_server(
+                    self._serve_tcp, sock=listen_tcp(self.host, self.port)
+                )
             except OSError:
                 transport.close()
                 self._udp = None

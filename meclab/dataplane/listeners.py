@@ -25,6 +25,7 @@ from meclab.dataplane.resolve import AppEntry, parse_endpoint
 from meclab.dataplane.switch import FlowRequest, Refused
 from meclab.dataplane.tcp import ClientLeg, reset_transport
 from meclab.dataplane.udp import PURGE_AT, UdpRelay
+from meclab.sockets import listen_tcp
 
 log = logging.getLogger("meclab.dataplane")
 
@@ -149,7 +150,9 @@ class ProxyListener:
         loop = asyncio.get_running_loop()
         host, port = parse_endpoint(self.proxy.listen)
         try:
-            self.server = await loop.create_server(lambda: _Direct(self), host, port)
+            self.server = await loop.create_server(
+                lambda: _Direct(self), sock=listen_tcp(host, port)
+            )
         except OSError as exc:
             raise ProxyError(f"listen tcp {self.proxy.listen}: {exc.strerror or exc}", 500) from exc
         bound = self.server.sockets[0].getsockname()

@@ -31,7 +31,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +57,7 @@ from meclab.metrics import Metrics
 from meclab.platform.apps import AppInstance
 from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
+from meclab.sockets import listen_tcp
 
 log = logging.getLogger("meclab.dataplane")
 
@@ -216,16 +217,16 @@ class DataPlane:
             runtime.on_load(self._on_load)
             platforms.rules_listeners.append(self._rules_changed)
             if self.socks_port is not None:
-                self._socks = await self._bind(
-                    "SOCKS5", "--socks-port", serve_socks5(self.gate, self.host, self.socks_port)
-                )
+                with self._opening("SOCKS5", "--socks-port"):
+                    self._socks = await serve_socks5(self.gate, self.host, self.socks_port)
             if self.toxiproxy_port is not None:
                 await self._start_api()
             if self.dns_port is not None:
                 self.dns = DnsServer(
                     platforms, host=self.host, port=self.dns_port, upstream=self.dns_upstream
                 )
-                await self._bind("DNS", "--dns-port", self.dns.start())
+                with self._opening("DNS", "--dns-port"):
+                    await self.dns.start()
             self.follower.start(runtime.bus)
             self._kernel_probe = asyncio.get_running_loop().create_task(self._probe_kernel())
             if self.metrics is not None:
@@ -249,9 +250,11 @@ class DataPlane:
         self.kernel = await asyncio.to_thread(detect)
         log.info("data plane: %s; rates are shaped in user space", self.kernel.summary())
 
-    async def _bind(self, what: str, option: str, opening: Any) -> Any:
+    @contextlib.contextmanager
+    def _opening(self, what: str, option: str) -> Iterator[None]:
+        """Turn an OSError while opening an entry point into a DataPlaneError naming it."""
         try:
-            return await opening
+            yield
         except OSError as exc:
             raise DataPlaneError(
                 f"cannot open the {what} entry point on {self.host}: {exc.strerror or exc} "
@@ -262,14 +265,11 @@ class DataPlane:
         assert self.service is not None and self.toxiproxy_port is not None
         runner = web.AppRunner(build_app(self.service), access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.toxiproxy_port)
         self._api = runner
-        await self._bind("toxiproxy API", "--toxiproxy-port", site.start())
-        server = site._server  # aiohttp keeps the bound asyncio server here
-        port = self.toxiproxy_port
-        if isinstance(server, asyncio.Server) and server.sockets:
-            port = server.sockets[0].getsockname()[1]
-        self._api_address = _hostport(self.host, port)
+        with self._opening("toxiproxy API", "--toxiproxy-port"):
+            sock = listen_tcp(self.host, self.toxiproxy_port)
+        await web.SockSite(runner, sock).start()
+        self._api_address = _hostport(self.host, sock.getsockname()[1])
 
     async def stop(self) -> None:
         """Close every entry point and every flow."""

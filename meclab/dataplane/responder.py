@@ -23,6 +23,7 @@ from typing import Any, cast
 
 from meclab import __version__
 from meclab.dataplane.gate import close_server
+from meclab.sockets import listen_tcp
 
 HTTP_METHODS = (b"GET ", b"HEAD ", b"POST ", b"PUT ", b"DELETE ", b"PATCH ", b"OPTIONS ")
 ECHO_PORT = 7
@@ -155,7 +156,9 @@ class Responder:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self.tcp = await loop.create_server(lambda: _Tcp(self.describe), self.host, 0)
+        self.tcp = await loop.create_server(
+            lambda: _Tcp(self.describe), sock=listen_tcp(self.host, 0)
+        )
         self.tcp_address = self.tcp.sockets[0].getsockname()[:2]
         self.udp, _ = await loop.create_datagram_endpoint(_Udp, local_addr=(self.host, 0))
         self.udp_address = self.udp.get_extra_info("sockname")[:2]

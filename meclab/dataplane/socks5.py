@@ -49,6 +49,7 @@ from meclab.dataplane.outbox import Payload
 from meclab.dataplane.switch import FlowRequest, Refused, RefuseReason
 from meclab.dataplane.tcp import ClientLeg
 from meclab.dataplane.udp import MAX_DATAGRAM, PURGE_AT, UdpRelay
+from meclab.sockets import listen_tcp
 
 log = logging.getLogger("meclab.dataplane")
 
@@ -492,4 +493,6 @@ def _same_host(a: str, b: str) -> bool:
 async def serve(gate: Gate, host: str, port: int) -> asyncio.Server:
     """Start the SOCKS5 proxy on ``host:port``."""
     loop = asyncio.get_running_loop()
-    return await loop.create_server(lambda: Socks5Connection(gate, host), host, port)
+    return await loop.create_server(
+        lambda: Socks5Connection(gate, host), sock=listen_tcp(host, port)
+    )

@@ -15,13 +15,21 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-SERVER_OPTIONS: dict[str, Any] = {"http": "h11", "date_header": False, "server_header": False}
+from meclab.http.protocol import MAX_HEAD_BYTES, ProblemH11Protocol
+
+SERVER_OPTIONS: dict[str, Any] = {
+    "http": ProblemH11Protocol,
+    "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
+    "date_header": False,
+    "server_header": False,
+}
 """``uvicorn.Config`` options under which the names this middleware sets reach the wire.
 
 Measured with uvicorn 0.54 (tests/platform/test_http_conventions.py): its httptools protocol,
 the default whenever httptools is installed, lower-cases every header name as it writes it;
-h11 sends them as given. uvicorn's own ``date`` and ``server`` headers are lower-case, and its
-``date`` would repeat the ``Date`` added here (a field that must appear once, RFC 9110 6.6.1).
+h11 sends them as given (meclab's h11 protocol also answers over-long requests, see
+:mod:`meclab.http.protocol`). uvicorn's own ``date`` and ``server`` headers are lower-case, and
+its ``date`` would repeat the ``Date`` added here (a field that must appear once, RFC 9110 6.6.1).
 """
 
 SPECIAL = {

@@ -48,6 +48,27 @@ class ProblemError(StatusError):
         super().__init__(detail, status=status, title=title, headers=headers, **extensions)
 
 
+def problem_body(
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    instance: str | None = None,
+    **extensions: Any,
+) -> dict[str, Any]:
+    """The problem details object (RFC 7807 section 3.1) for ``status``."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(extensions)
+    return body
+
+
 def problem_response(
     status: int,
     detail: str,
@@ -58,15 +79,7 @@ def problem_response(
     **extensions: Any,
 ) -> Response:
     """A problem+json response."""
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": title or HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-    }
-    if instance:
-        body["instance"] = instance
-    body.update(extensions)
+    body = problem_body(status, detail, title=title, instance=instance, **extensions)
     return JSONResponse(
         body, status_code=status, media_type=PROBLEM_JSON, headers=dict(headers or {})
     )
