@@ -12,6 +12,10 @@ Rules, applied to every terminal at once:
    terminal is inside its radius.
 4. A terminal that keeps nothing and finds nothing is disconnected.
 
+Rule 2 needs, per terminal and radio type, the strongest covering PoA. A :class:`CellSearch`
+finds it; :func:`select` applies the other rules. :class:`CandidateLists` is the fast search;
+:mod:`meclab.engine.exhaustive` is the brute-force one it must always agree with.
+
 Candidates come from one scipy cKDTree per radio type, through neighbour lists with a skin
 (Verlet lists, as in molecular dynamics): each terminal keeps the ``k`` nearest PoAs of each
 type within ``max radius + skin`` of where the list was built, and the list is rebuilt only
@@ -28,6 +32,7 @@ the winner's and the serving PoA's signals are computed in dB.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,6 +43,73 @@ from meclab.engine.radio import RADIO_CODES, CellRadio
 NO_CELL = -1
 UNRANKED = 127
 """Priority rank of a radio type a terminal may not use."""
+
+
+class CellSearch(Protocol):
+    """Finds, per terminal and radio type, the strongest PoA that covers it (rule 2)."""
+
+    def refresh(
+        self,
+        xy: NDArray[np.float64],
+        ue_domain: NDArray[np.intp],
+        ue_rank: NDArray[np.int8],
+        cell_domain: NDArray[np.intp],
+    ) -> int:
+        """Take new positions ``xy`` (and who may use what); returns how many lists it rebuilt."""
+        ...
+
+    def strongest(
+        self, xy: NDArray[np.float64], ue_rank: NDArray[np.int8]
+    ) -> tuple[NDArray[np.intp], NDArray[np.int8]]:
+        """Per terminal, the strongest covering PoA of its most preferred type and that type's
+        rank (NO_CELL and UNRANKED where none covers it); positions as last refreshed."""
+        ...
+
+
+def signal_weight(cells: CellRadio) -> NDArray[np.float64]:
+    """Per PoA, the factor that turns a squared distance into its effective squared distance.
+
+    Within a radio type, lower effective squared distance means stronger signal (see the module
+    docstring), which spares a logarithm per candidate and tick.
+    """
+    return 10.0 ** (-2.0 * cells.signal_1m_dbm / cells.slope_db)
+
+
+def strongest_column(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    cell_x: NDArray[np.float64],
+    cell_y: NDArray[np.float64],
+    radius2: NDArray[np.float64],
+    weight: NDArray[np.float64],
+    usable: NDArray[np.bool_],
+) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+    """Per row, the column of the strongest usable PoA covering the point, and whether any does.
+
+    ``x`` and ``y`` are columns (one row per terminal); the PoA arrays broadcast against them.
+    All PoAs are of one radio type, so the lowest effective squared distance is the strongest
+    signal; on equal values the first column wins, hence columns must come in PoA order.
+    """
+    dx = x - cell_x
+    dy = y - cell_y
+    d2 = dx * dx + dy * dy
+    covered = usable & (d2 <= radius2)
+    effective = np.where(covered, np.maximum(d2, 1.0) * weight, np.inf)
+    column = np.argmin(effective, axis=1)
+    has = np.isfinite(np.take_along_axis(effective, column[:, None], axis=1)[:, 0])
+    return column, has
+
+
+def prefer(
+    best: NDArray[np.intp],
+    best_rank: NDArray[np.int8],
+    found: NDArray[np.intp],
+    has: NDArray[np.bool_],
+    rank: NDArray[np.int8],
+) -> tuple[NDArray[np.intp], NDArray[np.int8]]:
+    """Keep ``found`` where there is one (``has``) of a type ranked before the best so far."""
+    wins = has & (rank < best_rank)  # each type has its own rank, so no ties
+    return np.where(wins, found, best), np.where(wins, rank, best_rank)
 
 
 @dataclass(slots=True)
@@ -92,8 +164,7 @@ class CandidateLists:
                 block = _Block(code, cKDTree(cell_xy[members]), members, k, reach)
                 block.resize(0)  # k columns even before any terminal, so passes stay well-formed
                 self.blocks.append(block)
-        # Signal order within a type as a weight on the squared distance (see module docstring).
-        self._weight = 10.0 ** (-2.0 * cells.signal_1m_dbm / cells.slope_db)
+        self._weight = signal_weight(cells)
         self.anchor = np.zeros((0, 2))
         self.rebuilt = 0
         """Lists rebuilt since creation (a terminal's list counts once per rebuild)."""
@@ -140,6 +211,22 @@ class CandidateLists:
             block.usable[rows] = ok & allowed[:, None] & (cell_domain[c] == ue_domain[:, None])
         self.anchor[rows] = xy
 
+    def strongest(
+        self, xy: NDArray[np.float64], ue_rank: NDArray[np.int8]
+    ) -> tuple[NDArray[np.intp], NDArray[np.int8]]:
+        """Per terminal, the strongest covering PoA of its most preferred type, and the rank."""
+        n = len(xy)
+        best = np.full(n, NO_CELL, dtype=np.intp)
+        best_rank = np.full(n, UNRANKED, dtype=np.int8)
+        x, y = xy[:, 0:1], xy[:, 1:2]
+        for block in self.blocks:
+            column, has = strongest_column(
+                x, y, block.x, block.y, block.radius2, block.weight, block.usable
+            )
+            found = np.take_along_axis(block.index, column[:, None], axis=1)[:, 0]
+            best, best_rank = prefer(best, best_rank, found, has, ue_rank[:, block.code])
+        return best, best_rank
+
     def nearby(self, points: NDArray[np.float64]) -> NDArray[np.intp]:
         """The k nearest PoAs of each type within reach of each point (NO_CELL where fewer)."""
         if not self.blocks:
@@ -167,7 +254,7 @@ class Selection:
 def select(
     *,
     xy: NDArray[np.float64],
-    candidates: CandidateLists,
+    search: CellSearch,
     serving: NDArray[np.intp],
     cell_xy: NDArray[np.float64],
     cells: CellRadio,
@@ -177,27 +264,12 @@ def select(
 ) -> Selection:
     """Choose the serving PoA of every terminal (see the module docstring for the rules).
 
-    ``candidates`` must be refreshed for ``xy``. ``ue_rank[u, code]`` is terminal u's preference
+    ``search`` must be refreshed for ``xy``. ``ue_rank[u, code]`` is terminal u's preference
     for radio type ``code`` (0 = first, UNRANKED = not allowed). ``forced`` marks terminals
     locked to their current PoA, which they keep while it covers them.
     """
-    n = len(xy)
-    rows = np.arange(n)
-    best = np.full(n, NO_CELL, dtype=np.intp)
-    best_rank = np.full(n, UNRANKED, dtype=np.int8)
-    x, y = xy[:, 0:1], xy[:, 1:2]
-    for block in candidates.blocks:
-        dx = x - block.x
-        dy = y - block.y
-        d2 = dx * dx + dy * dy
-        covered = block.usable & (d2 <= block.radius2)
-        effective = np.where(covered, np.maximum(d2, 1.0) * block.weight, np.inf)
-        column = np.argmin(effective, axis=1)
-        has = np.isfinite(effective[rows, column])
-        rank = ue_rank[:, block.code]
-        wins = has & (rank < best_rank)  # each type has its own rank, so no ties
-        best = np.where(wins, block.index[rows, column], best)
-        best_rank = np.where(wins, rank, best_rank)
+    rows = np.arange(len(xy))
+    best, best_rank = search.strongest(xy, ue_rank)
 
     has_best = best >= 0
     b = np.where(has_best, best, 0)
