@@ -5,7 +5,8 @@ Rules, applied to every terminal at once:
 1. A terminal may attach to a PoA of its own operator, of a radio type in its priority list,
    within the PoA's coverage radius.
 2. Among those it prefers the radio type it ranks first, then the strongest signal
-   (RSRP for 4G/5G, RSSI for Wi-Fi).
+   (RSRP for 4G/5G, RSSI for Wi-Fi); between equal signals, the PoA that comes first in the
+   scenario.
 3. Hysteresis against ping-pong: the serving PoA is kept while its signal stays within
    ``hysteresis_db`` below its coverage-edge level; a PoA of the same type must beat it by
    ``hysteresis_db`` to take over. A PoA of a preferred type takes over as soon as the
@@ -16,12 +17,15 @@ Rule 2 needs, per terminal and radio type, the strongest covering PoA. A :class:
 finds it; :func:`select` applies the other rules. :class:`CandidateLists` is the fast search;
 :mod:`meclab.engine.exhaustive` is the brute-force one it must always agree with.
 
-Candidates come from one scipy cKDTree per radio type, through neighbour lists with a skin
-(Verlet lists, as in molecular dynamics): each terminal keeps the ``k`` nearest PoAs of each
-type within ``max radius + skin`` of where the list was built, and the list is rebuilt only
-once the terminal has moved more than ``skin`` from there. Any PoA whose radius covers the
-terminal now was within ``max radius + skin`` then, so selection is exact as long as no more
-than ``k`` PoAs of one type crowd that reach; beyond that it considers the ``k`` nearest.
+CandidateLists keeps neighbour lists with a skin (Verlet lists, as in molecular dynamics): one
+scipy cKDTree per radio type gives each terminal the ``k`` nearest PoAs of each type within
+``max radius + skin`` of where its list was built (its anchor). Every PoA left out is then at
+least ``R`` from the anchor: the reach, or the distance of the k-th PoA when k of them crowd
+into the reach. So the list holds every PoA that can cover the terminal while it stays within
+``R - max radius`` (its *margin*) of the anchor, and it is rebuilt only once the terminal moves
+farther. Where ``k`` PoAs of one type or more lie within ``max radius`` of an anchor, the
+margin would be negative: that type's lists then grow (and never shrink) to one column more
+than the most PoAs that point has within ``max radius``.
 
 Per tick the work is a few passes over the (terminals x candidates) arrays and no logarithm:
 within one radio type the path-loss exponent is shared, so a PoA's signal ranks the same way
@@ -43,6 +47,10 @@ from meclab.engine.radio import RADIO_CODES, CellRadio
 NO_CELL = -1
 UNRANKED = 127
 """Priority rank of a radio type a terminal may not use."""
+ROUNDING_M = 1e-6
+"""Slack for rounding in distances: the tree, the margins and the coverage test each compute
+them their own way, a few 1e-12 m apart at city scale. A PoA counts as able to cover a terminal
+up to ``max radius + ROUNDING_M`` away, so no rounding can leave a covering PoA out of a list."""
 
 
 class CellSearch(Protocol):
@@ -120,6 +128,8 @@ class _Block:
     tree: cKDTree
     members: NDArray[np.intp]
     k: int
+    cover_m: float
+    """Farthest a PoA of this type can be and still cover a terminal (max radius + rounding)."""
     reach_m: float
     index: NDArray[np.intp] = field(default_factory=lambda: np.zeros((0, 0), dtype=np.intp))
     x: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0)))
@@ -135,9 +145,18 @@ class _Block:
         self.radius2, self.weight = np.zeros(shape), np.zeros(shape)
         self.usable = np.zeros(shape, dtype=bool)
 
+    def widen(self, k: int) -> None:
+        """Room for ``k`` candidates per terminal; the lists kept stay valid (new columns empty)."""
+        extra = ((0, 0), (0, k - self.k))
+        self.index = np.pad(self.index, extra, constant_values=NO_CELL)
+        self.x, self.y = np.pad(self.x, extra), np.pad(self.y, extra)
+        self.radius2, self.weight = np.pad(self.radius2, extra), np.pad(self.weight, extra)
+        self.usable = np.pad(self.usable, extra, constant_values=False)
+        self.k = k
+
 
 class CandidateLists:
-    """Per-terminal lists of nearby PoAs, refreshed only for terminals that moved far enough.
+    """Per-terminal lists of nearby PoAs, refreshed only for terminals that moved past their margin.
 
     Besides the PoA indices it keeps, per entry, what selection needs every tick (position,
     squared radius, signal weight, and whether the terminal may use that PoA at all), so a tick
@@ -152,6 +171,10 @@ class CandidateLists:
         k_per_type: int = 6,
         skin_m: float = 100.0,
     ) -> None:
+        if k_per_type < 1:
+            raise ValueError(f"k_per_type must be at least 1, not {k_per_type}")
+        if not skin_m >= 0.0:  # also refuses NaN
+            raise ValueError(f"skin_m must be a distance >= 0, not {skin_m}")
         self.skin_m = skin_m
         self.cell_xy = cell_xy
         self.cells = cells
@@ -159,13 +182,15 @@ class CandidateLists:
         for code in range(len(RADIO_CODES)):
             members = np.flatnonzero(cells.code == code)
             if len(members):
-                reach = float(cells.radius_m[members].max()) + skin_m
+                cover = float(cells.radius_m[members].max()) + ROUNDING_M
                 k = min(k_per_type, len(members))
-                block = _Block(code, cKDTree(cell_xy[members]), members, k, reach)
+                block = _Block(code, cKDTree(cell_xy[members]), members, k, cover, cover + skin_m)
                 block.resize(0)  # k columns even before any terminal, so passes stay well-formed
                 self.blocks.append(block)
         self._weight = signal_weight(cells)
         self.anchor = np.zeros((0, 2))
+        self.margin = np.zeros(0)
+        """How far each terminal may move from its anchor before its lists must be rebuilt."""
         self.rebuilt = 0
         """Lists rebuilt since creation (a terminal's list counts once per rebuild)."""
 
@@ -182,9 +207,11 @@ class CandidateLists:
             for block in self.blocks:
                 block.resize(n)
             self.anchor = np.full((n, 2), np.inf)
+            self.margin = np.zeros(n)
         if n == 0:
             return 0
-        moved = np.flatnonzero(np.hypot(*(xy - self.anchor).T) > self.skin_m)
+        # Written as "not within" so that a new terminal (anchor at infinity) is rebuilt too.
+        moved = np.flatnonzero(~(np.hypot(*(xy - self.anchor).T) <= self.margin))
         if len(moved):
             self._rebuild(moved, xy[moved], ue_domain[moved], ue_rank[moved], cell_domain)
             self.rebuilt += len(moved)
@@ -198,9 +225,13 @@ class CandidateLists:
         ue_rank: NDArray[np.int8],
         cell_domain: NDArray[np.intp],
     ) -> None:
+        margin = np.full(len(rows), np.inf)
         for block in self.blocks:
-            found = self.query(block, xy)
-            ok = found >= 0
+            found, block_margin = self._query_exact(block, xy)
+            # PoA order within a row, so that equal signals go to the PoA listed first (rule 2).
+            found = np.sort(np.where(found >= 0, found, len(self.cell_xy)), axis=1)
+            ok = found < len(self.cell_xy)
+            found = np.where(ok, found, NO_CELL)
             c = np.where(ok, found, 0)
             block.index[rows] = found
             block.x[rows] = self.cell_xy[c, 0]
@@ -209,7 +240,44 @@ class CandidateLists:
             block.weight[rows] = self._weight[c]
             allowed = ue_rank[:, block.code] < UNRANKED
             block.usable[rows] = ok & allowed[:, None] & (cell_domain[c] == ue_domain[:, None])
+            np.minimum(margin, block_margin, out=margin)
         self.anchor[rows] = xy
+        self.margin[rows] = margin
+
+    def _query_exact(
+        self, block: _Block, points: NDArray[np.float64]
+    ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """Lists for ``points`` that hold every PoA able to cover them, and their margins.
+
+        Widens the block first where ``k`` PoAs or more lie within covering distance of a point.
+        """
+        while True:
+            dist, found = self._search(block, points)
+            # Sorted by distance: the last column is the k-th nearest, inf when fewer in reach.
+            # PoAs left out are at least that far, or at least the reach; none when all fit.
+            kth = dist[:, -1]
+            full = np.isfinite(kth)
+            all_listed = block.k == len(block.members)
+            left_out_m = np.where(full, np.inf if all_listed else kth, block.reach_m)
+            margin = left_out_m - block.cover_m
+            crowded = margin < 0.0
+            if not crowded.any():
+                return found, margin
+            # One column more than the most PoAs covering any of those points: the last one
+            # listed then lies beyond covering distance, so the margins become >= 0.
+            covering = block.tree.query_ball_point(
+                points[crowded], r=block.cover_m, return_length=True
+            )
+            block.widen(min(int(covering.max()) + 1, len(block.members)))
+
+    def _search(
+        self, block: _Block, points: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+        """Distances and indices of the ``block.k`` nearest PoAs within reach (inf, NO_CELL pad)."""
+        dist, idx = block.tree.query(points, k=block.k, distance_upper_bound=block.reach_m)
+        dist, idx = dist.reshape(len(points), block.k), idx.reshape(len(points), block.k)
+        hit = idx < len(block.members)
+        return dist, np.where(hit, block.members[np.minimum(idx, len(block.members) - 1)], NO_CELL)
 
     def strongest(
         self, xy: NDArray[np.float64], ue_rank: NDArray[np.int8]
@@ -231,14 +299,7 @@ class CandidateLists:
         """The k nearest PoAs of each type within reach of each point (NO_CELL where fewer)."""
         if not self.blocks:
             return np.full((len(points), 0), NO_CELL, dtype=np.intp)
-        return np.hstack([self.query(block, points) for block in self.blocks])
-
-    def query(self, block: _Block, points: NDArray[np.float64]) -> NDArray[np.intp]:
-        """The ``block.k`` nearest PoAs of one type within its reach, by spatial index."""
-        _, idx = block.tree.query(points, k=block.k, distance_upper_bound=block.reach_m)
-        idx = idx.reshape(len(points), block.k)
-        hit = idx < len(block.members)
-        return np.where(hit, block.members[np.minimum(idx, len(block.members) - 1)], NO_CELL)
+        return np.hstack([self._search(block, points)[1] for block in self.blocks])
 
 
 @dataclass(frozen=True, slots=True)
