@@ -6,9 +6,11 @@
 For each size it times ``World.step`` (a whole tick) three ways in the same run:
 
 * **indexed**: the engine as shipped: one cKDTree per radio type and per-terminal candidate
-  lists refreshed only when a terminal has moved more than the skin distance;
-* **tree, no lists**: the same trees queried for every terminal at every tick;
-* **brute force**: every terminal's distance to every cell of each type at every tick.
+  lists refreshed only when a terminal has moved past its margin (about the skin distance);
+* **tree, no lists**: the same trees with no skin, so every terminal that moved is queried
+  again at every tick;
+* **brute force**: the exhaustive search (``meclab.engine.exhaustive``), every terminal's
+  distance to every cell of each type at every tick: what the index must always agree with.
 
 and prints ticks/s and the ratios the index buys. Simulated time advances ``--dt`` seconds per
 tick (default 1 s: speed 10 at 10 ticks/s), so terminals move and cross cells as in a run.
@@ -25,60 +27,46 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np
-from numpy.typing import NDArray
-
-from meclab.engine.selection import NO_CELL, CandidateLists, _Block
+from meclab.engine.exhaustive import ExhaustiveSearch
+from meclab.engine.selection import CandidateLists, CellSearch
 from meclab.engine.world import World
 from meclab.scenario.generator import generate
 
-BRUTE_CHUNK = 20_000
-"""Terminals per distance-matrix chunk in the brute-force search (bounds its memory)."""
+
+def tree_every_tick(world: World) -> CellSearch:
+    """The spatial index without a skin: lists rebuilt whenever a terminal moves at all."""
+    return CandidateLists(world.cell_xy, world.cells, skin_m=0.0)
 
 
-class TreeEveryTick(CandidateLists):
-    """The spatial index without candidate lists: every terminal queried at every tick."""
-
-    def __init__(self, world: World) -> None:
-        super().__init__(world.cell_xy, world.cells, skin_m=-1.0)
+def brute_force(world: World) -> CellSearch:
+    """No index at all: every terminal against every cell of each type."""
+    return ExhaustiveSearch(world.cell_xy, world.cells, world.cell_domain)
 
 
-class BruteForce(TreeEveryTick):
-    """No index at all: distances from every terminal to every cell of each type."""
-
-    def query(self, block: _Block, points: NDArray[np.float64]) -> NDArray[np.intp]:
-        cells = self.cell_xy[block.members]
-        out = np.full((len(points), block.k), NO_CELL, dtype=np.intp)
-        for start in range(0, len(points), BRUTE_CHUNK):
-            p = points[start : start + BRUTE_CHUNK]
-            d2 = (p[:, 0:1] - cells[:, 0]) ** 2 + (p[:, 1:2] - cells[:, 1]) ** 2
-            if block.k < len(block.members):
-                near = np.argpartition(d2, block.k - 1, axis=1)[:, : block.k]
-            else:
-                near = np.broadcast_to(np.arange(len(block.members)), (len(p), block.k))
-            dist2 = np.take_along_axis(d2, near, axis=1)
-            found = np.where(dist2 <= block.reach_m**2, block.members[near], NO_CELL)
-            out[start : start + len(p)] = found
-        return out
-
-
-def time_ticks(world: World, ticks: int, dt: float, t0: float) -> tuple[list[float], int]:
-    """Seconds per tick for ``ticks`` ticks from ``t0``, and the number of events."""
-    times, events = [], 0
+def time_ticks(
+    world: World, ticks: int, dt: float, t0: float
+) -> tuple[list[float], list[float], int]:
+    """Wall and CPU seconds per tick for ``ticks`` ticks from ``t0``, and the number of events."""
+    times, cpu, events = [], [], 0
     for k in range(1, ticks + 1):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         events += len(world.step(t0 + k * dt))
         times.append(time.perf_counter() - started)
-    return times, events
+        cpu.append(time.process_time() - started_cpu)
+    return times, cpu, events
 
 
-def report(label: str, times: list[float], events: int, baseline: float | None = None) -> float:
+def report(
+    label: str, times: list[float], cpu: list[float], events: int, baseline: float | None = None
+) -> float:
+    # CPU time beside wall time: on a shared machine only the former stays comparable.
     mean = statistics.fmean(times)
     p95 = sorted(times)[max(0, round(0.95 * len(times)) - 1)]
     ratio = f"  x{mean / baseline:6.1f} the indexed tick" if baseline else ""
     print(
         f"  {label:<15} {1 / mean:8.2f} ticks/s   mean {mean * 1e3:8.1f} ms   "
-        f"p95 {p95 * 1e3:8.1f} ms   {events / len(times):8.0f} events/tick{ratio}"
+        f"p95 {p95 * 1e3:8.1f} ms   cpu {statistics.fmean(cpu) * 1e3:8.1f} ms   "
+        f"{events / len(times):8.0f} events/tick{ratio}"
     )
     return mean
 
@@ -98,17 +86,17 @@ def bench(ues: int, cells: int, ticks: int, slow_ticks: int, dt: float, seed: in
     )
     t = 0.0
     before = world.candidates.rebuilt
-    times, events = time_ticks(world, ticks, dt, t)
+    times, cpu, events = time_ticks(world, ticks, dt, t)
     t += ticks * dt
     rebuilt = (world.candidates.rebuilt - before) / ticks
-    indexed = report("indexed", times, events)
+    indexed = report("indexed", times, cpu, events)
     print(f"  {'':<15} candidate lists rebuilt per tick: {rebuilt / max(1, ues):.2%} of terminals")
-    for label, cls in (("tree, no lists", TreeEveryTick), ("brute force", BruteForce)):
-        world.candidates = cls(world)
+    for label, search in (("tree, no lists", tree_every_tick), ("brute force", brute_force)):
+        world.search = search(world)
         world.step(t)  # fill the new lists once, untimed, as for the indexed run
-        times, events = time_ticks(world, slow_ticks, dt, t)
+        times, cpu, events = time_ticks(world, slow_ticks, dt, t)
         t += slow_ticks * dt
-        report(label, times, events, indexed)
+        report(label, times, cpu, events, indexed)
 
 
 def main() -> None:

@@ -32,7 +32,7 @@ from meclab.engine.geo import LocalProjection
 from meclab.engine.mobility import Paths
 from meclab.engine.netchar import PathNetChar, compose, route
 from meclab.engine.radio import RADIO_CODES, CellRadio, cell_load, rsrq_db, sinr_db
-from meclab.engine.selection import NO_CELL, UNRANKED, CandidateLists, select
+from meclab.engine.selection import NO_CELL, UNRANKED, CandidateLists, CellSearch, select
 from meclab.engine.topology import ElementKind, Topology
 from meclab.scenario.model import NetChar, Scenario
 from meclab.types import RadioType
@@ -156,6 +156,9 @@ class World:
         self.candidates = CandidateLists(
             self.cell_xy, self.cells, k_per_type=k_per_type, skin_m=skin_m
         )
+        self.search: CellSearch = self.candidates
+        """What cell selection asks for the strongest PoAs. The exhaustive search
+        (:mod:`meclab.engine.exhaustive`) may take the index's place to check or time it."""
         n = len(terminals)
         self.state = WorldState(
             t=0.0,
@@ -192,10 +195,10 @@ class World:
             n = len(xy)
             none = np.full(n, NO_CELL, dtype=np.intp)
             return WorldState(t, xy, none, np.full(n, np.nan), np.zeros(0, dtype=np.int64))
-        self.candidates.refresh(xy, self.ue_domain, self.ue_rank, self.cell_domain)
+        self.search.refresh(xy, self.ue_domain, self.ue_rank, self.cell_domain)
         chosen = select(
             xy=xy,
-            candidates=self.candidates,
+            search=self.search,
             serving=serving,
             cell_xy=self.cell_xy,
             cells=self.cells,
