@@ -28,7 +28,7 @@ again. PUT answers 204 as the v3 file states, with the new ETag.
 import uuid
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 
 from meclab.http.body import body_doc, json_body
 from meclab.http.etag import etag_of
@@ -37,7 +37,7 @@ from meclab.platform.errors import Conflict, InvalidField, NotFound
 from meclab.platform.platform import Platforms
 from meclab.services.hosting import host_resolver
 from meclab.services.mec011.models import AppInfo
-from meclab.services.mec011.routing import APP_SUPPORT, ERRORS, STRICT, if_match
+from meclab.services.mec011.routing import APP_SUPPORT, ERRORS, STRICT, current
 from meclab.services.subscribing import created, resource
 
 if TYPE_CHECKING:
@@ -130,6 +130,8 @@ def add_registration_routes(router: APIRouter, mec011: "Mec011") -> None:
         return app
 
     Registered = Annotated[AppInstance, Depends(registered)]
+    current_registration = current(registered, lambda app: app.registration)
+    Current = Annotated[AppInstance, Depends(current_registration)]
 
     @router.post(
         "/registrations",
@@ -165,13 +167,15 @@ def add_registration_routes(router: APIRouter, mec011: "Mec011") -> None:
         openapi_extra=body_doc(AppInfo),
         summary="Update an instance's registration",
     )
-    async def put_registration(request: Request, app: Registered, body: Body) -> Response:
+    async def put_registration(
+        app: Current,
+        body: Annotated[AppInfo, Depends(json_body(AppInfo, after=current_registration))],
+    ) -> Response:
         if body.appInstanceId is not None and body.appInstanceId != app.app_instance_id:
             raise InvalidField(
                 "appInstanceId", f"must be {app.app_instance_id!r}, the instance in the path"
             )
         _check_consistent(app, body)
-        if_match(request, app.registration)
         app.registration = _stored(app, body)
         await platforms.save_app(app)
         return Response(status_code=204, headers={"ETag": etag_of(app.registration)})
@@ -184,8 +188,7 @@ def add_registration_routes(router: APIRouter, mec011: "Mec011") -> None:
         responses={**ERRORS, 412: {"description": "If-Match does not match the ETag"}},
         summary="Deregister an instance",
     )
-    async def delete_registration(request: Request, app: Registered) -> Response:
-        if_match(request, app.registration)
+    async def delete_registration(app: Current) -> Response:
         if declared_by_scenario(app):
             app.registration = None
             await platforms.save_app(app)
