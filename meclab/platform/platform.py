@@ -25,7 +25,7 @@ from meclab.engine.topology import ElementKind
 from meclab.engine.world import World
 from meclab.platform.apps import AppAction, AppInstance, AppState
 from meclab.platform.delivery import Notifier
-from meclab.platform.errors import Forbidden, NotFound
+from meclab.platform.errors import Forbidden, InvalidField, NotFound
 from meclab.platform.rules import (
     DnsRule,
     TrafficRule,
@@ -293,10 +293,26 @@ class Platforms:
             await self._rules_changed(app)
         return state
 
+    def holder_of(self, app_instance_id: str) -> str | None:
+        """What already has this appInstanceId: an instance on a MEC host, or an application
+        the scenario declares anywhere (a cloud or fog node's too); None when it is free."""
+        known = self.apps.get(app_instance_id)
+        if known is not None:
+            return f"instance {app_instance_id} ({known.name or known.app_name}) on {known.host}"
+        top = self.world.top if self.world is not None else None
+        for app in top.apps.values() if top is not None else ():
+            if app.app_instance_id == app_instance_id:
+                return f"the scenario's application {app.name} on {top.elements[app.name].parent}"
+        return None
+
     async def add_app(self, app: AppInstance) -> AppInstance:
-        """A new instance registered at run time."""
+        """A new instance registered at run time; 400 naming appInstanceId when another
+        instance, or an application of the scenario, already has its id."""
         if not app.app_instance_id:
             app.app_instance_id = str(uuid.uuid4())
+        holder = self.holder_of(app.app_instance_id)
+        if holder is not None:
+            raise InvalidField("appInstanceId", f"already the id of {holder}")
         self.apps[app.app_instance_id] = app
         await self._persist_app(app)
         return app

@@ -11,7 +11,9 @@ plays MEC management; it instantiates the instances of its app descriptors. Henc
 * **run-time instance**: any other AppInfo (``isInsByMec`` false or absent) creates a new
   instance on this host, with the given ``appInstanceId`` or a new UUID. It was started outside
   MEC management, so its ``endpoint`` is required (clause 7.1.2.6) and ``isInsByMec`` true
-  with an unknown id is a 400 naming ``appInstanceId``.
+  with an unknown id is a 400 naming ``appInstanceId``. So is an id something else already
+  has: an instance on another host, or an application the scenario declares anywhere (a cloud
+  app's, say), which would make one id name two instances (MEC 011 lists no 409 here).
 
 Either way the instance is INSTANTIATED until it confirms ready (clause 5.2.2), as any
 instance the platform did not start itself. The stored AppInfo carries the ``appInstanceId``
@@ -80,7 +82,11 @@ async def register(platforms: Platforms, host: str, info: AppInfo) -> AppInstanc
     known = platforms.apps.get(info.appInstanceId) if info.appInstanceId else None
     if known is not None:
         if known.host != host:
-            raise Conflict(f"appInstanceId {known.app_instance_id} is an instance on {known.host}")
+            # The id is taken, as by any other holder (Platforms.add_app): a bad field, since
+            # MEC 011 lists no 409 for this POST.
+            raise InvalidField(
+                "appInstanceId", f"already the id of {platforms.holder_of(known.app_instance_id)}"
+            )
         if known.emulated:
             raise Conflict(
                 f"instance {known.app_instance_id} is played by meclab; set emulated: false "
