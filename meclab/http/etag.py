@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import orjson
-from fastapi import Depends, Request
+from fastapi import Depends, Header
 
 from meclab.http.problem import ProblemError
 
@@ -55,12 +55,15 @@ def matching(
     request's ``If-Match`` (if any) names its current ETag, ``etag(found)``: 412 otherwise.
 
     A route that declares its resource with it evaluates the precondition before it reads its
-    body (module docstring). FastAPI resolves a dependency once per request, so ``resource``
-    may also be declared on its own.
+    body (module docstring), and documents the ``If-Match`` header. FastAPI resolves a
+    dependency once per request, so ``resource`` may also be declared on its own.
     """
 
-    async def check(request: Request, found: Annotated[R, Depends(resource)]) -> R:
-        check_if_match(request.headers.get("if-match"), etag(found))
+    async def check(
+        found: Annotated[R, Depends(resource)],
+        if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    ) -> R:
+        check_if_match(if_match, etag(found))
         return found
 
     return check
