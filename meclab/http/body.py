@@ -2,18 +2,20 @@
 
 Routes read their body with these *after* resolving the ids in their path, so that an unknown
 resource answers 404 whatever the body (a body declared in a FastAPI signature is parsed
-before any dependency runs). Errors come out as FastAPI's own validation errors, so they become
-the same problem details as everywhere else: 415 unless the request says JSON, 400 for an
-empty or malformed body, 400 naming every bad field.
+before any dependency runs), and after evaluating ``If-Match``, so that a stale one answers 412
+whatever the body (RFC 9110 13.2.1; :func:`meclab.http.etag.matching`). Errors come out as
+FastAPI's own validation errors, so they become the same problem details as everywhere else:
+415 unless the request says JSON, 400 for an empty or malformed body, 400 naming every bad
+field.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: FastAPI reads the dependency's annotations,
+# which name the closure's ``after``.
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import orjson
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
@@ -55,13 +57,20 @@ def parse(model: type[M], data: Any) -> M:
         raise RequestValidationError(errors, body=data) from exc
 
 
-def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
-    """A dependency reading the body as ``model`` (see the module docstring)."""
+def json_body(
+    model: type[M], *, after: Callable[..., Awaitable[Any]] | None = None
+) -> Callable[..., Awaitable[M]]:
+    """A dependency reading the body as ``model`` (see the module docstring); with ``after``
+    (a dependency, e.g. the resource with its precondition), only once that has succeeded."""
 
-    async def read(request: Request) -> M:
+    async def read(request: Request, _: Annotated[Any, Depends(after or _nothing)]) -> M:
         return parse(model, await read_json(request))
 
     return read
+
+
+async def _nothing() -> None:
+    """The dependency of a body that waits for nothing."""
 
 
 def body_doc(*models: type[BaseModel]) -> dict[str, Any]:

@@ -11,7 +11,10 @@
       -> same status as problem+json
     any other exception          -> 500, logged with its traceback
 
-The mapping from an error to its status is made here and nowhere else.
+The mapping from an error to its status is made here and nowhere else. ``instance`` is the
+absolute URI of the resource the request addressed (the MEC files type it ``format: uri``),
+built from the request as the client sent it: scheme, ``Host`` and path, any API root
+included; the query is left out (it may be what was too long).
 """
 
 from __future__ import annotations
@@ -128,13 +131,18 @@ def describe_invalid(params: list[dict[str, str]]) -> str:
     return "; ".join(parts)
 
 
+def instance_of(request: Request) -> str:
+    """The ``instance`` of a problem met answering ``request`` (module docstring)."""
+    return str(request.url.replace(query=""))
+
+
 def status_error_response(request: Request, exc: StatusError) -> Response:
     """The problem details of a StatusError raised while answering ``request``."""
     return problem_response(
         exc.status,
         exc.detail,
         title=exc.title,
-        instance=request.url.path,
+        instance=instance_of(request),
         headers=exc.headers,
         **exc.extensions,
     )
@@ -172,7 +180,7 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     params = invalid_params(_drop_union_tags(list(exc.errors()), exc.body))
     return problem_response(
-        400, describe_invalid(params), instance=request.url.path, invalidParams=params
+        400, describe_invalid(params), instance=instance_of(request), invalidParams=params
     )
 
 
@@ -182,13 +190,18 @@ async def _on_http(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no resource at {request.url.path}"
     return problem_response(
-        exc.status_code, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
+        exc.status_code,
+        detail,
+        instance=instance_of(request),
+        headers=getattr(exc, "headers", None),
     )
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem_response(500, "internal error; see the meclab log", instance=request.url.path)
+    return problem_response(
+        500, "internal error; see the meclab log", instance=instance_of(request)
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -6,6 +6,14 @@ traffic rules) and from applications registering at run time (MEC 011 ``/registr
 Instances the scenario marks ``emulated`` are played by meclab: they are READY from the start
 and their services are registered.
 
+An emulated application outside every MEC host (in a cloud) has no platform, but its services
+are the MEC system's too: meclab's MEC management registers them, with the cloud as where they
+live (:meth:`Platforms._offer_cloud_services`). Which hosts see one follows its
+``scopeOfLocality`` (:mod:`meclab.platform.services`): MEC_SYSTEM is every host, since the
+deployment is one MEC system; ZONE_GROUP the hosts of the cloud's operator, if it is in one;
+MEC_HOST, ZONE and the NFVI scopes name a place no cloud is, so such a service is local to no
+host and seen only where ``consumedLocalOnly`` is false lets it be.
+
 Loading a new scenario resets every platform; resuming the stored one restores app instances,
 services, rules and subscriptions as they were, without notifying anyone again.
 """
@@ -25,7 +33,7 @@ from meclab.engine.topology import ElementKind
 from meclab.engine.world import World
 from meclab.platform.apps import AppAction, AppInstance, AppState
 from meclab.platform.delivery import Notifier
-from meclab.platform.errors import Forbidden, NotFound
+from meclab.platform.errors import Forbidden, InvalidField, NotFound
 from meclab.platform.rules import (
     DnsRule,
     TrafficRule,
@@ -121,9 +129,10 @@ class Platforms:
 
     # --- loading ----------------------------------------------------------------------------
 
-    def _locate(self, host: str) -> tuple[str | None, str | None]:
-        info = self.hosts.get(host)
-        return (info.zone, info.domain) if info else (None, None)
+    def _locate(self, node: str) -> tuple[str | None, str | None]:
+        """A compute node's (zone, domain): a MEC host's, a fog node's or a cloud's."""
+        element = self.world.top.elements.get(node) if self.world is not None else None
+        return (element.zone, element.domain) if element else (None, None)
 
     async def load(self, world: World, resumed: bool) -> None:
         """Build every platform for ``world``; restore stored state when ``resumed``."""
@@ -145,7 +154,7 @@ class Platforms:
             stored = [ServiceRecord.from_store(d) for _, d in await self.store.items(SERVICES)]
             # The store lists them by id; views list them in registration order.
             self.services.reset(
-                r for r in sorted(stored, key=lambda r: r.seq) if r.host in self.hosts
+                r for r in sorted(stored, key=lambda r: r.seq) if r.host in top.nodes
             )
             count = await self.subscriptions.restore()
             for listener in list(self.loaded_listeners):
@@ -166,6 +175,7 @@ class Platforms:
         for host in self.hosts:
             for app in top.nodes[host].apps:
                 await self._instantiate(host, app)
+        await self._offer_cloud_services(world)
         for listener in list(self.loaded_listeners):
             await listener(world, False)
 
@@ -191,6 +201,20 @@ class Platforms:
                 await self.services.add(
                     host, instance.app_instance_id, info, self.wall(), emulated=True
                 )
+
+    async def _offer_cloud_services(self, world: World) -> None:
+        """Register the services of the emulated applications in clouds (module docstring)."""
+        for name, node in world.top.nodes.items():
+            if world.top.kind(name) is not ElementKind.CLOUD:
+                continue
+            for app in node.apps:
+                if not app.emulated:
+                    continue
+                for produced in app.services_produced:
+                    info = service_info_from_scenario(produced, app)
+                    await self.services.add(
+                        name, app.app_instance_id, info, self.wall(), emulated=True
+                    )
 
     # --- running ----------------------------------------------------------------------------
 
@@ -293,10 +317,26 @@ class Platforms:
             await self._rules_changed(app)
         return state
 
+    def holder_of(self, app_instance_id: str) -> str | None:
+        """What already has this appInstanceId: an instance on a MEC host, or an application
+        the scenario declares anywhere (a cloud or fog node's too); None when it is free."""
+        known = self.apps.get(app_instance_id)
+        if known is not None:
+            return f"instance {app_instance_id} ({known.name or known.app_name}) on {known.host}"
+        top = self.world.top if self.world is not None else None
+        for app in top.apps.values() if top is not None else ():
+            if app.app_instance_id == app_instance_id:
+                return f"the scenario's application {app.name} on {top.elements[app.name].parent}"
+        return None
+
     async def add_app(self, app: AppInstance) -> AppInstance:
-        """A new instance registered at run time."""
+        """A new instance registered at run time; 400 naming appInstanceId when another
+        instance, or an application of the scenario, already has its id."""
         if not app.app_instance_id:
             app.app_instance_id = str(uuid.uuid4())
+        holder = self.holder_of(app.app_instance_id)
+        if holder is not None:
+            raise InvalidField("appInstanceId", f"already the id of {holder}")
         self.apps[app.app_instance_id] = app
         await self._persist_app(app)
         return app

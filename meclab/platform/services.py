@@ -1,14 +1,17 @@
 """The service registry (ETSI GS MEC 011 clause 8: service management), across all MEC hosts.
 
 A service is registered on one MEC host, by an application instance or by the platform itself
-(RNIS, Location ...). Its locality is the set of hosts its ``scopeOfLocality`` spans (MEC 011
-clause 8.1.6.2 LocalityType; absent means MEC_HOST): its own host for MEC_HOST, NFVI_NODE and
-NFVI_POP, the hosts of its zone for ZONE, of its operator for ZONE_GROUP, every host for
-MEC_SYSTEM (clause 8.1.2.2 note 6: on the same MEC system it is local). ``isLocal`` is true on
-the hosts of that locality (clause 8.1.2.2: "located in the same locality (as defined by
-scopeOfLocality) as the consuming MEC application"). A service is visible on the hosts of its
-locality, and, when ``consumedLocalOnly`` is false (absent means true), on every other host
-as well, there with ``isLocal`` false.
+(RNIS, Location ...), or, for an application meclab plays in a cloud, on that cloud
+(:mod:`meclab.platform.platform`). Its locality is the set of hosts its ``scopeOfLocality``
+spans (MEC 011 clause 8.1.6.2 LocalityType; absent means MEC_HOST): its own host for MEC_HOST,
+NFVI_NODE and NFVI_POP, the hosts of its zone for ZONE, of its operator for ZONE_GROUP, every
+host for MEC_SYSTEM (clause 8.1.2.2 note 6: on the same MEC system it is local). The MEC system
+is the deployment: the scenario plays one MEC management for all of it, and an operator's hosts
+are a ZONE_GROUP within it. ``isLocal`` is true on the hosts of that locality (clause 8.1.2.2:
+"located in the same locality (as defined by scopeOfLocality) as the consuming MEC
+application"). A service is visible on the hosts of its locality, and, when
+``consumedLocalOnly`` is false (absent means true), on every other host as well, there with
+``isLocal`` false.
 
 Every change is reported to listeners (MEC 011 sends SerAvailabilityNotifications from them).
 """

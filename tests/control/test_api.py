@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import httpx
 import pytest
 import yaml
-from helpers import BROKEN_YAML
+from helpers import BASE_URL, BROKEN_YAML
 
 from meclab.runtime import Runtime
 from meclab.scenario.model import Scenario
@@ -426,7 +426,7 @@ async def test_unknown_terminal_is_404(client: httpx.AsyncClient) -> None:
     body = problem(await client.get(f"{BASE}/terminals/nobody"), 404)
     assert body["detail"] == "no terminal named 'nobody'"
     assert body["title"] == "Not Found"
-    assert body["instance"] == f"{BASE}/terminals/nobody"
+    assert body["instance"] == f"{BASE_URL}{BASE}/terminals/nobody"
 
 
 # --- PoAs, zones, nodes, apps, elements -----------------------------------------------------
@@ -1033,7 +1033,7 @@ async def test_one_event(client: httpx.AsyncClient) -> None:
 async def test_unknown_route_is_404_problem(client: httpx.AsyncClient) -> None:
     body = problem(await client.get(f"{BASE}/nope"), 404)
     assert body["detail"] == f"no resource at {BASE}/nope"
-    assert body["instance"] == f"{BASE}/nope"
+    assert body["instance"] == f"{BASE_URL}{BASE}/nope"
     body = problem(await client.get("/elsewhere"), 404)
     assert body["detail"] == "no resource at /elsewhere"
 

@@ -15,7 +15,7 @@
 # which name aliases local to the router builder (``App``, ``Owned`` ...).
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
 from meclab.http.body import body_doc, json_body
@@ -41,7 +41,7 @@ from meclab.services.mec011.routing import (
     ERRORS,
     STRICT,
     app_resolver,
-    if_match,
+    current,
 )
 from meclab.services.mec011.subscription_routes import SubscriptionKind, add_subscription_routes
 from meclab.services.subscribing import resource
@@ -128,6 +128,8 @@ def build_router(mec011: "Mec011") -> APIRouter:
             )
         return rule
 
+    current_dns_rule = current(dns_rule, DnsRule.wire)
+
     @router.get(
         "/applications/{appInstanceId}/dns_rules",
         dependencies=STRICT,
@@ -157,14 +159,12 @@ def build_router(mec011: "Mec011") -> APIRouter:
         summary="Replace a DNS rule (e.g. to activate or deactivate it)",
     )
     async def put_dns_rule(
-        request: Request,
         app: App,
-        rule: Annotated[DnsRule, Depends(dns_rule)],
-        body: Annotated[DnsRule, Depends(json_body(DnsRule))],
+        rule: Annotated[DnsRule, Depends(current_dns_rule)],
+        body: Annotated[DnsRule, Depends(json_body(DnsRule, after=current_dns_rule))],
     ) -> Response:
         if body.dnsRuleId != rule.dnsRuleId:
             raise InvalidField("dnsRuleId", f"must be {rule.dnsRuleId!r}, the rule in the path")
-        if_match(request, rule.wire())
         updated = await platforms.put_dns_rule(app, body)
         return resource(updated.wire())
 
@@ -177,6 +177,8 @@ def build_router(mec011: "Mec011") -> APIRouter:
                 f"application instance {app.app_instance_id} has no traffic rule {trafficRuleId!r}"
             )
         return rule
+
+    current_traffic_rule = current(traffic_rule, TrafficRule.wire)
 
     @router.get(
         "/applications/{appInstanceId}/traffic_rules",
@@ -207,16 +209,14 @@ def build_router(mec011: "Mec011") -> APIRouter:
         summary="Replace a traffic rule",
     )
     async def put_traffic_rule(
-        request: Request,
         app: App,
-        rule: Annotated[TrafficRule, Depends(traffic_rule)],
-        body: Annotated[TrafficRule, Depends(json_body(TrafficRule))],
+        rule: Annotated[TrafficRule, Depends(current_traffic_rule)],
+        body: Annotated[TrafficRule, Depends(json_body(TrafficRule, after=current_traffic_rule))],
     ) -> Response:
         if body.trafficRuleId != rule.trafficRuleId:
             raise InvalidField(
                 "trafficRuleId", f"must be {rule.trafficRuleId!r}, the rule in the path"
             )
-        if_match(request, rule.wire())
         updated = await platforms.put_traffic_rule(app, body)
         return resource(updated.wire())
 

@@ -11,7 +11,9 @@ plays MEC management; it instantiates the instances of its app descriptors. Henc
 * **run-time instance**: any other AppInfo (``isInsByMec`` false or absent) creates a new
   instance on this host, with the given ``appInstanceId`` or a new UUID. It was started outside
   MEC management, so its ``endpoint`` is required (clause 7.1.2.6) and ``isInsByMec`` true
-  with an unknown id is a 400 naming ``appInstanceId``.
+  with an unknown id is a 400 naming ``appInstanceId``. So is an id something else already
+  has: an instance on another host, or an application the scenario declares anywhere (a cloud
+  app's, say), which would make one id name two instances (MEC 011 lists no 409 here).
 
 Either way the instance is INSTANTIATED until it confirms ready (clause 5.2.2), as any
 instance the platform did not start itself. The stored AppInfo carries the ``appInstanceId``
@@ -28,7 +30,7 @@ again. PUT answers 204 as the v3 file states, with the new ETag.
 import uuid
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 
 from meclab.http.body import body_doc, json_body
 from meclab.http.etag import etag_of
@@ -37,7 +39,7 @@ from meclab.platform.errors import Conflict, InvalidField, NotFound
 from meclab.platform.platform import Platforms
 from meclab.services.hosting import host_resolver
 from meclab.services.mec011.models import AppInfo
-from meclab.services.mec011.routing import APP_SUPPORT, ERRORS, STRICT, if_match
+from meclab.services.mec011.routing import APP_SUPPORT, ERRORS, STRICT, current
 from meclab.services.subscribing import created, resource
 
 if TYPE_CHECKING:
@@ -80,7 +82,11 @@ async def register(platforms: Platforms, host: str, info: AppInfo) -> AppInstanc
     known = platforms.apps.get(info.appInstanceId) if info.appInstanceId else None
     if known is not None:
         if known.host != host:
-            raise Conflict(f"appInstanceId {known.app_instance_id} is an instance on {known.host}")
+            # The id is taken, as by any other holder (Platforms.add_app): a bad field, since
+            # MEC 011 lists no 409 for this POST.
+            raise InvalidField(
+                "appInstanceId", f"already the id of {platforms.holder_of(known.app_instance_id)}"
+            )
         if known.emulated:
             raise Conflict(
                 f"instance {known.app_instance_id} is played by meclab; set emulated: false "
@@ -130,6 +136,8 @@ def add_registration_routes(router: APIRouter, mec011: "Mec011") -> None:
         return app
 
     Registered = Annotated[AppInstance, Depends(registered)]
+    current_registration = current(registered, lambda app: app.registration)
+    Current = Annotated[AppInstance, Depends(current_registration)]
 
     @router.post(
         "/registrations",
@@ -165,13 +173,15 @@ def add_registration_routes(router: APIRouter, mec011: "Mec011") -> None:
         openapi_extra=body_doc(AppInfo),
         summary="Update an instance's registration",
     )
-    async def put_registration(request: Request, app: Registered, body: Body) -> Response:
+    async def put_registration(
+        app: Current,
+        body: Annotated[AppInfo, Depends(json_body(AppInfo, after=current_registration))],
+    ) -> Response:
         if body.appInstanceId is not None and body.appInstanceId != app.app_instance_id:
             raise InvalidField(
                 "appInstanceId", f"must be {app.app_instance_id!r}, the instance in the path"
             )
         _check_consistent(app, body)
-        if_match(request, app.registration)
         app.registration = _stored(app, body)
         await platforms.save_app(app)
         return Response(status_code=204, headers={"ETag": etag_of(app.registration)})
@@ -184,8 +194,7 @@ def add_registration_routes(router: APIRouter, mec011: "Mec011") -> None:
         responses={**ERRORS, 412: {"description": "If-Match does not match the ETag"}},
         summary="Deregister an instance",
     )
-    async def delete_registration(request: Request, app: Registered) -> Response:
-        if_match(request, app.registration)
+    async def delete_registration(app: Current) -> Response:
         if declared_by_scenario(app):
             app.registration = None
             await platforms.save_app(app)

@@ -5,22 +5,24 @@ Order of checks, for every route (first failure answers):
 1. an unknown query parameter: 400 (:func:`meclab.http.query.reject_unknown_query`, a route
    dependency);
 2. an unknown MEC host, application instance, service, rule or subscription in the path: 404;
-3. a request body that is not JSON: 415; then a malformed or invalid one: 400 naming the field.
+3. ``If-Match`` that names another ETag: 412 (RFC 9110 13.2.1: before the content is read);
+4. a request body that is not JSON: 415; then a malformed or invalid one: 400 naming the field.
 
 FastAPI parses a declared body before it runs any dependency, so a malformed body would
 answer 400 before an unknown id could answer 404. Bodies are therefore read by a dependency
 (:func:`json_body`) placed after the path-id ones, and documented in the OpenAPI document by
-:func:`body_doc`.
+:func:`body_doc`. A PUT or PATCH resolves its resource with :func:`current`, which also checks
+``If-Match``, and reads its body ``after`` it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from meclab.http.etag import check_if_match, etag_of
+from meclab.http.etag import etag_of, matching
 from meclab.http.query import reject_unknown_query
 from meclab.platform.apps import AppInstance
 from meclab.platform.platform import Platforms
@@ -54,6 +56,12 @@ def app_resolver(platforms: Platforms) -> Callable[..., Awaitable[AppInstance]]:
     return current_app
 
 
-def if_match(request: Request, representation: Any) -> None:
-    """412 unless the request's If-Match (if any) names the representation's current ETag."""
-    check_if_match(request.headers.get("if-match"), etag_of(representation))
+R = TypeVar("R")
+
+
+def current(
+    resource: Callable[..., Awaitable[R]], representation: Callable[[R], Any]
+) -> Callable[..., Awaitable[R]]:
+    """A dependency giving the resource ``resource`` resolves, once the request's If-Match (if
+    any) names the ETag of ``representation(resource)``: 412 otherwise."""
+    return matching(resource, lambda found: etag_of(representation(found)))

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from meclab.http.body import body_doc, json_body
-from meclab.http.etag import check_if_match
+from meclab.http.etag import matching
 from meclab.http.routing import PrefixedRouter
 from meclab.platform.apps import AppInstance
 from meclab.platform.errors import Conflict, InvalidField, NotFound
@@ -43,7 +43,7 @@ from meclab.services.mec011.routing import (
     SERVICE_MGMT_API,
     STRICT,
     app_resolver,
-    if_match,
+    current,
 )
 from meclab.services.mec011.subscription_routes import SubscriptionKind, add_subscription_routes
 from meclab.services.mec011.views import (
@@ -187,6 +187,8 @@ def build_router(mec011: "Mec011") -> APIRouter:
         return record
 
     Owned = Annotated[ServiceRecord, Depends(owned)]
+    current_service = matching(owned, service_etag)
+    Current = Annotated[ServiceRecord, Depends(current_service)]
 
     @router.get(
         "/applications/{appInstanceId}/services",
@@ -240,11 +242,13 @@ def build_router(mec011: "Mec011") -> APIRouter:
         openapi_extra=body_doc(ServiceInfo),
         summary="Update a service the instance produces",
     )
-    async def put_app_service(request: Request, record: Owned, body: Body) -> Response:
+    async def put_app_service(
+        record: Current,
+        body: Annotated[ServiceInfo, Depends(json_body(ServiceInfo, after=current_service))],
+    ) -> Response:
         if body.serInstanceId is not None and body.serInstanceId != record.id:
             raise InvalidField("serInstanceId", f"must be {record.id!r}, the service in the path")
         info = settle(platforms, record.host, body)
-        check_if_match(request.headers.get("if-match"), service_etag(record))
         if info.livenessInterval and record.last_heartbeat is None:
             record.last_heartbeat = platforms.wall()  # liveness starts now, as at registration
         await services.replace(record, info)
@@ -258,8 +262,7 @@ def build_router(mec011: "Mec011") -> APIRouter:
         responses={**ERRORS, **PRECONDITION},
         summary="Deregister a service the instance produces",
     )
-    async def delete_app_service(request: Request, record: Owned) -> Response:
-        check_if_match(request.headers.get("if-match"), service_etag(record))
+    async def delete_app_service(record: Current) -> Response:
         await services.remove(record)
         return Response(status_code=204)
 
@@ -296,6 +299,8 @@ def build_router(mec011: "Mec011") -> APIRouter:
             interval=record.info.livenessInterval or 0,
         ).wire()
 
+    current_liveness = current(alive, liveness)
+
     @router.get(
         "/liveness/{serInstanceId}",
         dependencies=STRICT,
@@ -320,9 +325,10 @@ def build_router(mec011: "Mec011") -> APIRouter:
         summary="A heartbeat: the service is alive",
     )
     async def heartbeat(
-        request: Request,
-        record: Alive,
-        body: Annotated[ServiceLivenessUpdate, Depends(json_body(ServiceLivenessUpdate))],
+        record: Annotated[ServiceRecord, Depends(current_liveness)],
+        body: Annotated[
+            ServiceLivenessUpdate, Depends(json_body(ServiceLivenessUpdate, after=current_liveness))
+        ],
     ) -> Response:
         if body.state is not ServiceState.ACTIVE:
             # Clause 8.1.2.5: a heartbeat "shall be set to ACTIVE"; other states are set
@@ -330,7 +336,6 @@ def build_router(mec011: "Mec011") -> APIRouter:
             raise InvalidField(
                 "state", "a heartbeat is ACTIVE; change the state with PUT on the service"
             )
-        if_match(request, liveness(record))
         if record.info.state is ServiceState.SUSPENDED:
             # The producer suspended it on purpose (PUT); a heartbeat must not resume it.
             raise Conflict(f"service {record.id} is SUSPENDED; PUT it ACTIVE to resume it")

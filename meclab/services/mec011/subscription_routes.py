@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 
 from meclab.http.body import body_doc, json_body
 from meclab.platform.apps import AppInstance
@@ -21,7 +21,7 @@ from meclab.platform.errors import NotFound
 from meclab.platform.platform import Platforms
 from meclab.platform.subscription import Subscription
 from meclab.platform.wire import SubscriptionLinkList, WireModel
-from meclab.services.mec011.routing import ERRORS, STRICT, app_resolver, if_match
+from meclab.services.mec011.routing import ERRORS, STRICT, app_resolver, current
 from meclab.services.subscribing import created, delivery_of, link_list, resource
 
 
@@ -118,7 +118,8 @@ def add_subscription_routes(
         responses=ERRORS,
         summary="Delete a subscription",
     )
-    async def delete_subscription(request: Request, sub: Owned) -> Response:
-        if_match(request, sub.body)
+    async def delete_subscription(
+        sub: Annotated[Subscription, Depends(current(owned, lambda s: s.body))],
+    ) -> Response:
         await registry.delete(sub)
         return Response(status_code=204)

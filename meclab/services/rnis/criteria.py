@@ -1,8 +1,10 @@
 """Reading a subscription body into what RNIS matches events against (ETSI GS MEC 012 clause 6.3).
 
-:func:`read_subscription` validates a request body: its ``subscriptionType`` first (an unknown
-one is 422), then the attributes of that type (400 naming each bad one), then the identities in
-its filter (cell identities, associateId values: 400 naming the attribute). It fills in the
+:func:`read_subscription` validates a request body: its ``subscriptionType`` first (missing
+or not a string: 400 naming it, like any missing member; a name RNIS does not offer: 422, a
+capability it does not support), then the attributes of that type (400 naming each bad one),
+then the identities in its filter (cell identities, associateId values: 400 naming the
+attribute). It fills in the
 defaults RNIS applies, which the response then shows (clause 6.3.2: "the default value 3 =
 COMPLETED shall be used and included in the response"; meclab does the same for a measurement
 report subscription without triggers, which would otherwise never report: it gets the periodic
@@ -91,7 +93,10 @@ def read_subscription(body: Any) -> tuple[AnySubscription, Criteria]:
             invalidParams=[{"name": "", "in": "body", "reason": "not an object"}],
         )
     kind = body.get("subscriptionType")
-    model_type = SUBSCRIPTION_MODELS.get(kind) if isinstance(kind, str) else None
+    if not isinstance(kind, str):
+        reason = "required" if kind is None else "must be a string"
+        raise InvalidField("subscriptionType", f"{reason}: one of {', '.join(SUBSCRIPTION_MODELS)}")
+    model_type = SUBSCRIPTION_MODELS.get(kind)
     if model_type is None:
         raise Unprocessable(
             f"subscriptionType {kind!r} is not one RNIS offers; one of: "

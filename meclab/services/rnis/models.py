@@ -69,7 +69,8 @@ class S1BearerInfo(WireModel):
     """Clause 6.2.4: the S1 bearers of the UEs in RNIS's cells."""
 
     timeStamp: TimeStamp | None = None
-    s1UeInfo: list[S1UeInfo]
+    s1UeInfo: list[S1UeInfo] = Field(min_length=1)
+    """Mandatory, at least one (clause 6.2.4): a query that matches no bearer is a 404."""
 
 
 class CellInfo(WireModel):

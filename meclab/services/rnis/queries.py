@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from meclab.http.problem import ProblemError
+from meclab.platform.errors import NotFound
 from meclab.platform.platform import Platforms
 from meclab.platform.wire import TimeStamp
 from meclab.services.rnis import identity, layer2, reports
@@ -195,7 +196,8 @@ class Queries:
         erab_ids: frozenset[int] | None,
     ) -> S1BearerInfo:
         """S1BearerInfo (clause 6.2.4): the S1 bearers of the host's UEs (UEs without an IP
-        address, which no associateId names, are left out)."""
+        address, which no associateId names, are left out). The answer must list at least one
+        (``s1UeInfo`` is mandatory, 1..N), so none is a 404 naming the filters."""
         tmsis = {v.upper().removeprefix("0X") for v in values(temp_ue_ids)}
         out = []
         for b in self.bearers_on(self.cells(host, cell_ids), ues):
@@ -212,6 +214,8 @@ class Queries:
                     s1BearerInfoDetailed=[reports.s1_bearer_info(self.view, b)],
                 )
             )
+        if not out:
+            raise NotFound(f"no S1 bearer of a UE on {host}'s 4G cells matches the query")
         return S1BearerInfo(timeStamp=self.stamp, s1UeInfo=out)
 
     def layer2_meas(

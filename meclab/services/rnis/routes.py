@@ -5,7 +5,7 @@ method   path                              answer
 =======  ================================  =================================================
 GET      /queries/rab_info                 RabInfo (clause 6.2.3)
 GET      /queries/plmn_info                [PlmnInfo] (clause 6.2.2); ``app_ins_id`` required
-GET      /queries/s1_bearer_info           S1BearerInfo (clause 6.2.4)
+GET      /queries/s1_bearer_info           S1BearerInfo (clause 6.2.4); 404 when none matches
 GET      /queries/layer2_meas              L2Meas (clause 6.2.4a)
 GET      /subscriptions                    SubscriptionLinkList, ``subscription_type`` filter
 POST     /subscriptions                    201, Location, ETag: one of the nine types
@@ -17,7 +17,8 @@ DELETE   /subscriptions/{subscriptionId}   204; If-Match (412)
 Errors are problem details (INVENTORY §3.2): 400 for a bad parameter or body (naming it) and
 for an unknown query parameter, 404 for an unknown subscription or application instance, 406
 when the ``Accept`` header refuses JSON, 412 on an ETag mismatch, 414 for an over-long query,
-415 for a body that is not JSON, 422 for an unknown or changed ``subscriptionType``. meclab has
+415 for a body that is not JSON, 422 for a ``subscriptionType`` RNIS does not offer or a PUT
+that changes it (a missing one is 400, as any missing member). meclab has
 no authentication, so 401 and 403 never occur; nor does 429.
 """
 
@@ -25,13 +26,16 @@ no authentication, so 401 and 403 never occur; nor does 429.
 import inspect
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from meclab.http.body import body_doc, read_json
 from meclab.http.content import require_json_body
+from meclab.http.etag import etag_of, matching
 from meclab.http.problem import ProblemError
 from meclab.http.query import reject_unknown_query
 from meclab.http.routing import PrefixedRouter
+from meclab.platform.subscription import Subscription
 from meclab.services.hosting import host_resolver
 from meclab.services.rnis.dispatch import API
 from meclab.services.rnis.models import (
@@ -42,7 +46,11 @@ from meclab.services.rnis.models import (
     RabInfo,
     S1BearerInfo,
 )
-from meclab.services.rnis.models_subscriptions import SHORT_TYPES, AnySubscription
+from meclab.services.rnis.models_subscriptions import (
+    SHORT_TYPES,
+    SUBSCRIPTION_MODELS,
+    AnySubscription,
+)
 from meclab.services.rnis.queries import UeFilter, integers
 from meclab.services.subscribing import check_type_filter, created, link_list, resource
 
@@ -215,34 +223,33 @@ def build_router(service: "Rnis") -> APIRouter:
         sub = await service.create(host, body)
         return created(sub.body, sub.href)
 
+    async def subscription(host: Host, subscriptionId: str) -> Subscription:
+        return service.get(host, subscriptionId)
+
+    Current = Annotated[
+        Subscription, Depends(matching(subscription, lambda sub: etag_of(sub.body)))
+    ]
+
     @router.get("/subscriptions/{subscriptionId}", responses=responses)
-    async def get_subscription(host: Host, subscriptionId: str) -> JSONResponse:
+    async def get_subscription(sub: Annotated[Subscription, Depends(subscription)]) -> JSONResponse:
         """One subscription, with its ETag."""
-        return resource(service.get(host, subscriptionId).body)
+        return resource(sub.body)
 
     @router.put(
         "/subscriptions/{subscriptionId}",
-        dependencies=[Depends(require_json_body)],
         responses=responses,
+        openapi_extra=body_doc(*SUBSCRIPTION_MODELS.values()),
     )
-    async def put_subscription(
-        host: Host,
-        subscriptionId: str,
-        body: subscription_body,
-        if_match: Annotated[str | None, Header()] = None,
-    ) -> JSONResponse:
-        """Replace a subscription's body (same type); If-Match guards it."""
-        sub = await service.replace(host, subscriptionId, body, if_match)
+    async def put_subscription(host: Host, sub: Current, request: Request) -> JSONResponse:
+        """Replace a subscription's body (same type); If-Match guards it, and is checked
+        before the body is read (RFC 9110 13.2.1)."""
+        sub = await service.replace(host, sub, await read_json(request))
         return resource(sub.body)
 
     @router.delete("/subscriptions/{subscriptionId}", status_code=204)
-    async def delete_subscription(
-        host: Host,
-        subscriptionId: str,
-        if_match: Annotated[str | None, Header()] = None,
-    ) -> Response:
+    async def delete_subscription(sub: Current) -> Response:
         """Cancel a subscription; If-Match guards it."""
-        await service.delete(host, subscriptionId, if_match)
+        await service.delete(sub)
         return Response(status_code=204)
 
     return router

@@ -15,7 +15,6 @@ from typing import Any
 from fastapi import FastAPI
 
 from meclab.engine.world import World
-from meclab.http.etag import check_if_match, etag_of
 from meclab.http.problem import ProblemError
 from meclab.platform.errors import NotFound, Unprocessable
 from meclab.platform.platform import Platforms
@@ -148,16 +147,12 @@ class Rnis:
         self.dispatch.prime(sub)
         return sub
 
-    async def replace(
-        self, host: str, sub_id: str, body: Any, if_match: str | None
-    ) -> Subscription:
-        """PUT /subscriptions/{id}: the same type, a new body."""
-        sub = self.get(host, sub_id)
-        check_if_match(if_match, etag_of(sub.body))
+    async def replace(self, host: str, sub: Subscription, body: Any) -> Subscription:
+        """PUT /subscriptions/{id}: the same type, a new body (its precondition was met)."""
         request = self._read(host, body)
         if request.model.subscriptionType != sub.type:
             raise Unprocessable(
-                f"subscription {sub_id} is a {sub.type}; a PUT cannot make it a "
+                f"subscription {sub.id} is a {sub.type}; a PUT cannot make it a "
                 f"{request.model.subscriptionType}",
                 invalidParams=[
                     {
@@ -179,10 +174,8 @@ class Rnis:
         self.dispatch.prime(sub)
         return sub
 
-    async def delete(self, host: str, sub_id: str, if_match: str | None) -> None:
-        """DELETE /subscriptions/{id}."""
-        sub = self.get(host, sub_id)
-        check_if_match(if_match, etag_of(sub.body))
+    async def delete(self, sub: Subscription) -> None:
+        """DELETE /subscriptions/{id} (its precondition was met)."""
         await self.platforms.subscriptions.delete(sub)
         self.dispatch.forget(sub.id)
 

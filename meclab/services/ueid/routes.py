@@ -7,21 +7,24 @@ PUT  sets the state of each tag of the body (the others keep theirs); If-Match g
 ==== ============================================================================================
 
 Errors, first failure answers: an unknown query parameter (400), an unknown MEC host or
-application instance on it (404), a missing tag list (400); for PUT a non-JSON (415) or
-malformed (400) body, If-Match (412), an invalid body (400), an instance that is terminating
-(403: it may no longer claim UEs), a tag registered that names no terminal (400).
+application instance on it (404), a missing tag list (400); for PUT If-Match (412, evaluated
+before the body is read: RFC 9110 13.2.1), a non-JSON (415), malformed or invalid (400) body,
+an instance that is terminating (403: it may no longer claim UEs), a tag registered that names
+no terminal (400).
 
-The ETag of a representation is computed from its tags and states sorted by tag, so the ETag a
-GET returns for some tags is the one a PUT of the same tags (in any order) is checked against.
+The resource is the instance's set of registered tags, and its ETag is computed from that set:
+every GET, whichever tags it asks about, returns it, and a PUT is checked against it whatever
+its body names. A client that read some tags thus sees its If-Match fail (412) once the
+instance's registrations changed, by anyone, since it read them.
 """
 
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from meclab.http.body import body_doc, parse, read_json
-from meclab.http.etag import check_if_match, etag_of
+from meclab.http.etag import etag_of, matching
 from meclab.http.problem import ProblemError
 from meclab.http.query import reject_unknown_query
 from meclab.http.routing import PrefixedRouter
@@ -36,18 +39,13 @@ if TYPE_CHECKING:
 TAG_INFO_BODY = body_doc(UeIdentityTagInfo)
 
 
-def tags_etag(states: dict[str, int]) -> str:
-    """The ETag of a representation of these tags (module docstring)."""
-    return etag_of(sorted(states.items()))
-
-
-def representation(states: dict[str, int]) -> JSONResponse:
+def representation(states: dict[str, int], etag: str) -> JSONResponse:
     body = UeIdentityTagInfo(
         ueIdentityTags=[
             UeIdentityTags(ueIdentityTag=t, state=TagState(s)) for t, s in states.items()
         ]
     ).wire()
-    return JSONResponse(body, headers={"ETag": tags_etag(states)})
+    return JSONResponse(body, headers={"ETag": etag})
 
 
 def build_router(service: "UeIdentity") -> APIRouter:
@@ -62,7 +60,12 @@ def build_router(service: "UeIdentity") -> APIRouter:
     async def current_app(appInstanceId: str, host: str = Depends(current_host)) -> AppInstance:
         return platforms.app(host, appInstanceId)
 
+    def tags_etag(app: AppInstance) -> str:
+        """The ETag of the instance's registrations (module docstring)."""
+        return etag_of(registry.registered(app.app_instance_id))
+
     App = Annotated[AppInstance, Depends(current_app)]
+    Current = Annotated[AppInstance, Depends(matching(current_app, tags_etag))]
 
     @router.get(
         "/{appInstanceId}/ue_identity_tag_info",
@@ -90,20 +93,15 @@ def build_router(service: "UeIdentity") -> APIRouter:
                 invalidParams=[{"name": "ueIdentityTag", "in": "query", "reason": "missing"}],
             )
         states = {tag: registry.state(app.app_instance_id, tag) for tag in dict.fromkeys(asked)}
-        return representation(states)
+        return representation(states, tags_etag(app))
 
     @router.put(
         "/{appInstanceId}/ue_identity_tag_info",
         summary="Register or deregister UE identity tags",
         openapi_extra=TAG_INFO_BODY,
     )
-    async def put_tags(
-        app: App,
-        request: Request,
-        if_match: Annotated[str | None, Header(alias="If-Match")] = None,
-    ) -> JSONResponse:
-        raw = await read_json(request)
-        info = parse(UeIdentityTagInfo, raw)
+    async def put_tags(app: Current, request: Request) -> JSONResponse:
+        info = parse(UeIdentityTagInfo, await read_json(request))
         wanted: dict[str, int] = {}
         for i, entry in enumerate(info.ueIdentityTags):
             if entry.ueIdentityTag in wanted:
@@ -112,7 +110,6 @@ def build_router(service: "UeIdentity") -> APIRouter:
                 )
             wanted[entry.ueIdentityTag] = int(entry.state)
         app_id = app.app_instance_id
-        check_if_match(if_match, tags_etag({t: registry.state(app_id, t) for t in wanted}))
         if app.state is AppState.TERMINATING:
             raise Forbidden(f"application instance {app_id} is terminating; it may not claim UEs")
         for i, (tag, state) in enumerate(wanted.items()):
@@ -123,6 +120,6 @@ def build_router(service: "UeIdentity") -> APIRouter:
                     "its IP address or its IMSI)",
                 )
         await registry.apply(app_id, app.host, wanted)
-        return representation({t: registry.state(app_id, t) for t in wanted})
+        return representation({t: registry.state(app_id, t) for t in wanted}, tags_etag(app))
 
     return router

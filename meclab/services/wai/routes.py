@@ -23,14 +23,15 @@ are in :mod:`.routes_info`.
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from meclab.http.body import body_doc, read_json
-from meclab.http.etag import check_if_match, etag_of
+from meclab.http.etag import etag_of, matching
 from meclab.http.query import reject_unknown_query
 from meclab.http.routing import PrefixedRouter
 from meclab.platform.errors import InvalidField, Unprocessable
+from meclab.platform.subscription import Subscription
 from meclab.services.hosting import host_resolver
 from meclab.services.subscribing import (
     check_type_filter,
@@ -55,7 +56,6 @@ from meclab.services.wai.triggers import API
 if TYPE_CHECKING:
     from meclab.services.wai.service import Wai
 
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
 SUBSCRIPTION_BODY = body_doc(
     AssocStaSubscription, StaDataRateSubscription, MeasurementReportSubscription
 )
@@ -118,25 +118,27 @@ def build_router(wai: "Wai") -> APIRouter:
         wai.triggers.watch(sub, wai.view())
         return created(sub.body, sub.href)
 
+    async def subscription(host: host_dep, subscriptionId: str) -> Subscription:
+        return registry.get(host, API, subscriptionId)
+
+    Current = Annotated[
+        Subscription, Depends(matching(subscription, lambda sub: etag_of(sub.body)))
+    ]
+
     @router.get("/subscriptions/{subscriptionId}", summary="Read a subscription")
-    async def get_subscription(host: host_dep, subscriptionId: str) -> JSONResponse:
-        return resource(registry.get(host, API, subscriptionId).body)
+    async def get_subscription(sub: Annotated[Subscription, Depends(subscription)]) -> JSONResponse:
+        return resource(sub.body)
 
     @router.put(
         "/subscriptions/{subscriptionId}",
         summary="Replace a subscription",
         openapi_extra=SUBSCRIPTION_BODY,
     )
-    async def put_subscription(
-        host: host_dep, subscriptionId: str, request: Request, if_match: IfMatch = None
-    ) -> JSONResponse:
-        sub = registry.get(host, API, subscriptionId)
-        body = await read_json(request)
-        check_if_match(if_match, etag_of(sub.body))
-        criteria = parse_subscription(body)
+    async def put_subscription(host: host_dep, sub: Current, request: Request) -> JSONResponse:
+        criteria = parse_subscription(await read_json(request))
         if criteria.subscriptionType != sub.type:
             raise Unprocessable(
-                f"subscription {subscriptionId} is a {sub.type}; a PUT replaces it with the "
+                f"subscription {sub.id} is a {sub.type}; a PUT replaces it with the "
                 f"same type, not {criteria.subscriptionType}"
             )
         if criteria.links is not None and criteria.links.self.href != sub.href:
@@ -156,11 +158,7 @@ def build_router(wai: "Wai") -> APIRouter:
         return resource(sub.body)
 
     @router.delete("/subscriptions/{subscriptionId}", status_code=204, summary="Delete one")
-    async def delete_subscription(
-        host: host_dep, subscriptionId: str, if_match: IfMatch = None
-    ) -> Response:
-        sub = registry.get(host, API, subscriptionId)
-        check_if_match(if_match, etag_of(sub.body))
+    async def delete_subscription(sub: Current) -> Response:
         await registry.delete(sub)
         return Response(status_code=204)
 

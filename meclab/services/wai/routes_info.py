@@ -9,22 +9,22 @@ mandatory and never trimmed.
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from meclab.http.body import body_doc, parse, read_json
-from meclab.http.etag import check_if_match, etag_of
+from meclab.http.etag import etag_of, matching
 from meclab.http.selectors import Filter, Selection, attribute_filter, attribute_selection, select
 from meclab.platform.errors import InvalidField
 from meclab.services.subscribing import created, resource
 from meclab.services.wai.info import ap_info, matches, sta_info
+from meclab.services.wai.measurements import MeasurementRecord
 from meclab.services.wai.models_measure import MeasurementConfig, MeasurementConfigLinkList
 from meclab.services.wai.reports import check_measurement
 
 if TYPE_CHECKING:
     from meclab.services.wai.service import Wai
 
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
 FilterParam = Annotated[Filter | None, Depends(attribute_filter)]
 SelectionParam = Annotated[Selection, Depends(attribute_selection)]
 MEASUREMENT_BODY = body_doc(MeasurementConfig)
@@ -95,22 +95,26 @@ def add_info_routes(router: APIRouter, wai: "Wai", host_dep: Any) -> None:
         )
         return created(record.body(), record.href)
 
+    async def measurement(host: host_dep, measurementConfigId: str) -> MeasurementRecord:
+        return measurements.get(host, measurementConfigId)
+
+    Current = Annotated[
+        MeasurementRecord, Depends(matching(measurement, lambda record: etag_of(record.body())))
+    ]
+
     @router.get("/measurements/{measurementConfigId}", summary="Read one")
-    async def get_measurement(host: host_dep, measurementConfigId: str) -> JSONResponse:
-        return resource(measurements.get(host, measurementConfigId).body())
+    async def get_measurement(
+        record: Annotated[MeasurementRecord, Depends(measurement)],
+    ) -> JSONResponse:
+        return resource(record.body())
 
     @router.put(
         "/measurements/{measurementConfigId}",
         summary="Replace one",
         openapi_extra=MEASUREMENT_BODY,
     )
-    async def put_measurement(
-        host: host_dep, measurementConfigId: str, request: Request, if_match: IfMatch = None
-    ) -> JSONResponse:
-        record = measurements.get(host, measurementConfigId)
-        raw = await read_json(request)
-        check_if_match(if_match, etag_of(record.body()))
-        config = parse(MeasurementConfig, raw)
+    async def put_measurement(record: Current, request: Request) -> JSONResponse:
+        config = parse(MeasurementConfig, await read_json(request))
         if config.links is not None and config.links.self.href != record.href:
             raise InvalidField("_links.self.href", f"this configuration is {record.href}")
         check_measurement(config.measurementInfo)
@@ -119,10 +123,6 @@ def add_info_routes(router: APIRouter, wai: "Wai", host_dep: Any) -> None:
         return resource(record.body())
 
     @router.delete("/measurements/{measurementConfigId}", status_code=204, summary="Delete one")
-    async def delete_measurement(
-        host: host_dep, measurementConfigId: str, if_match: IfMatch = None
-    ) -> Response:
-        record = measurements.get(host, measurementConfigId)
-        check_if_match(if_match, etag_of(record.body()))
+    async def delete_measurement(record: Current) -> Response:
         await measurements.delete(record)
         return Response(status_code=204)

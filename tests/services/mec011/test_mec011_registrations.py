@@ -54,9 +54,23 @@ async def test_runtime_registration_with_its_own_id_on_another_host(
     assert created.headers["Location"] == f"{BASE_URL}/hosts/mec-c{AS}/registrations/my-id-1"
     assert world.platforms.apps["my-id-1"].host == "mec-c"
     problem(await api.get(f"{AS}/registrations/my-id-1"), 404)  # not on mec-a
-    # The id is taken, on this host and on any other.
+    # The id is taken: registered on this host (PUT updates it), another's on any other.
     problem(await api.post(f"/hosts/mec-c{AS}/registrations", json=body), 409)
-    problem(await api.post(f"{AS}/registrations", json=body), 409)
+    assert bad_fields(await api.post(f"{AS}/registrations", json=body)) == ["appInstanceId"]
+
+
+@pytest.mark.parametrize("holder", ["cloud-app", "edge-app"])
+async def test_runtime_registration_cannot_take_a_scenario_apps_id(
+    world: World, api: httpx.AsyncClient, holder: str
+) -> None:
+    # cloud-app runs in the cloud, on no MEC host; edge-app on mec-a, addressed from mec-c.
+    taken = world.runtime.world.top.apps[holder].app_instance_id
+    body = {"appName": "my-app", "appInstanceId": taken, "endpoint": ENDPOINT}
+    before = dict(world.platforms.apps)
+    response = await api.post(f"/hosts/mec-c{AS}/registrations", json=body)
+    assert bad_fields(response) == ["appInstanceId"]
+    assert holder in response.json()["detail"]
+    assert world.platforms.apps == before
 
 
 async def test_take_over_a_scenario_instance(world: World, api: httpx.AsyncClient) -> None:
@@ -95,11 +109,10 @@ async def test_emulated_or_foreign_instances_cannot_be_taken_over(
         await api.post(f"{AS}/registrations", json={"appName": "edge-app", "appInstanceId": edge}),
         409,
     )
+    # b-app is mec-b's: its id is taken, a bad field (MEC 011 lists no 409 for this POST).
     b_app = world.app_id("b-app")
-    problem(
-        await api.post(f"{AS}/registrations", json={"appName": "b-app", "appInstanceId": b_app}),
-        409,
-    )
+    body = {"appName": "b-app", "appInstanceId": b_app}
+    assert bad_fields(await api.post(f"{AS}/registrations", json=body)) == ["appInstanceId"]
 
 
 @pytest.mark.parametrize(

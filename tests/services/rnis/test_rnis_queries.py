@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from helpers import problem
 from rnis_bodies import L2, PLMN_INFO, RAB_INFO, S1, s1_ue, ue_info
 from rnis_lab import STAMP, Lab, ecgi, open_lab, two_ues
 
@@ -144,14 +145,26 @@ async def test_s1_bearer_info_lists_both_tunnel_ends(lab: Lab) -> None:
         ({"temp_ue_id": "0100000002"}, [2]),
         ({"temp_ue_id": "0x0100000001,0100000009"}, [1]),
         ({"erab_id": [5, 6]}, [1, 2]),
-        ({"erab_id": 6}, []),
         ({"ue_ipv4_address": "10.0.0.1", "cell_id": "1A"}, [1]),
-        ({"ue_ipv4_address": "10.0.0.1", "gtp_teid": "00000025"}, []),  # AND across filters
     ],
 )
 async def test_s1_bearer_info_filters(lab: Lab, params: dict[str, Any], ues: list[int]) -> None:
     body = (await lab.client.get(S1, params=params)).json()
     assert [u["associateId"][0]["value"] for u in body["s1UeInfo"]] == [f"10.0.0.{n}" for n in ues]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"erab_id": 6},
+        {"ue_ipv4_address": "10.0.0.1", "gtp_teid": "00000025"},  # AND across filters
+        {"cell_id": "1B"},
+    ],
+)
+async def test_s1_bearer_info_matching_nothing_is_404(lab: Lab, params: dict[str, Any]) -> None:
+    # s1UeInfo is mandatory with at least one item (MEC 012 clause 6.2.4): no empty list.
+    body = problem(await lab.client.get(S1, params=params), 404)
+    assert "S1 bearer" in body["detail"]
 
 
 # --- layer2_meas ------------------------------------------------------------------------------

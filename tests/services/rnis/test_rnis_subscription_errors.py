@@ -26,7 +26,9 @@ async def lab_shared(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
     ("body", "status", "field"),
     [
         ({"subscriptionType": "NoSuchSubscription"}, 422, "subscriptionType"),
-        ({"callbackReference": "http://x/y"}, 422, "subscriptionType"),
+        # A missing member is a 400, as in every API; only a type RNIS does not offer is 422.
+        ({"callbackReference": "http://x/y"}, 400, "subscriptionType"),
+        ({"subscriptionType": 7, "callbackReference": "http://x/y"}, 400, "subscriptionType"),
         (
             {"subscriptionType": "CellChangeSubscription", "callbackReference": "http://x/y"},
             400,
