@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import lab_document
 from helpers import FakeTime, advance, install_fake_clock, serve
 from typer.testing import CliRunner
 
@@ -74,10 +73,10 @@ SHAPES: dict[str, Callable[[dict[str, Any]], None]] = {
 SHAPES["one_poa"] = one_poa
 
 
-def document(shape: str) -> dict[str, Any]:
-    doc = lab_document()
-    SHAPES[shape](doc)
-    return doc
+def document(shape: str, lab: dict[str, Any]) -> dict[str, Any]:
+    """The lab scenario (the ``lab_doc`` fixture) reshaped."""
+    SHAPES[shape](lab)
+    return lab
 
 
 def get_paths(openapi: dict[str, Any]) -> list[str]:
@@ -90,20 +89,22 @@ def get_paths(openapi: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
-def test_validate_accepts_it(shape: str, tmp_path: Path) -> None:
+def test_validate_accepts_it(shape: str, tmp_path: Path, lab_doc: dict[str, Any]) -> None:
     path = tmp_path / f"{shape}.yaml"
-    path.write_text(yaml.safe_dump(document(shape)), encoding="utf-8")
+    path.write_text(yaml.safe_dump(document(shape, lab_doc)), encoding="utf-8")
     result = CliRunner().invoke(cli, ["scenario", "validate", str(path)])
     assert result.exit_code == 0, result.output
 
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
-async def test_it_runs_and_every_api_answers(shape: str, tmp_path: Path) -> None:
+async def test_it_runs_and_every_api_answers(
+    shape: str, tmp_path: Path, lab_doc: dict[str, Any]
+) -> None:
     store = SqliteStore(tmp_path / "meclab.sqlite")
     runtime = Runtime(store, MemoryBus())
     fake = FakeTime()
     try:
-        await runtime.open(Scenario.model_validate(document(shape)))
+        await runtime.open(Scenario.model_validate(document(shape, lab_doc)))
         install_fake_clock(runtime, fake)
         async with serve(runtime) as (_, http):
             for t in (1.0, 5.0, 30.0):
@@ -123,14 +124,16 @@ async def test_it_runs_and_every_api_answers(shape: str, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
-async def test_put_scenario_loads_it(shape: str, tmp_path: Path) -> None:
+async def test_put_scenario_loads_it(
+    shape: str, tmp_path: Path, lab_doc: dict[str, Any], scenario: Scenario
+) -> None:
     store = SqliteStore(tmp_path / "meclab.sqlite")
     runtime = Runtime(store, MemoryBus())
     try:
-        await runtime.open(Scenario.model_validate(lab_document()))
+        await runtime.open(scenario)
         install_fake_clock(runtime, FakeTime())
         async with serve(runtime) as (_, http):
-            response = await http.put("/meclab/v1/scenario", json=document(shape))
+            response = await http.put("/meclab/v1/scenario", json=document(shape, lab_doc))
             assert response.status_code == 200, response.text
             assert (await http.get("/meclab/v1/world")).status_code == 200
     finally:
