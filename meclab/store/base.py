@@ -50,8 +50,15 @@ class Store(ABC):
         """Remove every key of a collection."""
 
     @abstractmethod
-    async def append_events(self, records: Sequence[EventRecord]) -> None:
-        """Add records to the history."""
+    async def append_events(
+        self, records: Sequence[EventRecord], *, t: float | None = None
+    ) -> None:
+        """Add records to the history and, in the same transaction, note ``t``: the simulation
+        time the history has reached (a tick gives it even when it brought no events)."""
+
+    @abstractmethod
+    async def recorded_t(self) -> float | None:
+        """The last ``t`` noted by :meth:`append_events`, None when none was."""
 
     @abstractmethod
     async def events(self, query: EventQuery) -> list[EventRecord]:

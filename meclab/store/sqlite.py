@@ -91,8 +91,10 @@ class SqliteStore(Store):
     async def clear(self, collection: str) -> None:
         self._db.execute("DELETE FROM documents WHERE collection = ?", (collection,))
 
-    async def append_events(self, records: Sequence[EventRecord]) -> None:
-        if not records:
+    async def append_events(
+        self, records: Sequence[EventRecord], *, t: float | None = None
+    ) -> None:
+        if not records and t is None:
             return
         rows = []
         for record in records:
@@ -107,7 +109,7 @@ class SqliteStore(Store):
                     json.dumps(data),
                 )
             )
-        last = max(self._last_seq, records[-1].seq)
+        last = max(self._last_seq, records[-1].seq) if records else self._last_seq
         with self._db:  # one transaction per batch
             self._db.execute("BEGIN")
             self._db.executemany(
@@ -117,6 +119,10 @@ class SqliteStore(Store):
             self._db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_seq', ?)", (str(last),)
             )
+            if t is not None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('recorded_t', ?)", (repr(t),)
+                )
             # A range delete on the primary key: next to nothing when there is nothing to prune.
             if last > self.max_events:
                 self._db.execute("DELETE FROM events WHERE seq <= ?", (last - self.max_events,))
@@ -151,6 +157,10 @@ class SqliteStore(Store):
 
     async def last_seq(self) -> int:
         return self._last_seq
+
+    async def recorded_t(self) -> float | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'recorded_t'").fetchone()
+        return float(row[0]) if row else None
 
     async def close(self) -> None:
         self._db.close()
