@@ -115,6 +115,7 @@ async def _delivery(notifications: int, subscribers: int, rport: int, durable: b
     with tempfile.TemporaryDirectory() as data:
         store = SqliteStore(Path(data) / "outbox.sqlite") if durable else None
         notifier = Notifier(store=store)
+        await notifier.restore(lambda _: None, missing="unused")
         await notifier.start()
         subs = [
             Subscription(
@@ -136,7 +137,10 @@ async def _delivery(notifications: int, subscribers: int, rport: int, durable: b
                 for sub in subs:
                     notifier.send(sub, {"notificationType": "Bench", "n": n})
                 await asyncio.sleep(0)
+            deadline = time.monotonic() + 120
             while notifier.pending_total():
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{notifier.pending_total()} notifications still pending")
                 await asyncio.sleep(0.005)
             elapsed = time.perf_counter() - started
             arrived = int((await rx.get(f"http://127.0.0.1:{rport}/stats")).json()) - base
@@ -157,7 +161,7 @@ def bench_delivery(notifications: int, subscribers: int) -> None:
     ready.wait(30)
     wait_port(rport)
     pin(0)
-    print(f"{notifications:,} notifications to {subscribers} subscribers (receiver on the other core)")
+    print(f"{notifications:,} notifications to {subscribers} subscribers (receiver: other core)")
     try:
         asyncio.run(_delivery(subscribers * 10, subscribers, rport, False))  # warm-up
         rates = {

@@ -11,7 +11,8 @@ What it persists (collection, key):
   PoA and the last sequence number then recorded,
 * ``overrides/<element>``: network characteristics changed by operators,
 * ``pins/<terminal>``: terminals an operator moved,
-* with each tick's events, in the same transaction, the simulation time the tick reached.
+* with each tick's events, in the same transaction, the simulation time the tick reached and
+  the notifications the events caused (meclab/platform/delivery.py).
 
 Restarting with the same store resumes the same scenario where its last recorded tick stood,
 even after a crash: the serving PoAs of the checkpoint are brought up to date from the events
@@ -269,10 +270,14 @@ class Runtime:
         for event in events:
             self._seq += 1
             records.append(EventRecord(self._seq, wall, event))
-        # With the time reached, even without events: a restart resumes from there.
-        await self.store.append_events(records, t=self.world.state.t)
-        if records:
+        try:
+            # Handlers first: the notifications they queue are then stored in the transaction
+            # that records the events, and none goes out before it commits (Notifier). A crash
+            # in between has the restart make these events again, and no subscriber heard them.
             await self.bus.publish(records)
+        finally:
+            # With the time reached, even without events: a restart resumes from there.
+            await self.store.append_events(records, t=self.world.state.t)
         return records
 
     # --- operator commands ----------------------------------------------------------------
