@@ -163,6 +163,8 @@ class Notifier:
         self._next_id = 1
         self._unsaved: list[tuple[_Outbox, _Item]] = []
         self._flushing: asyncio.Task[None] | None = None
+        self._dirty = False
+        """Outbox changes are staged and not yet committed by a flush."""
         self._restored = False
         self._rng = random.Random(seed)
         self._slots = asyncio.Semaphore(concurrency)
@@ -216,6 +218,7 @@ class Notifier:
                 await worker
         if self.store is not None:
             await self._flush()  # what was delivered or given up until now
+            self._restored = False  # the store is the whole truth again
         self._boxes.clear()
         if self._session is not None:
             await self._session.close()
@@ -280,9 +283,8 @@ class Notifier:
             item.saved = True
         else:
             entry = OutboxEntry(item.id, sub.id, sub.api, sub.host, item.body, kind, final)
-            self.store.stage_outbox(added=[entry])
             self._unsaved.append((box, item))
-            self._schedule_flush()
+            self._stage(self.store, added=[entry])
         if final:
             box.closing_until = self.clock() + FINAL_GRACE_S
         self._queue(box, item)
@@ -302,27 +304,32 @@ class Notifier:
                 self._drain(box), name=f"notify-{box.sub.id}"
             )
 
-    def _schedule_flush(self) -> None:
+    def _stage(self, store: Store, **changes: Any) -> None:
+        """Stage outbox changes in the store; a flush soon commits them."""
+        store.stage_outbox(**changes)
+        self._dirty = True
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.get_running_loop().create_task(
                 self._flush(), name="notify-flush"
             )
 
     async def _flush(self) -> None:
-        """Commit the outbox changes staged so far (a whole pass of the event loop's worth),
-        then let the notifications queued among them go."""
+        """Commit the outbox changes staged so far (a whole pass of the event loop's worth,
+        and what was staged while a commit ran), then let the notifications among them go."""
         assert self.store is not None
-        batch, self._unsaved = self._unsaved, []
-        try:
-            await self.store.flush_outbox()
-        except Exception:
-            # Deliver without durability rather than not at all; the store keeps the staged
-            # changes for its next commit.
-            log.exception("could not store the notification outbox")
-        for box, item in batch:
-            item.saved = True
-            if box.held:
-                box.wake.set()
+        while self._dirty:
+            self._dirty = False
+            batch, self._unsaved = self._unsaved, []
+            try:
+                await self.store.flush_outbox()
+            except Exception:
+                # Deliver without durability rather than not at all; the store keeps the
+                # staged changes for its next commit.
+                log.exception("could not store the notification outbox")
+            for box, item in batch:
+                item.saved = True
+                if box.held:
+                    box.wake.set()
 
     def cancel(self, sub: Subscription, reason: str) -> None:
         """The subscription ended: give up what it has pending, unless a final one is in grace."""
@@ -390,8 +397,7 @@ class Notifier:
             if error is None:
                 box.items.popleft()
                 if self.store is not None:
-                    self.store.stage_outbox(removed=[item.id])
-                    self._schedule_flush()
+                    self._stage(self.store, removed=[item.id])
                 box.attempts = 0
                 box.last_error = None
                 self.delivered += 1
@@ -473,8 +479,7 @@ class Notifier:
         self.undelivered.append(record)
         self.given_up += 1
         if self.store is not None:
-            self.store.stage_outbox(removed=[item_id], given_up=[asdict(record)])
-            self._schedule_flush()
+            self._stage(self.store, removed=[item_id], given_up=[asdict(record)])
         if self.metrics:
             self.metrics.notifications_undelivered.labels(record.api, _reason(record.reason)).inc()
         log.warning(

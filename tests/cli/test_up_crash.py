@@ -1,6 +1,7 @@
 """``meclab up`` killed with SIGKILL while a subscriber is down: after the restart the
 subscriber gets every notification that was pending, once and in order, and none it had
-already received (meclab/platform/delivery.py, meclab/runtime.py)."""
+already received; the history goes on without repeating itself (meclab/platform/delivery.py,
+meclab/runtime.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from helpers import free_port, until
 from receiver import Receiver
 from test_up import ANY_DATAPLANE_PORTS, START_TIMEOUT_S, Meclab
 
+from meclab.bus.base import EventRecord
+from meclab.store.base import MAX_QUERY_LIMIT, EventQuery
 from meclab.store.sqlite import SqliteStore
 
 SPEED = "50"
@@ -63,6 +66,14 @@ async def _stored_bodies(data: Path) -> list[Any]:
     store = SqliteStore(_store_file(data))
     try:
         return [orjson.loads(e.body) for e in await store.outbox()]
+    finally:
+        await store.close()
+
+
+async def _history(data: Path) -> list[EventRecord]:
+    store = SqliteStore(_store_file(data))
+    try:
+        return await store.events(EventQuery(limit=MAX_QUERY_LIMIT))
     finally:
         await store.close()
 
@@ -125,3 +136,10 @@ async def test_a_kill_loses_no_pending_notification_and_repeats_none(
     assert len(seen) == len(set(seen)), "a notification arrived twice"
     stamps = [_stamp(b) for b in receiver.bodies()]
     assert stamps == sorted(stamps)
+    # The world resumed where its history stopped: simulation time never went back in it, so
+    # no handover was recorded (and told) twice.
+    history = await _history(data)
+    times = [r.event.t for r in history]
+    assert times == sorted(times)
+    handovers = [r.event for r in history if r.type == "handover"]
+    assert len(handovers) == len(set(handovers))
