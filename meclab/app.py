@@ -74,6 +74,7 @@ class _PlatformControl:
         return NotificationReport(
             delivered=notifier.delivered,
             pending=notifier.pending_total(),
+            given_up=notifier.given_up,
             undelivered=list(notifier.undelivered),
         )
 
@@ -97,7 +98,8 @@ def create_app(
     metrics = metrics or Metrics()
     if dataplane is not None and dataplane.metrics is None:
         dataplane.metrics = metrics
-    platforms = Platforms(runtime.store, base_url=base_url, notifier=Notifier(metrics=metrics))
+    notifier = Notifier(metrics=metrics, store=runtime.store)
+    platforms = Platforms(runtime.store, base_url=base_url, notifier=notifier)
     mec011_service = mec011.Mec011(platforms)
 
     async def on_load(world: World, resumed: bool) -> None:

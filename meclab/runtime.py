@@ -7,11 +7,17 @@ the history and published on the bus in one order.
 What it persists (collection, key):
 
 * ``runtime/scenario``: the active scenario document,
-* ``runtime/clock``: simulation time, speed, paused, and each terminal's serving PoA,
+* ``runtime/clock``: a checkpoint of simulation time, speed, paused, each terminal's serving
+  PoA and the last sequence number then recorded,
 * ``overrides/<element>``: network characteristics changed by operators,
-* ``pins/<terminal>``: terminals an operator moved, until released.
+* ``pins/<terminal>``: terminals an operator moved, until released,
+* with each tick's events, in the same transaction, the simulation time the tick reached and
+  the notifications the events caused (meclab/platform/delivery.py).
 
-Restarting with the same store resumes the same scenario where it stood. Given a
+Restarting with the same store resumes the same scenario where its last recorded tick stood,
+even after a crash: the serving PoAs of the checkpoint are brought up to date from the events
+recorded after it, so the history goes on without repeating or skipping anything. (Rewriting
+every terminal's serving PoA each tick would cost too much at 100k terminals.) Given a
 :class:`~meclab.worlds.WorldShelf`, the runtime keeps each scenario name's world in its own store
 and :meth:`Runtime.load` decides between resuming and starting afresh.
 """
@@ -33,13 +39,16 @@ from meclab.engine.selection import NO_CELL
 from meclab.engine.world import World
 from meclab.scenario.builtin import default_scenario
 from meclab.scenario.model import Scenario
-from meclab.store.base import Store
+from meclab.store.base import MAX_QUERY_LIMIT, EventQuery, Store
 from meclab.worlds import WorldShelf
 
 log = logging.getLogger("meclab.runtime")
 
 CHECKPOINT_INTERVAL_S = 10.0
-"""Real seconds between two saves of the clock and serving cells."""
+"""Real seconds between two saves of the clock and serving cells; a restart replays the
+serving changes recorded since the last one."""
+SERVING_EVENTS = ("handover", "connect", "disconnect")
+"""The event types that change a terminal's serving PoA (see World.replay)."""
 
 LoadListener = Callable[[World, bool], Awaitable[None]]
 """Told of a new world, and whether it was resumed (True) or freshly loaded (False)."""
@@ -155,7 +164,7 @@ class Runtime:
                 return await self._start(world, speed)
         async with self.lock:
             if self._world is not None:
-                await self.checkpoint()
+                await self._save_clock()
             await self.shelf.open(scenario.name)
             stored = await self.store.get("runtime", "scenario")
             # max: sequence numbers never go back while this process runs, whichever world.
@@ -178,7 +187,7 @@ class Runtime:
         await self.store.put("runtime", "scenario", scenario.model_dump(mode="json"))
         await self.store.clear("overrides")
         await self.store.clear("pins")
-        await self.store.delete("runtime", "clock")
+        await self._save_clock()  # the new world's starting point, for a crash from now on
         for listener in self._load_listeners:
             await listener(world, False)
         loaded = ManualEvent(0.0, "load_scenario", {"name": scenario.name})
@@ -204,10 +213,14 @@ class Runtime:
                 else:
                     world.move_terminal(name, pin["lon"], pin["lat"])
         saved = await self.store.get("runtime", "clock") or {}
-        t = float(saved.get("t", 0.0))
         serving = saved.get("serving")
         if isinstance(serving, list):
             world.restore_serving(serving)
+        if "seq" in saved:
+            await self._replay(world, int(saved["seq"]))
+        # The last recorded tick, not the checkpoint: the history already holds what came
+        # between, and going back there would tell it again.
+        t = max(float(saved.get("t", 0.0)), await self.store.recorded_t() or 0.0)
         self.clock = SimClock(
             start=t,
             speed=speed if speed is not None else float(saved.get("speed", 1.0)),
@@ -220,6 +233,17 @@ class Runtime:
         records = await self._publish(world.step(t))
         log.info("scenario %s resumed at t=%.1f s", world.scenario.name, t)
         return records
+
+    async def _replay(self, world: World, after_seq: int) -> None:
+        """Bring ``world``'s serving PoAs from a checkpoint up to the last recorded event."""
+        while True:
+            page = await self.store.events(
+                EventQuery(types=SERVING_EVENTS, after_seq=after_seq, limit=MAX_QUERY_LIMIT)
+            )
+            if not page:
+                return
+            world.replay(r.event for r in page)
+            after_seq = page[-1].seq
 
     # --- ticking --------------------------------------------------------------------------
 
@@ -276,7 +300,11 @@ class Runtime:
             await self.checkpoint()
 
     async def checkpoint(self) -> None:
-        """Save simulation time, speed and serving cells, so a restart resumes here."""
+        """Save simulation time, speed and serving cells, so a restart replays less history."""
+        async with self.lock:  # not in the middle of a tick: its events are not recorded yet
+            await self._save_clock()
+
+    async def _save_clock(self) -> None:
         self._last_checkpoint = time.monotonic()
         world = self.world
         await self.store.put(
@@ -287,21 +315,26 @@ class Runtime:
                 "speed": self.clock.speed,
                 "paused": self.clock.paused,
                 "serving": [int(c) if c >= 0 else NO_CELL for c in world.state.serving.tolist()],
+                "seq": self._seq,
             },
         )
 
     # --- publication ----------------------------------------------------------------------
 
     async def _publish(self, events: Sequence[Event]) -> list[EventRecord]:
-        if not events:
-            return []
         wall = self.wall()
         records = []
         for event in events:
             self._seq += 1
             records.append(EventRecord(self._seq, wall, event))
-        await self.store.append_events(records)
-        await self.bus.publish(records)
+        try:
+            # Handlers first: the notifications they queue are then stored in the transaction
+            # that records the events, and none goes out before it commits (Notifier). A crash
+            # in between has the restart make these events again, and no subscriber heard them.
+            await self.bus.publish(records)
+        finally:
+            # With the time reached, even without events: a restart resumes from there.
+            await self.store.append_events(records, t=self.world.state.t)
         return records
 
     # --- operator commands ----------------------------------------------------------------

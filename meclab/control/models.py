@@ -276,8 +276,10 @@ class NotificationReport(BaseModel):
 
     delivered: int
     pending: int
+    given_up: int
+    """Notifications ever given up in this store, across restarts."""
     undelivered: list[Undelivered]
-    """The most recent notifications given up (up to 1,000), oldest first."""
+    """The most recent notifications given up (up to 1,000), oldest first, across restarts."""
 
 
 class ScenarioLoaded(BaseModel):

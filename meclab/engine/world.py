@@ -11,7 +11,7 @@ must not run while a step runs; the runtime serialises them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,7 +221,7 @@ class World:
         """Place everything at time ``t`` and attach terminals, without events (used to resume)."""
         self.state = self._select(t, self.state.serving)
 
-    def restore_serving(self, serving: Sequence[int]) -> None:
+    def restore_serving(self, serving: Sequence[int] | NDArray[np.intp]) -> None:
         """Take serving PoA indices saved from an earlier run of the same scenario, without events.
 
         The next step then reports, as ordinary events, whatever changed since they were saved.
@@ -236,6 +236,25 @@ class World:
         )
         st = self.state
         self.state = WorldState(st.t, st.xy, restored, st.signal_dbm, served)
+
+    def replay(self, events: Iterable[Event]) -> None:
+        """Take the serving changes that recorded events of an earlier run of the same scenario
+        describe (handovers, connects, disconnects, in order), without events: how a restart
+        brings the serving cells of its last checkpoint up to its last recorded tick."""
+        serving = self.state.serving.copy()
+        for event in events:
+            if isinstance(event, Handover):
+                poa: str | None = event.target
+            elif isinstance(event, Connected):
+                poa = event.poa
+            elif isinstance(event, Disconnected):
+                poa = None
+            else:
+                continue
+            i = self.top.ue_index.get(event.ue)
+            if i is not None:
+                serving[i] = NO_CELL if poa is None else self.top.poa_index.get(poa, NO_CELL)
+        self.restore_serving(serving)
 
     def _diff(self, before: NDArray[np.intp], after: NDArray[np.intp], t: float) -> list[Event]:
         events: list[Event] = []

@@ -8,6 +8,14 @@ connects wakes its outbox at once. Nothing is dropped silently: what is given up
 subscription was deleted or expired with notifications pending, or the outbox overflowed) is
 logged, counted in metrics and kept in :attr:`Notifier.undelivered`.
 
+With a store the outboxes survive a stop or a crash (kill -9): a notification goes on the wire
+only once it is stored, and leaves the store once delivered or given up; :meth:`Notifier.restore`
+queues again, in order, whatever a restart finds there. Writes are batched: everything queued
+or delivered in one pass of the event loop is one SQLite transaction, which for a tick's
+notifications is the very transaction that records the tick's events (Store.stage_outbox). A
+crash between a 2xx answer and the next commit (under a millisecond) has that one notification
+sent again after the restart: delivery is at least once, and exactly once otherwise.
+
 HTTP delivery is aiohttp (DESIGN.md: 10-18x faster than httpx for webhooks under
 concurrency) with keep-alive connections and a bound on requests in flight across all
 subscriptions.
@@ -23,7 +31,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 import aiohttp
@@ -32,6 +40,7 @@ from yarl import URL
 
 from meclab.metrics import Metrics
 from meclab.platform.subscription import Subscription, SubscriptionState
+from meclab.store.base import OutboxEntry, Store
 
 log = logging.getLogger("meclab.notifications")
 
@@ -40,6 +49,8 @@ DEFAULT_CONCURRENCY = 64
 16-64 in flight and fell to ~5.5k/s at 256 (measured against a local receiver)."""
 JSON_HEADERS = {"Content-Type": "application/json"}
 
+MAX_UNDELIVERED = 1000
+"""Given-up notifications listed (the latest)."""
 FINAL_GRACE_S = 30.0
 """How long a last notification (an ExpiryNotification) is retried after its subscription ends."""
 
@@ -87,10 +98,13 @@ class Undelivered:
 
 @dataclass(slots=True)
 class _Item:
+    id: int
     body: bytes
     notification_type: str
     queued_at: float
     final: bool = False
+    saved: bool = False
+    """In the store (always, without one): only then may it go on the wire."""
 
 
 @dataclass(slots=True)
@@ -105,6 +119,8 @@ class _Outbox:
     websocket: WebSocketChannel | None = None
     sending: _Item | None = None
     """The item on the wire now (always ``items[0]``), while an attempt runs."""
+    held: bool = False
+    """The worker waits for ``items[0]`` to be stored."""
     _url: tuple[str, URL] | None = None
 
     def url(self) -> URL:
@@ -129,15 +145,27 @@ class Notifier:
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         seed: int = 0,
+        store: Store | None = None,
     ) -> None:
+        """``store``: where outboxes survive a restart (call :meth:`restore` before the first
+        :meth:`send`); without one they live in memory only."""
         self.policy = policy or RetryPolicy()
         self.timeout_s = timeout_s
         self.max_backlog = max_backlog
         self.metrics = metrics
         self.clock = clock
         self.wall = wall
-        self.undelivered: deque[Undelivered] = deque(maxlen=1000)
+        self.undelivered: deque[Undelivered] = deque(maxlen=MAX_UNDELIVERED)
+        self.given_up = 0
+        """Notifications ever given up (with a store, across restarts)."""
         self.delivered = 0
+        self.store = store
+        self._next_id = 1
+        self._unsaved: list[tuple[_Outbox, _Item]] = []
+        self._flushing: asyncio.Task[None] | None = None
+        self._dirty = False
+        """Outbox changes are staged and not yet committed by a flush."""
+        self._restored = False
         self._rng = random.Random(seed)
         self._slots = asyncio.Semaphore(concurrency)
         self._concurrency = concurrency
@@ -158,10 +186,13 @@ class Notifier:
 
     async def close(self, drain_s: float = 0.0) -> None:
         """Stop every worker and the client; pending notifications get up to ``drain_s`` seconds
-        to go out, then are recorded as undelivered.
+        to go out.
 
         Only subscribers that are taking their notifications are waited for: an outbox whose
         last attempt failed is backing off and would only hold the stop to its end.
+
+        With a store, what is still pending then stays there for the next start to deliver;
+        without one it is recorded as undelivered.
         """
         deadline = self.clock() + drain_s
         while (left := deadline - self.clock()) > 0:
@@ -174,14 +205,20 @@ class Notifier:
                 break
             # Short waits, to notice a subscriber that starts failing meanwhile.
             await asyncio.wait(healthy, timeout=min(left, 0.05))
-        for box in list(self._boxes.values()):
-            self._give_up(box, "meclab stopped")
+        if self.store is None:
+            for box in list(self._boxes.values()):
+                self._give_up(box, "meclab stopped")
         workers = [b.worker for b in self._boxes.values() if b.worker is not None]
+        if self._flushing is not None:
+            workers.append(self._flushing)
         for worker in workers:
             worker.cancel()
         for worker in workers:
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
+        if self.store is not None:
+            await self._flush()  # what was delivered or given up until now
+            self._restored = False  # the store is the whole truth again
         self._boxes.clear()
         if self._session is not None:
             await self._session.close()
@@ -189,13 +226,48 @@ class Notifier:
 
     # --- queueing -------------------------------------------------------------------------
 
+    async def restore(self, find: Callable[[str], Subscription | None], *, missing: str) -> int:
+        """Queue again, in their order, the notifications the store's outboxes hold (meclab
+        stopped or crashed with them pending), and take back the record of what was given up.
+        What belongs to no live subscription (``find`` gives None) is given up, ``missing``
+        being the reason. Only the first call reads the store: later ones find it in step with
+        memory. How many came back."""
+        if self.store is None or self._restored:
+            return 0
+        self._restored = True
+        self.given_up, records = await self.store.given_up(MAX_UNDELIVERED)
+        self.undelivered.extend(Undelivered(**r) for r in records)
+        count = 0
+        for entry in await self.store.outbox():
+            self._next_id = max(self._next_id, entry.id + 1)
+            item = _Item(
+                entry.id, entry.body, entry.notification_type, self.clock(), entry.final, True
+            )
+            sub = find(entry.subscription)
+            if sub is None or sub.state is not SubscriptionState.ACTIVE:
+                record = Undelivered(
+                    entry.subscription,
+                    entry.api,
+                    entry.host,
+                    item.notification_type,
+                    missing,
+                    0,
+                    None,
+                    self.wall(),
+                )
+                self._note(record, item.id, "a subscriber")
+                continue
+            self._queue(self._box(sub), item)
+            count += 1
+        if count:
+            log.info("%d notifications pending before the restart queued again", count)
+        return count
+
     def send(self, sub: Subscription, payload: dict[str, Any], *, final: bool = False) -> None:
         """Queue ``payload`` for ``sub``; returns at once. ``final`` marks its last notification."""
-        box = self._boxes.get(sub.id)
-        if box is None:
-            box = self._boxes[sub.id] = _Outbox(sub)
-        else:
-            box.sub = sub
+        if self.store is not None and not self._restored:
+            raise RuntimeError("restore() the stored outboxes before queueing new notifications")
+        box = self._box(sub)
         kind = notification_type(payload)
         if len(box.items) >= self.max_backlog:
             # Never the item on the wire: it cannot be called back, and its 2xx pops items[0],
@@ -205,13 +277,59 @@ class Notifier:
                 dropped = box.items[at]
                 del box.items[at]
                 self._record(box, dropped, f"outbox overflow: more than {self.max_backlog} pending")
-        box.items.append(_Item(orjson.dumps(payload), kind, self.clock(), final))
+        item = _Item(self._next_id, orjson.dumps(payload), kind, self.clock(), final)
+        self._next_id += 1
+        if self.store is None:
+            item.saved = True
+        else:
+            entry = OutboxEntry(item.id, sub.id, sub.api, sub.host, item.body, kind, final)
+            self._unsaved.append((box, item))
+            self._stage(self.store, added=[entry])
         if final:
             box.closing_until = self.clock() + FINAL_GRACE_S
+        self._queue(box, item)
+
+    def _box(self, sub: Subscription) -> _Outbox:
+        box = self._boxes.get(sub.id)
+        if box is None:
+            box = self._boxes[sub.id] = _Outbox(sub)
+        else:
+            box.sub = sub
+        return box
+
+    def _queue(self, box: _Outbox, item: _Item) -> None:
+        box.items.append(item)
         if box.worker is None or box.worker.done():
             box.worker = asyncio.get_running_loop().create_task(
-                self._drain(box), name=f"notify-{sub.id}"
+                self._drain(box), name=f"notify-{box.sub.id}"
             )
+
+    def _stage(self, store: Store, **changes: Any) -> None:
+        """Stage outbox changes in the store; a flush soon commits them."""
+        store.stage_outbox(**changes)
+        self._dirty = True
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.get_running_loop().create_task(
+                self._flush(), name="notify-flush"
+            )
+
+    async def _flush(self) -> None:
+        """Commit the outbox changes staged so far (a whole pass of the event loop's worth,
+        and what was staged while a commit ran), then let the notifications among them go."""
+        assert self.store is not None
+        while self._dirty:
+            self._dirty = False
+            batch, self._unsaved = self._unsaved, []
+            try:
+                await self.store.flush_outbox()
+            except Exception:
+                # Deliver without durability rather than not at all; the store keeps the
+                # staged changes for its next commit.
+                log.exception("could not store the notification outbox")
+            for box, item in batch:
+                item.saved = True
+                if box.held:
+                    box.wake.set()
 
     def cancel(self, sub: Subscription, reason: str) -> None:
         """The subscription ended: give up what it has pending, unless a final one is in grace."""
@@ -265,6 +383,12 @@ class Notifier:
                 self._give_up(box, f"subscription {box.sub.state.value.lower()}")
                 break
             item = box.items[0]
+            if not item.saved:
+                box.held = True
+                box.wake.clear()
+                await box.wake.wait()
+                box.held = False
+                continue
             box.sending = item
             try:
                 error = await self._attempt(box, item)
@@ -272,6 +396,8 @@ class Notifier:
                 box.sending = None
             if error is None:
                 box.items.popleft()
+                if self.store is not None:
+                    self._stage(self.store, removed=[item.id])
                 box.attempts = 0
                 box.last_error = None
                 self.delivered += 1
@@ -346,16 +472,23 @@ class Notifier:
             last_error=box.last_error,
             wall=self.wall(),
         )
+        self._note(record, item.id, box.sub.callback or "websocket")
+
+    def _note(self, record: Undelivered, item_id: int, target: str) -> None:
+        """Keep, count and log a given-up notification; with a store, in its stead."""
         self.undelivered.append(record)
+        self.given_up += 1
+        if self.store is not None:
+            self._stage(self.store, removed=[item_id], given_up=[asdict(record)])
         if self.metrics:
-            self.metrics.notifications_undelivered.labels(box.sub.api, _reason(reason)).inc()
+            self.metrics.notifications_undelivered.labels(record.api, _reason(record.reason)).inc()
         log.warning(
             "gave up a %s for subscription %s (%s): %s; last error: %s",
-            item.notification_type,
-            box.sub.id,
-            box.sub.callback or "websocket",
-            reason,
-            box.last_error,
+            record.notification_type,
+            record.subscription,
+            target,
+            record.reason,
+            record.last_error,
         )
 
 

@@ -93,7 +93,7 @@ class Platforms:
         self.store = store
         self.base_url = base_url.rstrip("/")
         self.wall = wall
-        self.notifier = notifier or Notifier(wall=wall)
+        self.notifier = notifier or Notifier(wall=wall, store=store)
         self.hosts: dict[str, HostInfo] = {}
         self.default_host: str | None = None
         self.apps: dict[str, AppInstance] = {}
@@ -157,6 +157,9 @@ class Platforms:
                 r for r in sorted(stored, key=lambda r: r.seq) if r.host in top.nodes
             )
             count = await self.subscriptions.restore()
+            await self.notifier.restore(
+                self.subscriptions.find, missing="subscription ended before the restart"
+            )
             for listener in list(self.loaded_listeners):
                 await listener(world, True)
             log.info(
@@ -170,6 +173,8 @@ class Platforms:
         await self.store.clear(SERVICES)
         await self.store.clear(WITHDRAWN)
         await self.subscriptions.clear()
+        # Left pending by an earlier run (stopped or crashed) for subscriptions now gone.
+        await self.notifier.restore(self.subscriptions.find, missing="scenario replaced")
         for listener in list(self.reset_listeners):
             await listener()
         for host in self.hosts:

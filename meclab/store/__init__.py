@@ -4,7 +4,7 @@
 the event history); :class:`~meclab.store.sqlite.SqliteStore` the embedded implementation.
 """
 
-from meclab.store.base import EventQuery, Store
+from meclab.store.base import EventQuery, OutboxEntry, Store
 from meclab.store.sqlite import SqliteStore
 
-__all__ = ["EventQuery", "SqliteStore", "Store"]
+__all__ = ["EventQuery", "OutboxEntry", "SqliteStore", "Store"]

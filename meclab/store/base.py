@@ -26,8 +26,30 @@ class EventQuery:
     newest_first: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """A notification queued for a subscriber and not yet delivered, as the store keeps it."""
+
+    id: int
+    """Queueing order, across every subscription; never reused."""
+    subscription: str
+    api: str
+    host: str
+    body: bytes
+    """The JSON body, as it goes on the wire."""
+    notification_type: str
+    final: bool = False
+    """The subscription's last notification (an ExpiryNotification ...)."""
+
+
 class Store(ABC):
-    """Documents (JSON-able values) by collection and key, and the event history."""
+    """Documents (JSON-able values) by collection and key, the event history, and the
+    notification outbox.
+
+    Outbox changes are staged (no I/O) and committed together, by :meth:`flush_outbox` or with
+    the next :meth:`append_events`, so that the notifications a tick's events caused are
+    stored in the very transaction that records the events.
+    """
 
     @abstractmethod
     async def get(self, collection: str, key: str) -> Any | None:
@@ -50,8 +72,15 @@ class Store(ABC):
         """Remove every key of a collection."""
 
     @abstractmethod
-    async def append_events(self, records: Sequence[EventRecord]) -> None:
-        """Add records to the history."""
+    async def append_events(
+        self, records: Sequence[EventRecord], *, t: float | None = None
+    ) -> None:
+        """Add records to the history and, in the same transaction, note ``t``: the simulation
+        time the history has reached (a tick gives it even when it brought no events)."""
+
+    @abstractmethod
+    async def recorded_t(self) -> float | None:
+        """The last ``t`` noted by :meth:`append_events`, None when none was."""
 
     @abstractmethod
     async def events(self, query: EventQuery) -> list[EventRecord]:
@@ -60,6 +89,30 @@ class Store(ABC):
     @abstractmethod
     async def last_seq(self) -> int:
         """Highest sequence number ever stored, 0 when none."""
+
+    @abstractmethod
+    def stage_outbox(
+        self,
+        *,
+        added: Sequence[OutboxEntry] = (),
+        removed: Sequence[int] = (),
+        given_up: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        """Note, for the next commit: entries ``added`` to the outbox, ids ``removed`` from it
+        (delivered or given up), and JSON-able records of notifications ``given_up``."""
+
+    @abstractmethod
+    async def flush_outbox(self) -> None:
+        """Commit what was staged; on return, everything staged before the call is stored."""
+
+    @abstractmethod
+    async def outbox(self) -> list[OutboxEntry]:
+        """Every stored outbox entry, by id."""
+
+    @abstractmethod
+    async def given_up(self, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """How many notifications were ever given up, and the latest ``limit`` records,
+        oldest first."""
 
     @abstractmethod
     async def close(self) -> None:

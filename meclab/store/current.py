@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from meclab.bus.base import EventRecord
-from meclab.store.base import EventQuery, Store
+from meclab.store.base import EventQuery, OutboxEntry, Store
 
 
 class CurrentStore(Store):
@@ -46,8 +46,31 @@ class CurrentStore(Store):
     async def clear(self, collection: str) -> None:
         await self.target.clear(collection)
 
-    async def append_events(self, records: Sequence[EventRecord]) -> None:
-        await self.target.append_events(records)
+    async def append_events(
+        self, records: Sequence[EventRecord], *, t: float | None = None
+    ) -> None:
+        await self.target.append_events(records, t=t)
+
+    async def recorded_t(self) -> float | None:
+        return await self.target.recorded_t()
+
+    def stage_outbox(
+        self,
+        *,
+        added: Sequence[OutboxEntry] = (),
+        removed: Sequence[int] = (),
+        given_up: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        self.target.stage_outbox(added=added, removed=removed, given_up=given_up)
+
+    async def flush_outbox(self) -> None:
+        await self.target.flush_outbox()
+
+    async def outbox(self) -> list[OutboxEntry]:
+        return await self.target.outbox()
+
+    async def given_up(self, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        return await self.target.given_up(limit)
 
     async def events(self, query: EventQuery) -> list[EventRecord]:
         return await self.target.events(query)

@@ -15,7 +15,7 @@ from typing import Any
 
 from meclab.bus.base import EventRecord
 from meclab.engine.events import ManualEvent
-from meclab.store.base import MAX_QUERY_LIMIT, EventQuery, Store
+from meclab.store.base import MAX_QUERY_LIMIT, EventQuery, OutboxEntry, Store
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -35,10 +35,25 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_type ON events (type, seq);
 CREATE INDEX IF NOT EXISTS events_subject ON events (subject, seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    subscription TEXT NOT NULL,
+    api TEXT NOT NULL,
+    host TEXT NOT NULL,
+    body BLOB NOT NULL,
+    notification_type TEXT NOT NULL,
+    final INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS given_up (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    data TEXT NOT NULL
+);
 """
 
 DEFAULT_MAX_EVENTS = 2_000_000
 """History kept; older records are pruned (about 0.5 GB of SQLite at most)."""
+MAX_GIVEN_UP = 1000
+"""Records of given-up notifications kept (their count is kept whole)."""
 
 
 def _subject(record: EventRecord) -> str | None:
@@ -63,6 +78,9 @@ class SqliteStore(Store):
         self._db.executescript(_SCHEMA)
         row = self._db.execute("SELECT value FROM meta WHERE key = 'last_seq'").fetchone()
         self._last_seq = int(row[0]) if row else 0
+        self._added: list[OutboxEntry] = []
+        self._removed: list[int] = []
+        self._given_up: list[dict[str, Any]] = []
 
     async def get(self, collection: str, key: str) -> Any | None:
         row = self._db.execute(
@@ -91,8 +109,10 @@ class SqliteStore(Store):
     async def clear(self, collection: str) -> None:
         self._db.execute("DELETE FROM documents WHERE collection = ?", (collection,))
 
-    async def append_events(self, records: Sequence[EventRecord]) -> None:
-        if not records:
+    async def append_events(
+        self, records: Sequence[EventRecord], *, t: float | None = None
+    ) -> None:
+        if not records and t is None:
             return
         rows = []
         for record in records:
@@ -107,9 +127,10 @@ class SqliteStore(Store):
                     json.dumps(data),
                 )
             )
-        last = max(self._last_seq, records[-1].seq)
-        with self._db:  # one transaction per batch
+        last = max(self._last_seq, records[-1].seq) if records else self._last_seq
+        with self._db:  # one transaction per batch, with the outbox changes it caused
             self._db.execute("BEGIN")
+            self._write_outbox()
             self._db.executemany(
                 "INSERT INTO events (seq, t, wall, type, subject, data) VALUES (?, ?, ?, ?, ?, ?)",
                 rows,
@@ -117,10 +138,77 @@ class SqliteStore(Store):
             self._db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_seq', ?)", (str(last),)
             )
+            if t is not None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('recorded_t', ?)", (repr(t),)
+                )
             # A range delete on the primary key: next to nothing when there is nothing to prune.
             if last > self.max_events:
                 self._db.execute("DELETE FROM events WHERE seq <= ?", (last - self.max_events,))
+        self._written()
         self._last_seq = last
+
+    def stage_outbox(
+        self,
+        *,
+        added: Sequence[OutboxEntry] = (),
+        removed: Sequence[int] = (),
+        given_up: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        self._added.extend(added)
+        self._removed.extend(removed)
+        self._given_up.extend(given_up)
+
+    async def flush_outbox(self) -> None:
+        if not (self._added or self._removed or self._given_up):
+            return
+        with self._db:
+            self._db.execute("BEGIN")
+            self._write_outbox()
+        self._written()  # not before: a failed transaction leaves them for the next
+
+    def _write_outbox(self) -> None:
+        """Write the staged outbox changes inside the caller's transaction."""
+        added, removed, given_up = self._added, self._removed, self._given_up
+        if not (added or removed or given_up):
+            return
+        self._db.executemany(
+            "INSERT OR REPLACE INTO outbox VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (e.id, e.subscription, e.api, e.host, e.body, e.notification_type, e.final)
+                for e in added
+            ],
+        )
+        # Added and removed in one batch (delivered at once) still pass through the table.
+        self._db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in removed])
+        if given_up:
+            self._db.executemany(
+                "INSERT INTO given_up (data) VALUES (?)",
+                [(json.dumps(g, separators=(",", ":")),) for g in given_up],
+            )
+            self._db.execute(
+                "DELETE FROM given_up WHERE id <= (SELECT MAX(id) FROM given_up) - ?",
+                (MAX_GIVEN_UP,),
+            )
+
+    def _written(self) -> None:
+        """The transaction that wrote the staged outbox changes committed."""
+        self._added, self._removed, self._given_up = [], [], []
+
+    async def outbox(self) -> list[OutboxEntry]:
+        rows = self._db.execute(
+            "SELECT id, subscription, api, host, body, notification_type, final FROM outbox"
+            " ORDER BY id"
+        ).fetchall()
+        return [OutboxEntry(i, s, a, h, bytes(b), n, bool(f)) for i, s, a, h, b, n, f in rows]
+
+    async def given_up(self, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        # AUTOINCREMENT ids never go back, so the highest is the count ever given up.
+        row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'given_up'").fetchone()
+        rows = self._db.execute(
+            "SELECT data FROM given_up ORDER BY id DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return (int(row[0]) if row else 0), [json.loads(d) for (d,) in reversed(rows)]
 
     async def events(self, query: EventQuery) -> list[EventRecord]:
         where, args = [], []
@@ -152,5 +240,10 @@ class SqliteStore(Store):
     async def last_seq(self) -> int:
         return self._last_seq
 
+    async def recorded_t(self) -> float | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'recorded_t'").fetchone()
+        return float(row[0]) if row else None
+
     async def close(self) -> None:
+        await self.flush_outbox()  # what was staged belongs to this store, whoever closes it
         self._db.close()

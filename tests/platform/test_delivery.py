@@ -511,3 +511,91 @@ async def test_websocket_route_delivers_queued_then_live_notifications(runtime: 
                 f"ws://127.0.0.1:{port}/meclab/ws/notifications/no-such-subscription"
             ):
                 pass
+
+
+# --- with a store: surviving a stop or a crash --------------------------------------------------
+
+ASLEEP = RetryPolicy(initial_s=3600.0, factor=1.0, max_s=3600.0, jitter=0.0)
+"""After one failed attempt, the next is an hour away: a notifier that plays a dead process."""
+
+
+async def _stored(path: Any) -> list[int]:
+    """Ids in the outbox, as another process would read the file."""
+    store = SqliteStore(path)
+    try:
+        return [e.id for e in await store.outbox()]
+    finally:
+        await store.close()
+
+
+async def test_pending_notifications_survive_a_crash_and_arrive_once_in_order(
+    tmp_path: Any, receiver: Receiver
+) -> None:
+    path = tmp_path / "outbox.sqlite"
+    receiver.status = 503  # the subscriber is failing
+    sub = make_sub("s1", receiver.url("/cb"))
+    crashed = Notifier(policy=ASLEEP, store=SqliteStore(path))
+    await crashed.restore(lambda _: None, missing="unused")
+    for n in range(5):
+        crashed.send(sub, note(n))
+    # A notification goes on the wire only once stored: after this attempt, all five are.
+    await until(lambda: len(receiver.requests) == 1, "the first attempt")
+    assert len(await _stored(path)) == 5
+    # kill -9: the crashed notifier is left as it is (asleep); a new process opens the file.
+    receiver.status = 204
+    second = Notifier(policy=FAST, store=SqliteStore(path))
+    assert await second.restore({"s1": sub}.get, missing="unused") == 5
+    second.send(sub, note(5))  # new ones queue behind those of before the crash
+    assert numbers(await receiver.wait_for(6)) == [0, 1, 2, 3, 4, 5]
+    assert await receiver.quiet() == 0
+    assert numbers(receiver.bodies()) == [0, 1, 2, 3, 4, 5]
+    await until(lambda: second.pending("s1") == 0, "the outbox to drain")
+    await second.close()
+    assert await _stored(path) == []  # delivered ones leave the store
+    await crashed.close()
+
+
+async def test_a_stop_keeps_pending_notifications_for_the_next_start(tmp_path: Any) -> None:
+    path = tmp_path / "outbox.sqlite"
+    receiver = Receiver()
+    sub = make_sub("s1", receiver.url("/cb"))
+    first = Notifier(policy=FAST, store=SqliteStore(path))
+    await first.restore(lambda _: None, missing="unused")
+    first.send(sub, note(0))
+    first.send(sub, note(1))
+    await first.close(drain_s=0.2)
+    assert list(first.undelivered) == []  # not given up: still to deliver
+    async with receiver:
+        second = Notifier(policy=FAST, store=SqliteStore(path))
+        await second.restore({"s1": sub}.get, missing="unused")
+        assert numbers(await receiver.wait_for(2)) == [0, 1]
+        await second.close()
+
+
+async def test_what_a_restart_cannot_deliver_is_given_up_counted_and_listed(
+    tmp_path: Any, receiver: Receiver
+) -> None:
+    path = tmp_path / "outbox.sqlite"
+    receiver.status = 503
+    gone = make_sub("gone", receiver.url("/cb"))
+    first = Notifier(policy=ASLEEP, store=SqliteStore(path))
+    await first.restore(lambda _: None, missing="unused")
+    for n in range(3):
+        first.send(gone, note(n))
+    await until(lambda: len(receiver.requests) == 1, "the first attempt (all three stored)")
+    # Restarted, the subscription is no more.
+    second = Notifier(policy=FAST, store=SqliteStore(path))
+    assert await second.restore(lambda _: None, missing="subscription gone") == 0
+    assert second.given_up == 3
+    assert [(u.subscription, u.reason) for u in second.undelivered] == [
+        ("gone", "subscription gone")
+    ] * 3
+    await second.close()
+    assert await _stored(path) == []
+    # The record of what was given up survives the next restart too.
+    third = Notifier(policy=FAST, store=SqliteStore(path))
+    await third.restore(lambda _: None, missing="unused")
+    assert third.given_up == 3
+    assert [u.notification_type for u in third.undelivered] == ["TestNotification"] * 3
+    await third.close()
+    await first.close()

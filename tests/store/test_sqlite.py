@@ -20,8 +20,8 @@ from meclab.engine.events import (
     ZoneEntered,
     ZoneLeft,
 )
-from meclab.store.base import EventQuery
-from meclab.store.sqlite import SqliteStore
+from meclab.store.base import EventQuery, OutboxEntry
+from meclab.store.sqlite import MAX_GIVEN_UP, SqliteStore
 
 # --- documents ------------------------------------------------------------------------------
 
@@ -288,3 +288,44 @@ async def test_every_event_type_round_trips_through_the_store(store: SqliteStore
     for record in records:
         [found] = await store.events(EventQuery(types=(record.type,)))
         assert found == record
+
+
+# --- the outbox and the time reached --------------------------------------------------------
+
+
+def entry(i: int, sub: str = "s1") -> OutboxEntry:
+    return OutboxEntry(i, sub, "rni", "mec-1", b'{"n":%d}' % i, "CellChangeNotification")
+
+
+async def test_staged_outbox_changes_commit_with_the_next_events(
+    store: SqliteStore, store_path: Path
+) -> None:
+    store.stage_outbox(added=[entry(1), entry(2)])
+    other = SqliteStore(store_path)  # another process reading the file
+    try:
+        assert await other.outbox() == []  # staged only
+        await store.append_events(HISTORY[:2], t=4.5)
+        assert await other.outbox() == [entry(1), entry(2)]
+        assert await other.recorded_t() == 4.5
+        store.stage_outbox(removed=[1], given_up=[{"subscription": "s1", "n": 1}])
+        await store.flush_outbox()
+        assert await other.outbox() == [entry(2)]
+        assert await other.given_up(10) == (1, [{"subscription": "s1", "n": 1}])
+    finally:
+        await other.close()
+
+
+async def test_a_tick_without_events_notes_its_time(store: SqliteStore) -> None:
+    assert await store.recorded_t() is None
+    await store.append_events([], t=2.0)
+    assert await store.recorded_t() == 2.0
+    assert await store.events(EventQuery()) == []
+
+
+async def test_given_up_keeps_the_latest_records_and_the_whole_count(store: SqliteStore) -> None:
+    store.stage_outbox(given_up=[{"n": n} for n in range(MAX_GIVEN_UP + 5)])
+    await store.flush_outbox()
+    count, records = await store.given_up(3)
+    assert count == MAX_GIVEN_UP + 5
+    assert records == [{"n": n} for n in range(MAX_GIVEN_UP + 2, MAX_GIVEN_UP + 5)]
+    assert len((await store.given_up(MAX_GIVEN_UP + 5))[1]) == MAX_GIVEN_UP
