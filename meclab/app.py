@@ -33,6 +33,7 @@ from meclab.platform.delivery import Notifier
 from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
 from meclab.services import mec011
+from meclab.services.hosting import api_root_path
 from meclab.services.location import Location
 from meclab.services.rnis import Rnis
 from meclab.services.ueid import UeIdentity
@@ -83,6 +84,7 @@ def create_app(
     *,
     tick: bool = True,
     base_url: str = "http://127.0.0.1:8080",
+    api_root: str = "",
     metrics: Metrics | None = None,
     dataplane: DataPlane | None = None,
     on_started: Callable[[], None] | None = None,
@@ -90,14 +92,21 @@ def create_app(
     """An ASGI app serving ``runtime`` and the MEC platforms of its world.
 
     ``base_url`` is where clients reach this app; it prefixes the links in resources and
-    notifications. With ``tick`` the world advances while the app runs. The platforms are
+    notifications. ``api_root`` (``/sbx1/mep``) is the path every ETSI API is served under
+    (:mod:`meclab.services.hosting`); ValueError if it is no plain absolute path. With
+    ``tick`` the world advances while the app runs. The platforms are
     built when the app starts (its lifespan), from whatever world the runtime holds then, and
     rebuilt whenever the runtime loads another scenario.
     """
     metrics = metrics or Metrics()
     if dataplane is not None and dataplane.metrics is None:
         dataplane.metrics = metrics
-    platforms = Platforms(runtime.store, base_url=base_url, notifier=Notifier(metrics=metrics))
+    platforms = Platforms(
+        runtime.store,
+        base_url=base_url,
+        api_root=api_root_path(api_root),
+        notifier=Notifier(metrics=metrics),
+    )
     mec011_service = mec011.Mec011(platforms)
 
     async def on_load(world: World, resumed: bool) -> None:
@@ -134,7 +143,8 @@ def create_app(
         version=__version__,
         summary="ETSI MEC APIs over an emulated world of cells, MEC hosts and moving terminals",
         description=(
-            "Every MEC host's APIs are also served under `/hosts/{host}` (the paths listed here "
+            f"Every MEC host's APIs are also served under `{platforms.api_root}/hosts/{{host}}` "
+            "(the paths listed here "
             "are those of the first MEC host)."
         ),
         lifespan=lifespan,

@@ -26,6 +26,7 @@ from meclab.scenario.builtin import default_scenario
 from meclab.scenario.errors import ScenarioError
 from meclab.scenario.loader import load_file
 from meclab.scenario.model import Scenario
+from meclab.services.hosting import api_root_path
 from meclab.store.sqlite import SqliteStore
 
 log = logging.getLogger("meclab")
@@ -126,7 +127,9 @@ def public_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def _banner(runtime: Runtime, how: str, base: str, data_dir: Path, plane: DataPlane | None) -> str:
+def _banner(
+    runtime: Runtime, how: str, base: str, data_dir: Path, plane: DataPlane | None, api_root: str
+) -> str:
     world = runtime.world
     opened = {"loaded": "loaded", "resumed": "resumed", "default": "built-in default"}[how]
     lines = [
@@ -134,7 +137,8 @@ def _banner(runtime: Runtime, how: str, base: str, data_dir: Path, plane: DataPl
         f"{len(world.poa_names)} points of access, {len(world.ue_names)} terminals, "
         f"speed x{runtime.clock.speed:g}",
         f"  control API  {base}/meclab/v1/world",
-        f"  MEC APIs     {base}/mec_service_mgmt/v1/services  (any host: {base}/hosts/<host>/...)",
+        f"  MEC APIs     {base}{api_root}/mec_service_mgmt/v1/services  "
+        f"(any host: {base}{api_root}/hosts/<host>/...)",
         f"  events       {base}/meclab/v1/events/stream",
         f"  API docs     {base}/docs",
     ]
@@ -178,6 +182,7 @@ async def _serve(
     tick_hz: float,
     data_dir: Path,
     plane: DataPlane | None,
+    api_root: str = "",
 ) -> None:
     # First: a busy port must not touch the stored world.
     if plane is not None:
@@ -192,9 +197,10 @@ async def _serve(
         app = create_app(
             runtime,
             base_url=base,
+            api_root=api_root,
             dataplane=plane,
             # Once started, so that the data plane's ports (0: any free one) are known.
-            on_started=lambda: typer.echo(_banner(runtime, how, base, data_dir, plane)),
+            on_started=lambda: typer.echo(_banner(runtime, how, base, data_dir, plane, api_root)),
         )
         server = uvicorn.Server(
             uvicorn.Config(
@@ -213,6 +219,13 @@ async def _serve(
     finally:
         sock.close()
         await store.close()
+
+
+def _api_root_option(value: str) -> str:
+    try:
+        return api_root_path(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
 
 
 def up_command(
@@ -256,6 +269,15 @@ def up_command(
             "--toxiproxy-port", min=0, max=65535, help="toxiproxy-compatible fault injection API."
         ),
     ] = 8474,
+    api_root: Annotated[
+        str,
+        typer.Option(
+            "--api-root",
+            callback=_api_root_option,
+            help="Path prefix of every ETSI API, e.g. /sbx1/mep (control API, docs and metrics "
+            "stay at the root).",
+        ),
+    ] = "",
     no_dataplane: Annotated[
         bool,
         typer.Option("--no-dataplane", help="Serve the APIs only: no relay, DNS or toxiproxy API."),
@@ -286,7 +308,7 @@ def up_command(
     )
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_serve(chosen, host, port, speed, tick_hz, directory, plane))
+            asyncio.run(_serve(chosen, host, port, speed, tick_hz, directory, plane, api_root))
     except OSError as exc:
         typer.echo(f"meclab up: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         raise typer.Exit(1) from exc

@@ -78,4 +78,4 @@ class Location:
 
     def mount(self, app: FastAPI) -> None:
         """Serve the API on every MEC host (the default host's also at the root)."""
-        mount_per_host(app, self.router)
+        mount_per_host(app, self.platforms, self.router)
