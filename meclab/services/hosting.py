@@ -78,7 +78,18 @@ def host_paths(platforms: Platforms, path: str) -> tuple[str, str]:
 
 
 def mount_per_host(app: FastAPI, platforms: Platforms, build: Callable[[], APIRouter]) -> None:
-    """Include the routes ``build()`` makes at the API root and under ``<root>/hosts/{host}``."""
+    """Include the routes ``build()`` makes at the API root and under ``<root>/hosts/{host}``;
+    :func:`host_apis` lists the API's base path."""
     default, any_host = host_paths(platforms, "")
-    app.include_router(build(), prefix=default)
+    router = build()
+    app.include_router(router, prefix=default)
     app.include_router(build(), prefix=any_host, include_in_schema=False)
+    host_apis(app).append(f"{default}{router.prefix}")
+
+
+def host_apis(app: FastAPI) -> list[str]:
+    """Base paths of the APIs :func:`mount_per_host` serves on ``app``, e.g. ``/rni/v2``."""
+    if not hasattr(app.state, "host_apis"):
+        app.state.host_apis = []
+    apis: list[str] = app.state.host_apis
+    return apis

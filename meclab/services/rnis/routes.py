@@ -131,6 +131,10 @@ def build_router(service: "Rnis") -> APIRouter:
     router = PrefixedRouter(
         prefix="/rni/v2",
         tags=["MEC 012 RNI"],
+        responses={
+            406: {"description": "The Accept header refuses JSON"},
+            414: {"description": f"The query string exceeds {MAX_QUERY_CHARS} characters"},
+        },
         dependencies=[
             Depends(reject_unknown_query),
             Depends(accept_json),
@@ -203,12 +207,13 @@ def build_router(service: "Rnis") -> APIRouter:
 
     subscription_body = Annotated[Any, Body(description="one of the nine subscription types")]
     responses: dict[int | str, dict[str, Any]] = {200: {"model": AnySubscription}}
+    unprocessable = {422: {"description": "Not one of the nine types, or another type"}}
 
     @router.post(
         "/subscriptions",
         status_code=201,
         dependencies=[Depends(require_json_body)],
-        responses={201: {"model": AnySubscription}},
+        responses={201: {"model": AnySubscription}, **unprocessable},
     )
     async def create_subscription(host: Host, body: subscription_body) -> JSONResponse:
         """Subscribe (201 with Location and ETag)."""
@@ -223,7 +228,7 @@ def build_router(service: "Rnis") -> APIRouter:
     @router.put(
         "/subscriptions/{subscriptionId}",
         dependencies=[Depends(require_json_body)],
-        responses=responses,
+        responses={**responses, **unprocessable},
     )
     async def put_subscription(
         host: Host,
