@@ -96,9 +96,9 @@ def create_app(
     ``base_url`` is where clients reach this app; it prefixes the links in resources and
     notifications. ``api_root`` (``/sbx1/mep``) is the path every ETSI API is served under
     (:mod:`meclab.services.hosting`); ValueError if it is no plain absolute path. With
-    ``tick`` the world advances while the app runs. The platforms are
-    built when the app starts (its lifespan), from whatever world the runtime holds then, and
-    rebuilt whenever the runtime loads another scenario.
+    ``tick`` the world advances while the app runs. The platforms are built when the app
+    starts (its lifespan), from whatever world the runtime holds then, and rebuilt whenever
+    the runtime loads another scenario.
     """
     metrics = metrics or Metrics()
     if dataplane is not None and dataplane.metrics is None:

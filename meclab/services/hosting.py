@@ -37,12 +37,15 @@ def api_root_path(value: str) -> str:
     """``value`` as an API root: ``/a/b`` (no trailing slash), or ``""`` for ``""`` and ``/``.
 
     ValueError naming the fault for anything else: a relative path, an empty, ``.`` or ``..``
-    segment, or a character that is not plain in a URL path (``?``, ``#``, ``%``, ``{`` ...).
+    segment, a character that is not plain in a URL path (``?``, ``#``, ``%``, ``{`` ...), or
+    a path under ``/meclab``, which is meclab's own.
     """
     if value in ("", "/"):
         return ""
     if not value.startswith("/"):
         raise ValueError(f"{value!r} must start with '/' (e.g. /sbx1/mep)")
+    if value.split("/")[1] == "meclab":
+        raise ValueError(f"{value!r}: /meclab is meclab's own (control API, websocket)")
     for segment in value.removesuffix("/")[1:].split("/"):
         if segment in ("", ".", ".."):
             raise ValueError(f"{value!r} has an empty, '.' or '..' segment")

@@ -195,6 +195,7 @@ def test_api_root_spellings(given: str, root: str) -> None:
         ("/a/{host}", "segment '{host}'"),
         ("/a?b=1", "segment 'a?b=1'"),
         ("/a b", "segment 'a b'"),
+        ("/meclab/etsi", "/meclab is meclab's own"),
     ],
 )
 def test_bad_api_roots_are_refused_naming_the_fault(given: str, fault: str) -> None:
