@@ -95,11 +95,14 @@ async def test_errors_are_documented_as_problem_details(client: httpx.AsyncClien
 
 def probes(path: str, method: str, op: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Requests any operation must answer with a documented status: an unknown query
-    parameter, ids that name nothing, an unknown MEC host, bodies of the wrong kind."""
+    parameter, ids and filters that name nothing, an unknown MEC host, bodies of the wrong
+    kind."""
     url = re.sub(r"\{[^}]+\}", "nothing-here", path)
+    query = [p["name"] for p in op.get("parameters", []) if p["in"] == "query"]
     tries: dict[str, dict[str, Any]] = {
         "as is": {"url": url},
         "unknown query parameter": {"url": url, "params": {PROBE: "1"}},
+        "filters naming nothing": {"url": url, "params": dict.fromkeys(query, "nothing-here")},
     }
     if is_etsi(path):
         tries["unknown host"] = {"url": f"/hosts/no-such-host{url}"}
