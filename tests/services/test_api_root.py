@@ -70,6 +70,16 @@ def subscriptions(platforms: Platforms, callback: str) -> list[tuple[str, dict[s
             },
         ),
         (
+            "/location/v2/subscriptions/zones",
+            {
+                "zoneLocationEventSubscription": {
+                    "subscriptionType": "ZoneLocationEventSubscription",
+                    "callbackReference": callback,
+                    "zoneId": "zone-a",
+                }
+            },
+        ),
+        (
             "/wai/v2/subscriptions",
             {
                 "subscriptionType": "AssocStaSubscription",
@@ -85,8 +95,8 @@ def self_link(body: dict[str, Any]) -> str:
     """The subscription's own URL in its representation: ``_links.self`` or ``resourceURL``."""
     if "_links" in body:
         return str(body["_links"]["self"]["href"])
-    (inner,) = body.values()  # MEC 013 v2 wraps the subscription in its type's name
-    return str(inner["resourceURL"])
+    (inner,) = body.values()  # MEC 013 wraps the subscription in its type's name
+    return str(inner["_links"]["self"]["href"] if "_links" in inner else inner["resourceURL"])
 
 
 @pytest.mark.parametrize("host", ["", "/hosts/mec-a"])
