@@ -9,11 +9,15 @@ from typing import Annotated, Any
 import httpx
 import typer
 
+from meclab.engine.events import EventKind
+
 DEFAULT_URL = "http://127.0.0.1:8080"
 
 UrlOption = Annotated[
     str | None,
-    typer.Option("--url", help=f"meclab's address [default: $MECLAB_URL or {DEFAULT_URL}]."),
+    typer.Option(
+        "--url", help="meclab's address.", show_default=f"$MECLAB_URL, else {DEFAULT_URL}"
+    ),
 ]
 
 event_app = typer.Typer(help="Steer the running world.", no_args_is_help=True)
@@ -158,7 +162,8 @@ def status_command(url: UrlOption = None) -> None:
 
 def events_command(
     event_type: Annotated[
-        list[str] | None, typer.Option("--type", help="Only these event types.")
+        list[EventKind] | None,
+        typer.Option("--type", help="Only these event types (repeat for several)."),
     ] = None,
     last: Annotated[
         int, typer.Option("--last", min=1, max=10000, help="How many recent events.")
@@ -171,7 +176,7 @@ def events_command(
     """Print recent events, and with --follow the new ones as they happen."""
     params: dict[str, Any] = {"limit": last, "newest_first": "true"}
     if event_type:
-        params["type"] = event_type
+        params["type"] = [str(kind) for kind in event_type]
     page = _request("GET", url, "/meclab/v1/events", params=params)
     items = list(reversed(page["items"]))
     for record in items:
@@ -181,7 +186,7 @@ def events_command(
     after = items[-1]["seq"] if items else page["last_seq"]
     stream_params: dict[str, Any] = {"after": after}
     if event_type:
-        stream_params["type"] = event_type
+        stream_params["type"] = [str(kind) for kind in event_type]
     base = _base(url)
     try:
         with httpx.stream(

@@ -1,18 +1,23 @@
-"""``meclab scenario``: validate, export the schema, generate, print the default."""
+"""``meclab scenario``: validate, describe, export the schema, generate, print the default."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.tree import Tree
 
 from meclab.scenario.builtin import default_scenario_text
 from meclab.scenario.errors import ScenarioError
 from meclab.scenario.loader import dump_json, dump_yaml, load_file
-from meclab.scenario.model import Scenario
+from meclab.scenario.model import ComputeNode, Scenario
 
 EXIT_INVALID = 2
 """Exit status for an invalid scenario (as for a usage error: the input is at fault)."""
@@ -50,6 +55,63 @@ def validate(
         raise typer.Exit(EXIT_INVALID)
 
 
+def _count(items: Sequence[object], noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
+def _apps(node: ComputeNode) -> str:
+    names = ", ".join(app.name for app in node.apps) or "no apps"
+    return f"{node.name} ({names})"
+
+
+def outline(scenario: Scenario) -> Tree:
+    """The scenario as a tree a person reads: operators, zones, cells, hosts, apps, terminals."""
+    root = Tree(
+        f"[bold]{escape(scenario.name)}[/bold]"
+        + (f": {escape(scenario.description)}" if scenario.description else "")
+    )
+    for cloud in scenario.clouds:
+        root.add(f"public cloud {escape(_apps(cloud))}")
+    for domain in scenario.domains:
+        branch = root.add(
+            f"operator [bold]{escape(domain.name)}[/bold] (PLMN {domain.mcc}/{domain.mnc}): "
+            f"{_count(domain.zones, 'zone')}, {_count(domain.terminals, 'terminal')}"
+        )
+        for cloud in domain.clouds:
+            branch.add(f"operator cloud {escape(_apps(cloud))}")
+        for zone in domain.zones:
+            by_type = Counter(str(poa.type) for poa in zone.poas)
+            cells = ", ".join(f"{n} {kind}" for kind, n in sorted(by_type.items()))
+            zone_branch = branch.add(
+                f"zone [bold]{escape(zone.name)}[/bold]: {cells or 'no points of access'}"
+            )
+            for host in zone.mec_hosts:
+                zone_branch.add(f"MEC host {escape(_apps(host))}")
+            for poa in zone.poas:
+                for fog in poa.fog_nodes:
+                    zone_branch.add(f"fog node at {escape(poa.name)}: {escape(_apps(fog))}")
+        moving = sum(1 for t in domain.terminals if t.velocity_mps > 0 and len(t.path) > 1)
+        if domain.terminals:
+            branch.add(
+                f"terminals: {moving} moving, {len(domain.terminals) - moving} standing; "
+                f"{sum(len(t.apps) for t in domain.terminals)} terminal apps"
+            )
+    return root
+
+
+@scenario_app.command("describe")
+def describe(
+    file: Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).", show_default=False)],
+) -> None:
+    """Outline a scenario: operators, zones, points of access, MEC hosts, apps, terminals."""
+    try:
+        scenario = load_file(file)
+    except ScenarioError as exc:
+        report_invalid(exc)
+        raise typer.Exit(EXIT_INVALID) from exc
+    Console(highlight=False).print(outline(scenario))
+
+
 @scenario_app.command("schema")
 def schema() -> None:
     """Print the JSON Schema of scenario files."""
@@ -70,11 +132,21 @@ def generate(
         int, typer.Option("--seed", min=0, help="Random seed; same seed, same world.")
     ] = 0,
     zones: Annotated[
-        int | None, typer.Option("--zones", min=1, help="Number of zones (default from cells).")
+        int | None,
+        typer.Option(
+            "--zones",
+            min=1,
+            help="Number of zones.",
+            show_default="round(sqrt(cells) / 2), 1 to 64",
+        ),
     ] = None,
     output_format: Annotated[
         str | None,
-        typer.Option("--format", help="yaml or json [default: from --output's suffix, else yaml]."),
+        typer.Option(
+            "--format",
+            help="yaml or json.",
+            show_default="json when --output ends in .json, else yaml",
+        ),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")

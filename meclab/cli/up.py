@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 import uvicorn
 
@@ -148,26 +149,59 @@ def _banner(
     return "\n".join(lines)
 
 
-def _check_dataplane_ports(plane: DataPlane) -> None:
-    """StartupFailed naming the option when a fixed data plane port is taken, before anything
-    is opened (the data plane itself binds them later, once the platforms exist)."""
-    wanted = [
-        (plane.socks_port, socket.SOCK_STREAM, "--socks-port"),
-        (plane.dns_port, socket.SOCK_DGRAM, "--dns-port"),
-        (plane.dns_port, socket.SOCK_STREAM, "--dns-port"),
-        (plane.toxiproxy_port, socket.SOCK_STREAM, "--toxiproxy-port"),
-    ]
-    for port, kind, option in wanted:
-        if not port:
+def _port_taken(host: str, port: int, kind: socket.SocketKind) -> str | None:
+    """Why ``port`` cannot be bound on ``host`` (None when it can), probed as meclab binds it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, kind) as probe:
+        if kind == socket.SOCK_STREAM:  # as the listeners do: a closed connection's TIME_WAIT
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # does not count
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
+
+
+def _running_meclab(url: str) -> str | None:
+    """A description of the meclab answering at ``url``, or None if what answers is not one."""
+    try:
+        world = httpx.get(f"{url}/meclab/v1/world", timeout=2.0).json()
+        return f"world {world['scenario']} at t={float(world['time_s']):.1f} s"
+    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        return None
+
+
+def check_ports(host: str, port: int, plane: DataPlane | None) -> None:
+    """StartupFailed listing every fixed port that is taken, each with the option that moves
+    it, before anything is opened (the data plane binds its ports later, once the platforms
+    exist); it says so when the API port is taken by a meclab that is already running."""
+    wanted = [(host, port, socket.SOCK_STREAM, "--port")]
+    if plane is not None:
+        wanted += [
+            (plane.host, plane.socks_port, socket.SOCK_STREAM, "--socks-port"),
+            (plane.host, plane.dns_port, socket.SOCK_DGRAM, "--dns-port"),
+            (plane.host, plane.dns_port, socket.SOCK_STREAM, "--dns-port"),
+            (plane.host, plane.toxiproxy_port, socket.SOCK_STREAM, "--toxiproxy-port"),
+        ]
+    taken = []
+    for where, number, kind, option in wanted:
+        if not number:
             continue
-        with socket.socket(socket.AF_INET, kind) as probe:
-            try:
-                probe.bind((plane.host, port))
-            except OSError as exc:
-                raise StartupFailed(
-                    f"data plane port {plane.host}:{port} is taken ({exc.strerror}); "
-                    f"choose another with {option} (0: any free port) or use --no-dataplane"
-                ) from exc
+        why = _port_taken(where, number, kind)
+        if why is None:
+            continue
+        proto = "udp" if kind == socket.SOCK_DGRAM else "tcp"
+        line = f"  {where}:{number}/{proto} ({option}): {why}"
+        if option == "--port" and (running := _running_meclab(public_url(where, number))):
+            line += f"; meclab is already running here ({running})"
+        taken.append(line)
+    if taken:
+        lines = "\n".join(taken)
+        raise StartupFailed(
+            f"{len(taken)} port{'s are' if len(taken) > 1 else ' is'} taken:\n{lines}\n"
+            "choose others with the options named (0: any free port)"
+            + ("" if plane is None else ", or use --no-dataplane")
+        )
 
 
 class StartupFailed(Exception):
@@ -185,8 +219,7 @@ async def _serve(
     api_root: str = "",
 ) -> None:
     # First: a busy port must not touch the stored world.
-    if plane is not None:
-        _check_dataplane_ports(plane)
+    check_ports(host, port, plane)
     sock = _listen(host, port)
     store = SqliteStore(data_dir / "meclab.sqlite")
     try:
@@ -242,14 +275,24 @@ def up_command(
         int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free one).")
     ] = 8080,
     speed: Annotated[
-        float | None, typer.Option(min=0.001, max=10000, help="Simulation seconds per real second.")
+        float | None,
+        typer.Option(
+            min=0.001,
+            max=10000,
+            help="Simulation seconds per real second.",
+            show_default="the resumed world's speed, else 1",
+        ),
     ] = None,
     tick_hz: Annotated[
         float, typer.Option("--tick-hz", min=0.1, max=1000, help="World updates per real second.")
     ] = 10.0,
     data_dir: Annotated[
         Path | None,
-        typer.Option("--data-dir", help="Where the store lives [default: ~/.local/share/meclab]."),
+        typer.Option(
+            "--data-dir",
+            help="Where the store lives.",
+            show_default="$MECLAB_DATA_DIR, else $XDG_DATA_HOME/meclab, else ~/.local/share/meclab",
+        ),
     ] = None,
     socks_port: Annotated[
         int,

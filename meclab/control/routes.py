@@ -40,6 +40,7 @@ from meclab.control.models import (
     WorldInfo,
     ZoneInfo,
 )
+from meclab.engine.events import EventKind
 from meclab.engine.netchar import Unreachable
 from meclab.engine.world import UnknownElement
 from meclab.http.problem import ProblemError, describe_invalid, invalid_params
@@ -180,9 +181,7 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
         if zone is not None:
             if zone not in world.top.zones:
                 raise _not_found("zone", zone)
-            mask &= (serving >= 0) & (
-                world.cell_zone[serving.clip(0)] == world.top.zones.index(zone)
-            )
+            mask &= world.serving_zones() == world.top.zones.index(zone)
         if poa is not None:
             try:
                 mask &= serving == world.poa(poa)
@@ -323,7 +322,7 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
     @router.get("/events", response_model=EventPage, summary="The event history, filtered")
     async def list_events(
         type: Annotated[
-            list[str] | None, Query(description="Event types; repeat for several")
+            list[EventKind] | None, Query(description="Event types; repeat for several")
         ] = None,
         subject: Annotated[
             str | None, Query(description="Terminal or element the event is about")
@@ -337,7 +336,7 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
         newest_first: bool = False,
     ) -> EventPage:
         query = EventQuery(
-            types=tuple(type or ()),
+            types=tuple(map(str, type or ())),
             subject=subject,
             after_seq=after,
             since_t=since_t,
@@ -355,7 +354,7 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
     )
     async def stream_events(
         type: Annotated[
-            list[str] | None, Query(description="Event types; repeat for several")
+            list[EventKind] | None, Query(description="Event types; repeat for several")
         ] = None,
         after: Annotated[
             int | None, Query(ge=0, le=MAX_SEQ, description="Replay history after this seq first")
@@ -365,7 +364,7 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
         start = after
         if last_event_id is not None and last_event_id.isdigit():
             start = int(last_event_id)
-        return EventSourceResponse(_sse(runtime, set(type or ()), start), ping=15)
+        return EventSourceResponse(_sse(runtime, set(map(str, type or ())), start), ping=15)
 
     @router.get("/events/{seq}", summary="One event record")
     async def get_event(seq: int) -> dict[str, Any]:

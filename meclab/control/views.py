@@ -87,8 +87,7 @@ def zone_info(world: World, name: str) -> ZoneInfo:
     top = world.top
     element = top.elements[name]
     zone_index = top.zones.index(name)
-    serving = world.state.serving
-    attached = (serving >= 0) & (world.cell_zone[serving.clip(0)] == zone_index)
+    attached = world.serving_zones() == zone_index
     return ZoneInfo(
         name=name,
         domain=element.domain or "",

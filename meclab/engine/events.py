@@ -7,6 +7,7 @@ history and dashboards all start from these records; nothing else is a source of
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
 from typing import Any, ClassVar
 
 
@@ -112,6 +113,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
     )
 }
 """Event classes by their ``type`` name."""
+
+EventKind = StrEnum("EventKind", [(kind.upper(), kind) for kind in EVENT_TYPES])
+"""The ``type`` names as an enum, for APIs that take one (an unknown name is refused)."""
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:

@@ -13,6 +13,13 @@ EARTH_RADIUS_M = 6_371_008.8
 """Mean Earth radius (IUGG)."""
 
 
+def _points(values: ArrayLike) -> NDArray[np.float64]:
+    """Coordinate pairs as an array of shape (..., 2); an empty list is zero pairs, not a
+    pair-less vector (a world may have no points of access, or no terminals)."""
+    p = np.asarray(values, dtype=np.float64)
+    return p.reshape(0, 2) if p.size == 0 else p
+
+
 class LocalProjection:
     """Maps [lon, lat] degrees to [x, y] metres east and north of an origin, and back."""
 
@@ -32,16 +39,16 @@ class LocalProjection:
         return cls(float((lo[0] + hi[0]) / 2), float((lo[1] + hi[1]) / 2))
 
     def to_xy(self, lonlat: ArrayLike) -> NDArray[np.float64]:
-        """Metres east and north of the origin, shape (..., 2)."""
-        p = np.asarray(lonlat, dtype=np.float64)
+        """Metres east and north of the origin, shape (..., 2); no points give shape (0, 2)."""
+        p = _points(lonlat)
         out = np.empty_like(p)
         out[..., 0] = (p[..., 0] - self.lon0) * self._kx
         out[..., 1] = (p[..., 1] - self.lat0) * self._ky
         return out
 
     def to_lonlat(self, xy: ArrayLike) -> NDArray[np.float64]:
-        """Degrees [lon, lat], shape (..., 2)."""
-        p = np.asarray(xy, dtype=np.float64)
+        """Degrees [lon, lat], shape (..., 2); no points give shape (0, 2)."""
+        p = _points(xy)
         out = np.empty_like(p)
         out[..., 0] = p[..., 0] / self._kx + self.lon0
         out[..., 1] = p[..., 1] / self._ky + self.lat0

@@ -155,6 +155,10 @@ class World:
 
     def _select(self, t: float, serving: NDArray[np.intp]) -> WorldState:
         xy = self.paths.positions(t)
+        if not self.poa_names:  # a world without points of access: nobody has coverage
+            n = len(xy)
+            none = np.full(n, NO_CELL, dtype=np.intp)
+            return WorldState(t, xy, none, np.full(n, np.nan), np.zeros(0, dtype=np.int64))
         self.candidates.refresh(xy, self.ue_domain, self.ue_rank, self.cell_domain)
         chosen = select(
             xy=xy,
@@ -286,6 +290,14 @@ class World:
         """Name of the PoA serving terminal ``name`` now, or None when out of coverage."""
         c = int(self.state.serving[self.ue(name)])
         return self.poa_names[c] if c >= 0 else None
+
+    def serving_zones(self) -> NDArray[np.intp]:
+        """Index (in ``top.zones``) of the zone serving each terminal now, -1 when out of
+        coverage."""
+        serving = self.state.serving
+        if not self.poa_names:
+            return np.full(len(serving), -1, dtype=np.intp)
+        return np.where(serving >= 0, self.cell_zone[serving.clip(0)], -1)
 
     def terminal(self, name: str) -> TerminalView:
         """Terminal ``name`` as it is now."""

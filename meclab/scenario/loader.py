@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Hashable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 from pydantic import ValidationError
@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from meclab.scenario.errors import Issue, PathPart, ScenarioError, format_path
 from meclab.scenario.model import Scenario
 from meclab.scenario.references import check_references
+from meclab.scenario.shape import MAX_DEPTH, check_shape
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -64,6 +65,13 @@ def _looks_like_json(text: str, source: str | None) -> bool:
     return text.lstrip().startswith("{")
 
 
+def _is_yaml(text: str | None, source: str | None) -> TypeGuard[str]:
+    return text is not None and not _looks_like_json(text, source)
+
+
+_TOO_DEEP = f"nested too deeply to read (scenarios nest at most {MAX_DEPTH} levels)"
+
+
 def parse_document(text: str, source: str | None = None) -> Any:
     """Parse YAML or JSON text into plain data; syntax errors become a ScenarioError."""
     if _looks_like_json(text, source):
@@ -73,6 +81,8 @@ def parse_document(text: str, source: str | None = None) -> Any:
             raise ScenarioError(
                 [Issue("", f"invalid JSON: {exc.msg}", exc.lineno)], source
             ) from exc
+        except RecursionError as exc:
+            raise ScenarioError([Issue("", _TOO_DEEP)], source) from exc
         except ValueError as exc:
             raise ScenarioError([Issue("", f"invalid JSON: {exc}")], source) from exc
     try:
@@ -84,6 +94,8 @@ def parse_document(text: str, source: str | None = None) -> Any:
         raise ScenarioError([Issue("", f"invalid YAML: {exc.problem}", line)], source) from exc
     except yaml.YAMLError as exc:
         raise ScenarioError([Issue("", f"invalid YAML: {exc}")], source) from exc
+    except RecursionError as exc:  # the pure-Python loader, where libyaml is not built
+        raise ScenarioError([Issue("", _TOO_DEEP)], source) from exc
 
 
 def _describe(error: Mapping[str, Any]) -> str:
@@ -116,20 +128,22 @@ def _yaml_lines(text: str) -> dict[str, int]:
     except yaml.YAMLError:
         return {}
     lines: dict[str, int] = {}
-
-    def walk(node: yaml.Node, path: tuple[PathPart, ...]) -> None:
+    # Iterative: a document may nest as deep as libyaml allows, deeper than Python recurses.
+    stack: list[tuple[yaml.Node, tuple[PathPart, ...]]] = [] if root is None else [(root, ())]
+    seen: set[int] = set()  # an aliased node is located where it is first written
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         lines[format_path(path)] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 if isinstance(key, yaml.ScalarNode):
                     lines[format_path((*path, key.value))] = key.start_mark.line + 1
-                    walk(value, (*path, key.value))
+                    stack.append((value, (*path, key.value)))
         elif isinstance(node, yaml.SequenceNode):
-            for index, value in enumerate(node.value):
-                walk(value, (*path, index))
-
-    if root is not None:
-        walk(root, ())
+            stack.extend((value, (*path, index)) for index, value in enumerate(node.value))
     return lines
 
 
@@ -150,15 +164,17 @@ def _locate(issues: list[Issue], text: str) -> list[Issue]:
 
 def validate_document(doc: Any, source: str | None = None, text: str | None = None) -> Scenario:
     """Turn parsed data into a Scenario, or raise ScenarioError with every problem found."""
-    issues: list[Issue] = []
+    issues = check_shape(doc)  # before anything walks it recursively
     scenario: Scenario | None = None
+    if issues:
+        raise ScenarioError(_locate(issues, text) if _is_yaml(text, source) else issues, source)
     try:
         scenario = Scenario.model_validate(doc)
     except ValidationError as exc:
         issues.extend(_pydantic_issues(exc))
     issues.extend(check_references(doc))
     if issues:
-        if text is not None and not _looks_like_json(text, source):
+        if _is_yaml(text, source):
             issues = _locate(issues, text)
         raise ScenarioError(issues, source)
     assert scenario is not None  # no issues means pydantic accepted it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -44,3 +45,21 @@ def test_listen_prints_notifications_and_answers_204() -> None:
     assert '{"notificationType": "CellChangeNotification", "hoStatus": 3}' in out
     assert "/cb/3 ZoneStatusNotification" in out
     assert "/cb/2: not JSON" in out
+
+
+def test_listen_on_a_busy_port_says_so_in_one_line() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "meclab", "listen", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert f"127.0.0.1:{port}" in result.stderr and "Address already in use" in result.stderr

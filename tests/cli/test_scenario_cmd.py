@@ -110,3 +110,23 @@ def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.stdout == "meclab 0.1.0\n"
+
+
+def test_describe_outlines_the_scenario(tmp_path: Path, lab_doc: dict[str, Any]) -> None:
+    path = write(tmp_path / "lab.yaml", yaml.safe_dump(lab_doc))
+    result = runner.invoke(app, ["scenario", "describe", str(path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    scenario = Scenario.model_validate(lab_doc)
+    for domain in scenario.domains:
+        assert f"operator {domain.name} (PLMN {domain.mcc}/{domain.mnc})" in result.stdout
+        for zone in domain.zones:
+            assert f"zone {zone.name}:" in result.stdout
+            for host in zone.mec_hosts:
+                assert f"MEC host {host.name} (" in result.stdout
+
+
+def test_describe_refuses_an_invalid_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "broken.yaml", BROKEN_YAML)
+    result = runner.invoke(app, ["scenario", "describe", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == broken_report(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import signal
 import socket
@@ -282,8 +283,80 @@ def test_up_on_a_busy_port_exits_1(tmp_path: Path) -> None:
             check=False,
         )
     assert result.returncode == 1
-    assert f"meclab up: cannot listen on 127.0.0.1:{port}: " in result.stderr
+    assert f"  127.0.0.1:{port}/tcp (--port): Address already in use\n" in result.stderr
+    assert "already running" not in result.stderr  # what listens there is no meclab
     assert "Ctrl-C to stop" not in result.stdout
+
+
+def test_up_reports_every_busy_port_at_once(tmp_path: Path) -> None:
+    with contextlib.ExitStack() as stack:
+        ports = []
+        for _ in range(3):
+            busy = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            ports.append(busy.getsockname()[1])
+        api, socks, toxiproxy = ports
+        result = subprocess.run(
+            [
+                *meclab_command(),
+                "up",
+                "--port",
+                str(api),
+                "--socks-port",
+                str(socks),
+                "--toxiproxy-port",
+                str(toxiproxy),
+                "--dns-port",
+                "0",
+                "--data-dir",
+                str(tmp_path / "d"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "meclab up: 3 ports are taken:",
+        f"  127.0.0.1:{api}/tcp (--port): Address already in use",
+        f"  127.0.0.1:{socks}/tcp (--socks-port): Address already in use",
+        f"  127.0.0.1:{toxiproxy}/tcp (--toxiproxy-port): Address already in use",
+        "choose others with the options named (0: any free port), or use --no-dataplane",
+    ]
+    assert not (tmp_path / "d").exists()
+
+
+def test_up_where_meclab_already_runs_says_so(tmp_path: Path, processes: list[Meclab]) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    first = Meclab(
+        ["up", "--port", str(port), "--data-dir", str(tmp_path / "a"), *ANY_DATAPLANE_PORTS],
+        tmp_path,
+        "first",
+    )
+    processes.append(first)
+    first.wait_ready(base)
+    result = subprocess.run(
+        [
+            *meclab_command(),
+            "up",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp_path / "b"),
+            *ANY_DATAPLANE_PORTS,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert f"127.0.0.1:{port}/tcp (--port): Address already in use; " in result.stderr
+    assert "meclab is already running here (world monaco at t=" in result.stderr
+    assert first.interrupt() == 0
 
 
 async def _seed(path: Path, scenario: dict[str, Any]) -> None:
@@ -327,7 +400,7 @@ def test_up_on_a_busy_port_leaves_the_stored_world_alone(
             check=False,
         )
     assert result.returncode == 1
-    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert f"127.0.0.1:{port}/tcp (--port)" in result.stderr
 
     scenario, pins, seqs = asyncio.run(_read(data / "meclab.sqlite"))
     assert scenario == stored

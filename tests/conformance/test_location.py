@@ -3,10 +3,10 @@
 * v3.1.1 (``MEC013_Location.yaml``): every schema an operation or callback uses, plus the
   parts meclab builds on its own (TestNotification, LocationInfo ...), against the class of the
   same name in :mod:`meclab.services.location.models` or ``models_v3``.
-* v2.2.1 (``etsi-forge-mirror/MEC013_Location_v2.2.1.yaml``): the subscription and
-  notification types of the v2.2.1 resources meclab keeps for ETSI MEC Sandbox clients, against
-  :mod:`meclab.services.location.models_v2`. The v2.2.1 *query* types are not checked against
-  that file: both versions share the query resources, which answer v3.1.1's types.
+* v2.2.1 (``etsi-forge-mirror/MEC013_Location_v2.2.1.yaml``): the subscription, notification
+  and query types of the v2.2.1 API meclab serves under ``/location/v2.2.1`` for ETSI MEC
+  Sandbox clients, against :mod:`meclab.services.location.models_v2` and ``models_v2_queries``
+  (and the v3.1.1 classes where both versions agree: zones, distances).
 
 Root elements (``{"userList": {...}}``) are MEC 013's genuine wire format (INVENTORY §3.10) and
 are not doc2oas wrappers: the checked schemas are the types inside them.
@@ -21,7 +21,13 @@ from pydantic import BaseModel
 
 from conformance.checker import Rules, Substitute, check, stale_rules
 from conformance.spec import JsonDoc, find_specs_dir, load_spec
-from meclab.services.location import models, models_v2, models_v3, models_v3_notifications
+from meclab.services.location import (
+    models,
+    models_v2,
+    models_v2_queries,
+    models_v3,
+    models_v3_notifications,
+)
 
 V3 = "MEC013_Location.yaml"
 V2 = "etsi-forge-mirror/MEC013_Location_v2.2.1.yaml"
@@ -62,6 +68,13 @@ V2_SCHEMAS: dict[str, type[BaseModel]] = {
     "LocationInfo": models_v2.LocationInfoV2,
     "CallbackReference": models_v2.CallbackReference,
     "Link": models_v2.Link,
+    "UserInfo": models_v2_queries.UserInfoV2,
+    "UserList": models_v2_queries.UserListV2,
+    "AccessPointInfo": models_v2_queries.AccessPointInfoV2,
+    "AccessPointList": models_v2_queries.AccessPointListV2,
+    "ZoneInfo": models.ZoneInfo,
+    "ZoneList": models.ZoneList,
+    "TerminalDistance": models.TerminalDistance,
 }
 """v2.2.1 schema -> meclab model (two names collide with v3's and carry a V2 suffix)."""
 

@@ -1047,3 +1047,14 @@ async def test_sequence_numbers_beyond_sqlite_integers_are_client_errors(
     assert body["detail"] == f"no event with seq {huge} in the history"
     body = problem(await client.get(f"{BASE}/events", params={"after": huge}), 400)
     assert invalid_names(body) == ["after"]
+
+
+@pytest.mark.parametrize("path", ["/events", "/events/stream"])
+async def test_unknown_event_type_is_refused_naming_the_valid_ones(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    response = await client.get(f"{BASE}{path}", params={"type": ["handover", "handvoer"]})
+    body = problem(response, 400)
+    assert "type" in body["detail"]
+    for kind in ("handover", "connect", "disconnect", "zone_enter", "manual"):
+        assert f"'{kind}'" in body["detail"]

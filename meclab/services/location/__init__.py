@@ -1,8 +1,9 @@
-"""ETSI GS MEC 013 Location API v3.1.1, with the v2.2.1 subscription resources, on every MEC host.
+"""ETSI GS MEC 013 Location API v3.1.1 and v2.2.1 on every MEC host.
 
 ::
 
-    models.py, models_v3.py, models_v2.py   the contract: bodies of both versions
+    models.py, models_v3.py, models_v2.py,  the contract: bodies of both versions
+    models_v2_queries.py
     routes_queries.py, routes_v3.py,        northbound: queries; v3 subscriptions (and the
     routes_v2.py, resources.py, routing.py  shared distance collection); v2.2.1 subscriptions
     southbound.py, reports.py               the world as MEC 013 sees it (scope of a host,
@@ -11,8 +12,24 @@
     dispatch.py                             engine events and ticks -> notifications
 
 Scope: each MEC host's instance reports on the host's operator domain (its zones, their points
-of access and the operator's terminals); see :mod:`.southbound`. Base path ``/location/v2``
-(both versions); the service registers in each host's MEC 011 registry as ``location``.
+of access and the operator's terminals); see :mod:`.southbound`. The service registers in each
+host's MEC 011 registry as ``location`` (v3.1.1, ``/location/v2``).
+
+Two versions, one base path: both files put MEC 013 at ``/location/v2``, and they share the
+query paths and ``/subscriptions/distance`` with different bodies (v3.1.1's access points name
+radio technologies where v2.2.1's name cell sizes; v3.1.1's subscription list holds references
+with a ``resourceURL`` object, v2.2.1's holds full bodies and a ``resourceURL`` string). So:
+
+* ``/location/v2`` is v3.1.1's, every shared path answering v3.1.1's bodies. The v2.2.1
+  collections v3.1.1 lacks (``userTracking``, ``zonalTraffic``, ``zoneStatus``,
+  ``area/circle``, ``periodic``) are served there too, and ``subscriptions/distance`` also takes
+  a v2.2.1 body, for clients written against it before ``/location/v2.2.1`` existed; its list is
+  v3.1.1's and references both versions' subscriptions.
+* ``/location/v2.2.1`` (:data:`.reports.BASE_V2`) is the whole of v2.2.1 in its own shapes: point
+  a v2.2.1 client there. Its lists hold the host's v2.2.1 subscriptions (wherever they were
+  created) and no v3.1.1 one, which has no v2.2.1 shape.
+* A subscription always answers in the shape of the version that created it, and its URL is
+  under the base path it was created at.
 """
 
 from __future__ import annotations
@@ -28,7 +45,7 @@ from meclab.services.location.criteria_v2 import parse_v2
 from meclab.services.location.criteria_v3 import parse_v3
 from meclab.services.location.dispatch import API_V2, API_V3, Dispatcher
 from meclab.services.location.notify_v3 import test_notification
-from meclab.services.location.reports import BASE, Reporter
+from meclab.services.location.reports import BASE, BASE_V2, Reporter
 from meclab.services.location.resources import Subscriptions
 from meclab.services.location.routes_queries import build_query_router
 from meclab.services.location.routes_v2 import build_v2_router
@@ -54,6 +71,7 @@ class Location:
         self.runtime = runtime
         self.view = LocationView(runtime, platforms)
         self.reporter = Reporter(platforms)
+        self.reporter_v2 = Reporter(platforms, BASE_V2)
         self.dispatcher = Dispatcher(platforms, self.view, self.reporter)
         self.subscriptions = Subscriptions(platforms, self.view, self.dispatcher)
         registry = platforms.subscriptions
@@ -68,14 +86,27 @@ class Location:
         runtime.on_tick(self.dispatcher.on_tick)
 
     def router(self) -> APIRouter:
-        """Every Location route, under the API's base path."""
+        """Every Location route under ``/location/v2``: v3.1.1 and the v2.2.1 collections."""
         router = PrefixedRouter(prefix=BASE)
         # v2.2.1 first: its /subscriptions/area/circle must win over v3's /area/{id}.
-        router.include_router(build_v2_router(self.platforms, self.subscriptions, self.reporter))
+        router.include_router(
+            build_v2_router(self.platforms, self.subscriptions, self.reporter, distance=False)
+        )
         router.include_router(build_query_router(self.platforms, self.view, self.reporter))
         router.include_router(build_v3_router(self.platforms, self.subscriptions, self.reporter))
         return router
 
+    def router_v2(self) -> APIRouter:
+        """Every v2.2.1 route, in v2.2.1's shapes, under ``/location/v2.2.1``."""
+        reporter = self.reporter_v2
+        router = PrefixedRouter(prefix=BASE_V2)
+        router.include_router(
+            build_v2_router(self.platforms, self.subscriptions, reporter, distance=True)
+        )
+        router.include_router(build_query_router(self.platforms, self.view, reporter, v2=True))
+        return router
+
     def mount(self, app: FastAPI) -> None:
-        """Serve the API on every MEC host (the default host's also at the root)."""
+        """Serve both versions on every MEC host (the default host's also at the API root)."""
         mount_per_host(app, self.platforms, self.router)
+        mount_per_host(app, self.platforms, self.router_v2)

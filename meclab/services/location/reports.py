@@ -32,7 +32,11 @@ from meclab.services.location.southbound import (
 )
 
 BASE = "/location/v2"
-"""Base path of MEC 013 (v2.2.1 and v3.1.1 alike: the API's major version is still 2)."""
+"""Base path of MEC 013 (v2.2.1 and v3.1.1 alike: the API's major version is still 2); meclab
+serves v3.1.1 there."""
+BASE_V2 = "/location/v2.2.1"
+"""meclab's base path for the whole of v2.2.1, in v2.2.1's shapes (the rule is in
+:mod:`meclab.services.location`)."""
 
 NOT_LOCATED = ServiceError(
     messageId="SVC0001",
@@ -44,12 +48,14 @@ NOT_LOCATED = ServiceError(
 class Reporter:
     """Builds MEC 013 records for the users, zones and access points of a host."""
 
-    def __init__(self, platforms: Platforms) -> None:
+    def __init__(self, platforms: Platforms, base: str = BASE) -> None:
         self.platforms = platforms
+        self.base_path = base
+        """The base path the URLs in the records start with (one per version served)."""
 
     def base(self, host: str) -> str:
         """The absolute URL of the Location API on ``host``."""
-        return self.platforms.url(host, BASE)
+        return self.platforms.url(host, self.base_path)
 
     # --- users --------------------------------------------------------------------------------
 

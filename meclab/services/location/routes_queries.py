@@ -12,8 +12,9 @@
   object, and v2.2.1's own parameters); v2.2.1's ``requester`` is accepted and not used. A user
   that cannot be located answers 404, as an unknown one does.
 
-Both versions share these resources; the answers are v3.1.1's (a superset of v2.2.1's for
-users, zones and access points).
+Both versions have these resources. Under v3.1.1's base path they answer v3.1.1's bodies;
+under v2.2.1's (``v2=True``), users and access points answer in v2.2.1's shapes
+(:mod:`.models_v2_queries`), built from the same records; zones and distances are alike in both.
 """
 
 # No "from __future__ import annotations": FastAPI reads these route signatures, whose
@@ -42,6 +43,14 @@ from meclab.services.location.models import (
     ZoneList,
     ZoneListBody,
 )
+from meclab.services.location.models_v2_queries import (
+    AccessPointInfoBodyV2,
+    AccessPointInfoV2,
+    AccessPointListBodyV2,
+    AccessPointListV2,
+    UserListBodyV2,
+    UserListV2,
+)
 from meclab.services.location.reports import Reporter
 from meclab.services.location.routing import ERRORS, STRICT
 from meclab.services.location.southbound import (
@@ -63,9 +72,12 @@ def _bad_query(name: str, reason: str) -> ProblemError:
     )
 
 
-def build_query_router(platforms: Platforms, view: LocationView, reporter: Reporter) -> APIRouter:
-    """The query routes of the Location API."""
-    router = APIRouter(tags=["MEC 013 Location: queries"], dependencies=STRICT)
+def build_query_router(
+    platforms: Platforms, view: LocationView, reporter: Reporter, *, v2: bool = False
+) -> APIRouter:
+    """The query routes of the Location API, in v2.2.1's shapes if ``v2``."""
+    tag = "MEC 013 Location v2.2.1: queries" if v2 else "MEC 013 Location: queries"
+    router = APIRouter(tags=[tag], dependencies=STRICT)
     Host = Annotated[str, Depends(host_resolver(platforms))]
 
     def scope_of(host: str) -> Scope:
@@ -78,7 +90,7 @@ def build_query_router(platforms: Platforms, view: LocationView, reporter: Repor
 
     @router.get(
         "/queries/users",
-        response_model=UserListBody,
+        response_model=UserListBodyV2 if v2 else UserListBody,
         responses=ERRORS,
         summary="Located users, by zone, access point or address",
     )
@@ -104,6 +116,8 @@ def build_query_router(platforms: Platforms, view: LocationView, reporter: Repor
                 continue
             found.append(reporter.user(snap, i, host, wall))
         body = UserList(resourceURL=f"{reporter.base(host)}/queries/users", user=found)
+        if v2:
+            return JSONResponse(UserListBodyV2(userList=UserListV2.of(body)).wire())
         return JSONResponse(UserListBody(userList=body).wire())
 
     @router.get(
@@ -132,7 +146,7 @@ def build_query_router(platforms: Platforms, view: LocationView, reporter: Repor
 
     @router.get(
         "/queries/zones/{zoneId}/accessPoints",
-        response_model=AccessPointListBody,
+        response_model=AccessPointListBodyV2 if v2 else AccessPointListBody,
         responses=ERRORS,
         summary="The access points of a zone",
     )
@@ -156,11 +170,15 @@ def build_query_router(platforms: Platforms, view: LocationView, reporter: Repor
             resourceURL=f"{reporter.zone_url(host, zoneId)}/accessPoints",
             accessPoint=listed,
         )
+        if v2:
+            return JSONResponse(
+                AccessPointListBodyV2(accessPointList=AccessPointListV2.of(body)).wire()
+            )
         return JSONResponse(AccessPointListBody(accessPointList=body).wire())
 
     @router.get(
         "/queries/zones/{zoneId}/accessPoints/{accessPointId}",
-        response_model=AccessPointInfoBody,
+        response_model=AccessPointInfoBodyV2 if v2 else AccessPointInfoBody,
         responses=ERRORS,
         summary="One access point of a zone",
     )
@@ -171,6 +189,10 @@ def build_query_router(platforms: Platforms, view: LocationView, reporter: Repor
             raise NotFound(f"zone {zoneId!r} has no access point {accessPointId!r}")
         c = view.world.top.poa_index[accessPointId]
         info = reporter.access_point(view.snapshot(), scope, c)
+        if v2:
+            return JSONResponse(
+                AccessPointInfoBodyV2(accessPointInfo=AccessPointInfoV2.of(info)).wire()
+            )
         return JSONResponse(AccessPointInfoBody(accessPointInfo=info).wire())
 
     @router.get(

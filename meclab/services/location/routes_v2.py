@@ -1,11 +1,12 @@
 """MEC 013 v2.2.1 subscription resources, for apps written for the ETSI MEC Sandbox.
 
-``/subscriptions/userTracking``, ``/zonalTraffic``, ``/zoneStatus``, ``/area/circle`` and
-``/periodic``: GET (the v2.2.1 NotificationSubscriptionList: full bodies under the type's
-element, and ``resourceURL``), POST (201 + Location + ETag), and per subscription GET, PUT
-(If-Match) and DELETE. ``/subscriptions/distance`` is shared with v3.1.1 (:mod:`.routes_v3`):
-it takes either version's body and answers each subscription in its own version's shape; its
-list is v3's.
+``/subscriptions/userTracking``, ``/zonalTraffic``, ``/zoneStatus``, ``/area/circle``,
+``/periodic`` and ``/distance``: GET (the v2.2.1 NotificationSubscriptionList: full bodies under
+the type's element, and ``resourceURL``), POST (201 + Location + ETag), and per subscription
+GET, PUT (If-Match) and DELETE. Under v3.1.1's base path, ``/subscriptions/distance`` is v3.1.1's
+(:mod:`.routes_v3`: it takes either version's body, and its list is v3.1.1's); under v2.2.1's
+own base path it is the one here. Lists hold the host's v2.2.1 subscriptions, whichever base
+path created them.
 
 These routes are included before v3's, since ``/subscriptions/area/circle`` would otherwise be
 taken for the v3 area subscription ``circle``.
@@ -26,6 +27,7 @@ from meclab.services.hosting import host_resolver
 from meclab.services.location.dispatch import API_V2
 from meclab.services.location.models_v2 import (
     CircleNotificationSubscription,
+    DistanceNotificationSubscription,
     PeriodicNotificationSubscription,
     UserTrackingSubscription,
     V2Subscription,
@@ -59,6 +61,10 @@ class PeriodicBody(WireModel):
     periodicNotificationSubscription: PeriodicNotificationSubscription
 
 
+class DistanceBody(WireModel):
+    distanceNotificationSubscription: DistanceNotificationSubscription
+
+
 COLLECTIONS: tuple[tuple[str, type[WireModel], type[V2Subscription]], ...] = (
     ("/subscriptions/userTracking", UserTrackingBody, UserTrackingSubscription),
     ("/subscriptions/zonalTraffic", ZonalTrafficBody, ZonalTrafficSubscription),
@@ -66,6 +72,9 @@ COLLECTIONS: tuple[tuple[str, type[WireModel], type[V2Subscription]], ...] = (
     ("/subscriptions/area/circle", CircleBody, CircleNotificationSubscription),
     ("/subscriptions/periodic", PeriodicBody, PeriodicNotificationSubscription),
 )
+"""The v2.2.1 collections whose paths v3.1.1 does not have."""
+DISTANCE = ("/subscriptions/distance", DistanceBody, DistanceNotificationSubscription)
+"""The v2.2.1 collection whose path v3.1.1 has too."""
 
 
 def inner(body: WireModel) -> V2Subscription:
@@ -84,9 +93,17 @@ def check_v2(model: V2Subscription) -> None:
         )
 
 
-def build_v2_router(platforms: Platforms, subs: Subscriptions, reporter: Reporter) -> APIRouter:
-    """The v2.2.1 subscription routes."""
-    router = APIRouter(tags=["MEC 013 Location: v2.2.1 subscriptions"], dependencies=STRICT)
+def build_v2_router(
+    platforms: Platforms, subs: Subscriptions, reporter: Reporter, *, distance: bool
+) -> APIRouter:
+    """The v2.2.1 subscription routes; the distance collection too if ``distance`` (under
+    v2.2.1's own base path)."""
+    tag = (
+        "MEC 013 Location v2.2.1: subscriptions"
+        if distance
+        else "MEC 013 Location: v2.2.1 subscriptions"
+    )
+    router = APIRouter(tags=[tag], dependencies=STRICT)
     current_host = host_resolver(platforms)
     Host = Annotated[str, Depends(current_host)]
 
@@ -121,6 +138,6 @@ def build_v2_router(platforms: Platforms, subs: Subscriptions, reporter: Reporte
             what=model.TYPE,
         )
 
-    for path, body, model in COLLECTIONS:
+    for path, body, model in (*COLLECTIONS, DISTANCE) if distance else COLLECTIONS:
         add_collection(path, body, model)
     return router
