@@ -9,9 +9,11 @@ What it persists (collection, key):
 * ``runtime/scenario``: the active scenario document,
 * ``runtime/clock``: simulation time, speed, paused, and each terminal's serving PoA,
 * ``overrides/<element>``: network characteristics changed by operators,
-* ``pins/<terminal>``: terminals an operator moved.
+* ``pins/<terminal>``: terminals an operator moved, until released.
 
-Restarting with the same store resumes the same scenario where it stood.
+Restarting with the same store resumes the same scenario where it stood. Given a
+:class:`~meclab.worlds.WorldShelf`, the runtime keeps each scenario name's world in its own store
+and :meth:`Runtime.load` decides between resuming and starting afresh.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from meclab.engine.world import World
 from meclab.scenario.builtin import default_scenario
 from meclab.scenario.model import Scenario
 from meclab.store.base import Store
+from meclab.worlds import WorldShelf
 
 log = logging.getLogger("meclab.runtime")
 
@@ -48,15 +51,18 @@ class Runtime:
 
     def __init__(
         self,
-        store: Store,
+        store: Store | WorldShelf,
         bus: EventBus,
         *,
         tick_hz: float = 10.0,
         wall: Callable[[], float] = time.time,
     ) -> None:
+        """``store`` holds one world at a time (loading another replaces it), or is a shelf
+        of worlds, one store per scenario name (see :meth:`load`)."""
         if not 0.0 < tick_hz <= 1000.0:
             raise ValueError(f"tick_hz must be in (0, 1000], got {tick_hz}")
-        self.store = store
+        self.shelf = store if isinstance(store, WorldShelf) else None
+        self.store: Store = store.store if isinstance(store, WorldShelf) else store
         self.bus = bus
         self.tick_hz = tick_hz
         self.wall = wall
@@ -71,7 +77,9 @@ class Runtime:
         self.tick_count = 0
         self.last_tick_s = 0.0
         self.opened: str | None = None
-        """How the current world was opened: "loaded", "resumed" or "default"; None before."""
+        """How the current world was opened; None before: "loaded" (without a shelf),
+        "new", "replaced" (with one; see :meth:`load`), "resumed", or "default" (the
+        built-in scenario, as nothing else was stored)."""
 
     @property
     def world(self) -> World:
@@ -97,15 +105,33 @@ class Runtime:
     async def open(self, scenario: Scenario | None = None, *, speed: float | None = None) -> str:
         """Load ``scenario``, or resume the stored one, or load the built-in default.
 
-        Returns how the world was opened: ``"loaded"``, ``"resumed"`` or ``"default"``.
+        With a shelf, ``scenario`` opens its own world by the rule of :meth:`load`; without
+        one, the world used last is resumed, and the default opened when there is none.
+        Returns how the world was opened (see :attr:`opened`).
         """
+        if self.shelf is not None:
+            last = await self.shelf.last_used() if scenario is None else None
+            if last is not None:
+                async with self.lock:
+                    await self.shelf.open(last)
+                    self._seq = await self.store.last_seq()
+                    stored = await self.store.get("runtime", "scenario")
+                    if stored is not None:
+                        await self._resume(World(Scenario.model_validate(stored)), speed)
+                        self.opened = "resumed"
+                        return self.opened
+            await self.load(scenario or default_scenario(), speed=speed)
+            if scenario is None:
+                self.opened = "default"
+            return self.opened or "new"  # load set it
         self._seq = await self.store.last_seq()
         stored = await self.store.get("runtime", "scenario") if scenario is None else None
         if scenario is not None:
             await self.load(scenario, speed=speed)
             self.opened = "loaded"
         elif stored is not None:
-            await self._resume(Scenario.model_validate(stored), speed)
+            async with self.lock:
+                await self._resume(World(Scenario.model_validate(stored)), speed)
             self.opened = "resumed"
         else:
             await self.load(default_scenario(), speed=speed)
@@ -113,20 +139,50 @@ class Runtime:
         return self.opened
 
     async def load(self, scenario: Scenario, *, speed: float | None = None) -> list[EventRecord]:
-        """Replace the running world by a new one built from ``scenario``, at time 0."""
+        """Replace the running world by one built from ``scenario``; the events published.
+
+        Without a shelf it starts afresh at time 0. With one, the scenario's name picks its
+        world: a stored world holding the same document (as validated, so comments, layout
+        and spelled-out defaults do not count) is resumed where it stood; one holding another
+        document is replaced by a fresh start, since its terminals, pins, subscriptions and
+        registrations were made for a world that no longer exists; a name never seen starts
+        a new world. The world left is saved first and stays on the shelf.
+        """
         world = World(scenario)  # built before anything changes: a failure leaves all as it was
+        if self.shelf is None:
+            async with self.lock:
+                self.opened = "loaded"
+                return await self._start(world, speed)
         async with self.lock:
-            speed = self.clock.speed if speed is None else speed
-            self.clock = SimClock(speed=speed)
-            self._world = world
-            await self.store.put("runtime", "scenario", scenario.model_dump(mode="json"))
-            await self.store.clear("overrides")
-            await self.store.clear("pins")
-            await self.store.delete("runtime", "clock")
-            for listener in self._load_listeners:
-                await listener(world, False)
-            loaded = ManualEvent(0.0, "load_scenario", {"name": scenario.name})
-            records = await self._publish([loaded, *world.step(0.0)])
+            if self._world is not None:
+                await self.checkpoint()
+            await self.shelf.open(scenario.name)
+            stored = await self.store.get("runtime", "scenario")
+            # max: sequence numbers never go back while this process runs, whichever world.
+            self._seq = max(self._seq, await self.store.last_seq())
+            if stored == scenario.model_dump(mode="json"):
+                self.opened = "resumed"
+                return await self._resume(world, speed)
+            if stored is not None:
+                await self.shelf.open(scenario.name, fresh=True)
+            self.opened = "new" if stored is None else "replaced"
+            return await self._start(world, speed)
+
+    async def _start(self, world: World, speed: float | None) -> list[EventRecord]:
+        """Run ``world`` from time 0 with nothing of its store's past; the caller holds the
+        lock."""
+        scenario = world.scenario
+        speed = self.clock.speed if speed is None else speed
+        self.clock = SimClock(speed=speed)
+        self._world = world
+        await self.store.put("runtime", "scenario", scenario.model_dump(mode="json"))
+        await self.store.clear("overrides")
+        await self.store.clear("pins")
+        await self.store.delete("runtime", "clock")
+        for listener in self._load_listeners:
+            await listener(world, False)
+        loaded = ManualEvent(0.0, "load_scenario", {"name": scenario.name})
+        records = await self._publish([loaded, *world.step(0.0)])
         log.info(
             "scenario %s loaded: %d terminals, %d PoAs",
             scenario.name,
@@ -135,8 +191,9 @@ class Runtime:
         )
         return records
 
-    async def _resume(self, scenario: Scenario, speed: float | None) -> None:
-        world = World(scenario)
+    async def _resume(self, world: World, speed: float | None) -> list[EventRecord]:
+        """Run ``world`` (built from the stored scenario) where its store says it stood; the
+        caller holds the lock."""
         for element, override in await self.store.items("overrides"):
             if element in world.top.elements:
                 world.set_netchar(element, override["netchar"])
@@ -160,9 +217,9 @@ class Runtime:
         for listener in self._load_listeners:
             await listener(world, True)
         # Whatever changed while meclab was down shows up as ordinary events now.
-        async with self.lock:
-            await self._publish(world.step(t))
-        log.info("scenario %s resumed at t=%.1f s", scenario.name, t)
+        records = await self._publish(world.step(t))
+        log.info("scenario %s resumed at t=%.1f s", world.scenario.name, t)
+        return records
 
     # --- ticking --------------------------------------------------------------------------
 
@@ -271,6 +328,13 @@ class Runtime:
             "move", {"ue": name, "poa": poa}, lambda w: w.move_terminal_to_poa(name, poa)
         )
         await self.store.put("pins", name, {"poa": poa})
+        return records
+
+    async def release_terminal(self, name: str) -> list[EventRecord]:
+        """Put a terminal held by a move back on its path (see World.release_terminal); the
+        hold is forgotten, so a restart does not bring it back."""
+        records = await self._command("release", {"ue": name}, lambda w: w.release_terminal(name))
+        await self.store.delete("pins", name)
         return records
 
     async def set_netchar(self, element: str, changes: dict[str, Any]) -> list[EventRecord]:

@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import Annotated, Any
 
 import httpx
 import typer
 
+from meclab.cli.instance import DataDirOption, UrlOption, instance_url
 from meclab.engine.events import EventKind
 
-DEFAULT_URL = "http://127.0.0.1:8080"
-
-UrlOption = Annotated[
-    str | None,
-    typer.Option(
-        "--url", help="meclab's address.", show_default=f"$MECLAB_URL, else {DEFAULT_URL}"
-    ),
-]
-
 event_app = typer.Typer(help="Steer the running world.", no_args_is_help=True)
-
-
-def _base(url: str | None) -> str:
-    return (url or os.environ.get("MECLAB_URL") or DEFAULT_URL).rstrip("/")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -32,8 +19,7 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _request(method: str, url: str | None, path: str, **kwargs: Any) -> Any:
-    base = _base(url)
+def _request(method: str, base: str, path: str, **kwargs: Any) -> Any:
     try:
         response = httpx.request(method, base + path, timeout=30.0, **kwargs)
     except httpx.HTTPError as exc:
@@ -48,8 +34,8 @@ def _request(method: str, url: str | None, path: str, **kwargs: Any) -> Any:
     return response.json()
 
 
-def _post_event(url: str | None, body: dict[str, Any]) -> None:
-    result = _request("POST", url, "/meclab/v1/events", json=body)
+def _post_event(base: str, body: dict[str, Any]) -> None:
+    result = _request("POST", base, "/meclab/v1/events", json=body)
     for record in [result["event"], *result["consequences"]]:
         typer.echo(_line(record))
 
@@ -77,9 +63,15 @@ def move(
     poa: Annotated[
         str | None, typer.Option("--poa", help="Point of access to hold it at, attached.")
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Move to a position far outside the scenario's area."),
+    ] = False,
     url: UrlOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
-    """Move a terminal to a position or to a point of access."""
+    """Move a terminal to a position or to a point of access, and hold it there until
+    `meclab event release`."""
     if (to is None) == (poa is None):
         raise typer.BadParameter("give exactly one of --to LON,LAT or --poa NAME")
     body: dict[str, Any] = {"type": "move", "ue": ue}
@@ -88,7 +80,19 @@ def move(
         body["to"] = {"lon": lon, "lat": lat}
     else:
         body["poa"] = poa
-    _post_event(url, body)
+    if force:
+        body["force"] = True
+    _post_event(instance_url(url, data_dir), body)
+
+
+@event_app.command("release")
+def release(
+    ue: Annotated[str, typer.Argument(help="Terminal name.", show_default=False)],
+    url: UrlOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Put a terminal held by `meclab event move` back on its path (where its path is now)."""
+    _post_event(instance_url(url, data_dir), {"type": "release", "ue": ue})
 
 
 @event_app.command("netchar")
@@ -106,6 +110,7 @@ def netchar(
     throughput_dl_mbps: Annotated[float | None, typer.Option(help="Downlink rate.")] = None,
     throughput_ul_mbps: Annotated[float | None, typer.Option(help="Uplink rate.")] = None,
     url: UrlOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Change the network characteristics of an element (options left out keep their value)."""
     changes = {
@@ -121,19 +126,21 @@ def netchar(
     }
     if not changes:
         raise typer.BadParameter("give at least one characteristic to change")
-    _post_event(url, {"type": "netchar", "element": element, "netchar": changes})
+    _post_event(
+        instance_url(url, data_dir), {"type": "netchar", "element": element, "netchar": changes}
+    )
 
 
 @event_app.command("pause")
-def pause(url: UrlOption = None) -> None:
+def pause(url: UrlOption = None, data_dir: DataDirOption = None) -> None:
     """Stop simulation time."""
-    _post_event(url, {"type": "pause"})
+    _post_event(instance_url(url, data_dir), {"type": "pause"})
 
 
 @event_app.command("resume")
-def resume(url: UrlOption = None) -> None:
+def resume(url: UrlOption = None, data_dir: DataDirOption = None) -> None:
     """Let simulation time run again."""
-    _post_event(url, {"type": "resume"})
+    _post_event(instance_url(url, data_dir), {"type": "resume"})
 
 
 @event_app.command("speed")
@@ -142,14 +149,15 @@ def speed(
         float, typer.Argument(help="Simulation seconds per real second.", show_default=False)
     ],
     url: UrlOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Change the simulation speed."""
-    _post_event(url, {"type": "speed", "speed": factor})
+    _post_event(instance_url(url, data_dir), {"type": "speed", "speed": factor})
 
 
-def status_command(url: UrlOption = None) -> None:
+def status_command(url: UrlOption = None, data_dir: DataDirOption = None) -> None:
     """Show the running world at a glance."""
-    world = _request("GET", url, "/meclab/v1/world")
+    world = _request("GET", instance_url(url, data_dir), "/meclab/v1/world")
     counts = world["counts"]
     state = "paused" if world["paused"] else f"running x{world['speed']:g}"
     typer.echo(
@@ -172,12 +180,14 @@ def events_command(
         bool, typer.Option("--follow", "-f", help="Keep printing new events.")
     ] = False,
     url: UrlOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Print recent events, and with --follow the new ones as they happen."""
     params: dict[str, Any] = {"limit": last, "newest_first": "true"}
     if event_type:
         params["type"] = [str(kind) for kind in event_type]
-    page = _request("GET", url, "/meclab/v1/events", params=params)
+    base = instance_url(url, data_dir)
+    page = _request("GET", base, "/meclab/v1/events", params=params)
     items = list(reversed(page["items"]))
     for record in items:
         typer.echo(_line(record))
@@ -187,7 +197,6 @@ def events_command(
     stream_params: dict[str, Any] = {"after": after}
     if event_type:
         stream_params["type"] = [str(kind) for kind in event_type]
-    base = _base(url)
     try:
         with httpx.stream(
             "GET", base + "/meclab/v1/events/stream", params=stream_params, timeout=None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import socket
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,31 +17,24 @@ import uvicorn
 from meclab.app import create_app
 from meclab.bus.base import EventRecord
 from meclab.bus.memory import MemoryBus
+from meclab.cli.instance import DataDirOption, default_data_dir
 from meclab.cli.scenario_cmd import EXIT_INVALID, report_invalid
 from meclab.dataplane.plane import DataPlane
 from meclab.engine.events import Connected, Disconnected, Handover, ManualEvent
 from meclab.http.headers import SERVER_OPTIONS
+from meclab.lock import DataDirBusy, DataDirLock
 from meclab.runtime import Runtime
 from meclab.scenario.builtin import default_scenario
 from meclab.scenario.errors import ScenarioError
 from meclab.scenario.loader import load_file
 from meclab.scenario.model import Scenario
 from meclab.services.hosting import api_root_path
-from meclab.store.sqlite import SqliteStore
+from meclab.worlds import WorldShelf
 
 log = logging.getLogger("meclab")
 
 MAX_LOGGED_PER_TICK = 20
 """Events logged one by one per tick; beyond that a big world's log gets a summary line."""
-
-
-def default_data_dir() -> Path:
-    """``$MECLAB_DATA_DIR``, else ``$XDG_DATA_HOME/meclab``, else ``~/.local/share/meclab``."""
-    explicit = os.environ.get("MECLAB_DATA_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "meclab"
 
 
 def parse_generator_spec(spec: str) -> dict[str, int]:
@@ -128,13 +120,22 @@ def public_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
+def _opened(how: str, name: str, t: float) -> str:
+    """What became of the stored world, in the banner's words."""
+    return {
+        "resumed": f"resumed world {name} at t={t:.1f}s",
+        "new": f"new world {name}",
+        "default": f"new world {name} (built-in default)",
+        "replaced": f"replaced stored world {name}: it was a different scenario document",
+    }[how]
+
+
 def _banner(
     runtime: Runtime, how: str, base: str, data_dir: Path, plane: DataPlane | None, api_root: str
 ) -> str:
     world = runtime.world
-    opened = {"loaded": "loaded", "resumed": "resumed", "default": "built-in default"}[how]
     lines = [
-        f"meclab: scenario {world.scenario.name} ({opened}): "
+        f"meclab: {_opened(how, world.scenario.name, world.state.t)}: "
         f"{len(world.poa_names)} points of access, {len(world.ue_names)} terminals, "
         f"speed x{runtime.clock.speed:g}",
         f"  control API  {base}/meclab/v1/world",
@@ -214,19 +215,22 @@ async def _serve(
     port: int,
     speed: float | None,
     tick_hz: float,
-    data_dir: Path,
+    lock: DataDirLock,
     plane: DataPlane | None,
     api_root: str = "",
 ) -> None:
-    # First: a busy port must not touch the stored world.
+    # First: a busy port must not touch the stored worlds (the data dir is held already).
+    data_dir = lock.data_dir
     check_ports(host, port, plane)
     sock = _listen(host, port)
-    store = SqliteStore(data_dir / "meclab.sqlite")
+    base = public_url(host, sock.getsockname()[1])
+    lock.record(url=base)
+    shelf = WorldShelf(data_dir, on_open=lambda name: lock.record(world=name))
     try:
-        runtime = Runtime(store, MemoryBus(), tick_hz=tick_hz)
+        await shelf.migrate_legacy()
+        runtime = Runtime(shelf, MemoryBus(), tick_hz=tick_hz)
         runtime.bus.subscribe(log_events)
         how = await runtime.open(scenario, speed=speed)
-        base = public_url(host, sock.getsockname()[1])
         app = create_app(
             runtime,
             base_url=base,
@@ -251,7 +255,7 @@ async def _serve(
             raise StartupFailed(getattr(app.state, "startup_error", "the app did not start"))
     finally:
         sock.close()
-        await store.close()
+        await shelf.close()
 
 
 def _api_root_option(value: str) -> str:
@@ -266,7 +270,7 @@ def up_command(
         str | None,
         typer.Argument(
             help="Scenario file (YAML/JSON), 'default', or 'generate:ues=N,cells=N,seed=N'. "
-            "Without it meclab resumes the stored scenario, or starts the default.",
+            "Without it meclab resumes the world used last, or starts the default.",
             show_default=False,
         ),
     ] = None,
@@ -286,14 +290,7 @@ def up_command(
     tick_hz: Annotated[
         float, typer.Option("--tick-hz", min=0.1, max=1000, help="World updates per real second.")
     ] = 10.0,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--data-dir",
-            help="Where the store lives.",
-            show_default="$MECLAB_DATA_DIR, else $XDG_DATA_HOME/meclab, else ~/.local/share/meclab",
-        ),
-    ] = None,
+    data_dir: DataDirOption = None,
     socks_port: Annotated[
         int,
         typer.Option(
@@ -341,7 +338,6 @@ def up_command(
     except ValueError as exc:
         typer.echo(f"meclab up: {scenario}: {exc}", err=True)
         raise typer.Exit(EXIT_INVALID) from exc
-    directory = data_dir or default_data_dir()
     # The data plane stays on loopback whatever --host says: a SOCKS5 relay on a public
     # address would be an open proxy into the emulated network.
     plane = (
@@ -349,12 +345,33 @@ def up_command(
         if no_dataplane
         else DataPlane(socks_port=socks_port, dns_port=dns_port, toxiproxy_port=toxiproxy_port)
     )
+    lock = _hold(data_dir or default_data_dir())
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_serve(chosen, host, port, speed, tick_hz, directory, plane, api_root))
+            asyncio.run(_serve(chosen, host, port, speed, tick_hz, lock, plane, api_root))
     except OSError as exc:
         typer.echo(f"meclab up: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         raise typer.Exit(1) from exc
     except StartupFailed as exc:
         typer.echo(f"meclab up: {exc}", err=True)
         raise typer.Exit(1) from exc
+    finally:
+        lock.release()
+
+
+def _hold(data_dir: Path) -> DataDirLock:
+    """The data dir, held; exit 1 naming the meclab that holds it already."""
+    lock = DataDirLock(data_dir)
+    try:
+        lock.acquire()
+    except DataDirBusy as exc:
+        typer.echo(
+            f"meclab up: {exc}; stop it first, talk to it (meclab status), "
+            "or start another with --data-dir",
+            err=True,
+        )
+        raise typer.Exit(1) from exc
+    except OSError as exc:
+        typer.echo(f"meclab up: cannot use data dir {data_dir}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from exc
+    return lock

@@ -163,18 +163,27 @@ class LonLat(_In):
 
 
 class MoveCommand(_In):
-    """Hold a terminal at a position, or at a PoA and attached to it."""
+    """Hold a terminal at a position, or at a PoA and attached to it, until released."""
 
     type: Literal["move"]
     ue: str = Field(min_length=1)
     to: LonLat | None = None
     poa: str | None = Field(None, min_length=1)
+    force: bool = False
+    """Move to a position far outside the scenario's area all the same (a PoA is inside)."""
 
     @model_validator(mode="after")
     def _one_target(self) -> MoveCommand:
         if (self.to is None) == (self.poa is None):
             raise ValueError("give exactly one of 'to' (a position) or 'poa' (a point of access)")
         return self
+
+
+class ReleaseCommand(_In):
+    """Let a terminal held by a move follow its path again, from where its path is now."""
+
+    type: Literal["release"]
+    ue: str = Field(min_length=1)
 
 
 class NetCharPatch(_In):
@@ -237,7 +246,13 @@ class TerminateCommand(_In):
 
 
 Command = Annotated[
-    MoveCommand | NetCharCommand | PauseCommand | ResumeCommand | SpeedCommand | TerminateCommand,
+    MoveCommand
+    | ReleaseCommand
+    | NetCharCommand
+    | PauseCommand
+    | ResumeCommand
+    | SpeedCommand
+    | TerminateCommand,
     Field(discriminator="type"),
 ]
 
@@ -267,6 +282,12 @@ class NotificationReport(BaseModel):
 
 class ScenarioLoaded(BaseModel):
     scenario: str
+    opened: str
+    """What became of the world stored under this name: ``new``, ``resumed`` (same scenario
+    document: it goes on where it stood) or ``replaced`` (another document: started afresh);
+    ``loaded`` when meclab keeps no worlds (an in-memory store)."""
+    time_s: float
+    """Simulation time the world is at now."""
     terminals: int
     poas: int
     events: list[dict[str, Any]]

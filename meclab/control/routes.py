@@ -31,6 +31,7 @@ from meclab.control.models import (
     PathInfo,
     PauseCommand,
     PoaInfo,
+    ReleaseCommand,
     ResumeCommand,
     ScenarioLoaded,
     SpeedCommand,
@@ -42,7 +43,7 @@ from meclab.control.models import (
 )
 from meclab.engine.events import EventKind
 from meclab.engine.netchar import Unreachable
-from meclab.engine.world import UnknownElement
+from meclab.engine.world import NotHeld, UnknownElement
 from meclab.http.problem import ProblemError, describe_invalid, invalid_params
 from meclab.http.query import reject_unknown_query
 from meclab.http.routing import PrefixedRouter
@@ -117,7 +118,8 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
     @router.put(
         "/scenario",
         response_model=ScenarioLoaded,
-        summary="Load a new scenario (JSON or YAML body); the running one stays if it is invalid",
+        summary="Load a scenario (JSON or YAML body): its stored world is resumed if it holds the "
+        "same document; the running one stays if it is invalid",
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -154,6 +156,8 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
         world = runtime.world
         return ScenarioLoaded(
             scenario=scenario.name,
+            opened=runtime.opened or "loaded",
+            time_s=world.state.t,
             terminals=len(world.ue_names),
             poas=len(world.poa_names),
             events=_records(records[:100]),
@@ -311,8 +315,12 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
         "/events",
         response_model=CommandResult,
         status_code=201,
-        summary="Inject an event: move a terminal, change netchar, pause, resume, speed",
-        responses={404: {"description": "No element of that name, or no MEC platform running"}},
+        summary="Inject an event: move or release a terminal, change netchar, pause, resume, "
+        "speed, terminate an app instance",
+        responses={
+            404: {"description": "No element of that name, or no MEC platform running"},
+            409: {"description": "Releasing a terminal no move holds, or terminating again"},
+        },
     )
     async def post_event(command: Command, response: Response) -> CommandResult:
         records = await _apply(runtime, command, platform)
@@ -393,9 +401,14 @@ async def _apply(
     try:
         if isinstance(command, MoveCommand):
             if command.to is not None:
-                return await runtime.move_terminal(command.ue, command.to.lon, command.to.lat)
+                lon, lat = command.to.lon, command.to.lat
+                if not command.force:
+                    _refuse_outside(runtime, lon, lat)
+                return await runtime.move_terminal(command.ue, lon, lat)
             assert command.poa is not None
             return await runtime.move_terminal_to_poa(command.ue, command.poa)
+        if isinstance(command, ReleaseCommand):
+            return await runtime.release_terminal(command.ue)
         if isinstance(command, NetCharCommand):
             return await runtime.set_netchar(command.element, command.netchar.changes())
         if isinstance(command, PauseCommand):
@@ -406,6 +419,8 @@ async def _apply(
             return await runtime.set_speed(command.speed)
     except UnknownElement as exc:
         raise ProblemError(404, str(exc)) from exc
+    except NotHeld as exc:
+        raise ProblemError(409, str(exc)) from exc
     except ValidationError as exc:
         params = invalid_params(
             [{**e, "loc": ("body", "netchar", *e["loc"])} for e in exc.errors()]
@@ -416,6 +431,18 @@ async def _apply(
     raise ProblemError(
         400, f"unsupported command {command!r}"
     )  # pragma: no cover - union is closed
+
+
+def _refuse_outside(runtime: Runtime, lon: float, lat: float) -> None:
+    """A 400 naming ``to`` when [lon, lat] is far outside the scenario's area."""
+    area = runtime.world.area
+    reason = area.refusal(lon, lat) if area is not None else None
+    if reason is not None:
+        raise ProblemError(
+            400,
+            f'{reason}; to move there all the same, send "force": true (meclab event move --force)',
+            invalidParams=[{"name": "to", "in": "body", "reason": reason}],
+        )
 
 
 async def _sse(

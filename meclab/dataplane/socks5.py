@@ -327,6 +327,12 @@ class Socks5Connection(ClientLeg):
         else:
             self._refuse(Reply.COMMAND_NOT_SUPPORTED)
 
+    def who(self) -> str:
+        """The UE this client acts as, for log lines: ``ue``, or ``ue (as terminal-app)``."""
+        assert self.identity is not None  # requests are refused before, without one
+        ue, source = self.identity
+        return ue if source == ue else f"{ue} (as {source})"
+
     def _flow_request(
         self, protocol: str, host: str, port: int, client: tuple[str, int]
     ) -> FlowRequest:
@@ -344,10 +350,19 @@ class Socks5Connection(ClientLeg):
                 hold_downlink=True,
             )
         except Refused as exc:
+            code = REPLY_FOR[exc.reason]
+            # curl shows only "Can't complete SOCKS5 connection ... (3)" and exits 97: this
+            # line is where the user learns which terminal, which target and why
             log.info(
-                "SOCKS5 %s -> %s:%d refused: %s", self.identity, request.host, request.port, exc
+                "SOCKS5 %s -> %s:%d refused with reply %d (%s): %s",
+                self.who(),
+                request.host,
+                request.port,
+                code,
+                code.name.lower().replace("_", " "),
+                exc,
             )
-            self._refuse(REPLY_FOR[exc.reason])
+            self._refuse(code)
             return
         if client.is_closing():
             relay.abort("client_gone")
@@ -444,7 +459,7 @@ class UdpAssociation(asyncio.DatagramProtocol):
             try:
                 relay = self.control.gate.open_udp(request, self._sender(header))
             except Refused as exc:
-                log.info("SOCKS5 UDP to %s:%d dropped: %s", host, port, exc)
+                log.info("SOCKS5 UDP %s -> %s:%d dropped: %s", self.control.who(), host, port, exc)
                 return
             if len(self.flows) >= PURGE_AT:  # forget finished flows of gone clients
                 self.flows = {k: r for k, r in self.flows.items() if not r.finished}

@@ -105,3 +105,7 @@ class Paths:
         """Hold terminal ``index`` at ``xy`` from now on, off its path."""
         self.pinned[index] = True
         self.pinned_xy[index] = xy
+
+    def unpin(self, index: int) -> None:
+        """Put terminal ``index`` back on its path, where its path puts it at any time."""
+        self.pinned[index] = False

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from meclab.engine.area import ScenarioArea
 from meclab.engine.events import (
     Connected,
     Disconnected,
@@ -97,6 +98,17 @@ class UnknownElement(KeyError):
         return f"no {self.kind} named {self.name!r}"
 
 
+class NotHeld(Exception):
+    """The terminal follows its path: no operator move holds it."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        return f"{self.name} is not held by a move: it already follows its path"
+
+
 class World:
     """A scenario brought to life."""
 
@@ -139,6 +151,8 @@ class World:
             [t.end_of_path for t in terminals],
         )
         self.forced = np.zeros(len(terminals), dtype=bool)
+        self.area = self._area()
+        """Where the scenario's world is (None when nothing has a position)."""
         self.candidates = CandidateLists(
             self.cell_xy, self.cells, k_per_type=k_per_type, skin_m=skin_m
         )
@@ -150,6 +164,25 @@ class World:
             signal_dbm=np.full(n, np.nan),
             served=np.zeros(len(top.poas), dtype=np.int64),
         )
+
+    def _area(self) -> ScenarioArea | None:
+        # PoAs and paths from the arrays (a box in local metres is the same box in degrees:
+        # the projection is linear), plus MEC hosts and fog nodes; see engine/area.py. Column
+        # by column: numpy's min(axis=0) on an (N, 2) array is ~200x slower (73 vs 0.34 ms for
+        # 400k points here).
+        placed = [xy for xy in (self.cell_xy, self.paths.points) if len(xy)]
+        corners_xy = [[xy[:, k].min() for k in (0, 1)] for xy in placed] + [
+            [xy[:, k].max() for k in (0, 1)] for xy in placed
+        ]
+        corners = self.projection.to_lonlat(np.reshape(corners_xy, (-1, 2)))
+        top = self.top
+        sites = [
+            node.position
+            for name, node in top.nodes.items()
+            if node.position is not None and top.kind(name) is not ElementKind.CLOUD
+        ]
+        reach_m = max((p.radius_m for p in top.poas), default=0.0)
+        return ScenarioArea.bounding(np.vstack([corners, np.reshape(sites, (-1, 2))]), reach_m)
 
     # --- advancing -----------------------------------------------------------------------
 
@@ -267,6 +300,19 @@ class World:
         new = self._select(self.state.t, forced_serving)
         self.state = new
         return self._diff(before, new.serving, self.state.t)
+
+    def release_terminal(self, name: str) -> list[Event]:
+        """Let terminal ``name``, held by a move, follow its path again and re-select its cell.
+
+        It goes where its path puts it at the current time (positions are a function of time),
+        as if it had never been moved. Raises NotHeld when no move holds it.
+        """
+        i = self.ue(name)
+        if not self.paths.pinned[i]:
+            raise NotHeld(name)
+        self.paths.unpin(i)
+        self.forced[i] = False
+        return self.step(self.state.t)
 
     def set_netchar(self, element: str, changes: dict[str, Any]) -> NetCharChanged:
         """Change some network characteristics of ``element``; the others stay as they are.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import json
+import re
 import signal
 import socket
 import subprocess
@@ -141,11 +143,13 @@ def test_up_serves_advances_stops_and_resumes(tmp_path: Path, processes: list[Me
     world = first.wait_ready(base)
     assert world["scenario"] == "monaco"
     banner = first.stdout
-    assert "meclab: scenario monaco (built-in default): 13 points of access, 23 terminals" in banner
+    assert (
+        "meclab: new world monaco (built-in default): 13 points of access, 23 terminals" in banner
+    )
     assert f"control API  {base}/meclab/v1/world" in banner
     assert f"events       {base}/meclab/v1/events/stream" in banner
     assert f"data         {data}" in banner
-    assert (data / "meclab.sqlite").is_file()
+    assert (data / "worlds" / "monaco" / "world.sqlite").is_file()
     # The data plane's entry points, with the ports it actually got.
     plane = get(base, "/dataplane")
     assert f"socks5h://<ue>@{plane['socks5']}" in banner
@@ -172,7 +176,9 @@ def test_up_serves_advances_stops_and_resumes(tmp_path: Path, processes: list[Me
     second = Meclab(args, tmp_path, "second")
     processes.append(second)
     world = second.wait_ready(base)
-    assert "meclab: scenario monaco (resumed)" in second.stdout
+    resumed = re.search(r"^meclab: resumed world monaco at t=(\d+\.\d)s: ", second.stdout, re.M)
+    assert resumed is not None, second.stdout
+    assert float(resumed[1]) >= round(moved_at, 1)  # where the first run stopped
     assert world["time_s"] >= moved_at  # time goes on from where it stopped
     terminal = get(base, f"/terminals/{TERMINAL}")
     assert terminal["position"] == pytest.approx(list(PARKED), abs=1e-9)
@@ -325,7 +331,7 @@ def test_up_reports_every_busy_port_at_once(tmp_path: Path) -> None:
         f"  127.0.0.1:{toxiproxy}/tcp (--toxiproxy-port): Address already in use",
         "choose others with the options named (0: any free port), or use --no-dataplane",
     ]
-    assert not (tmp_path / "d").exists()
+    assert not (tmp_path / "d" / "worlds").exists()  # no world was opened
 
 
 def test_up_where_meclab_already_runs_says_so(tmp_path: Path, processes: list[Meclab]) -> None:
@@ -406,3 +412,119 @@ def test_up_on_a_busy_port_leaves_the_stored_world_alone(
     assert scenario == stored
     assert pins == [("ue-car", {"lon": 0.004, "lat": 0.0, "poa": None})]
     assert seqs == [1]
+
+
+def _lock_holder(data: Path) -> dict[str, Any]:
+    """What ``meclab up`` wrote into the data dir's lock file."""
+    info: dict[str, Any] = json.loads((data / "meclab.lock").read_text(encoding="utf-8"))
+    return info
+
+
+def test_one_meclab_per_data_dir_and_the_cli_finds_it(
+    tmp_path: Path, processes: list[Meclab]
+) -> None:
+    data = tmp_path / "data"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    first = Meclab(
+        ["up", "--port", str(port), "--data-dir", str(data), "--no-dataplane"], tmp_path, "first"
+    )
+    processes.append(first)
+    first.wait_ready(base)
+
+    second = subprocess.run(
+        [*meclab_command(), "up", "--port", "0", "--data-dir", str(data), "--no-dataplane"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert second.returncode == 1
+    assert second.stderr.startswith(
+        f"meclab up: data dir {data} is in use by meclab (pid {first.process.pid}) at {base}, "
+        "world monaco; "
+    )
+    assert "Ctrl-C to stop" not in second.stdout
+    assert _lock_holder(data) == {"pid": first.process.pid, "url": base, "world": "monaco"}
+
+    # The other commands find it through the data dir, whatever port it chose.
+    runner = CliRunner(env={"MECLAB_URL": None})
+    status = runner.invoke(app, ["status", "--data-dir", str(data)])
+    assert status.exit_code == 0, status.output
+    assert status.stdout.startswith("monaco: t=")
+    moved = runner.invoke(
+        app, ["event", "move", TERMINAL, "--poa", "wifi-casino", "--data-dir", str(data)]
+    )
+    assert moved.exit_code == 0, moved.output
+
+    # Killed without a chance to clean up: the lock goes with the process.
+    first.process.send_signal(signal.SIGKILL)
+    first.process.wait(timeout=STOP_TIMEOUT_S)
+    gone = runner.invoke(app, ["status", "--data-dir", str(data)])
+    assert gone.exit_code == 1
+    assert f"no meclab is running on data dir {data}" in gone.stderr
+
+    third = Meclab(
+        ["up", "--port", "0", "--data-dir", str(data), "--no-dataplane"], tmp_path, "third"
+    )
+    processes.append(third)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while "Ctrl-C to stop" not in third.stdout:
+        assert third.process.poll() is None, third.stderr
+        assert time.monotonic() < deadline, "the third start did not serve"
+        time.sleep(0.05)
+    assert "meclab: resumed world monaco at t=" in third.stdout
+    assert third.interrupt() == 0
+    assert (data / "meclab.lock").read_bytes() == b""  # emptied at a clean exit
+
+
+def _up_until_ready(
+    args: list[str], tmp_path: Path, name: str, processes: list[Meclab], base: str
+) -> Meclab:
+    process = Meclab(args, tmp_path, name)
+    processes.append(process)
+    process.wait_ready(base)
+    return process
+
+
+def test_up_with_another_scenario_keeps_each_stored_world(
+    tmp_path: Path, processes: list[Meclab], lab_doc: dict[str, Any]
+) -> None:
+    data = tmp_path / "data"
+    lab, city = tmp_path / "lab.yaml", tmp_path / "city.yaml"
+    lab.write_text(json.dumps(lab_doc), encoding="utf-8")
+    city.write_text(json.dumps({**lab_doc, "name": "city"}), encoding="utf-8")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    args = ["up", "--port", str(port), "--data-dir", str(data), "--no-dataplane"]
+
+    run = _up_until_ready([*args, str(lab)], tmp_path, "lab-1", processes, base)
+    registered = httpx.post(
+        f"{base}/mec_app_support/v1/registrations",
+        json={"appName": "my-app", "endpoint": {"uris": ["http://my-app.example/api"]}},
+        timeout=5.0,
+    )
+    assert registered.status_code == 201, registered.text
+    mine = f"{base}/mec_app_support/v1/registrations/{registered.json()['appInstanceId']}"
+    assert run.interrupt() == 0
+    first_banner = run.stdout
+
+    run = _up_until_ready([*args, str(city)], tmp_path, "city", processes, base)
+    assert run.interrupt() == 0
+    city_banner = run.stdout
+
+    run = _up_until_ready([*args, str(lab)], tmp_path, "lab-2", processes, base)
+    assert httpx.get(mine, timeout=5.0).status_code == 200  # city did not wipe it
+    assert run.interrupt() == 0
+    assert "meclab: new world lab: " in first_banner
+    assert "meclab: new world city: " in city_banner
+    assert re.search(r"^meclab: resumed world lab at t=\d+\.\ds: ", run.stdout, re.M), run.stdout
+
+    lab.write_text(json.dumps({**lab_doc, "seed": 99}), encoding="utf-8")
+    run = _up_until_ready([*args, str(lab)], tmp_path, "lab-3", processes, base)
+    assert "meclab: replaced stored world lab: it was a different scenario document: " in run.stdout
+    assert httpx.get(mine, timeout=5.0).status_code == 404
+    assert run.interrupt() == 0
+
+    listed = CliRunner().invoke(app, ["worlds", "--data-dir", str(data)])
+    assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == ["city", "lab"]

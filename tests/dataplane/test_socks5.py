@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import shutil
 from pathlib import Path
 
 import pytest
+from helpers import until
 
 from meclab.dataplane.socks5 import (
     Handshake,
@@ -106,11 +108,54 @@ async def test_refusals_carry_rfc_1928_codes(
     assert refused.value.code == code
 
 
-async def test_out_of_coverage_ue_gets_network_unreachable(env: Env) -> None:
+OUT_OF_COVERAGE_LOG = (
+    "SOCKS5 ue-1 -> edge-a:80 refused with reply 3 (network unreachable): ue-1 is out of coverage"
+)
+"""What meclab logs when ue-1, out of coverage, asks for edge-a (the only word the user gets)."""
+
+
+def _dataplane_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "meclab.dataplane"]
+
+
+async def test_out_of_coverage_ue_gets_network_unreachable(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="meclab.dataplane")
     await env.move("ue-1", NOWHERE)
     with pytest.raises(SocksRefused) as refused:
         await socks_connect(env.socks, "ue-1", "edge-a", 80)
     assert refused.value.code == Reply.NETWORK_UNREACHABLE
+    assert OUT_OF_COVERAGE_LOG in _dataplane_lines(caplog)
+
+
+@pytest.mark.skipif(CURL is None, reason="curl is not installed")
+async def test_curl_out_of_coverage_exits_97_and_meclab_says_why(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="meclab.dataplane")
+    await env.move("ue-1", NOWHERE)
+    host, port = env.socks
+    code, _, err = await curl("-x", f"socks5h://ue-1@{host}:{port}", "http://edge-a/")
+    assert code == 97, err  # CURLE_PROXY: curl only shows the SOCKS5 reply code
+    assert "(3)" in err
+    assert OUT_OF_COVERAGE_LOG in _dataplane_lines(caplog)
+
+
+async def test_udp_out_of_coverage_names_the_ue_in_the_log(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="meclab.dataplane")
+    await env.move("ue-1", NOWHERE)
+    _, writer, relay = await socks_handshake(env.socks, "ue-1", 3, "0.0.0.0", 0)
+    loop = asyncio.get_running_loop()
+    udp, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol, remote_addr=relay)
+    name = b"cloud-echo"
+    udp.sendto(b"\x00\x00\x00\x03" + bytes([len(name)]) + name + b"\x00\x07" + b"ping")
+    expected = "SOCKS5 UDP ue-1 -> cloud-echo:7 dropped: ue-1 is out of coverage"
+    await until(lambda: expected in _dataplane_lines(caplog), "the UDP refusal's log line")
+    udp.close()
+    await close(writer)
 
 
 async def test_bind_is_not_supported(env: Env) -> None:

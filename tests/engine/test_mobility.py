@@ -78,3 +78,10 @@ def test_pinned_terminal_leaves_its_path() -> None:
     p = _paths([[0, 0], [100, 0]], 10.0, EndOfPath.LOOP)
     p.pin(0, np.array([7.0, 8.0]))
     assert p.positions(3.0)[0] == pytest.approx([7.0, 8.0])
+
+
+def test_unpinned_terminal_is_back_where_its_path_is_now() -> None:
+    p = _paths([[0, 0], [100, 0]], 10.0, EndOfPath.LOOP)
+    p.pin(0, np.array([7.0, 8.0]))
+    p.unpin(0)
+    assert p.positions(3.0)[0] == pytest.approx([30.0, 0.0])
