@@ -314,6 +314,7 @@ def up_command(
         typer.Option(
             "--api-root",
             callback=_api_root_option,
+            show_default="/",
             help="Path prefix of every ETSI API, e.g. /sbx1/mep (control API, docs and metrics "
             "stay at the root).",
         ),
