@@ -22,10 +22,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from meclab import __version__
 from meclab.control.models import NotificationReport
+from meclab.control.routes import PREFIX as CONTROL_API
 from meclab.control.routes import build_router
 from meclab.dataplane.plane import DataPlane, DataPlaneError
 from meclab.engine.world import World
 from meclab.http.headers import CanonicalHeaders
+from meclab.http.openapi import install_openapi
 from meclab.http.problem import install_problem_handlers
 from meclab.metrics import Metrics
 from meclab.platform.apps import OperationAction
@@ -33,6 +35,7 @@ from meclab.platform.delivery import Notifier
 from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
 from meclab.services import mec011
+from meclab.services.hosting import api_root_path, host_apis
 from meclab.services.location import Location
 from meclab.services.rnis import Rnis
 from meclab.services.ueid import UeIdentity
@@ -84,6 +87,7 @@ def create_app(
     *,
     tick: bool = True,
     base_url: str = "http://127.0.0.1:8080",
+    api_root: str = "",
     metrics: Metrics | None = None,
     dataplane: DataPlane | None = None,
     on_started: Callable[[], None] | None = None,
@@ -91,15 +95,21 @@ def create_app(
     """An ASGI app serving ``runtime`` and the MEC platforms of its world.
 
     ``base_url`` is where clients reach this app; it prefixes the links in resources and
-    notifications. With ``tick`` the world advances while the app runs. The platforms are
-    built when the app starts (its lifespan), from whatever world the runtime holds then, and
-    rebuilt whenever the runtime loads another scenario.
+    notifications. ``api_root`` (``/sbx1/mep``) is the path every ETSI API is served under
+    (:mod:`meclab.services.hosting`); ValueError if it is no plain absolute path. With
+    ``tick`` the world advances while the app runs. The platforms are built when the app
+    starts (its lifespan), from whatever world the runtime holds then, and rebuilt whenever
+    the runtime loads another scenario.
     """
     metrics = metrics or Metrics()
     if dataplane is not None and dataplane.metrics is None:
         dataplane.metrics = metrics
-    notifier = Notifier(metrics=metrics, store=runtime.store)
-    platforms = Platforms(runtime.store, base_url=base_url, notifier=notifier)
+    platforms = Platforms(
+        runtime.store,
+        base_url=base_url,
+        api_root=api_root_path(api_root),
+        notifier=Notifier(metrics=metrics, store=runtime.store),
+    )
     mec011_service = mec011.Mec011(platforms)
 
     async def on_load(world: World, resumed: bool) -> None:
@@ -136,8 +146,14 @@ def create_app(
         version=__version__,
         summary="ETSI MEC APIs over an emulated world of cells, MEC hosts and moving terminals",
         description=(
-            "Every MEC host's APIs are also served under `/hosts/{host}` (the paths listed here "
-            "are those of the first MEC host)."
+            f"The ETSI MEC API paths listed here (under `{platforms.api_root or '/'}`) are those "
+            "of the first MEC host; every MEC host serves the same operations under "
+            f"`{platforms.api_root}/hosts/{{host}}/...` (`GET /meclab/v1/nodes` lists them).\n\n"
+            "meclab's own endpoints stay at the root: the control API `/meclab/v1`, `/metrics`, "
+            "`/docs` and this document. The toxiproxy-compatible fault injection API is served "
+            "on the data plane's own port; its document is "
+            "`GET /meclab/v1/dataplane/toxiproxy/openapi.json`.\n\n"
+            "Every error is RFC 7807 problem details (`application/problem+json`)."
         ),
         lifespan=lifespan,
         docs_url=None,
@@ -158,6 +174,7 @@ def create_app(
     }
     for service in services.values():
         service.mount(app)
+    install_openapi(app, apis=[CONTROL_API], per_host=host_apis(app))
     app.state.runtime = runtime
     app.state.platforms = platforms
     app.state.services = services
@@ -181,8 +198,16 @@ def create_app(
         finally:
             platforms.notifier.detach_websocket(sub, websocket)
 
-    @app.get("/metrics", include_in_schema=False)
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     async def prometheus_metrics() -> Response:
+        """Counters and histograms of requests, notifications, the world and the data plane,
+        in the Prometheus text exposition format."""
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app.mount("/meclab/static/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")

@@ -115,12 +115,13 @@ async def advance(runtime: Runtime, fake: FakeTime, t: float) -> None:
 
 @asynccontextmanager
 async def serve(
-    runtime: Runtime, *, retries: RetryPolicy | None = None
+    runtime: Runtime, *, retries: RetryPolicy | None = None, api_root: str = ""
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     """meclab's app on ``runtime`` (every API, at :data:`BASE_URL`) started as a server starts
     it (its lifespan: the MEC platforms are built; nothing ticks), and an HTTP client on it, in
-    process (no socket). ``retries``: the notifier's retry policy instead of the default."""
-    app = create_app(runtime, tick=False, base_url=BASE_URL)
+    process (no socket). ``retries``: the notifier's retry policy instead of the default;
+    ``api_root``: the path prefix of the ETSI APIs (``meclab up --api-root``)."""
+    app = create_app(runtime, tick=False, base_url=BASE_URL, api_root=api_root)
     if retries is not None:
         app.state.platforms.notifier.policy = retries
     transport = httpx.ASGITransport(app=app)

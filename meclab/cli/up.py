@@ -28,6 +28,7 @@ from meclab.scenario.builtin import default_scenario
 from meclab.scenario.errors import ScenarioError
 from meclab.scenario.loader import load_file
 from meclab.scenario.model import Scenario
+from meclab.services.hosting import api_root_path
 from meclab.sockets import listen_tcp
 from meclab.worlds import WorldShelf
 
@@ -116,14 +117,17 @@ def _opened(how: str, name: str, t: float) -> str:
     }[how]
 
 
-def _banner(runtime: Runtime, how: str, base: str, data_dir: Path, plane: DataPlane | None) -> str:
+def _banner(
+    runtime: Runtime, how: str, base: str, data_dir: Path, plane: DataPlane | None, api_root: str
+) -> str:
     world = runtime.world
     lines = [
         f"meclab: {_opened(how, world.scenario.name, world.state.t)}: "
         f"{len(world.poa_names)} points of access, {len(world.ue_names)} terminals, "
         f"speed x{runtime.clock.speed:g}",
         f"  control API  {base}/meclab/v1/world",
-        f"  MEC APIs     {base}/mec_service_mgmt/v1/services  (any host: {base}/hosts/<host>/...)",
+        f"  MEC APIs     {base}{api_root}/mec_service_mgmt/v1/services  "
+        f"(any host: {base}{api_root}/hosts/<host>/...)",
         f"  events       {base}/meclab/v1/events/stream",
         f"  API docs     {base}/docs",
     ]
@@ -200,6 +204,7 @@ async def _serve(
     tick_hz: float,
     lock: DataDirLock,
     plane: DataPlane | None,
+    api_root: str = "",
 ) -> None:
     # First: a busy port must not touch the stored worlds (the data dir is held already).
     data_dir = lock.data_dir
@@ -216,9 +221,10 @@ async def _serve(
         app = create_app(
             runtime,
             base_url=base,
+            api_root=api_root,
             dataplane=plane,
             # Once started, so that the data plane's ports (0: any free one) are known.
-            on_started=lambda: typer.echo(_banner(runtime, how, base, data_dir, plane)),
+            on_started=lambda: typer.echo(_banner(runtime, how, base, data_dir, plane, api_root)),
         )
         server = uvicorn.Server(
             uvicorn.Config(
@@ -237,6 +243,13 @@ async def _serve(
     finally:
         sock.close()
         await shelf.close()
+
+
+def _api_root_option(value: str) -> str:
+    try:
+        return api_root_path(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
 
 
 def up_command(
@@ -283,6 +296,16 @@ def up_command(
             "--toxiproxy-port", min=0, max=65535, help="toxiproxy-compatible fault injection API."
         ),
     ] = 8474,
+    api_root: Annotated[
+        str,
+        typer.Option(
+            "--api-root",
+            callback=_api_root_option,
+            show_default="/",
+            help="Path prefix of every ETSI API, e.g. /sbx1/mep (control API, docs and metrics "
+            "stay at the root).",
+        ),
+    ] = "",
     no_dataplane: Annotated[
         bool,
         typer.Option("--no-dataplane", help="Serve the APIs only: no relay, DNS or toxiproxy API."),
@@ -313,7 +336,7 @@ def up_command(
     lock = _hold(data_dir or default_data_dir())
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_serve(chosen, host, port, speed, tick_hz, lock, plane))
+            asyncio.run(_serve(chosen, host, port, speed, tick_hz, lock, plane, api_root))
     except OSError as exc:
         typer.echo(f"meclab up: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         raise typer.Exit(1) from exc

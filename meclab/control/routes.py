@@ -165,7 +165,12 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
 
     # --- terminals, PoAs, zones, nodes, apps ----------------------------------------------
 
-    @router.get("/terminals", response_model=TerminalPage, summary="Terminals, filtered and paged")
+    @router.get(
+        "/terminals",
+        response_model=TerminalPage,
+        summary="Terminals, filtered and paged",
+        responses={404: {"description": "The zone, point of access or domain does not exist"}},
+    )
     async def list_terminals(
         zone: str | None = None,
         poa: str | None = None,
@@ -258,6 +263,7 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
         "/notifications",
         response_model=NotificationReport,
         summary="Notification delivery: counts and what was given up",
+        responses={404: {"description": "No MEC platform is running"}},
     )
     async def get_notifications() -> NotificationReport:
         if platform is None:
@@ -281,6 +287,10 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
         "/netchar",
         response_model=PathInfo,
         summary="End-to-end network characteristics between two endpoints",
+        responses={
+            404: {"description": "No element of that name"},
+            409: {"description": "No path between them now (out of coverage)"},
+        },
     )
     async def get_path(
         source: Annotated[str, Query(alias="from", min_length=1)],
@@ -307,6 +317,10 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
         status_code=201,
         summary="Inject an event: move or release a terminal, change netchar, pause, resume, "
         "speed, terminate an app instance",
+        responses={
+            404: {"description": "No element of that name, or no MEC platform running"},
+            409: {"description": "Releasing a terminal no move holds, or terminating again"},
+        },
     )
     async def post_event(command: Command, response: Response) -> CommandResult:
         records = await _apply(runtime, command, platform)

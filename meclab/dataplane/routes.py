@@ -6,15 +6,20 @@
   ``?ue=``, ``?app=`` filter) with bytes each way, throughput over the last second, measured
   RTT, the UE, the application, the rule that acted and the shaping applied now.
 * ``GET /meclab/v1/dataplane/flows/{id}``: one flow.
+* ``GET /meclab/v1/dataplane/toxiproxy/openapi.json``: the OpenAPI document of the
+  toxiproxy-compatible API, whose own port refuses browsers as toxiproxy does.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
+from meclab.dataplane.toxiproxy import VERSION
+from meclab.dataplane.toxiproxy_doc import openapi_document
 from meclab.http.problem import ProblemError
+from meclab.http.query import reject_unknown_query
 from meclab.http.routing import PrefixedRouter
 
 if TYPE_CHECKING:
@@ -24,7 +29,10 @@ PREFIX = "/meclab/v1/dataplane"
 
 
 def build_router(plane: DataPlane) -> APIRouter:
-    router = PrefixedRouter(prefix=PREFIX, tags=["data plane"])
+    # Strict query strings, as the rest of the control API (a misspelt ?ue= would list all).
+    router = PrefixedRouter(
+        prefix=PREFIX, tags=["data plane"], dependencies=[Depends(reject_unknown_query)]
+    )
 
     @router.get("", summary="Entry points of the data plane")
     async def entry_points() -> dict[str, Any]:
@@ -49,5 +57,12 @@ def build_router(plane: DataPlane) -> APIRouter:
             if row["id"] == flow_id:
                 return row
         raise ProblemError(404, f"no flow {flow_id}")
+
+    @router.get("/toxiproxy/openapi.json", summary="OpenAPI document of the toxiproxy API")
+    async def toxiproxy_document() -> dict[str, Any]:
+        address = plane.entry_points().toxiproxy
+        if address is None:
+            raise ProblemError(404, "the toxiproxy API is off (meclab up --toxiproxy-port)")
+        return {**openapi_document(VERSION), "servers": [{"url": f"http://{address}"}]}
 
     return router

@@ -87,11 +87,14 @@ class Platforms:
         store: Store,
         *,
         base_url: str = "http://127.0.0.1:8080",
+        api_root: str = "",
         notifier: Notifier | None = None,
         wall: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.base_url = base_url.rstrip("/")
+        self.api_root = api_root
+        """Path prefix of every host's ETSI APIs (``/sbx1/mep``; empty: at the root)."""
         self.wall = wall
         self.notifier = notifier or Notifier(wall=wall, store=store)
         self.hosts: dict[str, HostInfo] = {}
@@ -116,8 +119,8 @@ class Platforms:
     # --- URLs -------------------------------------------------------------------------------
 
     def prefix(self, host: str) -> str:
-        """Path prefix of a host's APIs: the default host's are also at the root."""
-        return "" if host == self.default_host else f"/hosts/{host}"
+        """Path prefix of a host's APIs: the default host's are also at the API root."""
+        return self.api_root if host == self.default_host else f"{self.api_root}/hosts/{host}"
 
     def url(self, host: str, path: str) -> str:
         """Absolute URL of ``path`` (e.g. ``/mec_service_mgmt/v1/services``) on a host."""

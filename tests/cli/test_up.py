@@ -216,6 +216,36 @@ def test_up_with_an_invalid_file_exits_2(tmp_path: Path) -> None:
     assert not (tmp_path / "d").exists()  # nothing started, nothing stored
 
 
+def test_up_serves_the_etsi_apis_under_the_api_root(
+    tmp_path: Path, processes: list[Meclab]
+) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    args = ["up", "--port", str(port), "--data-dir", str(tmp_path / "d"), "--no-dataplane"]
+    served = Meclab([*args, "--api-root", "/sbx1/mep1/"], tmp_path, "rooted")
+    processes.append(served)
+    served.wait_ready(base)  # the control API stays at the root
+    api = f"{base}/sbx1/mep1"
+    assert f"MEC APIs     {api}/mec_service_mgmt/v1/services  (any host: {api}/hosts/" in (
+        served.stdout
+    )
+    found = httpx.get(f"{api}/mec_service_mgmt/v1/services", params={"ser_name": "rni"})
+    assert found.status_code == 200, found.text
+    assert found.json()[0]["transportInfo"]["endpoint"]["uris"] == [f"{api}/rni/v2"]
+    assert httpx.get(f"{base}/mec_service_mgmt/v1/services").status_code == 404
+    assert served.interrupt() == 0
+
+
+def test_up_with_a_bad_api_root_exits_2_naming_the_option(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["up", "--api-root", "sbx1", "--data-dir", str(tmp_path / "d")]
+    )
+    assert result.exit_code == 2
+    assert "--api-root" in result.output
+    assert "'sbx1' must start with '/'" in result.output
+    assert not (tmp_path / "d").exists()
+
+
 def test_up_on_a_busy_data_plane_port_exits_1_naming_the_option(tmp_path: Path) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
         busy.bind(("127.0.0.1", 0))

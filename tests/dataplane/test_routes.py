@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from prometheus_client import generate_latest
 
+from meclab.dataplane.toxiproxy import build_app
 from meclab.http.problem import install_problem_handlers
 
 from .conftest import Env, close, dp_document, round_trips, socks_connect, start_env, stop_env
@@ -77,3 +78,47 @@ async def test_prometheus_metrics(full: Env) -> None:
     assert 'meclab_dataplane_rtt_seconds{app="edge-a",protocol="TCP",ue="ue-1"}' in text
     assert 'meclab_dataplane_flows_total{app="edge-a",protocol="TCP",ue="ue-1"} 1.0' in text
     await close(writer)
+
+
+async def test_toxiproxy_document_lists_and_describes_every_route(
+    full: Env, http: httpx.AsyncClient
+) -> None:
+    doc = (await http.get("/meclab/v1/dataplane/toxiproxy/openapi.json")).json()
+    address = full.plane.entry_points().toxiproxy
+    assert doc["servers"] == [{"url": f"http://{address}"}]
+    assert full.plane.service is not None
+    served = {
+        (route.method.lower(), route.resource.canonical)
+        for route in build_app(full.plane.service).router.routes()
+        if route.method != "HEAD" and route.resource is not None
+    }
+    documented = {(method, path) for path, item in doc["paths"].items() for method in item}
+    assert documented == served
+    # every answer to requests that name nothing, or send an empty body, is documented
+    async with httpx.AsyncClient(base_url=f"http://{address}") as toxiproxy:
+        for method, path in sorted(documented):
+            op = doc["paths"][path][method]
+            url = path.replace("{proxy}", "nothing-here").replace("{toxic}", "nothing-here")
+            body = {"json": {}} if "requestBody" in op else {}
+            response = await toxiproxy.request(method.upper(), url, **body)
+            assert str(response.status_code) in op["responses"], (method, path, response.text)
+        browser = await toxiproxy.get("/proxies", headers={"User-Agent": "Mozilla/5.0"})
+        assert str(browser.status_code) in doc["paths"]["/proxies"]["get"]["responses"]
+
+
+async def test_toxiproxy_document_needs_the_toxiproxy_api(
+    tmp_path: Path, echo: tuple[str, int]
+) -> None:
+    env = await start_env(tmp_path, dp_document(echo), toxiproxy_port=None)
+    try:
+        app = FastAPI()
+        install_problem_handlers(app)
+        app.include_router(env.plane.router())
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://meclab.test"
+        ) as client:
+            answer = await client.get("/meclab/v1/dataplane/toxiproxy/openapi.json")
+        assert answer.status_code == 404
+        assert "--toxiproxy-port" in answer.json()["detail"]
+    finally:
+        await stop_env(env)

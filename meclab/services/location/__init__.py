@@ -107,6 +107,6 @@ class Location:
         return router
 
     def mount(self, app: FastAPI) -> None:
-        """Serve both versions on every MEC host (the default host's also at the root)."""
-        mount_per_host(app, self.router)
-        mount_per_host(app, self.router_v2)
+        """Serve both versions on every MEC host (the default host's also at the API root)."""
+        mount_per_host(app, self.platforms, self.router)
+        mount_per_host(app, self.platforms, self.router_v2)

@@ -30,7 +30,7 @@ from meclab.platform.apps import AppInstance, OperationAction
 from meclab.platform.platform import Platforms
 from meclab.platform.services import ServiceState
 from meclab.platform.subscriptions import SubscriptionApi
-from meclab.services.hosting import HOSTS_PREFIX, mount_per_host
+from meclab.services.hosting import host_paths, mount_per_host
 from meclab.services.mec011 import app_support, service_mgmt
 from meclab.services.mec011.availability import Availability, parse_stored
 from meclab.services.mec011.routing import APP_SUPPORT_API, SERVICE_MGMT, SERVICE_MGMT_API
@@ -64,13 +64,12 @@ class Mec011:
         # One router per API serves both mount points: its dependencies read the host from the
         # path, and building FastAPI routes is what costs (~5 ms a route).
         for router in (app_support.build_router(self), service_mgmt.build_router(self)):
-            mount_per_host(app, lambda router=router: router)
+            mount_per_host(app, self.platforms, lambda router=router: router)
         # Discovery, the route every application calls, is also served ahead of FastAPI.
-        discovery, endpoint = f"{SERVICE_MGMT}/services", self.discovery
+        endpoint = self.discovery
         assert endpoint is not None  # set by service_mgmt.build_router
-        app.add_middleware(
-            HotRoutes, routes=[(discovery, endpoint), (f"{HOSTS_PREFIX}{discovery}", endpoint)]
-        )
+        paths = host_paths(self.platforms, f"{SERVICE_MGMT}/services")
+        app.add_middleware(HotRoutes, routes=[(path, endpoint) for path in paths])
         # An included router's lifespan runs inside the app's, after the platforms are built.
         app.include_router(APIRouter(lifespan=self._lifespan))
 

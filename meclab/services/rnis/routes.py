@@ -139,6 +139,10 @@ def build_router(service: "Rnis") -> APIRouter:
     router = PrefixedRouter(
         prefix="/rni/v2",
         tags=["MEC 012 RNI"],
+        responses={
+            406: {"description": "The Accept header refuses JSON"},
+            414: {"description": f"The query string exceeds {MAX_QUERY_CHARS} characters"},
+        },
         dependencies=[
             Depends(reject_unknown_query),
             Depends(accept_json),
@@ -211,12 +215,13 @@ def build_router(service: "Rnis") -> APIRouter:
 
     subscription_body = Annotated[Any, Body(description="one of the nine subscription types")]
     responses: dict[int | str, dict[str, Any]] = {200: {"model": AnySubscription}}
+    unprocessable = {422: {"description": "Not one of the nine types, or another type"}}
 
     @router.post(
         "/subscriptions",
         status_code=201,
         dependencies=[Depends(require_json_body)],
-        responses={201: {"model": AnySubscription}},
+        responses={201: {"model": AnySubscription}, **unprocessable},
     )
     async def create_subscription(host: Host, body: subscription_body) -> JSONResponse:
         """Subscribe (201 with Location and ETag)."""
@@ -237,7 +242,7 @@ def build_router(service: "Rnis") -> APIRouter:
 
     @router.put(
         "/subscriptions/{subscriptionId}",
-        responses=responses,
+        responses={**responses, **unprocessable},
         openapi_extra=body_doc(*SUBSCRIPTION_MODELS.values()),
     )
     async def put_subscription(host: Host, sub: Current, request: Request) -> JSONResponse:

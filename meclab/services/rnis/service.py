@@ -78,7 +78,7 @@ class Rnis:
         """Serve ``/rni/v2`` on every MEC host."""
         from meclab.services.rnis.routes import build_router
 
-        mount_per_host(app, lambda: build_router(self))
+        mount_per_host(app, self.platforms, lambda: build_router(self))
 
     # --- lifecycle -------------------------------------------------------------------------
 

@@ -99,6 +99,7 @@ def build_router(service: "UeIdentity") -> APIRouter:
         "/{appInstanceId}/ue_identity_tag_info",
         summary="Register or deregister UE identity tags",
         openapi_extra=TAG_INFO_BODY,
+        responses={403: {"description": "The application instance is terminating"}},
     )
     async def put_tags(app: Current, request: Request) -> JSONResponse:
         info = parse(UeIdentityTagInfo, await read_json(request))

@@ -49,4 +49,4 @@ class UeIdentity:
         """Serve the API on every host."""
         from meclab.services.ueid.routes import build_router
 
-        mount_per_host(app, lambda: build_router(self))
+        mount_per_host(app, self.platforms, lambda: build_router(self))

@@ -50,7 +50,7 @@ from meclab.services.wai.models_subs import (
     SubscriptionLinkList,
     WaiSubscription,
 )
-from meclab.services.wai.routes_info import add_info_routes
+from meclab.services.wai.routes_info import UNPROCESSABLE, add_info_routes
 from meclab.services.wai.triggers import API
 
 if TYPE_CHECKING:
@@ -96,6 +96,7 @@ def build_router(wai: "Wai") -> APIRouter:
         status_code=201,
         summary="Create a subscription",
         openapi_extra=SUBSCRIPTION_BODY,
+        responses=UNPROCESSABLE,
     )
     async def create_subscription(host: host_dep, request: Request) -> JSONResponse:
         criteria = parse_subscription(await read_json(request))
@@ -133,6 +134,7 @@ def build_router(wai: "Wai") -> APIRouter:
         "/subscriptions/{subscriptionId}",
         summary="Replace a subscription",
         openapi_extra=SUBSCRIPTION_BODY,
+        responses=UNPROCESSABLE,
     )
     async def put_subscription(host: host_dep, sub: Current, request: Request) -> JSONResponse:
         criteria = parse_subscription(await read_json(request))

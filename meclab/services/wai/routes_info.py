@@ -25,6 +25,9 @@ from meclab.services.wai.reports import check_measurement
 if TYPE_CHECKING:
     from meclab.services.wai.service import Wai
 
+UNPROCESSABLE: dict[int | str, dict[str, Any]] = {
+    422: {"description": "A valid body meclab cannot serve: an unknown type, station or report"}
+}
 FilterParam = Annotated[Filter | None, Depends(attribute_filter)]
 SelectionParam = Annotated[Selection, Depends(attribute_selection)]
 MEASUREMENT_BODY = body_doc(MeasurementConfig)
@@ -87,6 +90,7 @@ def add_info_routes(router: APIRouter, wai: "Wai", host_dep: Any) -> None:
         status_code=201,
         summary="Create a measurement configuration",
         openapi_extra=MEASUREMENT_BODY,
+        responses=UNPROCESSABLE,
     )
     async def create_measurement(host: host_dep, request: Request) -> JSONResponse:
         config = await config_of(request)
@@ -112,6 +116,7 @@ def add_info_routes(router: APIRouter, wai: "Wai", host_dep: Any) -> None:
         "/measurements/{measurementConfigId}",
         summary="Replace one",
         openapi_extra=MEASUREMENT_BODY,
+        responses=UNPROCESSABLE,
     )
     async def put_measurement(record: Current, request: Request) -> JSONResponse:
         config = parse(MeasurementConfig, await read_json(request))

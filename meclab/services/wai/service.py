@@ -78,7 +78,7 @@ class Wai:
         """Serve the API on every host."""
         from meclab.services.wai.routes import build_router
 
-        mount_per_host(app, lambda: build_router(self))
+        mount_per_host(app, self.platforms, lambda: build_router(self))
 
     # --- what the routes share ----------------------------------------------------------
 
