@@ -7,33 +7,24 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
-import pytest
 from helpers import free_port, until
 from receiver import Receiver
-from test_up import ANY_DATAPLANE_PORTS, START_TIMEOUT_S, Meclab
+from test_up import ANY_DATAPLANE_PORTS, START_TIMEOUT_S, Meclab, processes
 
 from meclab.bus.base import EventRecord
 from meclab.store.base import MAX_QUERY_LIMIT, EventQuery
 from meclab.store.sqlite import SqliteStore
 
+__all__ = ["processes"]  # the fixture, imported for the test below
+
 SPEED = "50"
 """Simulation seconds per real second: the built-in world then hands over several times a
 second."""
-
-
-@pytest.fixture
-def processes() -> Iterator[list[Meclab]]:
-    """Processes the test starts; killed at the end if it left them running."""
-    started: list[Meclab] = []
-    yield started
-    for process in started:
-        process.kill()
 
 
 async def _ready(meclab: Meclab, client: httpx.AsyncClient) -> None:
