@@ -33,6 +33,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from meclab.bus.base import EventBus, EventRecord
+from meclab.engine.area import OutsideArea
 from meclab.engine.clock import SimClock
 from meclab.engine.events import Event, ManualEvent
 from meclab.engine.selection import NO_CELL
@@ -347,11 +348,24 @@ class Runtime:
             events = apply(world)  # commands act at the time of the last tick
             return await self._publish([ManualEvent(world.state.t, action, params), *events])
 
-    async def move_terminal(self, name: str, lon: float, lat: float) -> list[EventRecord]:
-        """Hold a terminal at [lon, lat]; its cell is re-selected at once."""
-        records = await self._command(
-            "move", {"ue": name, "lon": lon, "lat": lat}, lambda w: w.move_terminal(name, lon, lat)
-        )
+    async def move_terminal(
+        self, name: str, lon: float, lat: float, *, force: bool = False
+    ) -> list[EventRecord]:
+        """Hold a terminal at [lon, lat]; its cell is re-selected at once. A position far
+        outside the scenario's area raises OutsideArea unless ``force`` (then the history says
+        the move was forced)."""
+
+        def move(world: World) -> list[Event]:
+            # Checked under the lock: against the area of the world the move lands in.
+            reason = None if world.area is None else world.area.refusal(lon, lat)
+            if reason is not None and not force:
+                raise OutsideArea(reason)
+            return world.move_terminal(name, lon, lat)
+
+        params: dict[str, Any] = {"ue": name, "lon": lon, "lat": lat}
+        if force:
+            params["force"] = True
+        records = await self._command("move", params, move)
         await self.store.put("pins", name, {"lon": lon, "lat": lat, "poa": None})
         return records
 

@@ -41,6 +41,7 @@ from meclab.control.models import (
     WorldInfo,
     ZoneInfo,
 )
+from meclab.engine.area import OutsideArea
 from meclab.engine.events import EventKind
 from meclab.engine.netchar import Unreachable
 from meclab.engine.world import NotHeld, UnknownElement
@@ -402,9 +403,7 @@ async def _apply(
         if isinstance(command, MoveCommand):
             if command.to is not None:
                 lon, lat = command.to.lon, command.to.lat
-                if not command.force:
-                    _refuse_outside(runtime, lon, lat)
-                return await runtime.move_terminal(command.ue, lon, lat)
+                return await runtime.move_terminal(command.ue, lon, lat, force=command.force)
             assert command.poa is not None
             return await runtime.move_terminal_to_poa(command.ue, command.poa)
         if isinstance(command, ReleaseCommand):
@@ -426,23 +425,17 @@ async def _apply(
             [{**e, "loc": ("body", "netchar", *e["loc"])} for e in exc.errors()]
         )
         raise ProblemError(400, describe_invalid(params), invalidParams=params) from exc
+    except OutsideArea as exc:
+        raise ProblemError(
+            400,
+            f'{exc}; to move there all the same, send "force": true (meclab event move --force)',
+            invalidParams=[{"name": "to", "in": "body", "reason": str(exc)}],
+        ) from exc
     except ValueError as exc:
         raise ProblemError(400, str(exc)) from exc
     raise ProblemError(
         400, f"unsupported command {command!r}"
     )  # pragma: no cover - union is closed
-
-
-def _refuse_outside(runtime: Runtime, lon: float, lat: float) -> None:
-    """A 400 naming ``to`` when [lon, lat] is far outside the scenario's area."""
-    area = runtime.world.area
-    reason = area.refusal(lon, lat) if area is not None else None
-    if reason is not None:
-        raise ProblemError(
-            400,
-            f'{reason}; to move there all the same, send "force": true (meclab event move --force)',
-            invalidParams=[{"name": "to", "in": "body", "reason": reason}],
-        )
 
 
 async def _sse(

@@ -34,6 +34,10 @@ def great_circle_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2.0 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
+class OutsideArea(ValueError):
+    """A position far outside the scenario's area; the message says how far (see refusal)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ScenarioArea:
     """A scenario's bounding box in degrees and the margin around it in metres."""

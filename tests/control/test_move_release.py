@@ -16,6 +16,7 @@ import pytest
 from helpers import M_PER_DEG, problem
 
 from meclab.bus.memory import MemoryBus
+from meclab.engine.area import OutsideArea
 from meclab.runtime import Runtime
 from meclab.scenario.builtin import default_scenario
 from meclab.store.sqlite import SqliteStore
@@ -136,9 +137,18 @@ async def test_a_move_far_outside_the_world_is_refused_unless_forced(
     assert car["poa"] == "cell-a1"  # where it was
 
     result = await _post(client, {"type": "move", "ue": "ue-car", "to": far, "force": True})
-    assert result["event"]["params"] == {"ue": "ue-car", "lon": 1.0, "lat": 0.0}
+    assert result["event"]["params"] == {"ue": "ue-car", "lon": 1.0, "lat": 0.0, "force": True}
     car = await _terminal(client, "ue-car")
     assert car["position"] == pytest.approx([1.0, 0.0]) and car["poa"] is None
+
+
+async def test_the_runtime_itself_refuses_a_far_move(runtime: Runtime) -> None:
+    """Every caller meets the area check, under the lock, not only the control API's."""
+    before = await runtime.store.last_seq()
+    with pytest.raises(OutsideArea, match="outside the scenario's area"):
+        await runtime.move_terminal("ue-car", 1.0, 0.0)
+    assert await runtime.store.last_seq() == before
+    assert await runtime.store.get("pins", "ue-car") is None
 
 
 async def test_a_move_just_out_of_coverage_needs_no_force(client: httpx.AsyncClient) -> None:
