@@ -199,3 +199,25 @@ domains:
 """
 """A scenario file with four mistakes: a negative radius (line 12), a second ``cell-x``
 (line 14) that is a 4G cell without a cell_id (line 14) and has an unknown field (line 18)."""
+
+
+def service(name: str = "svc", **changes: Any) -> dict[str, Any]:
+    """A ServiceInfo registration body (application-provided REST transport)."""
+    body: dict[str, Any] = {
+        "serName": name,
+        "serCategory": {"href": "http://cat.example/x", "id": "cat-x", "name": "X", "version": "1"},
+        "version": "1.0",
+        "state": "ACTIVE",
+        "transportInfo": {
+            "id": f"{name}-tr",
+            "name": "REST",
+            "type": "REST_HTTP",
+            "protocol": "HTTP",
+            "version": "1.1",
+            "endpoint": {"uris": [f"http://{name}.example/api"]},
+            "security": {},
+        },
+        "serializer": "JSON",
+    }
+    body.update(changes)
+    return {k: v for k, v in body.items() if v is not None}

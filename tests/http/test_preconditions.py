@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import problem, serve
+from helpers import problem, serve, service
 
 from meclab.runtime import Runtime
 from meclab.scenario.model import APP_INSTANCE_NAMESPACE, Scenario
@@ -72,23 +72,7 @@ async def ready(client: httpx.AsyncClient) -> None:
 
 async def dev_service(client: httpx.AsyncClient, **extra: Any) -> str:
     await ready(client)
-    body = {
-        "serName": "dev-svc",
-        "serCategory": {"href": "http://cat.example/x", "id": "cat-x", "name": "X", "version": "1"},
-        "version": "1.0",
-        "state": "ACTIVE",
-        "transportInfo": {
-            "id": "tr",
-            "name": "REST",
-            "type": "REST_HTTP",
-            "protocol": "HTTP",
-            "version": "1.1",
-            "endpoint": {"uris": ["http://dev.example/api"]},
-            "security": {},
-        },
-        "serializer": "JSON",
-        **extra,
-    }
+    body = service("dev-svc", **extra)
     return await created(client, f"{SM}/applications/{DEV}/services", body)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import BASE_URL, nothing_pending, problem, serve
+from helpers import BASE_URL, nothing_pending, problem, serve, service
 from receiver import Receiver
 
 from meclab.platform.platform import Platforms
@@ -144,23 +144,7 @@ async def test_notifications_link_under_the_root(runtime: Runtime, receiver: Rec
         collection, body = subscriptions(platforms, receiver.url("/cb"))[0]
         sub = await client.post(f"{ROOT}{collection}", json=body)
         assert sub.status_code == 201, sub.text
-        service = {
-            "serName": "svc",
-            "serCategory": {"href": "http://cat.example/x", "id": "x", "name": "X", "version": "1"},
-            "version": "1.0",
-            "state": "ACTIVE",
-            "transportInfo": {
-                "id": "tr",
-                "name": "REST",
-                "type": "REST_HTTP",
-                "protocol": "HTTP",
-                "version": "1.1",
-                "endpoint": {"uris": ["http://svc.example/api"]},
-                "security": {},
-            },
-            "serializer": "JSON",
-        }
-        registered = await client.post(f"{ROOT}{SM}/applications/{app_id}/services", json=service)
+        registered = await client.post(f"{ROOT}{SM}/applications/{app_id}/services", json=service())
         assert registered.status_code == 201, registered.text
         assert registered.headers["Location"].startswith(f"{API}{SM}/applications/{app_id}/")
         (note,) = await receiver.wait_for(1)

@@ -59,28 +59,6 @@ async def open_world(store_path: Path, scenario: Scenario | None) -> AsyncIterat
         await store.close()
 
 
-def service(name: str = "svc", **changes: Any) -> dict[str, Any]:
-    """A ServiceInfo registration body (application-provided REST transport)."""
-    body: dict[str, Any] = {
-        "serName": name,
-        "serCategory": {"href": "http://cat.example/x", "id": "cat-x", "name": "X", "version": "1"},
-        "version": "1.0",
-        "state": "ACTIVE",
-        "transportInfo": {
-            "id": f"{name}-tr",
-            "name": "REST",
-            "type": "REST_HTTP",
-            "protocol": "HTTP",
-            "version": "1.1",
-            "endpoint": {"uris": [f"http://{name}.example/api"]},
-            "security": {},
-        },
-        "serializer": "JSON",
-    }
-    body.update(changes)
-    return {k: v for k, v in body.items() if v is not None}
-
-
 async def ready(client: httpx.AsyncClient, app_id: str, prefix: str = "") -> None:
     """Confirm an instance ready."""
     response = await client.post(

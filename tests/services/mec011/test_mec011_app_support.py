@@ -7,8 +7,8 @@ import time
 
 import httpx
 import pytest
-from helpers import BASE_URL, problem
-from mec011_helpers import AS, SM, World, bad_fields, ready, service
+from helpers import BASE_URL, problem, service
+from mec011_helpers import AS, SM, World, bad_fields, ready
 
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import BASE_URL
-from mec011_helpers import SM, World, ready, register_service, service, subscribe_availability
+from helpers import BASE_URL, service
+from mec011_helpers import SM, World, ready, register_service, subscribe_availability
 from receiver import Receiver
 
 

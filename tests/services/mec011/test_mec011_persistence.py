@@ -7,14 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from helpers import BASE_URL, until
+from helpers import BASE_URL, service, until
 from mec011_helpers import (
     AS,
     SM,
     open_world,
     ready,
     register_service,
-    service,
     subscribe_availability,
 )
 from receiver import Receiver

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import BASE_URL, problem
+from helpers import BASE_URL, problem, service
 from mec011_helpers import (
     AS,
     SM,
@@ -14,7 +14,6 @@ from mec011_helpers import (
     bad_fields,
     ready,
     register_service,
-    service,
     subscribe_availability,
 )
 from receiver import Receiver

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import BASE_URL, problem
-from mec011_helpers import SM, World, bad_fields, ready, register_service, service
+from helpers import BASE_URL, problem, service
+from mec011_helpers import SM, World, bad_fields, ready, register_service
 
 HOSTS = ("mec-a", "mec-a2", "mec-b", "mec-c")
 UNKNOWN = "00000000-0000-0000-0000-000000000000"

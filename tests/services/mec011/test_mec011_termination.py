@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import BASE_URL, problem, until
+from helpers import BASE_URL, problem, service, until
 from mec011_helpers import (
     AS,
     SM,
@@ -16,7 +16,6 @@ from mec011_helpers import (
     bad_fields,
     ready,
     register_service,
-    service,
     subscribe_availability,
 )
 from receiver import Receiver
