@@ -139,14 +139,14 @@ def _banner(
 
 def _port_taken(host: str, port: int, kind: socket.SocketKind) -> str | None:
     """Why ``port`` cannot be bound on ``host`` (None when it can), probed as meclab binds it."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, kind) as probe:
-        if kind == socket.SOCK_STREAM:  # as the listeners do: a closed connection's TIME_WAIT
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # does not count
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            return exc.strerror or str(exc)
+    try:
+        if kind == socket.SOCK_STREAM:
+            listen_tcp(host, port).close()
+        else:
+            with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, kind) as probe:
+                probe.bind((host, port))
+    except OSError as exc:
+        return exc.strerror or str(exc)
     return None
 
 
