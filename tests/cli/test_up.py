@@ -43,6 +43,13 @@ def meclab_command() -> list[str]:
     return [sys.executable, "-c", "from meclab.cli.main import main; main()"]
 
 
+def run_meclab(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``meclab ARGS`` to its end (a minute at most); its exit status and output."""
+    return subprocess.run(
+        [*meclab_command(), *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
 def _default_sigint() -> None:
     # A job started in the background of a non-interactive shell inherits SIGINT ignored;
     # give the child Python's usual Ctrl-C handling whatever ran these tests.
@@ -200,13 +207,7 @@ domains:
 def test_up_with_an_invalid_file_exits_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(BAD_MNC_YAML, encoding="utf-8")
-    result = subprocess.run(
-        [*meclab_command(), "up", str(bad), "--port", "0", "--data-dir", str(tmp_path / "d")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_meclab("up", str(bad), "--port", "0", "--data-dir", str(tmp_path / "d"))
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
@@ -251,25 +252,18 @@ def test_up_on_a_busy_data_plane_port_exits_1_naming_the_option(tmp_path: Path) 
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         taken = busy.getsockname()[1]
-        result = subprocess.run(
-            [
-                *meclab_command(),
-                "up",
-                "--port",
-                str(free_port()),
-                "--data-dir",
-                str(tmp_path / "d"),
-                "--socks-port",
-                str(taken),
-                "--dns-port",
-                "0",
-                "--toxiproxy-port",
-                "0",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
+        result = run_meclab(
+            "up",
+            "--port",
+            str(free_port()),
+            "--data-dir",
+            str(tmp_path / "d"),
+            "--socks-port",
+            str(taken),
+            "--dns-port",
+            "0",
+            "--toxiproxy-port",
+            "0",
         )
     assert result.returncode == 1
     assert "--socks-port" in result.stderr
@@ -281,13 +275,7 @@ def test_up_on_a_busy_port_exits_1(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = subprocess.run(
-            [*meclab_command(), "up", "--port", str(port), "--data-dir", str(tmp_path / "d")],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = run_meclab("up", "--port", str(port), "--data-dir", str(tmp_path / "d"))
     assert result.returncode == 1
     assert f"  127.0.0.1:{port}/tcp (--port): Address already in use\n" in result.stderr
     assert "already running" not in result.stderr  # what listens there is no meclab
@@ -303,25 +291,18 @@ def test_up_reports_every_busy_port_at_once(tmp_path: Path) -> None:
             busy.listen()
             ports.append(busy.getsockname()[1])
         api, socks, toxiproxy = ports
-        result = subprocess.run(
-            [
-                *meclab_command(),
-                "up",
-                "--port",
-                str(api),
-                "--socks-port",
-                str(socks),
-                "--toxiproxy-port",
-                str(toxiproxy),
-                "--dns-port",
-                "0",
-                "--data-dir",
-                str(tmp_path / "d"),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
+        result = run_meclab(
+            "up",
+            "--port",
+            str(api),
+            "--socks-port",
+            str(socks),
+            "--toxiproxy-port",
+            str(toxiproxy),
+            "--dns-port",
+            "0",
+            "--data-dir",
+            str(tmp_path / "d"),
         )
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
@@ -344,20 +325,8 @@ def test_up_where_meclab_already_runs_says_so(tmp_path: Path, processes: list[Me
     )
     processes.append(first)
     first.wait_ready(base)
-    result = subprocess.run(
-        [
-            *meclab_command(),
-            "up",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(tmp_path / "b"),
-            *ANY_DATAPLANE_PORTS,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = run_meclab(
+        "up", "--port", str(port), "--data-dir", str(tmp_path / "b"), *ANY_DATAPLANE_PORTS
     )
     assert result.returncode == 1
     assert f"127.0.0.1:{port}/tcp (--port): Address already in use; " in result.stderr
@@ -398,13 +367,7 @@ def test_up_on_a_busy_port_leaves_the_stored_world_alone(
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = subprocess.run(
-            [*meclab_command(), "up", "default", "--port", str(port), "--data-dir", str(data)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = run_meclab("up", "default", "--port", str(port), "--data-dir", str(data))
     assert result.returncode == 1
     assert f"127.0.0.1:{port}/tcp (--port)" in result.stderr
 
@@ -432,13 +395,7 @@ def test_one_meclab_per_data_dir_and_the_cli_finds_it(
     processes.append(first)
     first.wait_ready(base)
 
-    second = subprocess.run(
-        [*meclab_command(), "up", "--port", "0", "--data-dir", str(data), "--no-dataplane"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    second = run_meclab("up", "--port", "0", "--data-dir", str(data), "--no-dataplane")
     assert second.returncode == 1
     assert second.stderr.startswith(
         f"meclab up: data dir {data} is in use by meclab (pid {first.process.pid}) at {base}, "
