@@ -67,10 +67,15 @@ def cpu_seconds(pid: int) -> float:
 
 
 class _Process:
-    """A server process started pinned to :data:`SERVER_CPU`; stopped with SIGINT on exit."""
+    """A server process started pinned to :data:`SERVER_CPU`, on a free port, with a working
+    directory of its own; stopped with SIGINT on exit, its directory removed."""
 
     process: subprocess.Popen[bytes]
-    base: str
+
+    def __init__(self, prefix: str) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix=prefix))
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
 
     def _start(self, args: list[str], log: Path) -> None:
         core = cpu(SERVER_CPU)
@@ -111,6 +116,7 @@ class _Process:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 class MeclabUp(_Process):
@@ -121,13 +127,11 @@ class MeclabUp(_Process):
     """
 
     def __init__(self, scenario: dict[str, Any] | str, *extra: str, dataplane: bool = True) -> None:
-        self.workdir = Path(tempfile.mkdtemp(prefix="meclab-bench-"))
+        super().__init__("meclab-bench-")
         if isinstance(scenario, dict):
             path = self.workdir / "scenario.json"
             path.write_text(json.dumps(scenario))
             scenario = str(path)
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
         plane = (
             ["--socks-port", "0", "--dns-port", "0", "--toxiproxy-port", "0"]
             if dataplane
@@ -141,12 +145,6 @@ class MeclabUp(_Process):
         self.wait_ready("/meclab/v1/world")
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        super().__exit__(kind, exc, tb)
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
 
 class BareStarlette(_Process):
     """``bench/_bare.py``: a bare Starlette app answering fixed JSON bodies by path, under
@@ -156,11 +154,9 @@ class BareStarlette(_Process):
     """
 
     def __init__(self, bodies: dict[str, Any]) -> None:
-        self.workdir = Path(tempfile.mkdtemp(prefix="meclab-bare-"))
+        super().__init__("meclab-bare-")
         path = self.workdir / "bodies.json"
         path.write_text(json.dumps(bodies))
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
         bare = Path(__file__).with_name("_bare.py")
         args = [sys.executable, str(bare), str(self.port), str(path)]
         self._start(args, self.workdir / "bare.log")
@@ -169,12 +165,6 @@ class BareStarlette(_Process):
     def __enter__(self) -> BareStarlette:
         self.wait_ready(self.first)
         return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        super().__exit__(kind, exc, tb)
-        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 WRK_CONNECTIONS = 32
