@@ -55,6 +55,16 @@ class NodeKind(StrEnum):
     CLOUD = "cloud"
 
 
+class ComputeKind(StrEnum):
+    """Anything with compute capacity: a terminal or a compute node. The node values are
+    :class:`NodeKind`'s, so ``ComputeKind(node_kind)`` converts one."""
+
+    TERMINAL = "terminal"
+    FOG = "fog"
+    MEC_HOST = "mec_host"
+    CLOUD = "cloud"
+
+
 class AppKind(StrEnum):
     """The tier of an application, given by where it runs."""
 

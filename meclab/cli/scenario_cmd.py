@@ -17,7 +17,9 @@ from rich.tree import Tree
 from meclab.scenario.builtin import default_scenario_text
 from meclab.scenario.errors import ScenarioError
 from meclab.scenario.loader import dump_json, dump_yaml, load_file
+from meclab.scenario.compute import compute_of
 from meclab.scenario.model import ComputeNode, Scenario
+from meclab.types import NodeKind
 
 EXIT_INVALID = 2
 """Exit status for an invalid scenario (as for a usage error: the input is at fault)."""
@@ -59,9 +61,16 @@ def _count(items: Sequence[object], noun: str) -> str:
     return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
-def _apps(node: ComputeNode) -> str:
+def _node(node: ComputeNode, kind: NodeKind) -> str:
+    """A node's name, its apps and its compute in brief (marked when it is its kind's
+    default)."""
+    compute = compute_of(node, kind)
     names = ", ".join(app.name for app in node.apps) or "no apps"
-    return f"{node.name} ({names})"
+    default = " (default)" if node.compute is None else ""
+    return (
+        f"{node.name} ({names}): {compute.cores} cores at {compute.speed_ghz:g} GHz, "
+        f"{compute.memory_gb:g} GB{default}"
+    )
 
 
 def outline(scenario: Scenario) -> Tree:
@@ -71,14 +80,14 @@ def outline(scenario: Scenario) -> Tree:
         + (f": {escape(scenario.description)}" if scenario.description else "")
     )
     for cloud in scenario.clouds:
-        root.add(f"public cloud {escape(_apps(cloud))}")
+        root.add(f"public cloud {escape(_node(cloud, NodeKind.CLOUD))}")
     for domain in scenario.domains:
         branch = root.add(
             f"operator [bold]{escape(domain.name)}[/bold] (PLMN {domain.mcc}/{domain.mnc}): "
             f"{_count(domain.zones, 'zone')}, {_count(domain.terminals, 'terminal')}"
         )
         for cloud in domain.clouds:
-            branch.add(f"operator cloud {escape(_apps(cloud))}")
+            branch.add(f"operator cloud {escape(_node(cloud, NodeKind.CLOUD))}")
         for zone in domain.zones:
             by_type = Counter(str(poa.type) for poa in zone.poas)
             cells = ", ".join(f"{n} {kind}" for kind, n in sorted(by_type.items()))
@@ -86,10 +95,12 @@ def outline(scenario: Scenario) -> Tree:
                 f"zone [bold]{escape(zone.name)}[/bold]: {cells or 'no points of access'}"
             )
             for host in zone.mec_hosts:
-                zone_branch.add(f"MEC host {escape(_apps(host))}")
+                zone_branch.add(f"MEC host {escape(_node(host, NodeKind.MEC_HOST))}")
             for poa in zone.poas:
                 for fog in poa.fog_nodes:
-                    zone_branch.add(f"fog node at {escape(poa.name)}: {escape(_apps(fog))}")
+                    zone_branch.add(
+                        f"fog node at {escape(poa.name)}: {escape(_node(fog, NodeKind.FOG))}"
+                    )
         moving = sum(1 for t in domain.terminals if t.velocity_mps > 0 and len(t.path) > 1)
         if domain.terminals:
             branch.add(

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from meclab.platform.delivery import Undelivered
+from meclab.scenario.compute import Compute, EnergyModel
 from meclab.scenario.model import JitterDistribution, Latitude, Longitude, NetChar, Position
 from meclab.types import RadioType
 
@@ -70,8 +71,24 @@ class TerminalInfo(BaseModel):
     apps: list[str]
 
 
+class ComputeInfo(Compute):
+    """Effective compute capacity of a terminal or node."""
+
+    default: bool
+    """True when the scenario gives none, so these are its kind's defaults."""
+
+
+class EnergyInfo(EnergyModel):
+    """Effective energy model of a terminal; ``radio`` covers the radio types it may use."""
+
+    default: bool
+    """True when the scenario gives no energy figure for this terminal."""
+
+
 class TerminalDetail(TerminalInfo):
     measurements: list[Measurement]
+    compute: ComputeInfo
+    energy: EnergyInfo
 
 
 class TerminalPage(BaseModel):
@@ -127,6 +144,7 @@ class NodeInfo(BaseModel):
     parent: str
     position: Position | None
     netchar: NetChar
+    compute: ComputeInfo
     apps: list[str]
 
 

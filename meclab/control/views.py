@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from meclab.control.models import (
     AppInfo,
+    ComputeInfo,
     Counts,
+    EnergyInfo,
     Measurement,
     NodeInfo,
     PathInfo,
@@ -15,14 +17,11 @@ from meclab.control.models import (
 )
 from meclab.engine.netchar import PathNetChar
 from meclab.engine.radio import RADIO_CODES
-from meclab.engine.topology import ElementKind
+from meclab.engine.topology import NODE_KINDS, ElementKind
 from meclab.engine.world import TerminalView, World
-
-_NODE_KINDS = {
-    ElementKind.MEC_HOST: "mec_host",
-    ElementKind.FOG: "fog",
-    ElementKind.CLOUD: "cloud",
-}
+from meclab.scenario.compute import compute_of, energy_of
+from meclab.scenario.model import ComputeNode, Terminal
+from meclab.types import ComputeKind, NodeKind
 
 
 def counts(world: World) -> Counts:
@@ -61,7 +60,21 @@ def terminal_detail(world: World, name: str) -> TerminalDetail:
     measurements = [
         Measurement.model_validate(m, from_attributes=True) for m in world.measurements(name)
     ]
-    return TerminalDetail(**info.model_dump(), measurements=measurements)
+    terminal = world.top.terminals[world.ue(name)]
+    return TerminalDetail(
+        **info.model_dump(),
+        measurements=measurements,
+        compute=compute_info(terminal, ComputeKind.TERMINAL),
+        energy=EnergyInfo(
+            **energy_of(terminal).model_dump(),
+            default=terminal.energy is None or not terminal.energy.model_fields_set,
+        ),
+    )
+
+
+def compute_info(item: Terminal | ComputeNode, kind: ComputeKind | NodeKind) -> ComputeInfo:
+    """Effective compute of a terminal or node, saying whether it is its kind's default."""
+    return ComputeInfo(**compute_of(item, kind).model_dump(), default=item.compute is None)
 
 
 def poa_info(world: World, name: str) -> PoaInfo:
@@ -108,12 +121,13 @@ def node_info(world: World, name: str) -> NodeInfo:
     node = top.nodes[name]
     return NodeInfo(
         name=name,
-        kind=_NODE_KINDS[element.kind],  # type: ignore[arg-type]
+        kind=NODE_KINDS[element.kind].value,  # type: ignore[arg-type]
         domain=element.domain,
         zone=element.zone,
         parent=element.parent or "",
         position=node.position if node.position is not None else _fog_position(world, name),
         netchar=element.netchar,
+        compute=compute_info(node, NODE_KINDS[element.kind]),
         apps=[a.name for a in node.apps],
     )
 

@@ -117,8 +117,13 @@ def _pydantic_issues(exc: ValidationError) -> list[Issue]:
 
 
 def _clean_loc(loc: tuple[PathPart, ...]) -> tuple[PathPart, ...]:
-    # pydantic names validator functions in locations of annotated types; they are not fields.
-    return tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+    # pydantic names validator functions in locations of annotated types, and marks a bad
+    # mapping key with "[key]" after the key itself; neither is a field.
+    return tuple(
+        p
+        for p in loc
+        if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]"))
+    )
 
 
 def _yaml_lines(text: str) -> dict[str, int]:

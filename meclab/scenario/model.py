@@ -34,13 +34,13 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     model_validator,
 )
 
+from meclab.scenario.compute import Compute, EnergyModel
+from meclab.scenario.strict import StrictModel
 from meclab.types import (
     EndOfPath,
     FilterType,
@@ -64,12 +64,6 @@ Position = tuple[Longitude, Latitude]
 
 APP_INSTANCE_NAMESPACE = uuid.UUID("6d6563ab-0000-4000-8000-6d65636c6162")
 """Namespace of the appInstanceIds meclab derives from app names when a scenario gives none."""
-
-
-class StrictModel(BaseModel):
-    """Base of every scenario model: an unknown field is an error, not a silent loss."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class JitterDistribution(StrEnum):
@@ -280,6 +274,8 @@ class ComputeNode(StrictModel):
     name: Name
     position: Position | None = None
     netchar: NetChar = Field(default_factory=NetChar)
+    compute: Compute | None = None
+    """Cores, speed and memory; the default for its kind when absent (meclab.scenario.compute)."""
     apps: list[Application] = Field(default_factory=list)
 
 
@@ -332,12 +328,28 @@ class Terminal(StrictModel):
     )
     """Radio types the terminal may use, most preferred first."""
     netchar: NetChar = Field(default_factory=NetChar)
+    compute: Compute | None = None
+    """Cores, speed and memory; a phone's default when absent (meclab.scenario.compute)."""
+    energy: EnergyModel | None = None
+    """Energy per cycle, per radio bit and idle; what is left out keeps the default
+    (meclab.scenario.compute)."""
     apps: list[TerminalApp] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _distinct_priorities(self) -> Terminal:
         if len(set(self.radio_priority)) != len(self.radio_priority):
             raise ValueError("radio_priority lists a radio type twice")
+        return self
+
+    @model_validator(mode="after")
+    def _energy_for_usable_radios(self) -> Terminal:
+        given = self.energy.radio if self.energy is not None else {}
+        unused = [str(r) for r in given if r not in self.radio_priority]
+        if unused:
+            raise ValueError(
+                f"energy.radio gives figures for {', '.join(unused)}, which radio_priority "
+                "does not list"
+            )
         return self
 
 
