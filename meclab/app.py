@@ -34,12 +34,12 @@ from meclab.platform.apps import OperationAction
 from meclab.platform.delivery import Notifier
 from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
-from meclab.services import mec011
 from meclab.services.hosting import api_root_path, host_apis
-from meclab.services.location import Location
-from meclab.services.rnis import Rnis
-from meclab.services.ueid import UeIdentity
-from meclab.services.wai import Wai
+from meclab.services.location.service import Location
+from meclab.services.mec011.service import Mec011
+from meclab.services.rnis.service import Rnis
+from meclab.services.ueid.service import UeIdentity
+from meclab.services.wai.service import Wai
 
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 """Swagger UI's script and style sheet, shipped inside a PyPI package."""
@@ -61,7 +61,7 @@ def settle_heap() -> None:
 class _PlatformControl:
     """The platforms as the control API sees them."""
 
-    def __init__(self, platforms: Platforms, mec011_service: mec011.Mec011) -> None:
+    def __init__(self, platforms: Platforms, mec011_service: Mec011) -> None:
         self.platforms = platforms
         self.mec011 = mec011_service
 
@@ -110,7 +110,7 @@ def create_app(
         api_root=api_root_path(api_root),
         notifier=Notifier(metrics=metrics, store=runtime.store),
     )
-    mec011_service = mec011.Mec011(platforms)
+    mec011_service = Mec011(platforms)
 
     async def on_load(world: World, resumed: bool) -> None:
         await platforms.load(world, resumed)

@@ -61,3 +61,67 @@ class AppKind(StrEnum):
     TERMINAL = "terminal"
     EDGE = "edge"
     CLOUD = "cloud"
+
+
+# --- MEC 011 vocabulary, shared by app descriptors (scenarios) and the wire -------------
+class TransportType(StrEnum):
+    """MEC 011 TransportType."""
+
+    REST_HTTP = "REST_HTTP"
+    MB_TOPIC_BASED = "MB_TOPIC_BASED"
+    MB_ROUTING = "MB_ROUTING"
+    MB_PUBSUB = "MB_PUBSUB"
+    RPC = "RPC"
+    RPC_STREAMING = "RPC_STREAMING"
+    WEBSOCKET = "WEBSOCKET"
+
+
+class LocalityType(StrEnum):
+    """MEC 011 LocalityType: how far from its host a service may be consumed."""
+
+    MEC_SYSTEM = "MEC_SYSTEM"
+    MEC_HOST = "MEC_HOST"
+    NFVI_POP = "NFVI_POP"
+    ZONE = "ZONE"
+    ZONE_GROUP = "ZONE_GROUP"
+    NFVI_NODE = "NFVI_NODE"
+
+
+class SerializerType(StrEnum):
+    """MEC 011 SerializerType."""
+
+    JSON = "JSON"
+    XML = "XML"
+    PROTOBUF3 = "PROTOBUF3"
+
+
+class IpAddressType(StrEnum):
+    IP_V4 = "IP_V4"
+    IP_V6 = "IP_V6"
+
+
+class RuleState(StrEnum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+class FilterType(StrEnum):
+    FLOW = "FLOW"
+    PACKET = "PACKET"
+
+
+class TrafficAction(StrEnum):
+    """MEC 011 TrafficRule.action."""
+
+    DROP = "DROP"
+    FORWARD_DECAPSULATED = "FORWARD_DECAPSULATED"
+    FORWARD_ENCAPSULATED = "FORWARD_ENCAPSULATED"
+    PASSTHROUGH = "PASSTHROUGH"
+    DUPLICATE_DECAPSULATED = "DUPLICATE_DECAPSULATED"
+    DUPLICATE_ENCAPSULATED = "DUPLICATE_ENCAPSULATED"
+
+
+class InterfaceType(StrEnum):
+    TUNNEL = "TUNNEL"
+    MAC = "MAC"
+    IP = "IP"

@@ -40,16 +40,15 @@ from meclab.platform.rules import (
     dns_rule_from_scenario,
     traffic_rule_from_scenario,
 )
-from meclab.platform.services import (
+from meclab.platform.service_info import (
     CategoryRef,
     EndPointInfo,
     SecurityInfo,
     ServiceInfo,
-    ServiceRecord,
-    ServiceRegistry,
     ServiceState,
     TransportInfo,
 )
+from meclab.platform.services import ServiceRecord, ServiceRegistry
 from meclab.platform.subscriptions import SubscriptionRegistry
 from meclab.scenario.model import Application, ServiceProduced
 from meclab.store.base import Store

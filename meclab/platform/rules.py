@@ -8,24 +8,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from ipaddress import ip_address, ip_network
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
 from meclab.platform.wire import WireModel
-from meclab.scenario.model import (
-    DnsRule as ScenarioDnsRule,
-)
-from meclab.scenario.model import (
-    FilterType,
-    InterfaceType,
-    IpAddressType,
-    RuleState,
-    TrafficAction,
-)
-from meclab.scenario.model import (
-    TrafficRule as ScenarioTrafficRule,
-)
+from meclab.types import FilterType, InterfaceType, IpAddressType, RuleState, TrafficAction
+
+if TYPE_CHECKING:
+    from meclab.scenario.model import DnsRule as ScenarioDnsRule
+    from meclab.scenario.model import TrafficRule as ScenarioTrafficRule
 
 
 class TunnelType(StrEnum):

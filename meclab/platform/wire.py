@@ -68,3 +68,19 @@ class SubscriptionLinkList(WireModel):
     """MEC 009 SubscriptionLinkList: the subscriptions of a collection, by link."""
 
     links: SubscriptionLinks = Field(alias="_links")
+
+
+class ProblemDetails(BaseModel):
+    """RFC 7807 problem details, the body of every error (MEC 009 clause 6.15).
+
+    Every member is optional, as MEC 009 has it, and unknown members are kept: this is how any
+    platform's error is read (meclab's own always carry type, title, status and detail).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str | None = None
+    title: str | None = None
+    status: int | None = None
+    detail: str | None = None
+    instance: str | None = None

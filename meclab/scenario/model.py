@@ -41,7 +41,18 @@ from pydantic import (
     model_validator,
 )
 
-from meclab.types import EndOfPath, RadioType
+from meclab.types import (
+    EndOfPath,
+    FilterType,
+    InterfaceType,
+    IpAddressType,
+    LocalityType,
+    RadioType,
+    RuleState,
+    SerializerType,
+    TrafficAction,
+    TransportType,
+)
 
 Name = Annotated[
     str,
@@ -96,37 +107,6 @@ class RadioSettings(StrictModel):
 # --- applications -------------------------------------------------------------------------
 
 
-class TransportType(StrEnum):
-    """MEC 011 TransportType."""
-
-    REST_HTTP = "REST_HTTP"
-    MB_TOPIC_BASED = "MB_TOPIC_BASED"
-    MB_ROUTING = "MB_ROUTING"
-    MB_PUBSUB = "MB_PUBSUB"
-    RPC = "RPC"
-    RPC_STREAMING = "RPC_STREAMING"
-    WEBSOCKET = "WEBSOCKET"
-
-
-class LocalityType(StrEnum):
-    """MEC 011 LocalityType: how far from its host a service may be consumed."""
-
-    MEC_SYSTEM = "MEC_SYSTEM"
-    MEC_HOST = "MEC_HOST"
-    NFVI_POP = "NFVI_POP"
-    ZONE = "ZONE"
-    ZONE_GROUP = "ZONE_GROUP"
-    NFVI_NODE = "NFVI_NODE"
-
-
-class SerializerType(StrEnum):
-    """MEC 011 SerializerType."""
-
-    JSON = "JSON"
-    XML = "XML"
-    PROTOBUF3 = "PROTOBUF3"
-
-
 class ServiceCategory(StrictModel):
     """MEC 011 CategoryRef."""
 
@@ -157,16 +137,6 @@ class ServiceRequired(StrictModel):
 
     name: str = Field(min_length=1, max_length=128)
     version: str | None = Field(None, max_length=32)
-
-
-class IpAddressType(StrEnum):
-    IP_V4 = "IP_V4"
-    IP_V6 = "IP_V6"
-
-
-class RuleState(StrEnum):
-    ACTIVE = "ACTIVE"
-    INACTIVE = "INACTIVE"
 
 
 def _check_ip(value: str) -> str:
@@ -222,22 +192,6 @@ class DnsRule(StrictModel):
         return self
 
 
-class FilterType(StrEnum):
-    FLOW = "FLOW"
-    PACKET = "PACKET"
-
-
-class TrafficAction(StrEnum):
-    """MEC 011 TrafficRule.action."""
-
-    DROP = "DROP"
-    FORWARD_DECAPSULATED = "FORWARD_DECAPSULATED"
-    FORWARD_ENCAPSULATED = "FORWARD_ENCAPSULATED"
-    PASSTHROUGH = "PASSTHROUGH"
-    DUPLICATE_DECAPSULATED = "DUPLICATE_DECAPSULATED"
-    DUPLICATE_ENCAPSULATED = "DUPLICATE_ENCAPSULATED"
-
-
 class TrafficFilter(StrictModel):
     """MEC 011 TrafficFilter (the fields a meclab data plane can match)."""
 
@@ -250,12 +204,6 @@ class TrafficFilter(StrictModel):
     qci: int | None = Field(None, ge=0, le=255)
     dscp: int | None = Field(None, ge=0, le=63)
     tc: int | None = Field(None, ge=0, le=255)
-
-
-class InterfaceType(StrEnum):
-    TUNNEL = "TUNNEL"
-    MAC = "MAC"
-    IP = "IP"
 
 
 class DestinationInterface(StrictModel):

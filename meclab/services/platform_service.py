@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from meclab.engine.world import World
 from meclab.platform.platform import Platforms
-from meclab.platform.services import (
+from meclab.platform.service_info import (
     CategoryRef,
     EndPointInfo,
     SecurityInfo,

@@ -24,7 +24,8 @@ from meclab.platform.delivery import Notifier
 from meclab.platform.errors import Forbidden, NotFound
 from meclab.platform.platform import APPS, SERVICES, Platforms
 from meclab.platform.rules import DnsRule, TrafficRule
-from meclab.platform.services import ChangeType, ServiceChange, ServiceInfo, ServiceState
+from meclab.platform.service_info import ChangeType, ServiceInfo, ServiceState
+from meclab.platform.services import ServiceChange
 from meclab.platform.subscriptions import SubscriptionApi
 from meclab.scenario.model import LocalityType, RuleState, Scenario
 from meclab.store.sqlite import SqliteStore

@@ -18,17 +18,16 @@ from meclab.engine.world import World
 from meclab.platform.delivery import Notifier
 from meclab.platform.errors import NotFound
 from meclab.platform.platform import SERVICES, HostInfo, Platforms
-from meclab.platform.services import (
+from meclab.platform.service_info import (
     CategoryRef,
     ChangeType,
     EndPointInfo,
     SecurityInfo,
-    ServiceChange,
     ServiceInfo,
-    ServiceRecord,
     ServiceState,
     TransportInfo,
 )
+from meclab.platform.services import ServiceChange, ServiceRecord
 from meclab.scenario.model import LocalityType, Scenario
 from meclab.store.sqlite import SqliteStore
 

@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from meclab.engine.world import World
 from meclab.platform.apps import AppInstance, AppState
 from meclab.platform.platform import Platforms
-from meclab.platform.services import ServiceChange, ServiceInfo, ServiceState
+from meclab.platform.service_info import ServiceInfo, ServiceState
+from meclab.platform.services import ServiceChange
 from meclab.scenario.model import Scenario
 from meclab.store.sqlite import SqliteStore
 

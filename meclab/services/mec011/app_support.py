@@ -47,7 +47,7 @@ from meclab.services.mec011.subscription_routes import SubscriptionKind, add_sub
 from meclab.services.subscribing import resource
 
 if TYPE_CHECKING:
-    from meclab.services.mec011 import Mec011
+    from meclab.services.mec011.service import Mec011
 
 TIME_SOURCE = TimeSourceStatus.NONTRACEABLE
 """meclab reads the host's clock and cannot tell whether it is locked to UTC (clause 7.1.2.5)."""

@@ -18,7 +18,8 @@ from typing import Any
 
 from meclab.platform.apps import AppInstance
 from meclab.platform.platform import Platforms
-from meclab.platform.services import ChangeType, ServiceChange, ServiceRecord
+from meclab.platform.service_info import ChangeType
+from meclab.platform.services import ServiceChange, ServiceRecord
 from meclab.platform.subscription import Subscription
 from meclab.platform.wire import LinkType
 from meclab.services.mec011.models import (

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from meclab.platform.apps import OperationAction
 from meclab.platform.rules import (
@@ -27,7 +27,7 @@ from meclab.platform.rules import (
     TunnelInfo,
     TunnelType,
 )
-from meclab.platform.services import (
+from meclab.platform.service_info import (
     Address,
     CategoryRef,
     ChangeType,
@@ -41,6 +41,7 @@ from meclab.platform.services import (
 )
 from meclab.platform.wire import (
     LinkType,
+    ProblemDetails,
     SelfLink,
     SubscriptionLink,
     SubscriptionLinkList,
@@ -48,7 +49,7 @@ from meclab.platform.wire import (
     TimeStamp,
     WireModel,
 )
-from meclab.scenario.model import (
+from meclab.types import (
     FilterType,
     InterfaceType,
     IpAddressType,
@@ -148,18 +149,6 @@ def _http_uri(value: str) -> str:
 
 
 CallbackUri = Annotated[str, AfterValidator(_http_uri)]
-
-
-class ProblemDetails(BaseModel):
-    """RFC 7807 problem details, the body of every error (MEC 009 clause 6.15)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    type: str | None = None
-    title: str | None = None
-    status: int | None = None
-    detail: str | None = None
-    instance: str | None = None
 
 
 # --- timing (clause 7.1.2.4, 7.1.2.5) -------------------------------------------------------

@@ -43,7 +43,7 @@ from meclab.services.mec011.routing import APP_SUPPORT, ERRORS, STRICT, current
 from meclab.services.subscribing import created, resource
 
 if TYPE_CHECKING:
-    from meclab.services.mec011 import Mec011
+    from meclab.services.mec011.service import Mec011
 
 
 def declared_by_scenario(app: AppInstance) -> bool:

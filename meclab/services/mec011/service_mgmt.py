@@ -26,7 +26,8 @@ from meclab.http.routing import PrefixedRouter
 from meclab.platform.apps import AppInstance
 from meclab.platform.errors import Conflict, InvalidField, NotFound
 from meclab.platform.platform import Platforms
-from meclab.platform.services import ServiceInfo, ServiceRecord, ServiceState, TransportInfo
+from meclab.platform.service_info import ServiceInfo, ServiceState, TransportInfo
+from meclab.platform.services import ServiceRecord
 from meclab.platform.wire import TimeStamp
 from meclab.services.hosting import host_resolver
 from meclab.services.mec011.availability import criteria_of
@@ -60,7 +61,7 @@ from meclab.services.mec011.views import (
 from meclab.services.subscribing import resource
 
 if TYPE_CHECKING:
-    from meclab.services.mec011 import Mec011
+    from meclab.services.mec011.service import Mec011
 
 DEFAULT_LIVENESS_INTERVAL_S = 30
 """What the platform picks when a producer proposes ``livenessInterval`` 0 (clause 8.1.2.2)."""

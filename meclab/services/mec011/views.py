@@ -21,12 +21,8 @@ from starlette.datastructures import QueryParams
 from meclab.http.etag import etag_of
 from meclab.http.problem import ProblemError
 from meclab.platform.platform import Platforms
-from meclab.platform.services import (
-    HostView,
-    ServiceLinks,
-    ServiceRecord,
-    TransportInfo,
-)
+from meclab.platform.service_info import ServiceLinks, TransportInfo
+from meclab.platform.services import HostView, ServiceRecord
 from meclab.platform.wire import LinkType
 from meclab.scenario.model import LocalityType
 from meclab.services.mec011.routing import SERVICE_MGMT

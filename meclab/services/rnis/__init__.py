@@ -10,7 +10,3 @@
   the shared subscription core; :mod:`.criteria`: subscription filters;
 * :mod:`.service`: :class:`Rnis`, the wiring.
 """
-
-from meclab.services.rnis.service import Rnis
-
-__all__ = ["Rnis"]

@@ -8,7 +8,3 @@ MEC host; :mod:`.registry` says what a registration means in meclab and what it 
 * :mod:`.routes`: GET and PUT ``/{appInstanceId}/ue_identity_tag_info`` (clause 7.3);
 * :mod:`.service`: :class:`UeIdentity`, the wiring.
 """
-
-from meclab.services.ueid.service import UeIdentity
-
-__all__ = ["UeIdentity"]

@@ -18,7 +18,3 @@ Layout (STYLE §9):
 * :mod:`.routes`, :mod:`.routes_info`: the twelve operations of clause 7;
 * :mod:`.service`: :class:`Wai`, the wiring (registry, MEC 011 registration, listeners).
 """
-
-from meclab.services.wai.service import Wai
-
-__all__ = ["Wai"]

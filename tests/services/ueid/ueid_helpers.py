@@ -26,7 +26,7 @@ from helpers import serve
 from meclab.bus.memory import MemoryBus
 from meclab.runtime import Runtime
 from meclab.scenario.model import APP_INSTANCE_NAMESPACE, Scenario
-from meclab.services.ueid import UeIdentity
+from meclab.services.ueid.service import UeIdentity
 from meclab.store.sqlite import SqliteStore
 
 UI = "/ui/v1"

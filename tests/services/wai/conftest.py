@@ -15,7 +15,7 @@ from wai_helpers import wlan_scenario
 
 from meclab.runtime import Runtime
 from meclab.scenario.model import Scenario
-from meclab.services.wai import Wai
+from meclab.services.wai.service import Wai
 
 
 @pytest.fixture

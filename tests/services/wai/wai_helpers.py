@@ -40,7 +40,7 @@ from meclab.bus.memory import MemoryBus
 from meclab.engine.radio import PROFILES, fspl_1m_db
 from meclab.runtime import Runtime
 from meclab.scenario.model import Scenario
-from meclab.services.wai import Wai
+from meclab.services.wai.service import Wai
 from meclab.store.sqlite import SqliteStore
 from meclab.types import RadioType
 

@@ -1,0 +1,59 @@
+"""What the SDK raises, one tree for every API it speaks.
+
+::
+
+    SdkError
+      ├── ConfigError          a setting is missing or wrong; names the variable or field
+      ├── PlatformUnreachable  no answer from the platform: refused, reset, timed out; names the URL
+      ├── MecApiError          the platform answered an error status; carries its ProblemDetails
+      └── UnexpectedResponse   an answer the SDK cannot read (not JSON, not the expected body,
+                               201 without Location); names what was wrong
+
+Lower libraries' errors (aiohttp, pydantic) are turned into these at one boundary,
+:mod:`meclab.sdk.http`, so an application catches ``SdkError`` and nothing else.
+"""
+
+from __future__ import annotations
+
+from meclab.platform.wire import ProblemDetails
+
+
+class SdkError(Exception):
+    """Base of every error the SDK raises."""
+
+
+class ConfigError(SdkError):
+    """A setting is missing or wrong; the message names it."""
+
+
+class PlatformUnreachable(SdkError):
+    """The platform did not answer: connection refused or reset, DNS failure, timeout."""
+
+    def __init__(self, method: str, url: str, reason: str) -> None:
+        self.method = method
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{method} {url}: platform unreachable: {reason}")
+
+
+class MecApiError(SdkError):
+    """The platform answered ``status`` (4xx or 5xx) with the problem details ``problem``."""
+
+    def __init__(self, method: str, url: str, status: int, problem: ProblemDetails) -> None:
+        self.method = method
+        self.url = url
+        self.status = status
+        self.problem = problem
+        what = problem.detail or problem.title or "no detail given"
+        super().__init__(f"{method} {url}: {status} {what}")
+
+
+class UnexpectedResponse(SdkError):
+    """The platform answered something the SDK cannot read as the API defines it."""
+
+    def __init__(self, method: str, url: str, status: int, reason: str) -> None:
+        self.method = method
+        self.url = url
+        self.status = status
+        self.reason = reason
+        super().__init__(f"{method} {url}: unexpected answer {status}: {reason}")

@@ -1,0 +1,299 @@
+"""One keep-alive HTTP session to a MEC platform, and the one place its answers become types.
+
+Every client of :mod:`meclab.sdk` sends through :class:`HttpClient`: it joins paths to the
+platform's URL and API root, adds the bearer token, turns an error status into
+:class:`~meclab.sdk.errors.MecApiError` with the platform's ProblemDetails, a failed connection
+into :class:`~meclab.sdk.errors.PlatformUnreachable` naming the URL, and a body into the
+shared wire model (one definition of each body, the server's own).
+
+The server's models refuse unknown members in requests, which is right for a server and wrong
+for a client: a newer or another vendor's platform may send members meclab does not know. So
+answers are read leniently: unknown members are dropped (and logged at debug level) before
+validation, everything else must match.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
+
+import aiohttp
+from multidict import CIMultiDict
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from meclab.platform.wire import ProblemDetails
+from meclab.sdk.config import PlatformConfig
+from meclab.sdk.errors import ConfigError, MecApiError, PlatformUnreachable, UnexpectedResponse
+
+log = logging.getLogger("meclab.sdk")
+
+M = TypeVar("M", bound=BaseModel)
+
+JSON = "application/json"
+ParamValue = str | int | float | bool
+Params = Mapping[str, ParamValue | Sequence[ParamValue] | None]
+Body = BaseModel | Mapping[str, Any] | Sequence[Any] | None
+
+_MAX_LENIENT_PASSES = 8
+"""Unknown members are dropped pass by pass (a dropped member may hide one beneath it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An answer as received: status, headers (case-insensitive) and the parsed JSON body
+    (None when empty)."""
+
+    method: str
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    body: Any
+
+    @property
+    def location(self) -> str | None:
+        """The ``Location`` header: where a created resource lives (MEC 009, 201)."""
+        return self.headers.get("Location")
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("ETag")
+
+
+@dataclass(frozen=True, slots=True)
+class Created(Generic[M]):
+    """A resource the platform created (201): its body, its URL and its ETag."""
+
+    value: M
+    location: str
+    etag: str | None
+
+
+def body_json(body: Body) -> Any:
+    """A request body as JSON data: wire models by alias, without absent members."""
+    if isinstance(body, BaseModel):
+        return body.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return body
+
+
+def query(params: Params | None) -> list[tuple[str, str]]:
+    """Query parameters as pairs: a sequence repeats its name (``?cell_id=a&cell_id=b``)."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in (params or {}).items():
+        if value is None:
+            continue
+        values = value if isinstance(value, Sequence) and not isinstance(value, str) else [value]
+        for item in values:
+            text = ("true" if item else "false") if isinstance(item, bool) else str(item)
+            pairs.append((name, text))
+    return pairs
+
+
+def _drop(data: Any, loc: tuple[int | str, ...]) -> bool:
+    node = data
+    for key in loc[:-1]:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if isinstance(node, dict) and loc and loc[-1] in node:
+        del node[loc[-1]]
+        return True
+    return False
+
+
+def parse(adapter: TypeAdapter[Any], data: Any, *, method: str, url: str, status: int) -> Any:
+    """``data`` validated by ``adapter``; unknown members dropped, any other mismatch raised
+    as :class:`UnexpectedResponse` naming the member."""
+    for _ in range(_MAX_LENIENT_PASSES):
+        try:
+            return adapter.validate_python(data)
+        except ValidationError as exc:
+            errors = exc.errors()
+            unknown = [e for e in errors if e["type"] == "extra_forbidden"]
+            if len(unknown) < len(errors):
+                first = next(e for e in errors if e["type"] != "extra_forbidden")
+                where = ".".join(str(part) for part in first["loc"]) or "(body)"
+                raise UnexpectedResponse(method, url, status, f"{where}: {first['msg']}") from exc
+            if data is not None and not isinstance(data, (dict, list)):
+                break
+            data = copy.deepcopy(data) if _ == 0 else data
+            dropped = [e["loc"] for e in unknown if _drop(data, tuple(e["loc"]))]
+            if not dropped:
+                break
+            log.debug("%s %s: ignored unknown members %s", method, url, dropped)
+    raise UnexpectedResponse(method, url, status, "the body does not match the API's model")
+
+
+def _problem(status: int, reason: str, body: Any, text: str) -> ProblemDetails:
+    if isinstance(body, dict):
+        try:
+            return ProblemDetails.model_validate(body)
+        except ValidationError:
+            pass
+    detail = text.strip()[:500] or None
+    return ProblemDetails(status=status, title=reason or None, detail=detail)
+
+
+class HttpClient:
+    """A keep-alive session to one platform (async context manager).
+
+    ``session``: share an aiohttp session of the application's own; it is then not closed here.
+    Paths are relative to the platform's URL and API root; absolute URLs are used as they are.
+    """
+
+    def __init__(
+        self, config: PlatformConfig, *, session: aiohttp.ClientSession | None = None
+    ) -> None:
+        self.config = config
+        self._session = session
+        self._owned = session is None
+
+    async def __aenter__(self) -> Self:
+        self.session()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def session(self) -> aiohttp.ClientSession:
+        """The aiohttp session (made on first use, inside the running event loop)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.config.timeout_s),
+                connector=aiohttp.TCPConnector(ssl=self.config.ssl_context()),
+            )
+            self._owned = True
+        return self._session
+
+    async def close(self) -> None:
+        """Close the session if this client made it."""
+        if self._owned and self._session is not None:
+            await self._session.close()
+        self._session = None
+
+    def url(self, path: str) -> str:
+        """The absolute URL of ``path`` on the platform."""
+        return self.config.api_url(path)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Body = None,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        content_type: str = JSON,
+        expect: Sequence[int] = (200,),
+    ) -> Reply:
+        """Send one request; the answer if its status is in ``expect``, else the typed error."""
+        url = self.url(path)
+        sent = {"Accept": f"{JSON}, application/problem+json"}
+        if self.config.token:
+            sent["Authorization"] = f"Bearer {self.config.token}"
+        data: bytes | None = None
+        if json_body is not None:
+            data = json.dumps(body_json(json_body)).encode()
+            sent["Content-Type"] = content_type
+        sent.update(headers or {})
+        try:
+            async with self.session().request(
+                method, url, params=query(params), data=data, headers=sent
+            ) as response:
+                raw = await response.read()
+                status, reason = response.status, response.reason or ""
+                answer_headers = CIMultiDict(response.headers)
+                media = response.content_type
+        except aiohttp.InvalidURL as exc:
+            raise ConfigError(f"{method} {url}: not a valid URL") from exc
+        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
+            raise PlatformUnreachable(method, url, str(exc) or type(exc).__name__) from exc
+        except TimeoutError as exc:
+            raise PlatformUnreachable(
+                method, url, f"no answer within {self.config.timeout_s:g} s"
+            ) from exc
+        except asyncio.CancelledError:
+            raise
+        text = raw.decode("utf-8", "replace")
+        body: Any = None
+        readable = True
+        if raw.strip():
+            try:
+                body = json.loads(text)
+            except ValueError:
+                readable = False
+        if status not in expect:
+            if status >= 400:
+                raise MecApiError(method, url, status, _problem(status, reason, body, text))
+            raise UnexpectedResponse(method, url, status, f"expected {_statuses(expect)}")
+        if not readable:
+            raise UnexpectedResponse(method, url, status, f"body is not JSON ({media})")
+        return Reply(method, url, status, answer_headers, body)
+
+    def read(self, reply: Reply, model: type[M]) -> M:
+        """The reply's body as ``model``."""
+        return parse(
+            TypeAdapter(model), reply.body, method=reply.method, url=reply.url, status=reply.status
+        )
+
+    def read_list(self, reply: Reply, model: type[M]) -> list[M]:
+        """The reply's body as a list of ``model``."""
+        adapter: TypeAdapter[list[M]] = TypeAdapter(list[model])  # type: ignore[valid-type]
+        return parse(adapter, reply.body, method=reply.method, url=reply.url, status=reply.status)
+
+    async def get(self, path: str, model: type[M], *, params: Params | None = None) -> M:
+        """GET a resource as ``model``."""
+        return self.read(await self.request("GET", path, params=params), model)
+
+    async def get_list(self, path: str, model: type[M], *, params: Params | None = None) -> list[M]:
+        """GET a JSON array of ``model``."""
+        return self.read_list(await self.request("GET", path, params=params), model)
+
+    async def post(self, path: str, body: Body, model: type[M]) -> Created[M]:
+        """POST that creates a resource: 201 with its body and ``Location`` (MEC 009)."""
+        reply = await self.request("POST", path, json_body=body, expect=(201,))
+        if not reply.location:
+            raise UnexpectedResponse("POST", reply.url, 201, "201 without a Location header")
+        return Created(self.read(reply, model), reply.location, reply.etag)
+
+    async def put(self, path: str, body: Body, model: type[M], *, if_match: str | None = None) -> M:
+        """PUT (replace) a resource; ``if_match`` guards it with its ETag (412 if stale)."""
+        headers = {"If-Match": if_match} if if_match else None
+        reply = await self.request("PUT", path, json_body=body, headers=headers)
+        return self.read(reply, model)
+
+    async def patch(
+        self,
+        path: str,
+        body: Body,
+        model: type[M],
+        *,
+        if_match: str | None = None,
+        content_type: str = JSON,
+    ) -> M:
+        """PATCH a resource and read what it became."""
+        headers = {"If-Match": if_match} if if_match else None
+        reply = await self.request(
+            "PATCH", path, json_body=body, headers=headers, content_type=content_type
+        )
+        return self.read(reply, model)
+
+    async def delete(self, path: str, *, if_match: str | None = None) -> None:
+        """DELETE a resource (204)."""
+        headers = {"If-Match": if_match} if if_match else None
+        await self.request("DELETE", path, headers=headers, expect=(204,))
+
+
+def _statuses(expect: Sequence[int]) -> str:
+    return " or ".join(str(s) for s in expect)
