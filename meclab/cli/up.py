@@ -284,7 +284,7 @@ def up_command(
             "--socks-port",
             min=0,
             max=65535,
-            help="Data plane SOCKS5 entry; the username names the UE.",
+            help="Data plane SOCKS5 entry; the username names the UE or the sending app.",
         ),
     ] = 1080,
     dns_port: Annotated[

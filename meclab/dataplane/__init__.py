@@ -4,7 +4,9 @@ A client acting as a UE reaches the edge and cloud applications of the scenario 
 userspace relay that shapes each flow with the end-to-end network characteristics of its
 current path (latency, jitter, loss, throughput, per direction), follows the engine live
 (handover, network-characteristics changes, loss of coverage), applies the MEC 011 traffic rules
-of the MEC host serving the UE, and lets toxiproxy clients inject faults.
+of the MEC host serving the UE, and lets toxiproxy clients inject faults. An edge or cloud
+application's own process sends through it too, naming itself instead of a UE
+(:mod:`.appsource`), and its bytes feel the path between the two applications' nodes.
 
 Entry points (assembled in :mod:`meclab.dataplane.plane`):
 

@@ -191,10 +191,11 @@ def _query_labels(request: DNSRecord) -> Labels:
 
 
 def owner_rules(
-    labels: Labels, ue: str, world: World, platforms: Platforms
+    labels: Labels, hosts: Sequence[str], platforms: Platforms
 ) -> tuple[str, list[DnsRule]] | None:
-    """The host that owns the name for ``ue`` and its rules for it, or None when none does."""
-    for host in serving_hosts(world, platforms, ue):
+    """The first of ``hosts`` (the hosts in charge of the asker, most local first) that owns
+    the name, and its rules for it; None when none does."""
+    for host in hosts:
         exact: list[DnsRule] = []
         wild: list[tuple[int, DnsRule]] = []
         for _app, rule in platforms.effective_dns_rules(host):
@@ -221,10 +222,16 @@ def resolve_name(name: str, ue: str, world: World, platforms: Platforms) -> str 
     The same look-up as a DNS query (for the SOCKS5 proxy, which resolves names for its
     clients): the owning host's first IPv4 rule, else its first IPv6 rule.
     """
+    return resolve_name_at(name, serving_hosts(world, platforms, ue), platforms)
+
+
+def resolve_name_at(name: str, hosts: Sequence[str], platforms: Platforms) -> str | None:
+    """:func:`resolve_name` for an asker whose hosts in charge are ``hosts`` (a UE's serving
+    hosts, or the host an application runs on)."""
     labels = rule_labels(name)
     if labels is None:
         return None
-    found = owner_rules(labels, ue, world, platforms)
+    found = owner_rules(labels, hosts, platforms)
     if found is None:
         return None
     _, rules = found
@@ -292,7 +299,7 @@ def rule_answer(
     question = request.q
     if ue is None or world is None or question.qclass not in QCLASSES:
         return None
-    found = owner_rules(_query_labels(request), ue, world, platforms)
+    found = owner_rules(_query_labels(request), serving_hosts(world, platforms, ue), platforms)
     if found is None:
         return None
     _, rules = found

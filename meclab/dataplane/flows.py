@@ -1,11 +1,11 @@
 """Flows: one record per relayed connection (TCP) or association-destination pair (UDP).
 
-A flow knows its route (which UE, from which element, to which application, at which emulated
-address), its two pipelines (uplink: UE to application; downlink: back), the traffic-rule
-decision that applies, and its counters. The relay that moves its bytes registers itself as
-the flow's :class:`FlowRelay`, through which the control side (engine events, rule changes,
-toxics) reaches it. The registry indexes open flows by UE and by application and keeps what
-closed flows moved, for the metrics.
+A flow knows its route (which UE, from which element, or which sending application, to which
+application, at which emulated address), its two pipelines (uplink: sender to application;
+downlink: back), the traffic-rule decision that applies, and its counters. The relay that
+moves its bytes registers itself as the flow's :class:`FlowRelay`, through which the control
+side (engine events, rule changes, toxics) reaches it. The registry indexes open flows by UE
+and by application and keeps what closed flows moved, for the metrics.
 """
 
 from __future__ import annotations
@@ -39,9 +39,10 @@ class Route:
     """Where a flow goes in the emulated network, and where its bytes really go."""
 
     ue: str | None
-    """The terminal acting; None when no UE could be identified (then nothing is emulated)."""
+    """The terminal acting; None for an application sending, or when nobody was identified."""
     source: str | None
-    """Element the path starts at: the UE, or one of its terminal apps."""
+    """Element the path starts at: the UE, one of its terminal apps, or (``ue`` None) the
+    application sending; None when nobody was identified (then nothing is emulated)."""
     app: str | None
     """Scenario application reached; None for an upstream outside the scenario."""
     dst_ip: str
@@ -53,6 +54,11 @@ class Route:
     """(app, emulated address, real target) a DUPLICATE_* rule copies uplink traffic to."""
     requested: str = ""
     """The destination as the client named it (a name is resolved again after a handover)."""
+
+    @property
+    def source_app(self) -> str | None:
+        """The edge or cloud application sending, when an application (not a UE) sends."""
+        return self.source if self.ue is None else None
 
 
 class FlowRelay(Protocol):
@@ -94,7 +100,12 @@ class Flow:
 
     @property
     def labels(self) -> Labels:
-        return (self.route.ue or "", self.route.app or "", self.protocol)
+        return (
+            self.route.ue or "",
+            self.route.source_app or "",
+            self.route.app or "",
+            self.protocol,
+        )
 
     def apply_path(self, path: PathNetChar | None, now: float) -> bool:
         """Shape both directions after ``path`` (None: out of coverage, stall).
@@ -138,6 +149,7 @@ class Flow:
             "state": self.state.value,
             "ue": route.ue,
             "source": route.source,
+            "source_app": route.source_app,
             "app": route.app,
             "client": f"{self.client[0]}:{self.client[1]}",
             "destination": f"{route.dst_ip}:{route.dst_port}",
@@ -158,7 +170,7 @@ class Flow:
             "rtt_last_ms": None if s.rtt_last_s is None else round(s.rtt_last_s * 1000, 3),
             "rtt_samples": s.rtt_samples,
             "shaping": None
-            if self.state is FlowState.STALLED or route.ue is None
+            if self.state is FlowState.STALLED or route.source is None
             else {"up": self.up.shape.to_dict(), "down": self.down.shape.to_dict()},
             "hops": list(self.path.hops) if self.path is not None else None,
             "closed_reason": self.closed_reason,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from meclab.dataplane.flows import Flow, FlowRegistry
 from meclab.dataplane.identity import ue_by_address
 from meclab.dataplane.outbox import Payload
-from meclab.dataplane.switch import FlowRequest, Refused, RefuseReason, Switch
+from meclab.dataplane.switch import FlowRequest, Identity, Refused, RefuseReason, Switch
 from meclab.dataplane.tcp import TcpRelay
 from meclab.dataplane.udp import UdpRelay
 
@@ -41,7 +41,7 @@ class Gate:
         """Open TCP flows by the local address of their upstream socket (the responder asks)."""
         self._upstream_of: dict[int, tuple[str, int]] = {}
 
-    def identify_address(self, ip: str) -> tuple[str, str] | None:
+    def identify_address(self, ip: str) -> Identity | None:
         """(UE, source) a client address stands for (its loopback alias), or None."""
         world = self.switch.world
         if world is None:
@@ -49,7 +49,8 @@ class Gate:
         ue = ue_by_address(world, ip)
         return (ue, ue) if ue is not None else None
 
-    def identify_name(self, name: str) -> tuple[str, str] | None:
+    def identify_name(self, name: str) -> Identity | None:
+        """Who a SOCKS5 username names: a UE (or its terminal app), or an application."""
         return self.switch.identify(name)
 
     async def open_tcp(

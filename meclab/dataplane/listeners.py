@@ -22,7 +22,7 @@ from meclab.dataplane.gate import Gate, close_server
 from meclab.dataplane.outbox import Payload
 from meclab.dataplane.proxies import ProxyError, ProxyRecord
 from meclab.dataplane.resolve import AppEntry, parse_endpoint
-from meclab.dataplane.switch import FlowRequest, Refused
+from meclab.dataplane.switch import FlowRequest, Identity, Refused
 from meclab.dataplane.tcp import ClientLeg, reset_transport
 from meclab.dataplane.udp import PURGE_AT, UdpRelay
 from meclab.sockets import listen_tcp
@@ -124,7 +124,7 @@ class ProxyListener:
     def request(self, protocol: str, client: tuple[str, int]) -> FlowRequest:
         """The flow a client of this proxy asks for."""
         proxy = self.proxy
-        identity: tuple[str, str] | None
+        identity: Identity | None
         if proxy.ue is not None:
             identity = (proxy.ue, proxy.ue)
         else:

@@ -118,6 +118,8 @@ class EntryPoints:
             "socks5_usage": (
                 f"curl -x socks5h://<ue>@{self.socks5} http://<app>/" if self.socks5 else None
             ),
+            "socks5_username": "a terminal, one of its terminal apps or its address; or an edge "
+            "or cloud application (name or appInstanceId) sending to another",
             "dns": self.dns,
             "toxiproxy": self.toxiproxy,
             "ue_addresses": self.ue_addresses,
@@ -357,12 +359,12 @@ class DataPlane:
         ue_name, at, app_name = proxy.name.partition("@")
         if at and app_name in switch.apps.by_name:
             identity = switch.identify(ue_name)
-            if identity is not None:
+            if identity is not None and identity[0] is not None:
                 proxy.ue, proxy.app = identity[0], app_name
                 return
         host = proxy.upstream.rpartition(":")[0]
         assert self.platforms is not None
-        found = switch.apps.resolve(host, None, switch.world, self.platforms)
+        found = switch.apps.resolve(host, (), self.platforms)
         proxy.app = found[0].name if found is not None else None
 
     async def listen(self, proxy: ProxyRecord) -> None:
@@ -413,6 +415,7 @@ class DataPlane:
             "address": f"{flow.route.dst_ip}:{flow.route.dst_port}",
             "ue": flow.route.ue,
             "source": flow.route.source,
+            "source_app": flow.route.source_app,
             "poa": world.serving_poa(flow.route.ue) if world and flow.route.ue else None,
             "path": list(flow.path.hops) if flow.path else None,
             "one_way_latency_ms": flow.path.latency_ms if flow.path else None,

@@ -7,7 +7,8 @@ SOCKS5h client passes names through; see :mod:`.socks5`). For UE ``u``:
 2. a name is first resolved as the MEC DNS server would answer ``u`` now: an ACTIVE DNS rule of
    a host serving ``u`` (:func:`meclab.dataplane.dns.resolve_name`), giving an address, then
    the application owning it; so ``ar.guide.meclab.example`` reaches the instance of the zone
-   the UE is in, and another after a handover;
+   the UE is in, and another after a handover. For an application sending (see
+   :mod:`.appsource`) the rules are those of the host it runs on;
 3. else a name is an application's scenario name, bare or under ``meclab.local``
    (``ar-guide-backend``, ``ar-guide-backend.meclab.local``: the URIs meclab gives emulated
    services' transports).
@@ -23,10 +24,11 @@ built-in responder (:mod:`.responder`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from ipaddress import ip_address
 
-from meclab.dataplane.dns import resolve_name
+from meclab.dataplane.dns import resolve_name_at
 from meclab.dataplane.identity import app_address
 from meclab.engine.topology import ElementKind
 from meclab.engine.world import World
@@ -113,16 +115,18 @@ class AppDirectory:
         return self.by_name.get(instance.name)
 
     def resolve(
-        self, host: str, ue: str | None, world: World, platforms: Platforms
+        self, host: str, dns_hosts: Sequence[str], platforms: Platforms
     ) -> tuple[AppEntry, str] | None:
-        """The application ``host`` means for UE ``ue`` and the emulated address it resolved
-        to; None when it names no application (see the module docstring)."""
+        """The application ``host`` means for a sender whose DNS rules are those of
+        ``dns_hosts`` (a UE's serving hosts, an application's own host; empty: none), and the
+        emulated address it resolved to; None when it names no application (see the module
+        docstring)."""
         host = host.strip("[]").rstrip(".")
         if is_ip(host):
             entry = self.owner(host, platforms)
             return (entry, host) if entry is not None else None
-        if ue is not None:
-            ip = resolve_name(host, ue, world, platforms)
+        if dns_hosts:
+            ip = resolve_name_at(host, dns_hosts, platforms)
             if ip is not None:
                 entry = self.owner(ip, platforms)
                 return (entry, ip) if entry is not None else None

@@ -3,8 +3,9 @@
 * ``GET /meclab/v1/dataplane``: the entry points (SOCKS5, DNS, toxiproxy API, the UE address
   block) and, per application, its names, emulated address, own port and where it runs.
 * ``GET /meclab/v1/dataplane/flows``: open flows (``?closed=true`` adds the recently closed;
-  ``?ue=``, ``?app=`` filter) with bytes each way, throughput over the last second, measured
-  RTT, the UE, the application, the rule that acted and the shaping applied now.
+  ``?ue=``, ``?app=``, ``?source_app=`` filter) with bytes each way, throughput over the last
+  second, measured RTT, the UE or the sending application, the application reached, the rule
+  that acted and the shaping applied now.
 * ``GET /meclab/v1/dataplane/flows/{id}``: one flow.
 * ``GET /meclab/v1/dataplane/toxiproxy/openapi.json``: the OpenAPI document of the
   toxiproxy-compatible API, whose own port refuses browsers as toxiproxy does.
@@ -42,6 +43,9 @@ def build_router(plane: DataPlane) -> APIRouter:
     async def flows(
         ue: str | None = Query(None, description="Only this UE's flows"),
         app: str | None = Query(None, description="Only flows to this application"),
+        source_app: str | None = Query(
+            None, description="Only flows this edge or cloud application sends"
+        ),
         closed: bool = Query(False, description="Add the recently closed flows"),
     ) -> dict[str, Any]:
         rows = plane.flows(include_closed=closed)
@@ -49,6 +53,8 @@ def build_router(plane: DataPlane) -> APIRouter:
             rows = [r for r in rows if r["ue"] == ue]
         if app is not None:
             rows = [r for r in rows if r["app"] == app]
+        if source_app is not None:
+            rows = [r for r in rows if r["source_app"] == source_app]
         return {"flows": rows, "open": len(plane.registry.open)}
 
     @router.get("/flows/{flow_id}", summary="One flow")

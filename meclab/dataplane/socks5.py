@@ -1,4 +1,4 @@
-"""The SOCKS5 entry point (RFC 1928), with username/password (RFC 1929) naming the UE.
+"""The SOCKS5 entry point (RFC 1928), with username/password (RFC 1929) naming the sender.
 
 ::
 
@@ -6,10 +6,14 @@
     curl -x socks5h://car-circuit-1@127.0.0.1:1080 http://ar.guide.meclab.example:8080/
 
 The username names the UE the client acts as: a terminal's name, one of its terminal apps'
-names (the path then starts at that app), or its scenario address (``10.0.0.1``). The password
-is ignored (curl sends an empty one). A client offering no authentication is accepted when it
-connects from a UE's loopback alias (``curl --interface 127.64.0.1``); otherwise its requests
-are refused, since the flow would have no UE to shape it for.
+names (the path then starts at that app), or its scenario address (``10.0.0.1``). It may also
+name an edge or cloud application, by scenario name or appInstanceId: the flow is then that
+application's, on the path between the two applications (:mod:`.appsource`). The password is
+ignored (curl sends an empty one). A name that is neither fails the authentication (RFC 1929
+status 1, then the connection closes; meclab's log names the name). A client offering no
+authentication is accepted when it connects from a UE's loopback alias
+(``curl --interface 127.64.0.1``); otherwise its requests are refused, since the flow would
+have no UE to shape it for.
 
 Commands: CONNECT (TCP) and UDP ASSOCIATE (RFC 1928 §7: each datagram carries a header naming
 its destination; fragments are dropped, as the RFC allows). BIND is not supported (reply 7).
@@ -20,7 +24,7 @@ DNS server or the applications' addresses.
 Reply codes (RFC 1928 §6) for flows meclab refuses:
 
 =================  ====  ======================================================
-unknown UE         2     connection not allowed by ruleset
+no UE identified   2     connection not allowed by ruleset
 no application     4     host unreachable
 out of coverage    3     network unreachable
 traffic rule DROP  2     connection not allowed by ruleset
@@ -46,7 +50,7 @@ from typing import cast
 
 from meclab.dataplane.gate import Gate
 from meclab.dataplane.outbox import Payload
-from meclab.dataplane.switch import FlowRequest, Refused, RefuseReason
+from meclab.dataplane.switch import FlowRequest, Identity, Refused, RefuseReason
 from meclab.dataplane.tcp import ClientLeg
 from meclab.dataplane.udp import MAX_DATAGRAM, PURGE_AT, UdpRelay
 from meclab.sockets import listen_tcp
@@ -258,7 +262,7 @@ class Socks5Connection(ClientLeg):
         self.gate = gate
         self.bind_host = bind_host
         self.handshake = Handshake()
-        self.identity: tuple[str, str] | None = None
+        self.identity: Identity | None = None
         self.peer: tuple[str, int] = ("", 0)
         self.association: UdpAssociation | None = None
         self._task: asyncio.Task[None] | None = None
@@ -303,7 +307,11 @@ class Socks5Connection(ClientLeg):
         elif isinstance(event, Credentials):
             self.identity = self.gate.identify_name(event.username)
             if self.identity is None:
-                log.info("SOCKS5: no UE named %r", event.username)
+                log.info(
+                    "SOCKS5: %r names no terminal, terminal app or application of the scenario: "
+                    "authentication refused",
+                    event.username,
+                )
                 self.transport.write(bytes([AUTH_VERSION, 1]))  # RFC 1929: failure, close
                 self._close()
                 return
@@ -315,8 +323,8 @@ class Socks5Connection(ClientLeg):
         assert self.transport is not None
         if self.identity is None:
             log.info(
-                "SOCKS5 client %s:%d names no UE: use the UE name as username "
-                "(socks5h://<ue>@host:port) or bind a UE's loopback alias",
+                "SOCKS5 client %s:%d names no UE: use a UE's or an application's name as "
+                "username (socks5h://<ue>@host:port) or bind a UE's loopback alias",
                 *self.peer,
             )
             self._refuse(Reply.NOT_ALLOWED)
@@ -329,9 +337,12 @@ class Socks5Connection(ClientLeg):
             self._refuse(Reply.COMMAND_NOT_SUPPORTED)
 
     def who(self) -> str:
-        """The UE this client acts as, for log lines: ``ue``, or ``ue (as terminal-app)``."""
+        """Who this client acts as, for log lines: ``ue``, ``ue (as terminal-app)``, or
+        ``app <name>``."""
         assert self.identity is not None  # requests are refused before, without one
         ue, source = self.identity
+        if ue is None:
+            return f"app {source}"
         return ue if source == ue else f"{ue} (as {source})"
 
     def _flow_request(

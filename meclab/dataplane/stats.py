@@ -88,7 +88,7 @@ class FlowStats:
 
 @dataclass(slots=True)
 class Totals:
-    """What closed flows of one (UE, app, protocol) moved, kept for Prometheus counters."""
+    """What closed flows of one label set moved, kept for Prometheus counters."""
 
     bytes_up: int = 0
     bytes_down: int = 0
@@ -97,8 +97,9 @@ class Totals:
     flows: int = 0
 
 
-Labels = tuple[str, str, str]
-"""(ue, app, protocol); "" where unknown."""
+Labels = tuple[str, str, str, str]
+"""(ue, source_app, app, protocol); "" where unknown or not the case (an application sends:
+no UE; a UE sends: no source application)."""
 
 
 @dataclass(slots=True)
@@ -112,13 +113,16 @@ class FlowSample:
 class FlowCollector(Collector):
     """Prometheus view of the data plane, read at scrape time.
 
-    * ``meclab_dataplane_bytes_total{ue,app,protocol,direction}``: bytes delivered,
-    * ``meclab_dataplane_dropped_bytes_total{ue,app,protocol,direction}``: bytes dropped
-      (UDP loss, traffic rules, toxics, queue overflow),
-    * ``meclab_dataplane_flows_total{ue,app,protocol}``: flows opened,
+    * ``meclab_dataplane_bytes_total{ue,source_app,app,protocol,direction}``: bytes delivered,
+    * ``meclab_dataplane_dropped_bytes_total{ue,source_app,app,protocol,direction}``: bytes
+      dropped (UDP loss, traffic rules, toxics, queue overflow),
+    * ``meclab_dataplane_flows_total{ue,source_app,app,protocol}``: flows opened,
     * ``meclab_dataplane_open_flows{protocol}``,
-    * ``meclab_dataplane_rtt_seconds{ue,app,protocol}``: smoothed RTT of the most recently
-      measured open flow of that route.
+    * ``meclab_dataplane_rtt_seconds{ue,source_app,app,protocol}``: smoothed RTT of the most
+      recently measured open flow of that route.
+
+    ``source_app`` is the edge or cloud application sending (:mod:`.appsource`), empty for a
+    UE's flow; ``ue`` is empty for an application's.
     """
 
     def __init__(
@@ -133,7 +137,7 @@ class FlowCollector(Collector):
         return []  # unchecked collector: families are produced at scrape time only
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
-        labels = ["ue", "app", "protocol"]
+        labels = ["ue", "source_app", "app", "protocol"]
         sent = CounterMetricFamily(
             "meclab_dataplane_bytes",
             "Bytes delivered by the data plane",
@@ -164,7 +168,8 @@ class FlowCollector(Collector):
             t.bytes_down += s.bytes_down
             t.dropped_up += s.dropped_up
             t.dropped_down += s.dropped_down
-            per_protocol[sample.labels[2]] = per_protocol.get(sample.labels[2], 0) + 1
+            protocol = sample.labels[3]
+            per_protocol[protocol] = per_protocol.get(protocol, 0) + 1
             if s.rtt_s is not None:
                 rtts[sample.labels] = s.rtt_s
         for key, t in merged.items():

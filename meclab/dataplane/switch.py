@@ -6,13 +6,15 @@ For each new flow the switch:
 2. refuses it when a toxiproxy proxy it belongs to is down (``enabled: false``);
 3. classifies it against the MEC 011 traffic rules of the hosts serving the UE
    (:func:`meclab.dataplane.serving.serving_hosts`: fog nodes at its PoA that run apps, then
-   its zone's MEC hosts; their ACTIVE rules of READY instances merged, the lowest priority
+   its zone's MEC hosts), or of the host a sending application runs on
+   (:mod:`.appsource`); their ACTIVE rules of READY instances merged, the lowest priority
    number winning, :mod:`.rules`): DROP refuses a TCP flow (a UDP flow drops its datagrams),
    FORWARD_* sends it to the application owning the rule's ``dstInterface`` address (or, when
    the rule gives none, to the rule's own application), DUPLICATE_* also copies its uplink to
    that application, PASSTHROUGH is as if no rule matched;
-4. computes the end-to-end path from the UE (or its terminal app) to the application
-   (``World.path``) and shapes both pipelines after it; a UE out of coverage is refused;
+4. computes the end-to-end path from the UE (or its terminal app, or the sending application)
+   to the application (``World.path``) and shapes both pipelines after it; a UE out of coverage
+   is refused;
 5. attaches the toxics of its proxies and registers it.
 
 Afterwards :meth:`Switch.refresh` re-applies the path and the rules when the engine or the
@@ -34,6 +36,7 @@ from typing import Protocol
 
 import numpy as np
 
+from meclab.dataplane.appsource import app_hosts, find_app
 from meclab.dataplane.flows import Flow, FlowRegistry, FlowState, Route
 from meclab.dataplane.identity import ue_address
 from meclab.dataplane.resolve import AppDirectory, AppEntry, is_ip
@@ -52,6 +55,11 @@ log = logging.getLogger("meclab.dataplane")
 
 FORWARD = (TrafficAction.FORWARD_DECAPSULATED, TrafficAction.FORWARD_ENCAPSULATED)
 DUPLICATE = (TrafficAction.DUPLICATE_DECAPSULATED, TrafficAction.DUPLICATE_ENCAPSULATED)
+
+
+Identity = tuple[str | None, str]
+"""Who a client is: (UE, path source). The source is the UE itself, one of its terminal apps,
+or, with no UE, an edge or cloud application sending (:mod:`.appsource`)."""
 
 
 class RefuseReason(StrEnum):
@@ -94,7 +102,8 @@ class FlowRequest:
     """``TCP`` or ``UDP``."""
     ue: str | None
     source: str | None
-    """The UE itself or one of its terminal apps (path origin)."""
+    """Path origin: the UE itself or one of its terminal apps; or, when ``ue`` is None, the
+    application sending (None with ``ue``: nobody identified)."""
     host: str
     port: int
     client: tuple[str, int]
@@ -144,11 +153,12 @@ class Switch:
             raise Refused(RefuseReason.UNRESOLVED, "no scenario is loaded")
         return self.world, self.apps
 
-    def identify(self, name: str) -> tuple[str, str] | None:
-        """(UE, path source) named by ``name``: a terminal, one of its terminal apps, or a
-        terminal's scenario address (``acr:10.0.0.1`` or ``10.0.0.1``); None if none is."""
-        world = self.world
-        if world is None:
+    def identify(self, name: str) -> Identity | None:
+        """Who ``name`` names: a terminal, one of its terminal apps, or a terminal's scenario
+        address (``acr:10.0.0.1`` or ``10.0.0.1``); else an edge or cloud application by name
+        or appInstanceId (then the UE is None); None if nothing is."""
+        world, apps = self.world, self.apps
+        if world is None or apps is None:
             return None
         top = world.top
         element = top.elements.get(name)
@@ -161,7 +171,24 @@ class Switch:
         for terminal in top.terminals:
             if terminal.address == wanted:
                 return terminal.name, terminal.name
-        return None
+        app = find_app(apps, self.platforms, name)
+        return (None, app.name) if app is not None else None
+
+    def hosts_of(self, ue: str | None, source: str | None) -> list[str]:
+        """The hosts whose DNS and traffic rules apply to what this sender sends now: a UE's
+        serving hosts, or the host a sending application runs on."""
+        world, apps = self._world()
+        if ue is not None:
+            return serving_hosts(world, self.platforms, ue)
+        app = apps.by_name.get(source) if source is not None else None
+        return app_hosts(app) if app is not None else []
+
+    def source_ip(self, ue: str | None, source: str) -> str:
+        """The sender's address in the emulated network, as traffic filters see it."""
+        if ue is not None:
+            return self.ue_ip(ue)
+        _, apps = self._world()
+        return apps.by_name[source].address
 
     def ue_ip(self, ue: str) -> str:
         """The UE's address in the emulated network, as traffic filters see it."""
@@ -182,7 +209,7 @@ class Switch:
         app = request.app
         dst_ip = app.address if app is not None else request.host
         if app is None:
-            found = apps.resolve(request.host, ue, world, self.platforms)
+            found = apps.resolve(request.host, self.hosts_of(ue, source), self.platforms)
             if found is not None:
                 app, dst_ip = found
             elif not (request.external or is_ip(request.host)):
@@ -192,7 +219,7 @@ class Switch:
                 )
         # an address no application owns may still be steered to one by a traffic rule (local
         # breakout: FORWARD traffic for a remote server to an edge application)
-        decision = self._decide(request, app, dst_ip) if ue is not None else None
+        decision = self._decide(request, dst_ip) if source is not None else None
         duplicate = None
         if decision is not None:
             if decision.action is TrafficAction.DROP:
@@ -201,9 +228,9 @@ class Switch:
                         RefuseReason.RULE_DROP, f"traffic rule {decision.rule_id} drops this flow"
                     )
             elif decision.action in FORWARD:
-                app = self._rule_target(decision) or app
+                app = self._rule_target(decision, source) or app
             elif decision.action in DUPLICATE:
-                copy = self._rule_target(decision)
+                copy = self._rule_target(decision, source)
                 if copy is not None:
                     duplicate = (copy.name, copy.address, self._target(copy, request.protocol))
         if app is None and not request.external:
@@ -217,7 +244,7 @@ class Switch:
         if down:
             raise Refused(RefuseReason.PROXY_DOWN, f"proxy {down[0]} is down")
         path = None
-        if ue is not None and app is not None and source is not None:
+        if app is not None and source is not None:
             try:
                 path = world.path(source, app.name)
             except Unreachable as exc:
@@ -262,7 +289,9 @@ class Switch:
     def _target(self, app: AppEntry, protocol: str) -> tuple[str, int]:
         return app.endpoint if app.endpoint is not None else self.responder(protocol)
 
-    def _rule_target(self, decision: Decision) -> AppEntry | None:
+    def _rule_target(self, decision: Decision, source: str | None) -> AppEntry | None:
+        """The application a FORWARD/DUPLICATE rule sends to; None to pass through (no owner,
+        or the sending application itself: see :mod:`.appsource`)."""
         _, apps = self._world()
         if decision.dst_ip is not None:
             target = apps.owner(decision.dst_ip, self.platforms)
@@ -274,19 +303,24 @@ class Switch:
                 decision.rule_id,
                 decision.dst_ip or decision.app_instance_id,
             )
+        elif target.name == source:
+            return None
         return target
 
-    def _decide(self, request: FlowRequest, app: AppEntry | None, dst_ip: str) -> Decision | None:
-        world, _ = self._world()
-        assert request.ue is not None
-        hosts = tuple(serving_hosts(world, self.platforms, request.ue))
+    def _decide(self, request: FlowRequest, dst_ip: str) -> Decision | None:
+        assert request.source is not None
+        hosts = tuple(self.hosts_of(request.ue, request.source))
         if not hosts:
             return None
         rules = [pair for h in hosts for pair in self.platforms.effective_traffic_rules(h)]
         table = refresh(self._tables.get(hosts), rules)
         self._tables[hosts] = table
         key = FlowKey(
-            self.ue_ip(request.ue), request.client[1], dst_ip, request.port, request.protocol
+            self.source_ip(request.ue, request.source),
+            request.client[1],
+            dst_ip,
+            request.port,
+            request.protocol,
         )
         return table.classify(key)
 
@@ -307,7 +341,8 @@ class Switch:
 
     def refresh(self, flow: Flow, *, rules: bool = True) -> None:
         """Re-apply path (and rules) to an open flow; reset it when a rule now drops it."""
-        if flow.route.ue is None or flow.route.app is None or flow.state is FlowState.CLOSED:
+        route = flow.route
+        if route.source is None or route.app is None or flow.state is FlowState.CLOSED:
             return
         now = self.clock()
         changed = flow.apply_path(self.path_of(flow), now)
@@ -322,7 +357,7 @@ class Switch:
                 flow.entry,
             )
             try:
-                decision = self._decide(request, None, flow.route.dst_ip)
+                decision = self._decide(request, flow.route.dst_ip)
             except Refused:
                 decision = flow.decision
             if _differs(decision, flow.decision):
@@ -342,11 +377,12 @@ class Switch:
             flow.relay.reshaped()
 
     def _resolves_elsewhere(self, flow: Flow) -> bool:
-        world, apps = self._world()
+        _, apps = self._world()
         host = flow.route.requested
         if not host or is_ip(host) or flow.decision is not None:
             return False
-        found = apps.resolve(host, flow.route.ue, world, self.platforms)
+        hosts = self.hosts_of(flow.route.ue, flow.route.source)
+        found = apps.resolve(host, hosts, self.platforms)
         return found is not None and found[0].name != flow.route.app
 
     def refresh_ue(self, ue: str) -> None:

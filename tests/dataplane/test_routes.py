@@ -72,11 +72,12 @@ async def test_prometheus_metrics(full: Env) -> None:
     reader, writer = await socks_connect(full.socks, "ue-1", "edge-a", 7)
     await round_trips(reader, writer, 2, size=50)
     text = generate_latest(full.metrics.registry).decode()
-    labels = 'app="edge-a",direction="up",protocol="TCP",ue="ue-1"'
+    labels = 'app="edge-a",direction="up",protocol="TCP",source_app="",ue="ue-1"'
     assert f"meclab_dataplane_bytes_total{{{labels}}} 100.0" in text
     assert 'meclab_dataplane_open_flows{protocol="TCP"} 1.0' in text
-    assert 'meclab_dataplane_rtt_seconds{app="edge-a",protocol="TCP",ue="ue-1"}' in text
-    assert 'meclab_dataplane_flows_total{app="edge-a",protocol="TCP",ue="ue-1"} 1.0' in text
+    route = 'app="edge-a",protocol="TCP",source_app="",ue="ue-1"'
+    assert f"meclab_dataplane_rtt_seconds{{{route}}}" in text
+    assert f"meclab_dataplane_flows_total{{{route}}} 1.0" in text
     await close(writer)
 
 
