@@ -15,9 +15,9 @@ from rich.markup import escape
 from rich.tree import Tree
 
 from meclab.scenario.builtin import default_scenario_text
+from meclab.scenario.compute import compute_of
 from meclab.scenario.errors import ScenarioError
 from meclab.scenario.loader import dump_json, dump_yaml, load_file
-from meclab.scenario.compute import compute_of
 from meclab.scenario.model import ComputeNode, Scenario
 from meclab.types import NodeKind
 
