@@ -120,9 +120,7 @@ def _clean_loc(loc: tuple[PathPart, ...]) -> tuple[PathPart, ...]:
     # pydantic names validator functions in locations of annotated types, and marks a bad
     # mapping key with "[key]" after the key itself; neither is a field.
     return tuple(
-        p
-        for p in loc
-        if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]"))
+        p for p in loc if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]"))
     )
 
 

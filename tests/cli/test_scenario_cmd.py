@@ -87,6 +87,9 @@ def test_schema_is_json_schema_of_scenario() -> None:
     assert {"name", "domains", "clouds", "netchar", "radio", "seed"} <= set(schema["properties"])
     assert schema["additionalProperties"] is False
     assert {"Domain", "Zone", "PointOfAccess", "Terminal", "NetChar"} <= set(schema["$defs"])
+    assert {"Compute", "EnergyModel", "RadioEnergy"} <= set(schema["$defs"])
+    assert {"compute", "energy"} <= set(schema["$defs"]["Terminal"]["properties"])
+    assert "compute" in schema["$defs"]["ComputeNode"]["properties"]
 
 
 def test_default_scenario_validates() -> None:
@@ -123,6 +126,15 @@ def test_describe_outlines_the_scenario(tmp_path: Path, lab_doc: dict[str, Any])
             assert f"zone {zone.name}:" in result.stdout
             for host in zone.mec_hosts:
                 assert f"MEC host {host.name} (" in result.stdout
+
+
+def test_describe_shows_node_compute(tmp_path: Path, lab_doc: dict[str, Any]) -> None:
+    lab_doc["clouds"][0]["compute"] = {"cores": 128, "speed_ghz": 2.75, "memory_gb": 512}
+    path = write(tmp_path / "lab.yaml", yaml.safe_dump(lab_doc))
+    result = runner.invoke(app, ["scenario", "describe", str(path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "public cloud cloud-pub (cloud-app): 128 cores at 2.75 GHz, 512 GB\n" in result.stdout
+    assert "MEC host mec-a (edge-app): 16 cores at 3.1 GHz, 64 GB (default)\n" in result.stdout
 
 
 def test_describe_refuses_an_invalid_file(tmp_path: Path) -> None:
