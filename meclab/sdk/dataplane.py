@@ -58,6 +58,9 @@ SCHEMES = ("socks5", "socks5h")
 """Both mean the same here: names always go to the data plane unresolved."""
 MAX_USERNAME = 255
 """RFC 1929 §2: a username of 1 to 255 octets."""
+PASSWORD = "meclab"
+"""meclab ignores the password, but RFC 1929 §2 gives it 1 to 255 octets (and python-socks
+offers username/password authentication only with a non-empty one)."""
 CONNECT_TIMEOUT_S = 10.0
 
 REPLY_MEANINGS: dict[int, str] = {
@@ -232,7 +235,7 @@ class DataPlane:
             host=self.entry.host,
             port=self.entry.port,
             username=self.identity,
-            password="",
+            password=PASSWORD,
             rdns=True,
         )
         try:
@@ -269,7 +272,7 @@ class _Connector(ProxyConnector):
             port=entry.port,
             proxy_type=ProxyType.SOCKS5,
             username=plane.identity,
-            password="",
+            password=PASSWORD,
             rdns=True,
             **kwargs,
         )
