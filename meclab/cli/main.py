@@ -7,6 +7,7 @@ import typer
 from meclab import __version__
 from meclab.cli.event_cmd import event_app, events_command, status_command
 from meclab.cli.listen_cmd import listen_command
+from meclab.cli.run_cmd import run_command
 from meclab.cli.scenario_cmd import scenario_app
 from meclab.cli.up import up_command
 from meclab.cli.worlds_cmd import reset_command, worlds_command
@@ -39,6 +40,7 @@ app.command("up")(up_command)
 app.command("status")(status_command)
 app.command("events")(events_command)
 app.command("listen")(listen_command)
+app.command("run")(run_command)
 app.command("worlds")(worlds_command)
 app.command("reset")(reset_command)
 app.add_typer(scenario_app, name="scenario")
