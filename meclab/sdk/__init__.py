@@ -19,7 +19,7 @@ from meclab.sdk.errors import (
     SdkError,
     UnexpectedResponse,
 )
-from meclab.sdk.http import Created, HttpClient, Reply
+from meclab.sdk.http import Created, HttpClient, Reply, Tagged
 
 __all__ = [
     "ConfigError",
@@ -30,5 +30,6 @@ __all__ = [
     "PlatformUnreachable",
     "Reply",
     "SdkError",
+    "Tagged",
     "UnexpectedResponse",
 ]

@@ -20,8 +20,10 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
+from urllib.parse import quote
 
 import aiohttp
 from multidict import CIMultiDict
@@ -72,6 +74,30 @@ class Created(Generic[M]):
     value: M
     location: str
     etag: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Tagged(Generic[M]):
+    """A resource's body and the ETag it came with (None if the platform sent none), so that
+    a later change can be guarded with ``If-Match`` (MEC 009 clause 6.16, RFC 9110 8.8.3)."""
+
+    value: M
+    etag: str | None
+
+
+def segment(value: str) -> str:
+    """``value`` quoted as one path segment (an id holding ``/`` or ``?`` stays one)."""
+    return quote(value, safe="")
+
+
+def _if_match(etag: str | None) -> dict[str, str] | None:
+    return {"If-Match": etag} if etag else None
+
+
+@lru_cache(maxsize=256)
+def _adapter(shape: Any) -> TypeAdapter[Any]:
+    # Building a TypeAdapter costs far more than validating a body: one per model, not per call.
+    return TypeAdapter(shape)
 
 
 def body_json(body: Body) -> Any:
@@ -244,17 +270,22 @@ class HttpClient:
     def read(self, reply: Reply, model: type[M]) -> M:
         """The reply's body as ``model``."""
         return parse(
-            TypeAdapter(model), reply.body, method=reply.method, url=reply.url, status=reply.status
+            _adapter(model), reply.body, method=reply.method, url=reply.url, status=reply.status
         )
 
     def read_list(self, reply: Reply, model: type[M]) -> list[M]:
         """The reply's body as a list of ``model``."""
-        adapter: TypeAdapter[list[M]] = TypeAdapter(list[model])  # type: ignore[valid-type]
+        adapter = _adapter(list[model])  # type: ignore[valid-type]
         return parse(adapter, reply.body, method=reply.method, url=reply.url, status=reply.status)
 
     async def get(self, path: str, model: type[M], *, params: Params | None = None) -> M:
         """GET a resource as ``model``."""
         return self.read(await self.request("GET", path, params=params), model)
+
+    async def get_tagged(self, path: str, model: type[M]) -> Tagged[M]:
+        """GET a resource as ``model``, with its ETag."""
+        reply = await self.request("GET", path)
+        return Tagged(self.read(reply, model), reply.etag)
 
     async def get_list(self, path: str, model: type[M], *, params: Params | None = None) -> list[M]:
         """GET a JSON array of ``model``."""
@@ -269,9 +300,14 @@ class HttpClient:
 
     async def put(self, path: str, body: Body, model: type[M], *, if_match: str | None = None) -> M:
         """PUT (replace) a resource; ``if_match`` guards it with its ETag (412 if stale)."""
-        headers = {"If-Match": if_match} if if_match else None
-        reply = await self.request("PUT", path, json_body=body, headers=headers)
-        return self.read(reply, model)
+        return (await self.put_tagged(path, body, model, if_match=if_match)).value
+
+    async def put_tagged(
+        self, path: str, body: Body, model: type[M], *, if_match: str | None = None
+    ) -> Tagged[M]:
+        """PUT (replace) a resource; what it became, with its new ETag."""
+        reply = await self.request("PUT", path, json_body=body, headers=_if_match(if_match))
+        return Tagged(self.read(reply, model), reply.etag)
 
     async def patch(
         self,
@@ -283,16 +319,14 @@ class HttpClient:
         content_type: str = JSON,
     ) -> M:
         """PATCH a resource and read what it became."""
-        headers = {"If-Match": if_match} if if_match else None
         reply = await self.request(
-            "PATCH", path, json_body=body, headers=headers, content_type=content_type
+            "PATCH", path, json_body=body, headers=_if_match(if_match), content_type=content_type
         )
         return self.read(reply, model)
 
     async def delete(self, path: str, *, if_match: str | None = None) -> None:
         """DELETE a resource (204)."""
-        headers = {"If-Match": if_match} if if_match else None
-        await self.request("DELETE", path, headers=headers, expect=(204,))
+        await self.request("DELETE", path, headers=_if_match(if_match), expect=(204,))
 
 
 def _statuses(expect: Sequence[int]) -> str:

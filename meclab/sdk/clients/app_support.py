@@ -22,12 +22,9 @@ subscription list), as the platform gives it.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from meclab.platform.rules import DnsRule, TrafficRule
 from meclab.platform.wire import SubscriptionLinkList
-from meclab.sdk.clients.etag import Tagged, get_tagged, put_tagged
-from meclab.sdk.http import Created, HttpClient
+from meclab.sdk.http import Created, HttpClient, Tagged, segment
 from meclab.services.mec011.models import (
     APP_TERMINATION_SUBSCRIPTION,
     AppInfo,
@@ -42,10 +39,6 @@ from meclab.services.mec011.models import (
 BASE = "/mec_app_support/v1"
 
 
-def _segment(value: str) -> str:
-    return quote(value, safe="")
-
-
 class AppSupportClient:
     """MEC 011 application support on the platform ``http`` speaks to."""
 
@@ -53,7 +46,7 @@ class AppSupportClient:
         self.http = http
 
     def _app(self, app_instance_id: str, tail: str = "") -> str:
-        return f"{BASE}/applications/{_segment(app_instance_id)}{tail}"
+        return f"{BASE}/applications/{segment(app_instance_id)}{tail}"
 
     # --- start-up and termination --------------------------------------------------------
 
@@ -85,8 +78,8 @@ class AppSupportClient:
 
     async def registration(self, app_instance_id: str) -> Tagged[AppInfo]:
         """An instance's registration, with its ETag."""
-        return await get_tagged(
-            self.http, f"{BASE}/registrations/{_segment(app_instance_id)}", AppInfo
+        return await self.http.get_tagged(
+            f"{BASE}/registrations/{segment(app_instance_id)}", AppInfo
         )
 
     async def update_registration(
@@ -96,7 +89,7 @@ class AppSupportClient:
         headers = {"If-Match": if_match} if if_match else None
         reply = await self.http.request(
             "PUT",
-            f"{BASE}/registrations/{_segment(app_instance_id)}",
+            f"{BASE}/registrations/{segment(app_instance_id)}",
             json_body=info,
             headers=headers,
             expect=(204,),
@@ -106,7 +99,7 @@ class AppSupportClient:
     async def deregister(self, app_instance_id: str, *, if_match: str | None = None) -> None:
         """End an instance's registration (204)."""
         await self.http.delete(
-            f"{BASE}/registrations/{_segment(app_instance_id)}", if_match=if_match
+            f"{BASE}/registrations/{segment(app_instance_id)}", if_match=if_match
         )
 
     # --- AppTermination subscriptions ----------------------------------------------------
@@ -149,15 +142,15 @@ class AppSupportClient:
 
     async def dns_rule(self, app_instance_id: str, dns_rule_id: str) -> Tagged[DnsRule]:
         """One DNS rule, with its ETag."""
-        path = self._app(app_instance_id, f"/dns_rules/{_segment(dns_rule_id)}")
-        return await get_tagged(self.http, path, DnsRule)
+        path = self._app(app_instance_id, f"/dns_rules/{segment(dns_rule_id)}")
+        return await self.http.get_tagged(path, DnsRule)
 
     async def put_dns_rule(
         self, app_instance_id: str, rule: DnsRule, *, if_match: str | None = None
     ) -> Tagged[DnsRule]:
         """Replace a DNS rule (its ``dnsRuleId`` names it), e.g. to (de)activate it."""
-        path = self._app(app_instance_id, f"/dns_rules/{_segment(rule.dnsRuleId)}")
-        return await put_tagged(self.http, path, rule, DnsRule, if_match=if_match)
+        path = self._app(app_instance_id, f"/dns_rules/{segment(rule.dnsRuleId)}")
+        return await self.http.put_tagged(path, rule, DnsRule, if_match=if_match)
 
     # --- traffic rules -------------------------------------------------------------------
 
@@ -167,15 +160,15 @@ class AppSupportClient:
 
     async def traffic_rule(self, app_instance_id: str, traffic_rule_id: str) -> Tagged[TrafficRule]:
         """One traffic rule, with its ETag."""
-        path = self._app(app_instance_id, f"/traffic_rules/{_segment(traffic_rule_id)}")
-        return await get_tagged(self.http, path, TrafficRule)
+        path = self._app(app_instance_id, f"/traffic_rules/{segment(traffic_rule_id)}")
+        return await self.http.get_tagged(path, TrafficRule)
 
     async def put_traffic_rule(
         self, app_instance_id: str, rule: TrafficRule, *, if_match: str | None = None
     ) -> Tagged[TrafficRule]:
         """Replace a traffic rule (its ``trafficRuleId`` names it)."""
-        path = self._app(app_instance_id, f"/traffic_rules/{_segment(rule.trafficRuleId)}")
-        return await put_tagged(self.http, path, rule, TrafficRule, if_match=if_match)
+        path = self._app(app_instance_id, f"/traffic_rules/{segment(rule.trafficRuleId)}")
+        return await self.http.put_tagged(path, rule, TrafficRule, if_match=if_match)
 
     # --- timing --------------------------------------------------------------------------
 

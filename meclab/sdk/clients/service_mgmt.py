@@ -21,7 +21,6 @@ liveness (8.2.10)                           ``liveness``, ``heartbeat``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import quote
 
 from meclab.platform.service_info import (
     CategoryRef,
@@ -32,9 +31,8 @@ from meclab.platform.service_info import (
     TransportInfo,
 )
 from meclab.platform.wire import SubscriptionLinkList
-from meclab.sdk.clients.etag import Tagged, get_tagged, put_tagged
 from meclab.sdk.errors import ConfigError
-from meclab.sdk.http import Created, HttpClient, Params
+from meclab.sdk.http import Created, HttpClient, Params, Tagged, segment
 from meclab.services.mec011.models import (
     SER_AVAILABILITY_SUBSCRIPTION,
     FilteringCriteria,
@@ -48,10 +46,6 @@ BASE = "/mec_service_mgmt/v1"
 
 Names = str | Sequence[str] | None
 """One value or several of a repeatable query parameter (``?ser_name=a&ser_name=b``)."""
-
-
-def _segment(value: str) -> str:
-    return quote(value, safe="")
 
 
 def discovery_query(
@@ -125,7 +119,7 @@ class ServiceMgmtClient:
         self.http = http
 
     def _app(self, app_instance_id: str, tail: str = "") -> str:
-        return f"{BASE}/applications/{_segment(app_instance_id)}{tail}"
+        return f"{BASE}/applications/{segment(app_instance_id)}{tail}"
 
     # --- discovery -----------------------------------------------------------------------
 
@@ -152,8 +146,8 @@ class ServiceMgmtClient:
 
     async def service(self, ser_instance_id: str) -> Tagged[ServiceInfo]:
         """One service this MEC host sees, with its ETag."""
-        return await get_tagged(
-            self.http, f"{BASE}/services/{_segment(ser_instance_id)}", ServiceInfo
+        return await self.http.get_tagged(
+            f"{BASE}/services/{segment(ser_instance_id)}", ServiceInfo
         )
 
     async def transports(self) -> list[TransportInfo]:
@@ -195,8 +189,8 @@ class ServiceMgmtClient:
 
     async def app_service(self, app_instance_id: str, ser_instance_id: str) -> Tagged[ServiceInfo]:
         """One service the instance produces, with its ETag."""
-        path = self._app(app_instance_id, f"/services/{_segment(ser_instance_id)}")
-        return await get_tagged(self.http, path, ServiceInfo)
+        path = self._app(app_instance_id, f"/services/{segment(ser_instance_id)}")
+        return await self.http.get_tagged(path, ServiceInfo)
 
     async def update_service(
         self,
@@ -207,14 +201,14 @@ class ServiceMgmtClient:
         if_match: str | None = None,
     ) -> Tagged[ServiceInfo]:
         """Replace a service the instance produces (e.g. its ``state``)."""
-        path = self._app(app_instance_id, f"/services/{_segment(ser_instance_id)}")
-        return await put_tagged(self.http, path, info, ServiceInfo, if_match=if_match)
+        path = self._app(app_instance_id, f"/services/{segment(ser_instance_id)}")
+        return await self.http.put_tagged(path, info, ServiceInfo, if_match=if_match)
 
     async def deregister_service(
         self, app_instance_id: str, ser_instance_id: str, *, if_match: str | None = None
     ) -> None:
         """Deregister a service the instance produces (204)."""
-        path = self._app(app_instance_id, f"/services/{_segment(ser_instance_id)}")
+        path = self._app(app_instance_id, f"/services/{segment(ser_instance_id)}")
         await self.http.delete(path, if_match=if_match)
 
     # --- availability subscriptions ------------------------------------------------------
@@ -258,7 +252,7 @@ class ServiceMgmtClient:
         """Where ``service``'s heartbeats go: the ``_links.liveness`` the platform allocated
         (clause 8.2.10), or, given a serInstanceId, meclab's ``/liveness/{id}``."""
         if isinstance(service, str):
-            return f"{BASE}/liveness/{_segment(service)}"
+            return f"{BASE}/liveness/{segment(service)}"
         link = service.links.liveness if service.links is not None else None
         if link is None:
             raise ConfigError(
@@ -269,7 +263,7 @@ class ServiceMgmtClient:
 
     async def liveness(self, service: ServiceInfo | str) -> Tagged[ServiceLivenessInfo]:
         """A service's liveness as the platform sees it (state, last heartbeat, interval)."""
-        return await get_tagged(self.http, self.liveness_url(service), ServiceLivenessInfo)
+        return await self.http.get_tagged(self.liveness_url(service), ServiceLivenessInfo)
 
     async def heartbeat(self, service: ServiceInfo | str) -> None:
         """One heartbeat: the service is alive (``PATCH {"state": "ACTIVE"}``, 204)."""
