@@ -21,6 +21,7 @@ liveness (8.2.10)                           ``liveness``, ``heartbeat``
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict, Unpack
 
 from meclab.platform.service_info import (
     CategoryRef,
@@ -48,27 +49,26 @@ Names = str | Sequence[str] | None
 """One value or several of a repeatable query parameter (``?ser_name=a&ser_name=b``)."""
 
 
-def discovery_query(
-    *,
-    ser_instance_id: Names = None,
-    ser_name: Names = None,
-    ser_category_id: Names = None,
-    scope_of_locality: LocalityType | None = None,
-    consumed_local_only: bool | None = None,
-    is_local: bool | None = None,
-) -> Params:
-    """The query parameters of a service availability query (clause 8.2.3.3.1).
+class Discovery(TypedDict, total=False):
+    """The filters of a service availability query (clause 8.2.3.3.1), all optional.
 
     The three selectors (``ser_instance_id``, ``ser_name``, ``ser_category_id``) are mutually
     exclusive; the platform refuses more than one (400 naming them).
     """
+
+    ser_instance_id: Names
+    ser_name: Names
+    ser_category_id: Names
+    scope_of_locality: LocalityType | None
+    consumed_local_only: bool | None
+    is_local: bool | None
+
+
+def discovery_query(**filters: Unpack[Discovery]) -> Params:
+    """The query parameters of those filters (enums by value, absent ones left out)."""
     return {
-        "ser_instance_id": ser_instance_id,
-        "ser_name": ser_name,
-        "ser_category_id": ser_category_id,
-        "scope_of_locality": None if scope_of_locality is None else scope_of_locality.value,
-        "consumed_local_only": consumed_local_only,
-        "is_local": is_local,
+        name: value.value if isinstance(value, LocalityType) else value
+        for name, value in filters.items()
     }
 
 
@@ -123,25 +123,9 @@ class ServiceMgmtClient:
 
     # --- discovery -----------------------------------------------------------------------
 
-    async def services(
-        self,
-        *,
-        ser_instance_id: Names = None,
-        ser_name: Names = None,
-        ser_category_id: Names = None,
-        scope_of_locality: LocalityType | None = None,
-        consumed_local_only: bool | None = None,
-        is_local: bool | None = None,
-    ) -> list[ServiceInfo]:
-        """The services this MEC host sees, filtered (see :func:`discovery_query`)."""
-        params = discovery_query(
-            ser_instance_id=ser_instance_id,
-            ser_name=ser_name,
-            ser_category_id=ser_category_id,
-            scope_of_locality=scope_of_locality,
-            consumed_local_only=consumed_local_only,
-            is_local=is_local,
-        )
+    async def services(self, **filters: Unpack[Discovery]) -> list[ServiceInfo]:
+        """The services this MEC host sees, filtered (see :class:`Discovery`)."""
+        params = discovery_query(**filters)
         return await self.http.get_list(f"{BASE}/services", ServiceInfo, params=params)
 
     async def service(self, ser_instance_id: str) -> Tagged[ServiceInfo]:
@@ -157,25 +141,10 @@ class ServiceMgmtClient:
     # --- an instance's services ----------------------------------------------------------
 
     async def app_services(
-        self,
-        app_instance_id: str,
-        *,
-        ser_instance_id: Names = None,
-        ser_name: Names = None,
-        ser_category_id: Names = None,
-        scope_of_locality: LocalityType | None = None,
-        consumed_local_only: bool | None = None,
-        is_local: bool | None = None,
+        self, app_instance_id: str, **filters: Unpack[Discovery]
     ) -> list[ServiceInfo]:
-        """The services the instance produces, filtered (see :func:`discovery_query`)."""
-        params = discovery_query(
-            ser_instance_id=ser_instance_id,
-            ser_name=ser_name,
-            ser_category_id=ser_category_id,
-            scope_of_locality=scope_of_locality,
-            consumed_local_only=consumed_local_only,
-            is_local=is_local,
-        )
+        """The services the instance produces, filtered (see :class:`Discovery`)."""
+        params = discovery_query(**filters)
         return await self.http.get_list(
             self._app(app_instance_id, "/services"), ServiceInfo, params=params
         )
