@@ -1,70 +1,13 @@
-"""Bodies of meclab's control API (``/meclab/v1``).
+"""The control API's notification report, which carries the platform core's delivery records.
 
-Most are in :mod:`meclab.control_wire` (light, shared with the SDK) and re-exported here; the
-notification report stays here since it carries the platform core's delivery records.
+Every other body of ``/meclab/v1`` is in :mod:`.wire`, importable without the server side.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
-from meclab.control_wire import (
-    AppInfo,
-    Command,
-    CommandResult,
-    Counts,
-    ElementInfo,
-    EventPage,
-    LonLat,
-    Measurement,
-    MoveCommand,
-    NetCharCommand,
-    NetCharPatch,
-    NodeInfo,
-    PathInfo,
-    PauseCommand,
-    PoaInfo,
-    ReleaseCommand,
-    ResumeCommand,
-    ScenarioLoaded,
-    SpeedCommand,
-    TerminalDetail,
-    TerminalInfo,
-    TerminalPage,
-    TerminateCommand,
-    WorldInfo,
-    ZoneInfo,
-)
 from meclab.platform.delivery import Undelivered
-
-__all__ = [
-    "AppInfo",
-    "Command",
-    "CommandResult",
-    "Counts",
-    "ElementInfo",
-    "EventPage",
-    "LonLat",
-    "Measurement",
-    "MoveCommand",
-    "NetCharCommand",
-    "NetCharPatch",
-    "NodeInfo",
-    "NotificationReport",
-    "PathInfo",
-    "PauseCommand",
-    "PoaInfo",
-    "ReleaseCommand",
-    "ResumeCommand",
-    "ScenarioLoaded",
-    "SpeedCommand",
-    "TerminalDetail",
-    "TerminalInfo",
-    "TerminalPage",
-    "TerminateCommand",
-    "WorldInfo",
-    "ZoneInfo",
-]
 
 
 class NotificationReport(BaseModel):

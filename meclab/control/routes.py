@@ -18,7 +18,8 @@ from sse_starlette.sse import EventSourceResponse
 
 from meclab.bus.base import EventRecord, StreamLagged
 from meclab.control import views
-from meclab.control.models import (
+from meclab.control.models import NotificationReport
+from meclab.control.wire import (
     AppInfo,
     Command,
     CommandResult,
@@ -27,7 +28,6 @@ from meclab.control.models import (
     MoveCommand,
     NetCharCommand,
     NodeInfo,
-    NotificationReport,
     PathInfo,
     PauseCommand,
     PoaInfo,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from meclab.control.models import (
+from meclab.control.wire import (
     AppInfo,
+    ComputeInfo,
     Counts,
+    EnergyInfo,
     Measurement,
     NodeInfo,
     PathInfo,
@@ -13,7 +15,6 @@ from meclab.control.models import (
     TerminalInfo,
     ZoneInfo,
 )
-from meclab.control_wire import ComputeInfo, EnergyInfo
 from meclab.engine.netchar import PathNetChar
 from meclab.engine.radio import RADIO_CODES
 from meclab.engine.topology import NODE_KINDS, ElementKind

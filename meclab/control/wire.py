@@ -1,9 +1,9 @@
 """Bodies of meclab's control API (``/meclab/v1``), importable with pydantic and the scenario
 model alone.
 
-They live outside :mod:`meclab.control` (the server side: routes, views, the engine) so that a
-client, :mod:`meclab.sdk.control` among them, reads the API's answers with the very models the
-routes declare, without importing the server. :mod:`meclab.control.models` re-exports them.
+They import nothing of the server side (routes, views, the engine), so that a client, the SDK
+among them, reads the API's answers with the very models the routes declare. The one body that
+carries the platform core's records, the notification report, is in :mod:`.models`.
 """
 
 from __future__ import annotations
