@@ -260,20 +260,14 @@ class EdgeApp:
         routes are counted already); SdkError once the instance is terminating."""
         if self.terminating is not None:
             raise SdkError("the instance is terminating: it takes no new work")
-        self._begin()
+        self._in_flight += 1
+        self._idle.clear()
         try:
             yield
         finally:
-            self._end()
-
-    def _begin(self) -> None:
-        self._in_flight += 1
-        self._idle.clear()
-
-    def _end(self) -> None:
-        self._in_flight -= 1
-        if self._in_flight == 0:
-            self._idle.set()
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
 
     @web.middleware
     async def _gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -285,11 +279,8 @@ class EdgeApp:
                 status=503,
                 content_type="application/problem+json",
             )
-        self._begin()
-        try:
+        async with self.work():
             return await handler(request)
-        finally:
-            self._end()
 
     # --- life ---------------------------------------------------------------------------
 
