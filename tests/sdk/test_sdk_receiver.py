@@ -1,0 +1,153 @@
+"""NotificationReceiver against a running meclab: each API's subscriptions deliver typed
+notifications to their callbacks, and a body the SDK cannot read is counted, not fatal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from helpers import until
+from sdk_world import Lab, serve_lab
+
+from meclab.platform.wire import WireModel
+from meclab.sdk.notifications import Api
+from meclab.sdk.receiver import NotificationReceiver
+from meclab.services.location.models_v2 import ZonalPresenceNotification
+from meclab.services.location.models_v3_notifications import ZoneLocationEventNotification
+from meclab.services.rnis.models_notifications import TestNotification as RnisTest
+from meclab.services.wai.models_subs import AssocStaNotification
+
+LOC = "/location/v2"
+
+
+class Inbox:
+    """A callback that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.notes: list[WireModel] = []
+
+    async def __call__(self, note: WireModel) -> None:
+        self.notes.append(note)
+
+
+@pytest.fixture
+async def lab(lab_doc: dict[str, Any], store_path: Path) -> AsyncIterator[Lab]:
+    async with serve_lab(lab_doc, store_path) as served:
+        yield served
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[NotificationReceiver]:
+    async with NotificationReceiver() as started:
+        yield started
+
+
+async def post(lab: Lab, path: str, body: Any) -> dict[str, Any]:
+    async with aiohttp.ClientSession() as session:
+        async with session.post(lab.url + path, json=body) as reply:
+            assert reply.status in (200, 201), await reply.text()
+            answer: dict[str, Any] = await reply.json()
+            return answer
+
+
+async def test_each_api_hands_its_typed_notifications_to_the_callback(
+    lab: Lab, receiver: NotificationReceiver
+) -> None:
+    rnis, wai, loc3, loc2 = Inbox(), Inbox(), Inbox(), Inbox()
+    rnis_sub = await post(
+        lab,
+        "/rni/v2/subscriptions",
+        {
+            "subscriptionType": "CellChangeSubscription",
+            "callbackReference": receiver.callback_url(Api.RNIS, rnis),
+            "filterCriteriaAssocHo": {},
+            "requestTestNotification": True,
+        },
+    )
+    await post(
+        lab,
+        "/wai/v2/subscriptions",
+        {
+            "subscriptionType": "AssocStaSubscription",
+            "callbackReference": receiver.callback_url(Api.WAI, wai),
+            "apId": {"bssid": "02:00:00:00:00:a2"},
+            "notificationEvent": {"trigger": 1, "threshold": 0},
+        },
+    )
+    await post(
+        lab,
+        f"{LOC}/subscriptions/zones",
+        {
+            "zoneLocationEventSubscription": {
+                "subscriptionType": "ZoneLocationEventSubscription",
+                "callbackReference": receiver.callback_url(Api.LOCATION_V3, loc3),
+                "zoneId": "zone-a",
+            }
+        },
+    )
+    await post(
+        lab,
+        f"{LOC}/subscriptions/zonalTraffic",
+        {
+            "zonalTrafficSubscription": {
+                "callbackReference": {"notifyURL": receiver.callback_url(Api.LOCATION_V2, loc2)},
+                "zoneId": "zone-a",
+            }
+        },
+    )
+    await until(lambda: len(rnis.notes) == 1, "the RNIS test notification")
+    (test,) = rnis.notes
+    assert isinstance(test, RnisTest)
+    assert test.links.subscription.href == rnis_sub["_links"]["self"]["href"]
+
+    await post(lab, "/meclab/v1/events", {"type": "move", "ue": "ue-far", "poa": "wifi-a2"})
+    await until(lambda: bool(wai.notes and loc3.notes and loc2.notes), "WAI and Location notes")
+    assert isinstance(wai.notes[0], AssocStaNotification)
+    zone3 = loc3.notes[0]
+    assert isinstance(zone3, ZoneLocationEventNotification)
+    assert (zone3.address, zone3.zoneId) == ("acr:10.0.0.3", "zone-a")
+    zone2 = loc2.notes[0]
+    assert isinstance(zone2, ZonalPresenceNotification)
+    assert (zone2.address, zone2.zoneId, zone2.currentAccessPointId) == (
+        "acr:10.0.0.3",
+        "zone-a",
+        "wifi-a2",
+    )
+    assert receiver.unparseable == 0 and receiver.callback_errors == 0
+
+
+async def test_an_unreadable_body_is_counted_and_the_receiver_keeps_working(
+    receiver: NotificationReceiver,
+) -> None:
+    inbox = Inbox()
+    url = receiver.callback_url(Api.RNIS, inbox)
+    good = {"notificationType": "TestNotification", "_links": {"subscription": {"href": "h"}}}
+    async with aiohttp.ClientSession() as session:
+        for body in (b"not json", b'{"notificationType": "Nonsense"}', b"[1]"):
+            async with session.post(url, data=body) as reply:
+                assert reply.status == 400
+        async with session.post(url, json=good) as reply:
+            assert reply.status == 204
+        async with session.post(url + "-other", json=good) as reply:
+            assert reply.status == 404
+    await until(lambda: len(inbox.notes) == 1, "the readable notification")
+    assert (receiver.unparseable, receiver.received) == (3, 1)
+
+
+async def test_a_failing_callback_is_counted_and_sync_callbacks_work(
+    receiver: NotificationReceiver,
+) -> None:
+    seen: list[WireModel] = []
+
+    def broken(note: WireModel) -> None:
+        raise RuntimeError("the app's bug")
+
+    good = {"notificationType": "TestNotification", "_links": {"subscription": {"href": "h"}}}
+    async with aiohttp.ClientSession() as session:
+        for callback in (broken, seen.append):
+            async with session.post(receiver.callback_url(Api.WAI, callback), json=good) as r:
+                assert r.status == 204
+    await until(lambda: receiver.callback_errors == 1 and len(seen) == 1, "both callbacks")
