@@ -119,7 +119,8 @@ def _rooted(api: Api, data: Any, models: dict[str, type[WireModel]]) -> WireMode
     ((root, inner),) = data.items()
     model = models.get(root)
     if model is None:
-        raise UnparseableNotification(api, f"unknown root element {root!r}; known: {sorted(models)}")
+        known = sorted(models)
+        raise UnparseableNotification(api, f"unknown root element {root!r}; known: {known}")
     return _validate(api, model, inner, root)
 
 

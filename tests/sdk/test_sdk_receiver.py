@@ -46,11 +46,10 @@ async def receiver() -> AsyncIterator[NotificationReceiver]:
 
 
 async def post(lab: Lab, path: str, body: Any) -> dict[str, Any]:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(lab.url + path, json=body) as reply:
-            assert reply.status in (200, 201), await reply.text()
-            answer: dict[str, Any] = await reply.json()
-            return answer
+    async with aiohttp.ClientSession() as session, session.post(lab.url + path, json=body) as reply:
+        assert reply.status in (200, 201), await reply.text()
+        answer: dict[str, Any] = await reply.json()
+        return answer
 
 
 async def test_each_api_hands_its_typed_notifications_to_the_callback(
