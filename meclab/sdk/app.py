@@ -45,7 +45,10 @@ documents the platform's own variables ``MEC_PLATFORM_URL``, ``MEC_API_ROOT``,
                           service URIs); default ``http://`` + the endpoint listened on
 ========================  ==================================================================
 
-Notifications arrive on the app's own server, at :data:`TERMINATION_PATH`.
+Notifications arrive on the app's own server: :attr:`EdgeApp.notifications` is a
+:class:`~meclab.sdk.receiver.NotificationReceiver` mounted there, which takes the app's
+AppTerminationNotifications at :data:`TERMINATION_PATH` and hands out callback URLs for the
+app's other subscriptions.
 """
 
 from __future__ import annotations
@@ -60,7 +63,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from pydantic import ValidationError
 
 from meclab.platform.service_info import CategoryRef, ServiceInfo
 from meclab.sdk.clients.app_support import AppSupportClient
@@ -68,6 +70,8 @@ from meclab.sdk.clients.service_mgmt import ServiceMgmtClient, rest_service
 from meclab.sdk.config import PlatformConfig
 from meclab.sdk.errors import ConfigError, MecApiError, SdkError
 from meclab.sdk.http import HttpClient
+from meclab.sdk.notifications import Api
+from meclab.sdk.receiver import PREFIX, NotificationReceiver
 from meclab.services.mec011.models import AppTerminationNotification, OperationActionType
 
 log = logging.getLogger("meclab.sdk.app")
@@ -76,7 +80,8 @@ ENV_INSTANCE = "MEC_APP_INSTANCE_ID"
 ENV_ENDPOINT = "MEC_APP_ENDPOINT"
 ENV_CALLBACK = "MEC_APP_CALLBACK_URL"
 
-TERMINATION_PATH = "/_mec/notifications/app-termination"
+TERMINATION_KEY = "app-termination"
+TERMINATION_PATH = f"{PREFIX}/{TERMINATION_KEY}"
 """Where the app's server takes AppTerminationNotifications."""
 
 CONFIRM_MARGIN_S = 0.5
@@ -133,7 +138,10 @@ class EdgeApp:
         self._callback = callback_url
         self.web = web.Application(middlewares=[self._gate])
         """The app's own aiohttp application: add routes here or with :meth:`get`/:meth:`post`."""
-        self.web.router.add_post(TERMINATION_PATH, self._on_termination)
+        self.notifications = NotificationReceiver()
+        """Notifications to the app's own server; :meth:`~NotificationReceiver.callback_url`
+        gives URLs for the app's subscriptions once serving."""
+        self.notifications.mount(self.web)
         self._offers: list[Offer] = []
         self._on_start: list[Hook] = []
         self.services: list[ServiceInfo] = []
@@ -271,7 +279,7 @@ class EdgeApp:
 
     @web.middleware
     async def _gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path == TERMINATION_PATH:
+        if request.path.startswith(PREFIX + "/"):  # notifications pass, termination above all
             return await handler(request)
         if self.terminating is not None:
             return web.json_response(
@@ -299,6 +307,7 @@ class EdgeApp:
             self.url = (
                 self._callback or self._env().get(ENV_CALLBACK) or f"http://{shown}:{bound}"
             ).rstrip("/")
+            self.notifications.set_base_url(self.url)
             async with HttpClient(self.config) as http:
                 self._http = http
                 try:
@@ -313,7 +322,10 @@ class EdgeApp:
     async def _start(self, instance: str) -> None:
         await self.app_support.confirm_ready(instance)
         log.info("instance %s ready, serving at %s", instance, self.url)
-        sub = await self.app_support.subscribe_termination(instance, self.url + TERMINATION_PATH)
+        callback = self.notifications.callback_url(
+            Api.MEC011, self._on_termination, key=TERMINATION_KEY
+        )
+        sub = await self.app_support.subscribe_termination(instance, callback)
         self._subscriptions.append(sub.location)
         for offer in self._offers:
             info = rest_service(
@@ -346,16 +358,13 @@ class EdgeApp:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _on_termination(self, request: web.Request) -> web.Response:
-        try:
-            note = AppTerminationNotification.model_validate(await request.json())
-        except (ValueError, ValidationError) as exc:
-            log.warning("unreadable AppTerminationNotification: %s", exc)
-            return web.json_response({"status": 400, "detail": str(exc)[:300]}, status=400)
+    def _on_termination(self, note: object) -> None:
+        if not isinstance(note, AppTerminationNotification):
+            log.warning("ignored a %s sent to the termination URL", type(note).__name__)
+            return
         if self.terminating is None:
             self.terminating = note.operationAction
             self._spawn(self._terminate(note))
-        return web.Response(status=204)
 
     async def _terminate(self, note: AppTerminationNotification) -> None:
         log.info("%s: %d s to finish", note.operationAction.value, note.maxGracefulTimeout)

@@ -130,10 +130,12 @@ class NotificationReceiver(Dispatcher):
         """Stop delivering to ``url``: it answers 404 from now on."""
         self._routes.pop(url.rpartition("/")[2], None)
 
-    def mount(self, app: web.Application, base_url: str) -> None:
-        """Serve the callback URLs on ``app`` (before it starts), reached at ``base_url``."""
+    def mount(self, app: web.Application, base_url: str | None = None) -> None:
+        """Serve the callback URLs on ``app`` (before it starts), reached at ``base_url``
+        (or at what :meth:`set_base_url` gives once the server is up)."""
         app.router.add_post(PREFIX + "/{key}", self._on_post)
-        self._base = base_url.rstrip("/")
+        if base_url is not None:
+            self._base = base_url.rstrip("/")
 
     def set_base_url(self, base_url: str) -> None:
         """Where the platform reaches the server the receiver is mounted on (known late)."""

@@ -100,10 +100,11 @@ async def test_life_ready_offered_discovered_heartbeats_then_stop_deregisters(la
 async def test_termination_lets_running_work_finish_then_confirms_in_time(lab: Lab) -> None:
     mine = edge_app(lab, "my-app", lab.endpoint)
     mine.offer("slow", "/slow")
-    release = asyncio.Event()
+    release, entered = asyncio.Event(), asyncio.Event()
 
     @mine.get("/slow")
     async def slow(request: web.Request) -> web.Response:
+        entered.set()
         await release.wait()
         return web.json_response({"done": True})
 
@@ -112,7 +113,7 @@ async def test_termination_lets_running_work_finish_then_confirms_in_time(lab: L
     base = f"http://{lab.endpoint}"
     async with aiohttp.ClientSession() as session:
         running = asyncio.ensure_future(session.get(f"{base}/slow"))
-        await until(lambda: mine._in_flight == 1, "the slow request to start")
+        await asyncio.wait_for(entered.wait(), 5)  # the slow request is running
         async with session.post(
             f"{lab.url}/meclab/v1/events",
             json={"type": "terminate", "app": "my-app", "graceful_timeout_s": 10},
