@@ -72,6 +72,10 @@ class _PlatformControl:
     def app_states(self) -> dict[str, str]:
         return {a.name: a.state.value for a in self.platforms.apps.values() if a.name}
 
+    def platform_url(self, host: str) -> tuple[str, str]:
+        # Every host, the first among them, is served under /hosts/<host>.
+        return self.platforms.base_url, f"{self.platforms.api_root}/hosts/{host}"
+
     def notification_report(self) -> NotificationReport:
         notifier = self.platforms.notifier
         return NotificationReport(

@@ -1,11 +1,11 @@
 """``meclab run module:attr --host mec-x``: play an edge application instance of the world.
 
-It asks the running meclab which instance of ``--host`` to play (the scenario's
+It asks the running meclab's control API which instance of ``--host`` to play (``/apps``: the
 ``emulated: false`` application there; ``--app`` picks one of several), its appInstanceId and
-endpoint, and where that host's MEC platform is (meclab's URL, its ``--api-root``, then
-``/hosts/<host>``). It then runs ``module:attr`` in a child Python process with that
-environment (the names :mod:`meclab.sdk.app` documents), calling ``attr.run()``, forwards
-SIGINT and SIGTERM to it and exits with its status.
+endpoint, and where that host's MEC platform is (``/nodes``: its ``api_root``). It then runs
+``module:attr`` in a child Python process with that environment (the names
+:mod:`meclab.sdk.app` documents), calling ``attr.run()``, forwards SIGINT and SIGTERM to it
+and exits with its status.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 from types import FrameType
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -30,9 +30,6 @@ CHILD = (
 )
 """What the child runs: import the module, find the attribute, call its ``run()``."""
 
-_PROBE_PATH = "/mec_app_support/v1/timing/current_time"
-"""A path every meclab serves under its API root: where it is in /openapi.json gives the root."""
-
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
     typer.echo(message, err=True)
@@ -46,32 +43,14 @@ def _target(value: str) -> tuple[str, str]:
     return module, attr
 
 
-def api_root(document: dict[str, Any]) -> str:
-    """The API root the OpenAPI document of a meclab shows its ETSI APIs under."""
-    for path in document.get("paths", {}):
-        if path.endswith(_PROBE_PATH) and "{" not in path:
-            return path.removesuffix(_PROBE_PATH)
-    raise _fail("the running meclab's OpenAPI document lists no MEC 011 API")
-
-
-def own_apps(scenario: dict[str, Any], host: str) -> list[dict[str, Any]]:
-    """The ``emulated: false`` applications of MEC host ``host`` in a scenario document."""
-    found: list[dict[str, Any]] = []
-    for domain in scenario.get("domains", []):
-        for zone in domain.get("zones", []):
-            for node in zone.get("mec_hosts", []):
-                if node.get("name") == host:
-                    found += [a for a in node.get("apps", []) if a.get("emulated") is False]
-    return found
-
-
 def environment(base: str, host: str, app: str | None) -> dict[str, str]:
     """The environment of the instance to play on ``host`` (exits 1 naming what exists)."""
-    nodes = _request("GET", base, "/meclab/v1/nodes")
-    hosts = [n["name"] for n in nodes if n["kind"] == "mec_host"]
+    nodes = {n["name"]: n for n in _request("GET", base, "/meclab/v1/nodes")}
+    hosts = [name for name, n in nodes.items() if n["kind"] == "mec_host"]
     if host not in hosts:
         raise _fail(f"no MEC host {host!r}; the world has: {', '.join(hosts) or 'none'}")
-    candidates = own_apps(_request("GET", base, "/meclab/v1/scenario"), host)
+    here = [a for a in _request("GET", base, "/meclab/v1/apps") if a["runs_on"] == host]
+    candidates = [a for a in here if a.get("emulated") is False]
     names = [a["name"] for a in candidates]
     if app is not None:
         candidates = [a for a in candidates if a["name"] == app]
@@ -85,18 +64,14 @@ def environment(base: str, host: str, app: str | None) -> dict[str, str]:
         )
         raise _fail(f"MEC host {host} has {what} (there: {', '.join(names) or 'none'})")
     chosen = candidates[0]
-    ids = {
-        a["name"]: a["app_instance_id"]
-        for a in _request("GET", base, "/meclab/v1/apps")
-        if a["runs_on"] == host
-    }
-    if chosen["name"] not in ids:
+    if not chosen.get("app_instance_id"):
         raise _fail(f"application {chosen['name']} is no longer on {host} (terminated?)")
-    root = api_root(_request("GET", base, "/openapi.json"))
+    if not nodes[host].get("api_root"):
+        raise _fail(f"the running meclab runs no MEC platform for MEC host {host}")
     env = {
         "MEC_PLATFORM_URL": base,
-        "MEC_API_ROOT": f"{root}/hosts/{host}",
-        "MEC_APP_INSTANCE_ID": ids[chosen["name"]],
+        "MEC_API_ROOT": nodes[host]["api_root"],
+        "MEC_APP_INSTANCE_ID": chosen["app_instance_id"],
     }
     if chosen.get("endpoint"):
         env["MEC_APP_ENDPOINT"] = chosen["endpoint"]

@@ -80,6 +80,9 @@ class PlatformControl(Protocol):
     def notification_report(self) -> NotificationReport:
         """Delivery counts and the notifications given up."""
 
+    def platform_url(self, host: str) -> tuple[str, str]:
+        """Where MEC host ``host``'s ETSI APIs are: base URL and API root."""
+
 
 def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> APIRouter:
     """The control API's routes, bound to one runtime (and the platforms, when there are)."""
@@ -238,17 +241,23 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
             raise _not_found("zone", name)
         return views.zone_info(world, name)
 
+    def node_info(name: str) -> NodeInfo:
+        info = views.node_info(runtime.world, name)
+        if platform is None or info.kind != "mec_host":
+            return info
+        base, root = platform.platform_url(name)
+        return info.model_copy(update={"platform_url": f"{base}{root}", "api_root": root})
+
     @router.get("/nodes", response_model=list[NodeInfo], summary="MEC hosts, fog nodes and clouds")
     async def list_nodes() -> list[NodeInfo]:
-        world = runtime.world
-        return [views.node_info(world, name) for name in world.top.nodes]
+        return [node_info(name) for name in runtime.world.top.nodes]
 
     @router.get("/nodes/{name}", response_model=NodeInfo, summary="One compute node")
     async def get_node(name: str) -> NodeInfo:
         world = runtime.world
         if name not in world.top.nodes:
             raise _not_found("compute node", name)
-        return views.node_info(world, name)
+        return node_info(name)
 
     @router.get(
         "/apps", response_model=list[AppInfo], summary="Applications (terminal, edge, cloud)"

@@ -153,6 +153,8 @@ def app_infos(world: World) -> list[AppInfo]:
                 runs_on=node,
                 services_produced=[s.name for s in app.services_produced],
                 connects_to=[],
+                emulated=app.emulated,
+                endpoint=app.endpoint,
             )
         )
     for name, terminal_app in top.terminal_apps.items():

@@ -139,6 +139,10 @@ class AppInfo(BaseModel):
     """Compute node (edge, cloud) or terminal."""
     services_produced: list[str]
     connects_to: list[str]
+    emulated: bool = True
+    """False for an instance the developer runs (``meclab run``); meclab emulates the others."""
+    endpoint: str | None = None
+    """host:port an instance the developer runs listens at, when the scenario gives one."""
 
 
 class NodeInfo(BaseModel):
@@ -151,6 +155,11 @@ class NodeInfo(BaseModel):
     netchar: NetChar
     compute: ComputeInfo
     apps: list[str]
+    platform_url: str | None = None
+    """A MEC host's MEC platform: the URL its ETSI APIs are under (``api_root`` included);
+    null for fog and cloud nodes, or when no platform runs."""
+    api_root: str | None = None
+    """The path part of ``platform_url``: the API root of this host's ETSI APIs."""
 
 
 class ElementInfo(BaseModel):

@@ -497,6 +497,8 @@ async def test_nodes(client: httpx.AsyncClient) -> None:
     assert host["position"] == [0.0, 0.0005]
     assert host["apps"] == ["edge-app"]
     assert host["netchar"]["throughput_ul_mbps"] == 2000.0
+    assert (host["platform_url"], host["api_root"]) == (f"{BASE_URL}/hosts/mec-a", "/hosts/mec-a")
+    assert (cloud["platform_url"], cloud["api_root"]) == (None, None)  # no MEC platform there
     assert (await client.get(f"{BASE}/nodes/mec-a")).json() == host
     body = problem(await client.get(f"{BASE}/nodes/cell-a1"), 404)
     assert body["detail"] == "no compute node named 'cell-a1'"
@@ -514,6 +516,8 @@ async def test_apps(client: httpx.AsyncClient) -> None:
             "runs_on": "cloud-pub",
             "services_produced": [],
             "connects_to": [],
+            "emulated": True,
+            "endpoint": None,
         },
         {
             "name": "edge-app",
@@ -524,6 +528,8 @@ async def test_apps(client: httpx.AsyncClient) -> None:
             "runs_on": "mec-a",
             "services_produced": ["edge-svc"],
             "connects_to": [],
+            "emulated": True,
+            "endpoint": None,
         },
         {
             "name": "ue-walk-app",
@@ -534,6 +540,8 @@ async def test_apps(client: httpx.AsyncClient) -> None:
             "runs_on": "ue-walk",
             "services_produced": [],
             "connects_to": ["edge-app"],
+            "emulated": True,
+            "endpoint": None,
         },
     ]
 
