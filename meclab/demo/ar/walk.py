@@ -50,6 +50,8 @@ class ArWorld:
     cloud_port: int
     duration_s: float
     """Simulation seconds from the start to the walker's return."""
+    scenario_address: str = WALKER_ADDRESS
+    """The walker's UE address (``acr:``)."""
 
 
 def destination(lon: float, lat: float, bearing_deg: float, distance_m: float) -> list[float]:
