@@ -27,7 +27,12 @@ one periodic report interval (simulation time), two ticks and the delivery (real
 
 def test_levels_follow_the_thresholds_with_hysteresis() -> None:
     assert [plain(x) for x in (-44, FULL_DBM, FULL_DBM - 0.5, REDUCED_DBM, REDUCED_DBM - 0.5)] == [
-        Level.FULL, Level.FULL, Level.REDUCED, Level.REDUCED, Level.OFF]  # fmt: skip
+        Level.FULL,
+        Level.FULL,
+        Level.REDUCED,
+        Level.REDUCED,
+        Level.OFF,
+    ]
     assert step(Level.FULL, FULL_DBM - 1) is Level.REDUCED  # lowered at once
     assert step(Level.FULL, REDUCED_DBM - 1) is Level.OFF
     assert step(Level.OFF, REDUCED_DBM + HYSTERESIS_DB - 1) is Level.OFF  # not yet
@@ -77,7 +82,7 @@ def test_the_demo_end_to_end(tmp_path: Path) -> None:
     # As the edge learned it: after each report (once delivered), frames get its level.
     heard = sorted((t, rsrp) for t, _, rsrp in line.learned)
     slack = SLACK_WALL_S * SPEED
-    for (t0, rsrp), (t1, _) in zip(heard, heard[1:] + [(float("inf"), 0.0)], strict=True):
+    for (t0, rsrp), (t1, _) in zip(heard, [*heard[1:], (float("inf"), 0.0)], strict=True):
         served = {lv for t, lv in answered if t0 + slack < t < t1}
         if rsrp < REDUCED_DBM:
             assert served <= {Level.OFF}, (t0, rsrp, served)

@@ -45,13 +45,21 @@ async def main() -> None:
                     async with session.post(f"http://{edge}/frames", data=frame) as response:
                         overlay = await response.read()
                         response.raise_for_status()
-                        results.write({"kind": "frame", "n": number, "wall": sent,
-                                       "rtt_s": time.time() - sent, "bytes": len(frame),
-                                       "level": response.headers.get("X-AR-Level"),
-                                       "overlay": len(overlay)})  # fmt: skip
+                        results.write(
+                            {
+                                "kind": "frame",
+                                "n": number,
+                                "wall": sent,
+                                "rtt_s": time.time() - sent,
+                                "bytes": len(frame),
+                                "level": response.headers.get("X-AR-Level"),
+                                "overlay": len(overlay),
+                            }
+                        )
                 except (aiohttp.ClientError, SdkError, TimeoutError) as exc:
-                    results.write({"kind": "frame_failed", "n": number, "wall": sent,
-                                   "error": str(exc)[:200]})  # fmt: skip
+                    results.write(
+                        {"kind": "frame_failed", "n": number, "wall": sent, "error": str(exc)[:200]}
+                    )
                 next_at += period
                 await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 

@@ -42,8 +42,12 @@ class Usage:
         self.by_level.update({str(k): int(v) for k, v in by_level.items()})
 
     def totals(self) -> dict[str, Any]:
-        return {"reports": self.reports, "frames": self.frames, "bytes": self.bytes,
-                "by_level": dict(self.by_level)}  # fmt: skip
+        return {
+            "reports": self.reports,
+            "frames": self.frames,
+            "bytes": self.bytes,
+            "by_level": dict(self.by_level),
+        }
 
 
 def application(usage: Usage, results: ResultWriter) -> web.Application:
@@ -54,8 +58,11 @@ def application(usage: Usage, results: ResultWriter) -> web.Application:
             report = await request.json()
             usage.add(report)
         except (ValueError, KeyError, TypeError) as exc:
-            return web.json_response({"status": 400, "detail": str(exc)}, status=400,
-                                     content_type="application/problem+json")  # fmt: skip
+            return web.json_response(
+                {"status": 400, "detail": str(exc)},
+                status=400,
+                content_type="application/problem+json",
+            )
         results.write({"kind": "usage", "wall": time.time(), **report})
         return web.json_response(usage.totals())
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from meclab.demo.ar import cloud, client, edge
+from meclab.demo.ar import client, cloud, edge
 from meclab.demo.ar.levels import Level
 from meclab.demo.ar.report import Clock, Timeline, plot, timeline
 from meclab.demo.ar.walk import ar_world
@@ -98,8 +98,14 @@ class Sampler(threading.Thread):
                     ue = http.get(f"/terminals/{self.walker}").json()
                 except (httpx.HTTPError, ValueError):
                     continue
-                self.samples.append({"wall": time.time(), "time_s": world["time_s"],
-                                     "rsrp_dbm": ue.get("signal_dbm"), "poa": ue.get("poa")})  # fmt: skip
+                self.samples.append(
+                    {
+                        "wall": time.time(),
+                        "time_s": world["time_s"],
+                        "rsrp_dbm": ue.get("signal_dbm"),
+                        "poa": ue.get("poa"),
+                    }
+                )
                 self.done.wait(SAMPLE_S)
 
 
@@ -117,17 +123,36 @@ def run(
     with Stage(world.scenario, workdir=out_dir, speed=speed, say=progress) as stage:
         # The walk waits for the components: at speed it would be half done before they start.
         command(stage.url, "pause")
-        cloud_run = stage.start(Component.module(
-            "ar-cloud", cloud.__name__, port=world.cloud_port,
-            env={cloud.ENV_ENDPOINT: f"127.0.0.1:{world.cloud_port}"}))  # fmt: skip
-        edge_run = stage.start(Component.edge_app(
-            "ar-edge", f"{edge.__name__}:Main", host=world.host, app=world.edge_app,
-            port=world.edge_port,
-            env={edge.ENV_UE: world.scenario_address, edge.ENV_CLOUD: world.cloud_app}))  # fmt: skip
-        client_run = stage.start(Component.module(
-            "ar-client", client.__name__, ue=world.walker,
-            env={client.ENV_EDGE: world.edge_app, client.ENV_FPS: f"{FPS:g}",
-                 client.ENV_RUN_S: f"{run_s:g}"}))  # fmt: skip
+        cloud_run = stage.start(
+            Component.module(
+                "ar-cloud",
+                cloud.__name__,
+                port=world.cloud_port,
+                env={cloud.ENV_ENDPOINT: f"127.0.0.1:{world.cloud_port}"},
+            )
+        )
+        edge_run = stage.start(
+            Component.edge_app(
+                "ar-edge",
+                f"{edge.__name__}:Main",
+                host=world.host,
+                app=world.edge_app,
+                port=world.edge_port,
+                env={edge.ENV_UE: world.scenario_address, edge.ENV_CLOUD: world.cloud_app},
+            )
+        )
+        client_run = stage.start(
+            Component.module(
+                "ar-client",
+                client.__name__,
+                ue=world.walker,
+                env={
+                    client.ENV_EDGE: world.edge_app,
+                    client.ENV_FPS: f"{FPS:g}",
+                    client.ENV_RUN_S: f"{run_s:g}",
+                },
+            )
+        )
         command(stage.url, "resume")
         sampler = Sampler(stage.url, world.walker)  # after the pause: wall maps to world linearly
         sampler.start()
@@ -139,10 +164,18 @@ def run(
         stage.stop(edge_run)  # before the cloud: nothing it reports is lost
         stage.stop(cloud_run)
     clock = Clock.fit(speed, sampler.samples)
-    line = timeline(clock, sampler.samples, stage.results(edge_run),
-                    stage.results(client_run), stage.results(cloud_run))  # fmt: skip
-    png = plot(line, out_dir / "ar-demo.png",
-               title=f"AR features following the radio: {world.walker} from {world.cell}")  # fmt: skip
+    line = timeline(
+        clock,
+        sampler.samples,
+        stage.results(edge_run),
+        stage.results(client_run),
+        stage.results(cloud_run),
+    )
+    png = plot(
+        line,
+        out_dir / "ar-demo.png",
+        title=f"AR features following the radio: {world.walker} from {world.cell}",
+    )
     return ArReport(world.scenario.name, speed, world.duration_s, line, png)
 
 

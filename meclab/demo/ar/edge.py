@@ -64,12 +64,14 @@ class ArEdge:
     def __init__(self, app: EdgeApp, results: ResultWriter, ue_address: str, cloud: str) -> None:
         self.app = app
         self.results = results
-        self.associate = AssociateId(type=AssociateIdType.UE_IPV4_ADDRESS,
-                                     value=ue_address.removeprefix("acr:"))  # fmt: skip
+        self.associate = AssociateId(
+            type=AssociateIdType.UE_IPV4_ADDRESS, value=ue_address.removeprefix("acr:")
+        )
         self.cloud = cloud
         self.level: Level | None = None
         self.pending: Counter[str] = Counter()
         self.pending_bytes = 0
+        self.usage_task: asyncio.Task[None] | None = None
         app.post(NOTIFY_PATH)(self.on_notification)
         app.post("/frames")(self.on_frame)
         app.on_start(self.started)
@@ -79,8 +81,12 @@ class ArEdge:
 
     def set_level(self, level: Level, why: str) -> None:
         if level != self.level:
-            self.record("level", level=level.name, before=None if self.level is None else self.level.name,
-                        why=why)  # fmt: skip
+            self.record(
+                "level",
+                level=level.name,
+                before=None if self.level is None else self.level.name,
+                why=why,
+            )
         self.level = level
 
     async def started(self, app: EdgeApp) -> None:
@@ -104,7 +110,8 @@ class ArEdge:
         for body, model in ((meas, MeasRepUeSubscription), (change, CellChangeSubscription)):
             created = await app.http.post(SUBSCRIPTIONS, body, model)
             self.record("subscribed", type=body.subscriptionType, href=created.location)
-        app._spawn(self.report_usage())  # noqa: SLF001 - cancelled with the app's own tasks
+        # Runs until the process ends (asyncio.run cancels it once the app has stopped).
+        self.usage_task = asyncio.get_running_loop().create_task(self.report_usage())
 
     async def on_notification(self, request: web.Request) -> web.Response:
         data = await request.json()
@@ -114,17 +121,20 @@ class ArEdge:
                 note = MeasRepUeNotification.model_validate(data)
                 rsrp = rsrp_dbm(note.rsrp)
                 stamp = note.timeStamp.unix() if note.timeStamp else None
-                self.record("rsrp", rsrp_dbm=rsrp, index=note.rsrp, cell=note.ecgi.cellId,
-                            stamp=stamp)  # fmt: skip
+                self.record(
+                    "rsrp", rsrp_dbm=rsrp, index=note.rsrp, cell=note.ecgi.cellId, stamp=stamp
+                )
                 self.set_level(step(self.level, rsrp), f"RSRP {rsrp:g} dBm")
             elif kind == "CellChangeNotification":
                 change = CellChangeNotification.model_validate(data)
-                self.record("cell_change", src=change.srcEcgi.cellId,
-                            trg=change.trgEcgi[0].cellId)  # fmt: skip
+                self.record("cell_change", src=change.srcEcgi.cellId, trg=change.trgEcgi[0].cellId)
                 self.level = None  # the next report sets the plain level
         except ValidationError as exc:
-            return web.json_response({"status": 400, "detail": str(exc)[:300]}, status=400,
-                                     content_type="application/problem+json")  # fmt: skip
+            return web.json_response(
+                {"status": 400, "detail": str(exc)[:300]},
+                status=400,
+                content_type="application/problem+json",
+            )
         return web.Response(status=204)
 
     async def on_frame(self, request: web.Request) -> web.Response:
@@ -133,8 +143,11 @@ class ArEdge:
         overlay = bytes(OVERLAY_BYTES[level])
         self.pending[level.name] += 1
         self.pending_bytes += len(frame) + len(overlay)
-        return web.Response(body=overlay, headers={"X-AR-Level": level.name},
-                            content_type="application/octet-stream")  # fmt: skip
+        return web.Response(
+            body=overlay,
+            headers={"X-AR-Level": level.name},
+            content_type="application/octet-stream",
+        )
 
     async def report_usage(self) -> None:
         plane = await DataPlane.locate(self.app.app_instance_id)

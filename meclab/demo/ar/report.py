@@ -75,13 +75,20 @@ def timeline(
     totals = next((r for r in reversed(cloud) if r["kind"] == "totals"), {})
     return Timeline(
         truth=[(s["time_s"], s["rsrp_dbm"], s["poa"]) for s in truth],
-        learned=[(w(r["wall"]), w(r["stamp"] if r.get("stamp") else r["wall"]), r["rsrp_dbm"])
-                 for r in edge if r["kind"] == "rsrp"],  # fmt: skip
+        learned=[
+            (w(r["wall"]), w(r["stamp"] if r.get("stamp") else r["wall"]), r["rsrp_dbm"])
+            for r in edge
+            if r["kind"] == "rsrp"
+        ],
         levels=[(w(r["wall"]), Level[r["level"]]) for r in edge if r["kind"] == "level"],
-        frames=[(w(r["wall"]), Level[r["level"]] if r["kind"] == "frame" else None)
-                for r in client if r["kind"] in ("frame", "frame_failed")],  # fmt: skip
-        cell_changes=[(w(r["wall"]), r["src"], r["trg"]) for r in edge
-                      if r["kind"] == "cell_change"],  # fmt: skip
+        frames=[
+            (w(r["wall"]), Level[r["level"]] if r["kind"] == "frame" else None)
+            for r in client
+            if r["kind"] in ("frame", "frame_failed")
+        ],
+        cell_changes=[
+            (w(r["wall"]), r["src"], r["trg"]) for r in edge if r["kind"] == "cell_change"
+        ],
         cloud=totals,
         edge_usage=usage,
     )
@@ -100,8 +107,13 @@ def plot(line: Timeline, path: Path, *, title: str) -> Path:
     if truth:
         ax_rsrp.plot(*zip(*truth, strict=True), color="0.6", label="RSRP in the world")
     if line.learned:
-        ax_rsrp.plot([x[0] for x in line.learned], [x[2] for x in line.learned], "o",
-                     markersize=3, label="RSRP the edge learned (RNIS)")  # fmt: skip
+        ax_rsrp.plot(
+            [x[0] for x in line.learned],
+            [x[2] for x in line.learned],
+            "o",
+            markersize=3,
+            label="RSRP the edge learned (RNIS)",
+        )
     for level, y in ((Level.FULL, FULL_DBM), (Level.REDUCED, REDUCED_DBM)):
         ax_rsrp.axhline(y, color="tab:red", linewidth=1)
         ax_rsrp.axhline(y + HYSTERESIS_DB, color="tab:red", linewidth=0.8, linestyle=":")
@@ -111,8 +123,9 @@ def plot(line: Timeline, path: Path, *, title: str) -> Path:
     if line.levels:
         times = [t for t, _ in line.levels]
         end = max([times[-1], *(t for t, _ in line.frames)])
-        ax_level.step([*times, end], [lv for _, lv in line.levels] + [line.levels[-1][1]],
-                      where="post")  # fmt: skip
+        ax_level.step(
+            [*times, end], [lv for _, lv in line.levels] + [line.levels[-1][1]], where="post"
+        )
     ax_level.set_yticks([lv.value for lv in Level], [lv.name for lv in Level])
     ax_level.set_ylabel("AR features")
     for t, _, _ in line.cell_changes:

@@ -93,11 +93,11 @@ def ar_world(
     host = zone.mec_hosts[0].name
     edge_port, cloud_port = free_loopback_ports(2)
     placements = [
-        Placement(host, Application(name=EDGE_APP, emulated=False,
-                                    endpoint=f"127.0.0.1:{edge_port}")),
-        Placement(cloud_names[0], Application(name=CLOUD_APP,
-                                              endpoint=f"127.0.0.1:{cloud_port}")),
-    ]  # fmt: skip
+        Placement(
+            host, Application(name=EDGE_APP, emulated=False, endpoint=f"127.0.0.1:{edge_port}")
+        ),
+        Placement(cloud_names[0], Application(name=CLOUD_APP, endpoint=f"127.0.0.1:{cloud_port}")),
+    ]
     derived = with_apps(scenario, placements, name=f"{scenario.name}-ar")
     lon, lat = poa.position[0], poa.position[1]
     far = destination(lon, lat, bearing_deg, velocity_mps * out_s)
@@ -112,5 +112,6 @@ def ar_world(
     target = next(d for d in derived.domains if d.name == domain.name)
     target.terminals.append(walker)
     checked = with_apps(derived, [], name=derived.name)
-    return ArWorld(checked, WALKER, cell, host, EDGE_APP, edge_port, CLOUD_APP, cloud_port,
-                   2 * out_s)  # fmt: skip
+    return ArWorld(
+        checked, WALKER, cell, host, EDGE_APP, edge_port, CLOUD_APP, cloud_port, 2 * out_s
+    )
