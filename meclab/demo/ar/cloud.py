@@ -1,0 +1,95 @@
+"""The AR demo's cloud component: usage statistics the edge reports (``python -m``).
+
+It listens on ``AR_CLOUD_ENDPOINT`` (``host:port``, the scenario application's endpoint: the
+data plane relays ``http://<cloud app>/`` there). ``POST /usage`` takes one report of the edge,
+``{"frames": n, "bytes": b, "by_level": {"FULL": n, ...}}`` (counts since its last report);
+``GET /stats`` answers the totals. Each report and, on SIGTERM, the totals are recorded
+(:mod:`meclab.demo.results`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections import Counter
+from typing import Any
+
+from aiohttp import web
+
+from meclab.demo.results import ResultWriter
+
+ENV_ENDPOINT = "AR_CLOUD_ENDPOINT"
+
+
+class Usage:
+    """Totals of the edge's reports."""
+
+    def __init__(self) -> None:
+        self.reports = 0
+        self.frames = 0
+        self.bytes = 0
+        self.by_level: Counter[str] = Counter()
+
+    def add(self, report: dict[str, Any]) -> None:
+        frames, size, by_level = report["frames"], report["bytes"], report["by_level"]
+        if not (isinstance(frames, int) and isinstance(size, int) and isinstance(by_level, dict)):
+            raise ValueError("frames and bytes must be integers, by_level an object")
+        self.reports += 1
+        self.frames += frames
+        self.bytes += size
+        self.by_level.update({str(k): int(v) for k, v in by_level.items()})
+
+    def totals(self) -> dict[str, Any]:
+        return {
+            "reports": self.reports,
+            "frames": self.frames,
+            "bytes": self.bytes,
+            "by_level": dict(self.by_level),
+        }
+
+
+def application(usage: Usage, results: ResultWriter) -> web.Application:
+    """The cloud's routes over ``usage``."""
+
+    async def post_usage(request: web.Request) -> web.Response:
+        try:
+            report = await request.json()
+            usage.add(report)
+        except (ValueError, KeyError, TypeError) as exc:
+            return web.json_response(
+                {"status": 400, "detail": str(exc)},
+                status=400,
+                content_type="application/problem+json",
+            )
+        results.write({"kind": "usage", "wall": time.time(), **report})
+        return web.json_response(usage.totals())
+
+    async def get_stats(_: web.Request) -> web.Response:
+        return web.json_response(usage.totals())
+
+    app = web.Application()
+    app.router.add_post("/usage", post_usage)
+    app.router.add_get("/stats", get_stats)
+    return app
+
+
+async def main() -> None:
+    host, _, port = os.environ[ENV_ENDPOINT].rpartition(":")
+    usage = Usage()
+    with ResultWriter.from_env() as results:
+        runner = web.AppRunner(application(usage, results), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, host, int(port)).start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        await runner.cleanup()  # requests under way finish before the totals are written
+        results.write({"kind": "totals", "wall": time.time(), **usage.totals()})
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,189 @@
+"""The AR demo's edge component: AR features that follow the UE's radio (``meclab run``).
+
+An :class:`~meclab.sdk.app.EdgeApp`. Once ready it subscribes to RNIS (ETSI GS MEC 012) for the
+UE ``AR_UE_ADDRESS`` names: periodic measurement reports (MeasRepUeSubscription, trigger 1
+PERIODICAL_REPORT_STRONGEST_CELLS: meclab reports every 5.12 s of simulation time) and cell
+changes (CellChangeSubscription), both delivered to :data:`NOTIFY_PATH` of its own server.
+Each report's serving-cell RSRP sets the feature level (:mod:`.levels`); a cell change drops
+to the plain level of the next report, since the old cell's RSRP says nothing of the new one.
+
+``POST /frames`` takes a camera frame and answers the overlay at the current level
+(``X-AR-Level``). Every :data:`USAGE_EVERY_S` it reports the frames served to the cloud
+application ``AR_CLOUD_APP`` through meclab's data plane, as itself. Everything it learns and
+does is recorded (:mod:`meclab.demo.results`), with wall-clock times: ``rsrp`` (with the
+report's own ``timeStamp``), ``level``, ``cell_change``, ``usage``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections import Counter
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from pydantic import ValidationError
+
+from meclab.demo.ar.levels import OVERLAY_BYTES, Level, step
+from meclab.demo.results import ResultWriter
+from meclab.sdk.app import EdgeApp
+from meclab.sdk.dataplane import DataPlane
+from meclab.sdk.errors import SdkError
+from meclab.services.rnis.models import (
+    AssociateId,
+    AssociateIdType,
+    CellChangeNotification,
+    CellChangeSubscription,
+    FilterCriteriaAssocHo,
+    FilterCriteriaAssocTri,
+    MeasRepUeNotification,
+    MeasRepUeSubscription,
+    Trigger,
+)
+
+ENV_UE = "AR_UE_ADDRESS"
+ENV_CLOUD = "AR_CLOUD_APP"
+NOTIFY_PATH = "/notifications/rni"
+SUBSCRIPTIONS = "/rni/v2/subscriptions"
+USAGE_EVERY_S = 1.0
+RSRP_INDEX_OFFSET_DBM = -141.0
+"""TS 36.133 Table 9.1.4-1: index n reports an RSRP in [-141 + n, -140 + n) dBm. The edge takes
+the interval's lower bound, so that an integer threshold is met exactly when the index says so."""
+
+
+def rsrp_dbm(index: int) -> float:
+    """The RSRP a reported index stands for (the lower bound of its interval)."""
+    return RSRP_INDEX_OFFSET_DBM + index
+
+
+class ArEdge:
+    """The edge's state: the level, the usage not yet reported, the records."""
+
+    def __init__(self, app: EdgeApp, results: ResultWriter, ue_address: str, cloud: str) -> None:
+        self.app = app
+        self.results = results
+        self.associate = AssociateId(
+            type=AssociateIdType.UE_IPV4_ADDRESS, value=ue_address.removeprefix("acr:")
+        )
+        self.cloud = cloud
+        self.level: Level | None = None
+        self.pending: Counter[str] = Counter()
+        self.pending_bytes = 0
+        self.usage_task: asyncio.Task[None] | None = None
+        app.post(NOTIFY_PATH)(self.on_notification)
+        app.post("/frames")(self.on_frame)
+        app.on_start(self.started)
+
+    def record(self, kind: str, **fields: Any) -> None:
+        self.results.write({"kind": kind, "wall": time.time(), **fields})
+
+    def set_level(self, level: Level, why: str) -> None:
+        if level != self.level:
+            self.record(
+                "level",
+                level=level.name,
+                before=None if self.level is None else self.level.name,
+                why=why,
+            )
+        self.level = level
+
+    async def started(self, app: EdgeApp) -> None:
+        callback = f"{app.url}{NOTIFY_PATH}"
+        meas = MeasRepUeSubscription(
+            subscriptionType="MeasRepUeSubscription",
+            callbackReference=callback,
+            filterCriteriaAssocTri=FilterCriteriaAssocTri(
+                appInstanceId=app.app_instance_id,
+                associateId=[self.associate],
+                trigger=[Trigger.PERIODICAL_REPORT_STRONGEST_CELLS],
+            ),
+        )
+        change = CellChangeSubscription(
+            subscriptionType="CellChangeSubscription",
+            callbackReference=callback,
+            filterCriteriaAssocHo=FilterCriteriaAssocHo(
+                appInstanceId=app.app_instance_id, associateId=[self.associate]
+            ),
+        )
+        for body, model in ((meas, MeasRepUeSubscription), (change, CellChangeSubscription)):
+            created = await app.http.post(SUBSCRIPTIONS, body, model)
+            self.record("subscribed", type=body.subscriptionType, href=created.location)
+        # Runs until the process ends (asyncio.run cancels it once the app has stopped).
+        self.usage_task = asyncio.get_running_loop().create_task(self.report_usage())
+
+    async def on_notification(self, request: web.Request) -> web.Response:
+        data = await request.json()
+        kind = data.get("notificationType") if isinstance(data, dict) else None
+        try:
+            if kind == "MeasRepUeNotification":
+                note = MeasRepUeNotification.model_validate(data)
+                rsrp = rsrp_dbm(note.rsrp)
+                stamp = note.timeStamp.unix() if note.timeStamp else None
+                self.record(
+                    "rsrp", rsrp_dbm=rsrp, index=note.rsrp, cell=note.ecgi.cellId, stamp=stamp
+                )
+                self.set_level(step(self.level, rsrp), f"RSRP {rsrp:g} dBm")
+            elif kind == "CellChangeNotification":
+                change = CellChangeNotification.model_validate(data)
+                self.record("cell_change", src=change.srcEcgi.cellId, trg=change.trgEcgi[0].cellId)
+                self.level = None  # the next report sets the plain level
+        except ValidationError as exc:
+            return web.json_response(
+                {"status": 400, "detail": str(exc)[:300]},
+                status=400,
+                content_type="application/problem+json",
+            )
+        return web.Response(status=204)
+
+    async def on_frame(self, request: web.Request) -> web.Response:
+        frame = await request.read()
+        level = self.level if self.level is not None else Level.REDUCED
+        overlay = bytes(OVERLAY_BYTES[level])
+        self.pending[level.name] += 1
+        self.pending_bytes += len(frame) + len(overlay)
+        return web.Response(
+            body=overlay,
+            headers={"X-AR-Level": level.name},
+            content_type="application/octet-stream",
+        )
+
+    async def report_usage(self) -> None:
+        plane = await DataPlane.locate(self.app.app_instance_id)
+        async with aiohttp.ClientSession(connector=plane.connector()) as session:
+            while True:
+                await asyncio.sleep(USAGE_EVERY_S)
+                await self.send_usage(session)
+
+    async def send_usage(self, session: aiohttp.ClientSession) -> None:
+        if not self.pending:
+            return
+        # Taken out before the request: frames served while it is under way count next time.
+        by_level, size = self.pending, self.pending_bytes
+        self.pending, self.pending_bytes = Counter(), 0
+        report = {"frames": sum(by_level.values()), "bytes": size, "by_level": dict(by_level)}
+        try:
+            async with session.post(f"http://{self.cloud}/usage", json=report) as response:
+                response.raise_for_status()
+        except (aiohttp.ClientError, SdkError) as exc:
+            self.record("usage_failed", error=str(exc)[:200])
+            self.pending.update(by_level)  # sent with the next report
+            self.pending_bytes += size
+            return
+        self.record("usage", **report)
+
+
+def build() -> EdgeApp:
+    """The edge application, from the environment (``meclab run`` and the demo set it)."""
+    app = EdgeApp()
+    ArEdge(app, ResultWriter.from_env(), os.environ[ENV_UE], os.environ[ENV_CLOUD])
+    return app
+
+
+class Main:
+    """What ``meclab run meclab.demo.ar.edge:Main`` calls: the app, built when it runs."""
+
+    @staticmethod
+    def run() -> None:
+        build().run()
