@@ -98,10 +98,10 @@ def build_v2_router(
         async def listed(host: Host) -> JSONResponse:
             found: list[Any] = [represent(s)[root] for s in subs.listed(host, kinds)]
             href = f"{reporter.base(host)}{path}"
-            body = NotificationSubscriptionListBodyV2.model_validate(
+            answer = NotificationSubscriptionListBodyV2.model_validate(
                 {"notificationSubscriptionList": {root: found, "resourceURL": href}}
             )
-            return JSONResponse(body.wire())
+            return JSONResponse(answer.wire())
 
         def read_body(wrapped: Any) -> V2Subscription:
             requested = inner(wrapped)
