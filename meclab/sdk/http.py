@@ -90,6 +90,19 @@ def segment(value: str) -> str:
     return quote(value, safe="")
 
 
+def model_named(reply: Reply, models: Mapping[str, type[M]], member: str) -> type[M]:
+    """The model of a body that names its own type in ``member`` (a subscription's
+    ``subscriptionType``); :class:`UnexpectedResponse` when it names none of ``models``."""
+    named = reply.body.get(member) if isinstance(reply.body, dict) else None
+    model = models.get(named) if isinstance(named, str) else None
+    if model is None:
+        known = ", ".join(models)
+        raise UnexpectedResponse(
+            reply.method, reply.url, reply.status, f"{member} {named!r} is not one of {known}"
+        )
+    return model
+
+
 def _if_match(etag: str | None) -> dict[str, str] | None:
     return {"If-Match": etag} if etag else None
 

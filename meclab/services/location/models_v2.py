@@ -22,7 +22,7 @@ from meclab.services.location.models import (
     RetrievalStatus,
     ServiceError,
 )
-from meclab.services.location.models_v3 import DistanceCriteria
+from meclab.services.location.models_v3 import DistanceCriteria, UserDistanceSubscription, Wrapper
 
 
 class UserEventType(StrEnum):
@@ -161,6 +161,58 @@ V2_TYPES: dict[str, type[V2Subscription]] = {
     )
 }
 """The v2.2.1 subscription types by name (their root element, capitalised)."""
+
+
+# --- root elements ----------------------------------------------------------------------------
+
+
+class UserTrackingBody(WireModel):
+    userTrackingSubscription: UserTrackingSubscription
+
+
+class ZonalTrafficBody(WireModel):
+    zonalTrafficSubscription: ZonalTrafficSubscription
+
+
+class ZoneStatusBody(WireModel):
+    zoneStatusSubscription: ZoneStatusSubscriptionV2
+
+
+class CircleBody(WireModel):
+    circleNotificationSubscription: CircleNotificationSubscription
+
+
+class PeriodicBody(WireModel):
+    periodicNotificationSubscription: PeriodicNotificationSubscription
+
+
+class DistanceBody(WireModel):
+    distanceNotificationSubscription: DistanceNotificationSubscription
+
+
+class DistanceSubscriptionBody(Wrapper):
+    """``/subscriptions/distance`` under v3.1.1's base path takes either version's distance
+    subscription (and answers each in its own root element)."""
+
+    userDistanceSubscription: UserDistanceSubscription | None = None
+    distanceNotificationSubscription: DistanceNotificationSubscription | None = None
+
+
+class NotificationSubscriptionListV2(WireModel):
+    """The subscriptions of a v2.2.1 collection: full bodies under their type's element (the
+    one of the collection), and the collection's URL."""
+
+    resourceURL: str
+    userTrackingSubscription: list[UserTrackingSubscription] | None = None
+    zonalTrafficSubscription: list[ZonalTrafficSubscription] | None = None
+    zoneStatusSubscription: list[ZoneStatusSubscriptionV2] | None = None
+    circleNotificationSubscription: list[CircleNotificationSubscription] | None = None
+    periodicNotificationSubscription: list[PeriodicNotificationSubscription] | None = None
+    distanceNotificationSubscription: list[DistanceNotificationSubscription] | None = None
+
+
+class NotificationSubscriptionListBodyV2(WireModel):
+    notificationSubscriptionList: NotificationSubscriptionListV2
 
 
 # --- notifications --------------------------------------------------------------------------

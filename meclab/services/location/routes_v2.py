@@ -26,12 +26,19 @@ from meclab.platform.wire import WireModel
 from meclab.services.hosting import host_resolver
 from meclab.services.location.dispatch import API_V2
 from meclab.services.location.models_v2 import (
+    CircleBody,
     CircleNotificationSubscription,
+    DistanceBody,
     DistanceNotificationSubscription,
+    NotificationSubscriptionListBodyV2,
+    PeriodicBody,
     PeriodicNotificationSubscription,
+    UserTrackingBody,
     UserTrackingSubscription,
     V2Subscription,
+    ZonalTrafficBody,
     ZonalTrafficSubscription,
+    ZoneStatusBody,
     ZoneStatusSubscriptionV2,
 )
 from meclab.services.location.models_v3 import root_element
@@ -39,31 +46,6 @@ from meclab.services.location.reports import Reporter
 from meclab.services.location.resources import Subscriptions, represent
 from meclab.services.location.routing import ERRORS, STRICT
 from meclab.services.location.subscription_routes import add_subscription_routes
-
-
-class UserTrackingBody(WireModel):
-    userTrackingSubscription: UserTrackingSubscription
-
-
-class ZonalTrafficBody(WireModel):
-    zonalTrafficSubscription: ZonalTrafficSubscription
-
-
-class ZoneStatusBody(WireModel):
-    zoneStatusSubscription: ZoneStatusSubscriptionV2
-
-
-class CircleBody(WireModel):
-    circleNotificationSubscription: CircleNotificationSubscription
-
-
-class PeriodicBody(WireModel):
-    periodicNotificationSubscription: PeriodicNotificationSubscription
-
-
-class DistanceBody(WireModel):
-    distanceNotificationSubscription: DistanceNotificationSubscription
-
 
 COLLECTIONS: tuple[tuple[str, type[WireModel], type[V2Subscription]], ...] = (
     ("/subscriptions/userTracking", UserTrackingBody, UserTrackingSubscription),
@@ -116,9 +98,10 @@ def build_v2_router(
         async def listed(host: Host) -> JSONResponse:
             found: list[Any] = [represent(s)[root] for s in subs.listed(host, kinds)]
             href = f"{reporter.base(host)}{path}"
-            return JSONResponse(
+            answer = NotificationSubscriptionListBodyV2.model_validate(
                 {"notificationSubscriptionList": {root: found, "resourceURL": href}}
             )
+            return JSONResponse(answer.wire())
 
         def read_body(wrapped: Any) -> V2Subscription:
             requested = inner(wrapped)

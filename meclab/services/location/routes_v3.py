@@ -22,7 +22,10 @@ from meclab.platform.subscription import Subscription
 from meclab.platform.wire import LinkType
 from meclab.services.hosting import host_resolver
 from meclab.services.location.dispatch import API_V2, API_V3
-from meclab.services.location.models_v2 import DistanceNotificationSubscription
+from meclab.services.location.models_v2 import (
+    DistanceNotificationSubscription,
+    DistanceSubscriptionBody,
+)
 from meclab.services.location.models_v3 import (
     AreaSubscriptionBody,
     NotificationSubscriptionList,
@@ -44,14 +47,6 @@ from meclab.services.location.routing import ERRORS, STRICT
 from meclab.services.location.southbound import canonical
 from meclab.services.location.subscription_routes import add_subscription_routes
 from meclab.services.subscribing import check_type_filter
-
-
-class DistanceSubscriptionBody(Wrapper):
-    """``/subscriptions/distance`` takes either version's distance subscription."""
-
-    userDistanceSubscription: UserDistanceSubscription | None = None
-    distanceNotificationSubscription: DistanceNotificationSubscription | None = None
-
 
 USERS = {API_V3: (UserLocationEventSubscription.TYPE, UserLocationPeriodicSubscription.TYPE)}
 ZONES = {API_V3: (ZoneLocationEventSubscription.TYPE, ZoneStatusSubscription.TYPE)}
