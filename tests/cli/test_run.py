@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from conftest import lab_document
 from helpers import free_port
 
 from meclab.demo.stage import Component, Stage, meclab_argv
@@ -31,8 +30,7 @@ async def hello(request: web.Request) -> web.Response:
 """
 
 
-def own_app_world(endpoint: str) -> Scenario:
-    doc = lab_document()
+def own_app_world(doc: dict[str, Any], endpoint: str) -> Scenario:
     mec_a = doc["domains"][0]["zones"][0]["mec_hosts"][0]
     mec_a["apps"].append({"name": "my-app", "emulated": False, "endpoint": endpoint})
     return Scenario.model_validate(doc)
@@ -44,14 +42,17 @@ def greeters(stage: Stage, api_root: str) -> list[dict[str, Any]]:
     return answer.json() if answer.status_code == 200 else []
 
 
-def test_run_plays_the_instance_names_what_exists_and_sigterm_deregisters(tmp_path: Path) -> None:
+def test_run_plays_the_instance_names_what_exists_and_sigterm_deregisters(
+    tmp_path: Path, lab_doc: dict[str, Any]
+) -> None:
     package = tmp_path / "pkg" / "tests_pkg"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (package / "module.py").write_text(APP_MODULE)
     port = free_port()
     pythonpath = os.pathsep.join([str(tmp_path / "pkg"), os.environ.get("PYTHONPATH", "")])
-    with Stage(own_app_world(f"127.0.0.1:{port}"), workdir=tmp_path, say=lambda _: None) as stage:
+    world = own_app_world(lab_doc, f"127.0.0.1:{port}")
+    with Stage(world, workdir=tmp_path, say=lambda _: None) as stage:
         api_root = stage.control("/nodes/mec-a")["api_root"]
         component = Component.edge_app(
             "my-app", "tests_pkg.module:app", host="mec-a", app="my-app",
