@@ -216,6 +216,11 @@ class EdgeApp:
         interval = None if liveness is False else 0 if liveness is True else int(liveness)
         self._offers.append(Offer(name, path, version, category, interval, uri))
 
+    def unsubscribe_on_exit(self, href: str) -> None:
+        """Delete the subscription at ``href`` (of any ETSI API) when the app winds down, with
+        its own AppTermination subscription."""
+        self._subscriptions.append(href)
+
     def on_start(self, hook: Hook) -> Hook:
         """Decorator: ``await hook(app)`` once the instance is ready and its services offered."""
         self._on_start.append(hook)
@@ -383,7 +388,7 @@ class EdgeApp:
             await _quietly(mgmt.deregister_service(instance, service.serInstanceId or ""))
         self.services = []
         for href in self._subscriptions:
-            await _quietly(support.unsubscribe(href))
+            await _quietly(self.http.delete(href))
         self._subscriptions = []
         if self.terminating is not None and not self._confirmed:
             await support.confirm_termination(instance, self.terminating)
