@@ -52,5 +52,4 @@ def ar_command(
     except (ScenarioError, DeriveError, StageError) as error:
         typer.echo(f"meclab demo ar: {error}", err=True)
         raise typer.Exit(1) from error
-    typer.echo(str(report))
-    typer.echo(f"plot: {report.png}")
+    typer.echo(str(report))  # its last line is the plot's path

@@ -80,3 +80,12 @@ def test_the_first_app_as_written(tmp_path: Path) -> None:
             f"{stage.url}{root}/mec_service_mgmt/v1/services", params={"ser_name": "greeter"}
         )
         assert gone.status_code == 404 or gone.json() == []
+
+
+def test_the_readme_shows_the_first_app_as_it_is() -> None:
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Write your first edge app", 1)[1]
+    shown = section.split("```python\n", 1)[1].split("```", 1)[0]
+    source = (EXAMPLES / "first_app.py").read_text(encoding="utf-8")
+    code = source.split('"""', 2)[2].lstrip("\n")  # the file less its module docstring
+    assert shown == code
