@@ -90,6 +90,15 @@ def segment(value: str) -> str:
     return quote(value, safe="")
 
 
+def short_type(subscription_type: str | None, short_types: Mapping[str, str]) -> str | None:
+    """The ``subscription_type`` query value of a short or full type name, by an API's
+    ``{short: full}`` table (any other value goes as it is, for the platform to judge)."""
+    if subscription_type is None:
+        return None
+    full_to_short = {full: short for short, full in short_types.items()}
+    return full_to_short.get(subscription_type, subscription_type)
+
+
 def model_named(reply: Reply, models: Mapping[str, type[M]], member: str) -> type[M]:
     """The model of a body that names its own type in ``member`` (a subscription's
     ``subscriptionType``); :class:`UnexpectedResponse` when it names none of ``models``."""

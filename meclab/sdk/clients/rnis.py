@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict, TypeVar, Unpack
 
-from meclab.sdk.http import Created, HttpClient, Params, Tagged, model_named
+from meclab.sdk.http import Created, HttpClient, Params, Tagged, model_named, short_type
 from meclab.services.rnis.models import L2Meas, PlmnInfo, RabInfo, S1BearerInfo
 from meclab.services.rnis.models_common import SubscriptionLinkList
 from meclab.services.rnis.models_subscriptions import (
@@ -119,7 +119,7 @@ class RnisClient:
         """The platform's RNI subscriptions, by link; ``subscription_type`` narrows them to
         one type, by its short name (``cell_change``, ``meas_rep_ue``, see
         :data:`~meclab.services.rnis.models_subscriptions.SHORT_TYPES`) or its full one."""
-        wanted = _short(subscription_type)
+        wanted = short_type(subscription_type, SHORT_TYPES)
         return await self.http.get(
             f"{BASE}/subscriptions", SubscriptionLinkList, params={"subscription_type": wanted}
         )
@@ -149,12 +149,3 @@ class RnisClient:
 
 def _params(filters: Mapping[str, Any]) -> Params:
     return dict(filters)
-
-
-def _short(subscription_type: str | None) -> str | None:
-    """The ``subscription_type`` query value of a short or full type name (any other value
-    goes as it is, for the platform to judge)."""
-    full_to_short = {full: short for short, full in SHORT_TYPES.items()}
-    if subscription_type is None:
-        return None
-    return full_to_short.get(subscription_type, subscription_type)
