@@ -9,9 +9,23 @@ small: pydantic, aiohttp and the shared wire models.
     config.py   where the platform is (PlatformConfig; from the environment)
     errors.py   the one error tree (SdkError and below)
     http.py     the keep-alive session; answers to typed bodies, errors to SdkError
+    clients/    one typed client per ETSI API (MEC 011, 012, 013 v3 and v2.2.1, 028, 014)
+    platform.py MecPlatform: every client of one platform (.host(name): one of meclab's)
+    sync.py     SyncPlatform: the same, blocking, for scripts and notebooks
+    control.py  ControlClient: meclab's own control API (/meclab/v1)
+    notifications.py, receiver.py, websocket.py, subscriptions.py
+                typed notifications, their embedded receiver, websocket delivery, renewal
+    app.py      EdgeApp: the MEC 011 life of an edge application instance
+    context.py  ContextStore: per-user state, exported and imported, versioned
+    dataplane.py DataPlane: connections through meclab's data plane as a UE or an app
+    offload/    the offloader: tasks placed on the terminal, the edge or the cloud
 """
 
+from meclab.sdk.app import EdgeApp
 from meclab.sdk.config import PlatformConfig
+from meclab.sdk.context import ContextStore
+from meclab.sdk.control import ControlClient
+from meclab.sdk.dataplane import DataPlane
 from meclab.sdk.errors import (
     ConfigError,
     MecApiError,
@@ -20,16 +34,35 @@ from meclab.sdk.errors import (
     UnexpectedResponse,
 )
 from meclab.sdk.http import Created, HttpClient, Reply, Tagged
+from meclab.sdk.notifications import Api, UnparseableNotification, parse_notification
+from meclab.sdk.platform import MecPlatform
+from meclab.sdk.receiver import NotificationReceiver
+from meclab.sdk.subscriptions import Subscription
+from meclab.sdk.sync import SyncPlatform
+from meclab.sdk.websocket import SubscriptionGone, WebSocketDelivery
 
 __all__ = [
+    "Api",
     "ConfigError",
+    "ContextStore",
+    "ControlClient",
     "Created",
+    "DataPlane",
+    "EdgeApp",
     "HttpClient",
     "MecApiError",
+    "MecPlatform",
+    "NotificationReceiver",
     "PlatformConfig",
     "PlatformUnreachable",
     "Reply",
     "SdkError",
+    "Subscription",
+    "SubscriptionGone",
+    "SyncPlatform",
     "Tagged",
     "UnexpectedResponse",
+    "UnparseableNotification",
+    "WebSocketDelivery",
+    "parse_notification",
 ]
