@@ -120,7 +120,7 @@ class Timeline:
         self.ues = [t.name for t in world.top.terminals]
         self.clouds = world.elements_of(ElementKind.CLOUD)
         hosts = world.elements_of(ElementKind.MEC_HOST)
-        self.ticks = int(math.ceil(until_s / dt)) + 1
+        self.ticks = math.ceil(until_s / dt) + 1
         self.nodes = {n: node_of(node_info(world, n)) for n in hosts + self.clouds}
         host_of_zone = {world.top.elements[h].zone: h for h in hosts}
         # contexts[tick][ue], and the site of every node from every UE at every tick (None:
@@ -215,7 +215,6 @@ class Timeline:
         completion = finish - issued.t
         energy = offload_energy_j(ctx, task, completion)
         return Outcome(placement, completion, energy, energy - ctx.energy.idle_w * completion)
-
 
 
 def issue(ues: int, tasks_per_ue: int, rate_per_s: float, seed: int) -> list[Issued]:
@@ -331,7 +330,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     started = time.perf_counter()
-    results, tasks, _ = evaluate(default_scenario(), args.tasks_per_ue, args.rate, args.dt, args.seed)
+    results, tasks, _ = evaluate(
+        default_scenario(), args.tasks_per_ue, args.rate, args.dt, args.seed
+    )
     elapsed = time.perf_counter() - started
     ues = len({i.ue for i in tasks})
     print(
@@ -366,7 +367,7 @@ def main() -> None:
     print(
         f"always-edge vs always-cloud mean response: {edge.mean_s * 1e3:.1f} vs "
         f"{cloud.mean_s * 1e3:.1f} ms, edge {1.0 - edge.mean_s / cloud.mean_s:.1%} faster "
-        f"(published: ~51 %, Satyanarayanan et al., \"Are cloudlets necessary?\", CMU 2015)"
+        f'(published: ~51 %, Satyanarayanan et al., "Are cloudlets necessary?", CMU 2015)'
     )
     print(
         f"cloud-only vs best adaptive latency: x{cloud.mean_s / a.mean_s:.2f} "
