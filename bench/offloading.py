@@ -478,7 +478,8 @@ def main() -> None:
     print(
         f"always-edge vs always-cloud mean response: {edge.mean_s * 1e3:.1f} vs "
         f"{cloud.mean_s * 1e3:.1f} ms, edge {1.0 - edge.mean_s / cloud.mean_s:.1%} faster, "
-        f'negative: slower (published: ~51 %, Satyanarayanan et al., "Are cloudlets necessary?", CMU 2015)'
+        "negative: slower "
+        '(published: ~51 %, Satyanarayanan et al., "Are cloudlets necessary?", CMU 2015)'
     )
     print(
         f"cloud-only vs best adaptive latency: x{cloud.mean_s / a.mean_s:.2f} "
