@@ -18,9 +18,10 @@ its URL (the ``Location`` of its creation, or an ``href`` of the subscription li
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypedDict, TypeVar, Unpack
+from typing import Any, TypedDict, Unpack
 
-from meclab.sdk.http import Created, HttpClient, Params, Tagged, model_named, short_type
+from meclab.sdk.clients.subscribing import TypedSubscriptions
+from meclab.sdk.http import HttpClient, Params
 from meclab.services.rnis.models import L2Meas, PlmnInfo, RabInfo, S1BearerInfo
 from meclab.services.rnis.models_common import SubscriptionLinkList
 from meclab.services.rnis.models_subscriptions import (
@@ -30,8 +31,6 @@ from meclab.services.rnis.models_subscriptions import (
 )
 
 BASE = "/rni/v2"
-
-S = TypeVar("S", bound=AnySubscription)
 
 Texts = str | Sequence[str] | None
 Numbers = int | Sequence[int] | None
@@ -75,8 +74,13 @@ class L2Filters(UeFilters, total=False):
     cell_id: Texts
 
 
-class RnisClient:
+class RnisClient(TypedSubscriptions[SubscriptionLinkList, AnySubscription]):
     """MEC 012 RNI on the platform ``http`` speaks to."""
+
+    BASE = BASE
+    MODELS = SUBSCRIPTION_MODELS
+    SHORT_TYPES = SHORT_TYPES
+    LIST_MODEL = SubscriptionLinkList
 
     def __init__(self, http: HttpClient) -> None:
         self.http = http
@@ -112,39 +116,6 @@ class RnisClient:
         """
         params = {**(figures or {}), **_params(filters)}
         return await self.http.get(f"{BASE}/queries/layer2_meas", L2Meas, params=params)
-
-    # --- subscriptions -------------------------------------------------------------------
-
-    async def subscriptions(self, subscription_type: str | None = None) -> SubscriptionLinkList:
-        """The platform's RNI subscriptions, by link; ``subscription_type`` narrows them to
-        one type, by its short name (``cell_change``, ``meas_rep_ue``, see
-        :data:`~meclab.services.rnis.models_subscriptions.SHORT_TYPES`) or its full one."""
-        wanted = short_type(subscription_type, SHORT_TYPES)
-        return await self.http.get(
-            f"{BASE}/subscriptions", SubscriptionLinkList, params={"subscription_type": wanted}
-        )
-
-    async def subscribe(self, subscription: S) -> Created[S]:
-        """Create ``subscription`` (any of the nine types): the body the platform settled on
-        (with its ``_links.self``), its URL and ETag."""
-        return await self.http.post(f"{BASE}/subscriptions", subscription, type(subscription))
-
-    async def subscription(self, href: str) -> Tagged[AnySubscription]:
-        """One subscription, by its URL, as the model of its ``subscriptionType``."""
-        reply = await self.http.request("GET", href)
-        model = model_named(reply, SUBSCRIPTION_MODELS, "subscriptionType")
-        return Tagged(self.http.read(reply, model), reply.etag)
-
-    async def update_subscription(
-        self, href: str, subscription: S, *, if_match: str | None = None
-    ) -> Tagged[S]:
-        """Replace a subscription by one of the same type (422 otherwise); ``if_match`` guards
-        it with its ETag (412 if stale)."""
-        return await self.http.put_tagged(href, subscription, type(subscription), if_match=if_match)
-
-    async def unsubscribe(self, href: str, *, if_match: str | None = None) -> None:
-        """Delete a subscription, by its URL (204)."""
-        await self.http.delete(href, if_match=if_match)
 
 
 def _params(filters: Mapping[str, Any]) -> Params:

@@ -17,9 +17,9 @@ callback URL of its own (:meth:`meclab.sdk.receiver.NotificationReceiver.callbac
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
 
-from meclab.sdk.http import Created, HttpClient, Tagged, model_named, segment, short_type
+from meclab.sdk.clients.subscribing import TypedSubscriptions
+from meclab.sdk.http import Created, HttpClient, Tagged, segment
 from meclab.services.wai.models import ApInfo, StaInfo
 from meclab.services.wai.models_measure import MeasurementConfig, MeasurementConfigLinkList
 from meclab.services.wai.models_subs import (
@@ -30,13 +30,17 @@ from meclab.services.wai.models_subs import (
 )
 
 BASE = "/wai/v2"
-S = TypeVar("S", bound=WaiSubscription)
 Filter = str | Sequence[str] | None
 """MEC 009 attribute filters, e.g. ``"(eq,apId/bssid,02:00:00:00:00:a2)"``; several AND."""
 
 
-class WaiClient:
+class WaiClient(TypedSubscriptions[SubscriptionLinkList, WaiSubscription]):
     """The WLAN Access Information API of one platform (or one of meclab's hosts)."""
+
+    BASE = BASE
+    MODELS = SUBSCRIPTION_MODELS
+    SHORT_TYPES = SHORT_TYPES
+    LIST_MODEL = SubscriptionLinkList
 
     def __init__(self, http: HttpClient) -> None:
         self.http = http
@@ -54,36 +58,6 @@ class WaiClient:
         return await self.http.get_list(
             f"{BASE}/queries/sta/sta_information", StaInfo, params={"filter": filter}
         )
-
-    # --- subscriptions -------------------------------------------------------------------
-
-    async def subscriptions(self, subscription_type: str | None = None) -> SubscriptionLinkList:
-        """The platform's WAI subscriptions, by link; ``subscription_type`` (``assoc_sta``,
-        ``sta_data_rate``, ``measure_report`` or the full name) narrows them."""
-        wanted = short_type(subscription_type, SHORT_TYPES)
-        return await self.http.get(
-            f"{BASE}/subscriptions", SubscriptionLinkList, params={"subscription_type": wanted}
-        )
-
-    async def subscribe(self, subscription: S) -> Created[S]:
-        """Create ``subscription``: the body the platform settled on, its URL and ETag."""
-        return await self.http.post(f"{BASE}/subscriptions", subscription, type(subscription))
-
-    async def subscription(self, href: str) -> Tagged[WaiSubscription]:
-        """One subscription, by its URL, as the model of its ``subscriptionType``."""
-        reply = await self.http.request("GET", href)
-        model = model_named(reply, SUBSCRIPTION_MODELS, "subscriptionType")
-        return Tagged(self.http.read(reply, model), reply.etag)
-
-    async def update_subscription(
-        self, href: str, subscription: S, *, if_match: str | None = None
-    ) -> Tagged[S]:
-        """Replace a subscription by one of the same type; ``if_match`` guards it."""
-        return await self.http.put_tagged(href, subscription, type(subscription), if_match=if_match)
-
-    async def unsubscribe(self, href: str, *, if_match: str | None = None) -> None:
-        """Delete a subscription, by its URL (204)."""
-        await self.http.delete(href, if_match=if_match)
 
     # --- measurement configurations ------------------------------------------------------
 
