@@ -34,7 +34,11 @@ def test_static_policies_keep_their_placement() -> None:
     assert [StaticPolicy(p).choose(task, ctx) for p in Placement] == list(Placement)
 
 
-@pytest.mark.parametrize("policy", EVERY_POLICY, ids=repr)
+@pytest.mark.parametrize(
+    "policy",
+    EVERY_POLICY,
+    ids=lambda p: repr(p) if isinstance(p, StaticPolicy) else type(p).__name__,
+)
 def test_out_of_coverage_every_policy_runs_on_the_terminal(policy: Policy) -> None:
     heavy = Task(cycles=50e9, deadline_s=1.0)  # 25 s here: only offloading could meet it
     assert policy.choose(heavy, context()) is Placement.TERMINAL
