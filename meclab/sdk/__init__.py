@@ -31,15 +31,18 @@ from meclab.sdk.errors import (
     MecApiError,
     PlatformUnreachable,
     SdkError,
+    ServiceNotFound,
+    SubscriptionGone,
     UnexpectedResponse,
+    UnparseableNotification,
 )
 from meclab.sdk.http import Created, HttpClient, Reply, Tagged
-from meclab.sdk.notifications import Api, UnparseableNotification, parse_notification
+from meclab.sdk.notifications import Api, parse_notification
 from meclab.sdk.platform import MecPlatform
 from meclab.sdk.receiver import NotificationReceiver
 from meclab.sdk.subscriptions import Subscription
 from meclab.sdk.sync import SyncPlatform
-from meclab.sdk.websocket import SubscriptionGone, WebSocketDelivery
+from meclab.sdk.websocket import WebSocketDelivery
 
 __all__ = [
     "Api",
@@ -57,6 +60,7 @@ __all__ = [
     "PlatformUnreachable",
     "Reply",
     "SdkError",
+    "ServiceNotFound",
     "Subscription",
     "SubscriptionGone",
     "SyncPlatform",

@@ -68,7 +68,7 @@ from meclab.platform.service_info import CategoryRef, ServiceInfo
 from meclab.sdk.clients.app_support import AppSupportClient
 from meclab.sdk.clients.service_mgmt import ServiceMgmtClient, rest_service
 from meclab.sdk.config import PlatformConfig
-from meclab.sdk.errors import ConfigError, MecApiError, SdkError
+from meclab.sdk.errors import ConfigError, MecApiError, SdkError, ServiceNotFound
 from meclab.sdk.http import HttpClient
 from meclab.sdk.notifications import Api
 from meclab.sdk.receiver import PREFIX, NotificationReceiver
@@ -90,10 +90,6 @@ gets the rest."""
 
 Hook = Callable[["EdgeApp"], Awaitable[None]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-class ServiceNotFound(SdkError):
-    """No service the platform lists matches what the application looks for."""
 
 
 @dataclass(frozen=True, slots=True)

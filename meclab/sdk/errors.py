@@ -6,8 +6,11 @@
       ├── ConfigError          a setting is missing or wrong; names the variable or field
       ├── PlatformUnreachable  no answer from the platform: refused, reset, timed out; names the URL
       ├── MecApiError          the platform answered an error status; carries its ProblemDetails
-      └── UnexpectedResponse   an answer the SDK cannot read (not JSON, not the expected body,
-                               201 without Location); names what was wrong
+      ├── UnexpectedResponse   an answer the SDK cannot read (not JSON, not the expected body,
+      │                        201 without Location); names what was wrong
+      ├── ServiceNotFound      no service the platform lists matches what the app looks for
+      ├── UnparseableNotification  a notification body not as its API defines it
+      └── SubscriptionGone     the platform knows no such websocket subscription (close 4404)
 
 Lower libraries' errors (aiohttp, pydantic) are turned into these at one boundary,
 :mod:`meclab.sdk.http`, so an application catches ``SdkError`` and nothing else.
@@ -57,3 +60,25 @@ class UnexpectedResponse(SdkError):
         self.status = status
         self.reason = reason
         super().__init__(f"{method} {url}: unexpected answer {status}: {reason}")
+
+
+class ServiceNotFound(SdkError):
+    """No service the platform lists matches what the application looks for."""
+
+
+class UnparseableNotification(SdkError):
+    """A notification body the SDK cannot read as its API defines it; ``api`` names the API
+    (a :class:`meclab.sdk.notifications.Api` value)."""
+
+    def __init__(self, api: str, reason: str) -> None:
+        self.api = api
+        self.reason = reason
+        super().__init__(f"{api} notification: {reason}")
+
+
+class SubscriptionGone(SdkError):
+    """The platform refused the websocket: it knows no such subscription (close 4404)."""
+
+    def __init__(self, uri: str, reason: str) -> None:
+        self.uri = uri
+        super().__init__(f"{uri}: {reason or 'no websocket subscription with this id'}")

@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from meclab.platform.wire import WireModel
-from meclab.sdk.errors import SdkError
+from meclab.sdk.errors import UnparseableNotification
 from meclab.services.location import models_v2 as loc2
 from meclab.services.location import models_v3_notifications as loc3
 from meclab.services.mec011 import models as mec011
@@ -43,15 +43,6 @@ class Api(enum.StrEnum):
     LOCATION_V3 = "location-v3"
     LOCATION_V2 = "location-v2"
     MEC011 = "mec011"
-
-
-class UnparseableNotification(SdkError):
-    """A notification body the SDK cannot read as its API defines it."""
-
-    def __init__(self, api: Api, reason: str) -> None:
-        self.api = api
-        self.reason = reason
-        super().__init__(f"{api} notification: {reason}")
 
 
 def _by_type(*models: type[WireModel]) -> dict[str, type[WireModel]]:

@@ -31,8 +31,8 @@ from typing import Any, Self
 from aiohttp import web
 
 from meclab.platform.wire import WireModel
-from meclab.sdk.errors import ConfigError
-from meclab.sdk.notifications import Api, UnparseableNotification, parse_notification
+from meclab.sdk.errors import ConfigError, UnparseableNotification
+from meclab.sdk.notifications import Api, parse_notification
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from typing import Self
 
 import aiohttp
 
-from meclab.sdk.errors import SdkError
+from meclab.sdk.errors import SdkError, SubscriptionGone
 from meclab.sdk.http import HttpClient
 from meclab.sdk.notifications import Api
 from meclab.sdk.receiver import Callback, Dispatcher, Route
@@ -37,14 +37,6 @@ log = logging.getLogger(__name__)
 
 CLOSE_UNKNOWN_SUBSCRIPTION = 4404
 """meclab's close code for a websocket URI that names no websocket subscription."""
-
-
-class SubscriptionGone(SdkError):
-    """The platform refused the websocket: it knows no such subscription (close 4404)."""
-
-    def __init__(self, uri: str, reason: str) -> None:
-        self.uri = uri
-        super().__init__(f"{uri}: {reason or 'no websocket subscription with this id'}")
 
 
 class WebSocketDelivery(Dispatcher):

@@ -13,8 +13,9 @@ from sdk_world import Lab, serve_lab
 
 from meclab.platform.wire import WireModel
 from meclab.sdk import HttpClient
+from meclab.sdk.errors import SubscriptionGone
 from meclab.sdk.notifications import Api
-from meclab.sdk.websocket import SubscriptionGone, WebSocketDelivery
+from meclab.sdk.websocket import WebSocketDelivery
 from meclab.services.wai.models_subs import (
     AssocStaNotification,
     AssocStaSubscription,
