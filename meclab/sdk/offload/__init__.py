@@ -9,7 +9,8 @@ The pieces, each in its own module:
 * :mod:`.policy`, :mod:`.policies`, :mod:`.learning`, :mod:`.registry`: the policy interface,
   meclab's policies and the registry that makes them by name;
 * :mod:`.sharing`, :mod:`.executors`: processor sharing, emulated and real execution;
-* :mod:`.sources`, :mod:`.live`: where contexts come from;
+* :mod:`.sources`, :mod:`.live`, :mod:`.rnis_source`: where contexts come from (by hand,
+  meclab's control API, any platform's RNIS);
 * :mod:`.offloader`: :class:`Offloader`, which ties them together.
 """
 

@@ -6,8 +6,10 @@ is now, and may cache what it read until ``source.invalidate()`` says the UE's s
 reaches the next decision without the application doing anything.
 
 :class:`StaticContextSource` hands out a context it is given (tests, simulations, or an app
-that knows its situation). The live one, reading a platform's APIs, is
-:class:`meclab.sdk.offload.live.LiveContextSource`.
+that knows its situation). The live ones read a platform's APIs:
+:class:`meclab.sdk.offload.live.LiveContextSource` meclab's control API (the whole path, the
+nodes' capacity), :class:`meclab.sdk.offload.rnis_source.RnisContextSource` the radio link
+from any ETSI MEC platform's RNIS, with the rest as the application declares it.
 """
 
 from __future__ import annotations
