@@ -43,3 +43,21 @@ def test_outcome_is_the_estimate_without_hidden_load_noise_or_movement() -> None
                 assert outcome.energy_j == expected.energy_j
                 checked += 1
     assert checked > len(timeline.ues)
+
+
+def test_a_loaded_context_shows_each_nodes_background_load_at_issue() -> None:
+    timeline = Timeline(default_scenario(), 3.0, 1.0, seed=0)
+    shown = 0
+    for ue, plain in enumerate(timeline.contexts[1]):
+        issued = Issued(ue, 1.0, Task(cycles=1e8), (0.0, 0.0))
+        loaded = timeline.context(issued, load=True)
+        assert loaded.terminal == plain.terminal
+        for placement in (Placement.EDGE, Placement.CLOUD):
+            site, plain_site = loaded.site(placement), plain.site(placement)
+            assert (site is None) == (plain_site is None)
+            if site is not None and plain_site is not None:
+                name = timeline.remote_node(issued, placement)
+                assert plain_site.node.active_tasks == 0
+                assert site.node.active_tasks == timeline.background[name][1]
+                shown += site.node.active_tasks
+    assert shown > 0
