@@ -17,6 +17,7 @@ here; the :class:`~meclab.sdk.offload.offloader.Offloader` adds the tasks it run
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -100,14 +101,21 @@ class LiveContextSource:
         return self._cached
 
     async def _read(self, now: float) -> Context:
-        terminal = await self.control.terminal(self.ue)
-        nodes = {n.name: n for n in await self.control.nodes()}
+        # two round trips, not four: the reads of each step in parallel
+        terminal, listed = await asyncio.gather(
+            self.control.terminal(self.ue), self.control.nodes()
+        )
+        nodes = {n.name: n for n in listed}
         radio = terminal.radio.value if terminal.radio is not None else None
+        edge, cloud = await asyncio.gather(
+            self._site(self._edge_node(terminal, nodes), nodes),
+            self._site(self._cloud_node(nodes), nodes),
+        )
         return Context(
             terminal=Node(cores=terminal.compute.cores, speed_ghz=terminal.compute.speed_ghz),
             energy=energy_of(terminal.energy, radio),
-            edge=await self._site(self._edge_node(terminal, nodes), nodes),
-            cloud=await self._site(self._cloud_node(nodes), nodes),
+            edge=edge,
+            cloud=cloud,
             t=now,
             radio=radio,
         )
