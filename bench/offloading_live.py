@@ -29,7 +29,8 @@ from _common import MeclabUp, pct, pin
 from meclab.sdk.config import PlatformConfig
 from meclab.sdk.control import ControlClient
 from meclab.sdk.offload import AppExecutor, GreedyPolicy, Offloader, Placement, Task
-from meclab.sdk.offload.live import DEFAULT_TTL_S, LiveContextSource
+from meclab.sdk.offload.live import LiveContextSource
+from meclab.sdk.offload.sources import DEFAULT_TTL_S
 
 TASK = Task(cycles=2e9, input_bytes=200_000, output_bytes=1_000, deadline_s=1.0)
 """Face recognition: 1 s on one phone core (bench/offloading.py's "face")."""

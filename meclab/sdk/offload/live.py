@@ -25,9 +25,7 @@ from meclab.control.wire import EnergyInfo, NodeInfo, PathInfo, TerminalDetail
 from meclab.sdk.control import ControlClient
 from meclab.sdk.errors import ConfigError, MecApiError
 from meclab.sdk.offload.context import Context, EnergyModel, Link, Node, Site
-
-DEFAULT_TTL_S = 1.0
-"""How long a context is reused: short beside a handover, long beside one decision's reads."""
+from meclab.sdk.offload.sources import DEFAULT_TTL_S, CachedContextSource
 
 NO_PATH = 409
 """The control API's status for two endpoints with no path between them now."""
@@ -61,7 +59,7 @@ def energy_of(energy: EnergyInfo, radio: str | None) -> EnergyModel:
     )
 
 
-class LiveContextSource:
+class LiveContextSource(CachedContextSource):
     """The live context of terminal ``ue`` in a meclab world, refreshed every ``ttl_s``.
 
     ``edge``: the edge node's name; None for the MEC host of the zone serving the UE now.
@@ -79,26 +77,11 @@ class LiveContextSource:
         ttl_s: float = DEFAULT_TTL_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__(ttl_s=ttl_s, clock=clock)
         self.control = control
         self.ue = ue
         self.edge = edge
         self.cloud = cloud
-        self.ttl_s = ttl_s
-        self.clock = clock
-        self._cached: Context | None = None
-        self._read_at = 0.0
-
-    def invalidate(self) -> None:
-        """Forget the cached context: the next :meth:`context` reads afresh."""
-        self._cached = None
-
-    async def context(self) -> Context:
-        """The UE's context now (the cached one while younger than ``ttl_s``)."""
-        now = self.clock()
-        if self._cached is None or now - self._read_at >= self.ttl_s:
-            self._cached = await self._read(now)
-            self._read_at = now
-        return self._cached
 
     async def _read(self, now: float) -> Context:
         # two round trips, not four: the reads of each step in parallel

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from meclab.sdk.clients.rnis import RnisClient
 from meclab.sdk.offload.context import Context, EnergyModel, Link, Node, Site
-from meclab.sdk.offload.live import DEFAULT_TTL_S
+from meclab.sdk.offload.sources import DEFAULT_TTL_S, CachedContextSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,7 @@ def _largest(*values: int | None) -> float:
     return float(max((v for v in values if v is not None), default=0))
 
 
-class RnisContextSource:
+class RnisContextSource(CachedContextSource):
     """The context of the UE at IPv4 address ``ue_address``, its radio link from RNIS.
 
     ``rnis``: the RNI client of the platform serving the UE (``MecPlatform.rnis``);
@@ -107,6 +107,7 @@ class RnisContextSource:
         ttl_s: float = DEFAULT_TTL_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__(ttl_s=ttl_s, clock=clock)
         self.rnis = rnis
         self.ue_address = ue_address.removeprefix("acr:")
         self.terminal = terminal
@@ -115,22 +116,6 @@ class RnisContextSource:
         self.cloud = cloud
         self.app_instance_id = app_instance_id
         self.unreported = unreported
-        self.ttl_s = ttl_s
-        self.clock = clock
-        self._cached: Context | None = None
-        self._read_at = 0.0
-
-    def invalidate(self) -> None:
-        """Forget the cached context: the next :meth:`context` reads afresh."""
-        self._cached = None
-
-    async def context(self) -> Context:
-        """The UE's context now (the cached one while younger than ``ttl_s``)."""
-        now = self.clock()
-        if self._cached is None or now - self._read_at >= self.ttl_s:
-            self._cached = await self._read(now)
-            self._read_at = now
-        return self._cached
 
     async def radio(self) -> Link | None:
         """The UE's radio link as RNIS reports it now; None when RNIS has no entry for it."""
