@@ -57,17 +57,21 @@ def candidates(pixels: Image) -> list[Box]:
     return merged(boxes)
 
 
+def overlap(a: Box, b: Box) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
 def merged(boxes: list[Box]) -> list[Box]:
     """``boxes`` with every overlapping pair replaced by the box around both, top to bottom."""
     out: list[Box] = []
     for box in boxes:
         while True:
-            hit = next((o for o in out if box.x0 < o.x1 and o.x0 < box.x1
-                        and box.y0 < o.y1 and o.y0 < box.y1), None)  # fmt: skip
+            hit = next((other for other in out if overlap(box, other)), None)
             if hit is None:
                 break
             out.remove(hit)
-            box = Box(min(box.x0, hit.x0), min(box.y0, hit.y0),
-                      max(box.x1, hit.x1), max(box.y1, hit.y1))  # fmt: skip
+            box = Box(
+                min(box.x0, hit.x0), min(box.y0, hit.y0), max(box.x1, hit.x1), max(box.y1, hit.y1)
+            )
         out.append(box)
     return sorted(out, key=lambda b: (b.y0, b.x0))
