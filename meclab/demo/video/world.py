@@ -53,6 +53,8 @@ class VideoWorld:
     edges: list[Edge]
     cloud_app: str
     cloud_port: int
+    zone_edges: dict[str, list[str]]
+    """The edge instances of each zone (its MEC hosts'): those MEC DNS may steer its UEs to."""
 
 
 def video_world(scenario: Scenario, *, cameras: int) -> VideoWorld:
@@ -90,4 +92,9 @@ def video_world(scenario: Scenario, *, cameras: int) -> VideoWorld:
         Placement(cloud_names[0], Application(name=CLOUD_APP, endpoint=f"127.0.0.1:{cloud_port}"))
     )
     derived = with_apps(scenario, placements, name=f"{scenario.name}-video")
-    return VideoWorld(derived, names, edges, CLOUD_APP, cloud_port)
+    zone_edges = {
+        zone.name: [f"{EDGE_PREFIX}{host.name}" for host in zone.mec_hosts]
+        for domain in scenario.domains
+        for zone in domain.zones
+    }
+    return VideoWorld(derived, names, edges, CLOUD_APP, cloud_port, zone_edges)
