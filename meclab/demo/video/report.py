@@ -161,7 +161,8 @@ def plot(found: Sequence[Outcome], path: Path, *, title: str) -> Path:
             label=name,
         )
     ax_bytes.set_xlabel("time since the first frame (s)")
-    ax_bytes.set_ylabel("bytes to the cloud, cumulative (kB)")
+    ax_bytes.set_yscale("symlog", linthresh=1.0)  # the split line is too low for a linear axis
+    ax_bytes.set_ylabel("bytes to the cloud, cumulative (kB, log)")
     ax_bytes.legend()
     ax_latency.boxplot(
         [[x * 1e3 for x in s.latencies_s] or [0.0] for s in all_stats],
