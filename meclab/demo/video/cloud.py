@@ -3,8 +3,9 @@
 It listens on ``VIDEO_CLOUD_ENDPOINT`` (``host:port``, the scenario application's endpoint).
 ``POST /identify`` takes the edge's crops and answers who is in each (``null``: nobody known);
 ``POST /frames`` takes a whole frame and answers every known person the thorough detector finds
-in it (:mod:`.identify`; formats in :mod:`.wire`). The matching runs in a worker thread, so the
-server keeps taking requests. It counts the requests and bytes each endpoint received and, on
+in it (:mod:`.identify`; formats in :mod:`.wire`). Each endpoint matches in a worker thread of
+its own, as two services would: the server keeps taking requests, and a queue of whole frames
+does not hold up the crops. It counts the requests and bytes each endpoint received and, on
 SIGTERM, records the totals (:mod:`meclab.demo.results`).
 """
 
@@ -16,6 +17,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from aiohttp import web
@@ -36,16 +38,21 @@ def problem(status: int, detail: str) -> web.Response:
 
 def application(database: Database, received: Counter[str]) -> web.Application:
     """The cloud's routes; ``received`` counts ``<endpoint>_bytes`` and ``<endpoint>_requests``."""
+    workers: list[ThreadPoolExecutor] = []
 
     def route(
         name: str, work: Callable[[web.Request, bytes], list[int | None]]
     ) -> Callable[[web.Request], Awaitable[web.Response]]:
+        worker = ThreadPoolExecutor(1, thread_name_prefix=name)
+        workers.append(worker)
+
         async def handle(request: web.Request) -> web.Response:
             body = await request.read()
             received[f"{name}_bytes"] += len(body)
             received[f"{name}_requests"] += 1
             try:
-                identities = await asyncio.to_thread(work, request, body)
+                loop = asyncio.get_running_loop()
+                identities = await loop.run_in_executor(worker, work, request, body)
             except WireError as exc:
                 return problem(400, str(exc))
             return web.json_response({"identities": identities})
@@ -63,6 +70,12 @@ def application(database: Database, received: Counter[str]) -> web.Application:
     app = web.Application(client_max_size=8 * 1024 * 1024)
     app.router.add_post("/identify", route("identify", identify))
     app.router.add_post("/frames", route("frames", frames))
+
+    async def stop_workers(_: web.Application) -> None:
+        for worker in workers:
+            worker.shutdown()
+
+    app.on_cleanup.append(stop_workers)
     return app
 
 

@@ -1,7 +1,7 @@
 """The cloud's side: the face database, identification of a crop, detection on a whole frame.
 
 Both use the normalised cross-correlation (NCC, in [-1, 1]) of a known person's template with
-every FACE x FACE window of the image: numerator by FFT correlation (scipy.signal), window
+every FACE x FACE window of the image: numerator by FFT correlation (scipy.fft), window
 means and energies by integral images. A window is a person when its best score is at least
 :data:`MATCH` (a true face scores about 0.99, even after the edge's 4-bit quantisation; another
 person's pattern, or the background, well under 0.7); below that it is nobody the database
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import fftconvolve
+from scipy.fft import irfft2, next_fast_len, rfft2
 
 from meclab.demo.video.frames import FACE, known_templates
 
@@ -38,17 +38,24 @@ def window_sums(image: Floats, size: int) -> Floats:
     )
 
 
-def ncc_map(image: Floats, face: Floats) -> Floats:
-    """The NCC of ``face`` with every window of ``image`` its size (valid positions only)."""
-    size = face.shape[0]
-    t = face - face.mean()
-    t_norm = float(np.sqrt((t * t).sum()))
-    numerator = fftconvolve(image, t[::-1, ::-1], mode="valid")
-    n = size * size
+def ncc_maps(image: Floats, faces: Sequence[Floats]) -> Floats:
+    """The NCC of each of ``faces`` (all one size) with every window of ``image`` that size
+    (valid positions only), shape (len(faces), H-size+1, W-size+1). The image's spectrum and
+    window statistics are computed once for all the faces."""
+    size = faces[0].shape[0]
+    height, width = image.shape
+    shape = [next_fast_len(height + size - 1, True), next_fast_len(width + size - 1, True)]
+    spectrum = rfft2(image, shape)
     sums = window_sums(image, size)
-    energy = window_sums(image * image, size) - sums * sums / n
-    denominator = np.sqrt(np.maximum(energy, 0.0)) * t_norm
-    return np.where(denominator > FLAT, numerator / np.maximum(denominator, FLAT), 0.0)
+    spread = np.sqrt(np.maximum(window_sums(image * image, size) - sums * sums / size**2, 0.0))
+    maps = []
+    for face in faces:
+        t = face - face.mean()
+        full = irfft2(spectrum * rfft2(t[::-1, ::-1], shape), shape)
+        numerator = full[size - 1 : height, size - 1 : width]  # the 'valid' part
+        denominator = spread * float(np.sqrt((t * t).sum()))
+        maps.append(np.where(denominator > FLAT, numerator / np.maximum(denominator, FLAT), 0.0))
+    return np.stack(maps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,22 +79,19 @@ class Database:
         person anywhere in it, or None below MATCH."""
         if min(crop.shape) < FACE:
             return Match(None, 0.0, 0, 0)
-        best = Match(None, -1.0, 0, 0)
-        for person, face in enumerate(self.templates):
-            scores = ncc_map(crop, face)
-            y, x = np.unravel_index(int(np.argmax(scores)), scores.shape)
-            if scores[y, x] > best.score:
-                best = Match(person, float(scores[y, x]), int(x), int(y))
-        return best if best.score >= MATCH else Match(None, best.score, best.x, best.y)
+        scores = ncc_maps(crop, self.templates)
+        person, y, x = (int(i) for i in np.unravel_index(int(np.argmax(scores)), scores.shape))
+        score = float(scores[person, y, x])
+        return Match(person if score >= MATCH else None, score, x, y)
 
     def find(self, image: Floats) -> list[Match]:
         """Every known person in a whole frame: windows scoring at least MATCH for some
         template, the best first, none within a face's size of a better one."""
-        found: list[Match] = []
-        for person, face in enumerate(self.templates):
-            scores = ncc_map(image, face)
-            for y, x in zip(*np.nonzero(scores >= MATCH), strict=True):
-                found.append(Match(person, float(scores[y, x]), int(x), int(y)))
+        scores = ncc_maps(image, self.templates)
+        found = [
+            Match(int(person), float(scores[person, y, x]), int(x), int(y))
+            for person, y, x in zip(*np.nonzero(scores >= MATCH), strict=True)
+        ]
         found.sort(key=lambda m: -m.score)
         kept: list[Match] = []
         for match in found:
