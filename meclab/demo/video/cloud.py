@@ -24,16 +24,9 @@ from aiohttp import web
 
 from meclab.demo.results import ResultWriter
 from meclab.demo.video.identify import Database
-from meclab.demo.video.wire import WireError, decode_crops, read_frame
+from meclab.demo.video.wire import WireError, decode_crops, problem, read_frame
 
 ENV_ENDPOINT = "VIDEO_CLOUD_ENDPOINT"
-
-
-def problem(status: int, detail: str) -> web.Response:
-    """An RFC 7807 answer."""
-    return web.json_response(
-        {"status": status, "detail": detail}, status=status, content_type="application/problem+json"
-    )
 
 
 def application(database: Database, received: Counter[str]) -> web.Application:

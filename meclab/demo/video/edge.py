@@ -19,8 +19,7 @@ import aiohttp
 from aiohttp import web
 
 from meclab.demo.results import ResultWriter
-from meclab.demo.video.cloud import problem
-from meclab.demo.video.wire import WireError, encode_crops, read_boxes, read_frame
+from meclab.demo.video.wire import WireError, encode_crops, problem, read_boxes, read_frame
 from meclab.sdk.app import EdgeApp
 from meclab.sdk.dataplane import DataPlane
 from meclab.sdk.errors import SdkError

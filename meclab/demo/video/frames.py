@@ -73,7 +73,8 @@ def background(rng: np.random.Generator) -> NDArray[np.float64]:
 
 
 def overlaps(x: int, y: int, faces: list[Face]) -> bool:
-    # a face's width of clearance, so that boxes of two faces stay apart
+    """Whether a face at (x, y) comes within a face's width of one of ``faces`` (kept apart,
+    so that each face gets a box of its own)."""
     return any(abs(x - f.x) < 2 * FACE and abs(y - f.y) < 2 * FACE for f in faces)
 
 
