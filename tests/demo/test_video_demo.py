@@ -61,3 +61,12 @@ def test_the_demo_from_the_command_line(tmp_path: Path) -> None:
         assert re.search(rf"^camera {camera} on .*: answered by video-edge-{host} \(", out, re.M), (
             out
         )
+
+
+def test_more_cameras_than_fixed_terminals_is_an_error_naming_them(tmp_path: Path) -> None:
+    argv = [sys.executable, "-m", "meclab", "demo", "video", "--cameras", "6", "--out",
+            str(tmp_path)]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "meclab demo video: scenario monaco has 5 fixed terminals" in done.stderr
+    assert "6 cameras" in done.stderr and done.stdout == ""
