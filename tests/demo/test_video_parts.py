@@ -211,14 +211,15 @@ def test_the_report_counts_bytes_latency_and_accuracy_per_pipeline() -> None:
                cloud_bytes=4000),
         # two of person 5: split fails, baseline finds one of them
         {"kind": "frame_failed", "pipeline": "split", "camera": "cam", "n": 3, "wall": 3.0,
-         "truth": [[5, 0, 0], [5, 90, 90]], "sent": True, "bytes": 900, "error": "refused"},
+         "truth": [[5, 0, 0], [5, 90, 90]], "sent": True, "bytes": 900, "cloud_bytes": 0,
+         "error": "refused"},
         record("baseline", 3.0, [[5, 0, 0], [5, 90, 90]], identities=[5], latency_s=0.5,
                bytes=5000, cloud_bytes=5000),
     ]  # fmt: skip
     found = outcomes(records)
     split, baseline = stats(found, "split"), stats(found, "baseline")
     assert (split.frames, split.sent, split.skipped, split.failed) == (3, 2, 1, 1)
-    assert split.cloud_bytes == 100 + 900  # the failed frame's bytes count as sent
+    assert split.cloud_bytes == 100  # the camera's bytes went to the edge, not the cloud
     assert (split.true_positives, split.false_positives, split.false_negatives) == (1, 0, 2)
     assert split.precision == 1.0 and split.recall == pytest.approx(1 / 3)
     assert split.latencies_s == (0.1,)  # with faces, sent and answered

@@ -109,6 +109,7 @@ class Camera:
                 kind="frame_failed",
                 sent=True,
                 bytes=len(body),
+                cloud_bytes=0,  # what the edge sent the cloud, if anything, it records itself
                 error=str(exc)[:200],
             )
             return
@@ -140,6 +141,7 @@ class Camera:
                 kind="frame_failed",
                 sent=True,
                 bytes=len(body),
+                cloud_bytes=len(body),  # it may have reached the cloud: counted
                 error=str(exc)[:200],
             )
             return

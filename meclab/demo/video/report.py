@@ -49,8 +49,7 @@ class Outcome:
             identities=None if failed else tuple(record["identities"]),
             latency_s=None if failed else float(record["latency_s"]),
             bytes_sent=int(record.get("bytes", 0)),
-            # a failed frame's bytes may or may not have reached the cloud: counted as sent
-            cloud_bytes=int(record.get("cloud_bytes", record.get("bytes", 0))),
+            cloud_bytes=int(record.get("cloud_bytes", 0)),
             sent=bool(record.get("sent", True)),
             edge=record.get("edge"),
         )
