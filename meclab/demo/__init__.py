@@ -10,4 +10,5 @@ they measured, with a plot.
     derive.py    pure functions on the scenario model: place the demo's apps, pick its UEs
     stage.py     run it: meclab up, the components as processes, stop all, collect results
     results.py   what a component records (JSON lines at a path its environment names)
+    component.py what a component process shares: serving until SIGTERM
 """

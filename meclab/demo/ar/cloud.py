@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import time
 from collections import Counter
 from typing import Any
 
 from aiohttp import web
 
+from meclab.demo.component import serve_until_stopped
 from meclab.demo.results import ResultWriter
 
 ENV_ENDPOINT = "AR_CLOUD_ENDPOINT"
@@ -76,18 +76,9 @@ def application(usage: Usage, results: ResultWriter) -> web.Application:
 
 
 async def main() -> None:
-    host, _, port = os.environ[ENV_ENDPOINT].rpartition(":")
     usage = Usage()
     with ResultWriter.from_env() as results:
-        runner = web.AppRunner(application(usage, results), access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, host, int(port)).start()
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-        await runner.cleanup()  # requests under way finish before the totals are written
+        await serve_until_stopped(application(usage, results), os.environ[ENV_ENDPOINT])
         results.write({"kind": "totals", "wall": time.time(), **usage.totals()})
 
 

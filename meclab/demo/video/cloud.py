@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -22,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from aiohttp import web
 
+from meclab.demo.component import serve_until_stopped
 from meclab.demo.results import ResultWriter
 from meclab.demo.video.identify import Database
 from meclab.demo.video.wire import WireError, decode_crops, problem, read_frame
@@ -73,18 +73,9 @@ def application(database: Database, received: Counter[str]) -> web.Application:
 
 
 async def main() -> None:
-    host, _, port = os.environ[ENV_ENDPOINT].rpartition(":")
     received: Counter[str] = Counter()
     with ResultWriter.from_env() as results:
-        runner = web.AppRunner(application(Database(), received), access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, host, int(port)).start()
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-        await runner.cleanup()  # requests under way finish before the totals are written
+        await serve_until_stopped(application(Database(), received), os.environ[ENV_ENDPOINT])
         results.write({"kind": "totals", "wall": time.time(), **received})
 
 
