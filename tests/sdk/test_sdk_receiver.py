@@ -12,11 +12,16 @@ import pytest
 from helpers import until
 from sdk_world import Lab, serve_lab
 
+from meclab.platform.service_info import ChangeType, ServiceState
 from meclab.platform.wire import WireModel
+from meclab.sdk import HttpClient
+from meclab.sdk.clients.app_support import AppSupportClient
+from meclab.sdk.clients.service_mgmt import ServiceMgmtClient, rest_service
 from meclab.sdk.notifications import Api
 from meclab.sdk.receiver import NotificationReceiver
 from meclab.services.location.models_v2 import ZonalPresenceNotification
 from meclab.services.location.models_v3_notifications import ZoneLocationEventNotification
+from meclab.services.mec011.models import FilteringCriteria, ServiceAvailabilityNotification
 from meclab.services.rnis.models_notifications import TestNotification as RnisTest
 from meclab.services.wai.models_subs import AssocStaNotification
 
@@ -115,6 +120,42 @@ async def test_each_api_hands_its_typed_notifications_to_the_callback(
         "zone-a",
         "wifi-a2",
     )
+    assert receiver.unparseable == 0 and receiver.callback_errors == 0
+
+
+async def test_service_availability_notifications_follow_a_peers_service(
+    lab: Lab, receiver: NotificationReceiver
+) -> None:
+    inbox = Inbox()
+    async with HttpClient(lab.config()) as http:
+        mgmt = ServiceMgmtClient(http)
+        me, peer = lab.app_id("my-app"), lab.app_id("peer-app")
+        sub = await mgmt.subscribe_availability(
+            me, receiver.callback_url(Api.MEC011, inbox), FilteringCriteria(serNames=["video"])
+        )
+        await AppSupportClient(http).confirm_ready(peer)
+        await mgmt.register_service(peer, rest_service("audio", "http://10.0.0.9/a"))  # not watched
+        info = rest_service("video", "http://10.0.0.9/v")
+        video = (await mgmt.register_service(peer, info)).value
+        await until(lambda: len(inbox.notes) == 1, "the ADDED notification")
+        suspended = info.model_copy(update={"state": ServiceState.SUSPENDED})
+        await mgmt.update_service(peer, video.serInstanceId or "", suspended)
+        await until(lambda: len(inbox.notes) == 2, "the STATE_CHANGED notification")
+        await mgmt.deregister_service(peer, video.serInstanceId or "")
+        await until(lambda: len(inbox.notes) == 3, "the REMOVED notification")
+
+    changes = []
+    for note in inbox.notes:
+        assert isinstance(note, ServiceAvailabilityNotification)
+        assert note.links.subscription.href == sub.location
+        (ref,) = note.serviceReferences
+        assert (ref.serName, ref.serInstanceId) == ("video", video.serInstanceId)
+        changes.append((ref.changeType, ref.state))
+    assert changes == [
+        (ChangeType.ADDED, ServiceState.ACTIVE),
+        (ChangeType.STATE_CHANGED, ServiceState.SUSPENDED),
+        (ChangeType.REMOVED, ServiceState.SUSPENDED),
+    ]
     assert receiver.unparseable == 0 and receiver.callback_errors == 0
 
 
