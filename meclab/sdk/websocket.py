@@ -14,8 +14,9 @@ connection (waiting ``reconnect_s``, doubled up to ``max_reconnect_s``)::
             ...
 
 A frame the SDK cannot read is logged and counted (``unparseable``) and the socket stays open.
-The platform closes with code 4404 when it knows no websocket subscription of that id: the
-delivery then stops and :meth:`WebSocketDelivery.wait` raises :class:`SubscriptionGone`.
+The platform closes with code 4404 when it knows no websocket subscription of that id, at
+connection or once the subscription is deleted or expires: the delivery then stops and
+:meth:`WebSocketDelivery.wait` raises :class:`SubscriptionGone`.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ CLOSE_UNKNOWN_SUBSCRIPTION = 4404
 
 
 class SubscriptionGone(SdkError):
-    """The platform refused the websocket: it knows no such subscription (close 4404)."""
+    """The platform closed or refused the websocket: it knows no such subscription (any more;
+    close 4404)."""
 
     def __init__(self, uri: str, reason: str) -> None:
         self.uri = uri
@@ -109,7 +111,8 @@ class WebSocketDelivery(Dispatcher):
                     delay = self._reconnect_s  # it was up: start the backoff afresh
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                 log.warning("websocket %s: %s; retrying in %g s", self.uri, exc, delay)
-            self.connected.clear()
+            finally:
+                self.connected.clear()  # also when the subscription is gone or we stop
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._max_reconnect_s)
 
