@@ -31,7 +31,7 @@ from meclab.http.openapi import install_openapi
 from meclab.http.problem import install_problem_handlers
 from meclab.metrics import Metrics
 from meclab.platform.apps import OperationAction
-from meclab.platform.delivery import Notifier
+from meclab.platform.delivery import CLOSE_SUBSCRIPTION_GONE, Notifier
 from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
 from meclab.services.hosting import api_root_path, host_apis
@@ -190,7 +190,7 @@ def create_app(
         """Notifications of a subscription made with ``requestWebsocketUri``, one JSON per frame."""
         sub = platforms.subscriptions.find(sub_id)
         if sub is None or not sub.websocket:
-            await websocket.close(code=4404, reason="no websocket subscription with this id")
+            await websocket.close(CLOSE_SUBSCRIPTION_GONE, "no websocket subscription with this id")
             return
         await websocket.accept()
         platforms.notifier.attach_websocket(sub, websocket)

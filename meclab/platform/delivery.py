@@ -4,7 +4,8 @@ Per subscription an outbox keeps notifications in order and one worker drains it
 oldest, and only when the subscriber has taken it (a 2xx answer, or a websocket frame sent)
 moves to the next. A failed attempt is retried after an exponentially growing delay
 (:class:`RetryPolicy`) for as long as the subscription lives; a websocket subscriber that
-connects wakes its outbox at once. Nothing is dropped silently: what is given up (the
+connects wakes its outbox at once, and its socket is closed with 4404 once the subscription
+has ended and its last notification is out. Nothing is dropped silently: what is given up (the
 subscription was deleted or expired with notifications pending, or the outbox overflowed) is
 logged, counted in metrics and kept in :attr:`Notifier.undelivered`.
 
@@ -76,10 +77,16 @@ class RetryPolicy:
         return base * (1.0 + self.jitter * (2.0 * rng.random() - 1.0))
 
 
+CLOSE_SUBSCRIPTION_GONE = 4404
+"""The websocket close code for "no websocket subscription with this id" (any more)."""
+
+
 class WebSocketChannel(Protocol):
     """What delivery needs of a websocket connection."""
 
     async def send_text(self, data: str) -> None: ...
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +178,7 @@ class Notifier:
         self._concurrency = concurrency
         self._boxes: dict[str, _Outbox] = {}
         self._session: aiohttp.ClientSession | None = None
+        self._hang_ups: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Open the HTTP client (keep-alive pool sized to the concurrency bound)."""
@@ -343,6 +351,7 @@ class Notifier:
         if box.worker is not None:
             box.worker.cancel()
         self._boxes.pop(sub.id, None)
+        self._hang_up(box)
 
     def attach_websocket(self, sub: Subscription, channel: WebSocketChannel) -> None:
         """Deliver ``sub``'s notifications over this websocket from now on."""
@@ -426,6 +435,23 @@ class Notifier:
                 await asyncio.wait_for(box.wake.wait(), self.policy.delay(box.attempts, self._rng))
         if not box.items and box.sub.state is not SubscriptionState.ACTIVE:
             self._boxes.pop(box.sub.id, None)
+            self._hang_up(box)
+
+    def _hang_up(self, box: _Outbox) -> None:
+        """Close the websocket of an ended subscription with 4404, so that its subscriber learns
+        the subscription is gone instead of waiting on a silent socket."""
+        channel, box.websocket = box.websocket, None
+        if channel is None:
+            return
+
+        async def close() -> None:
+            # The subscriber may be closing it too: then there is nothing left to tell.
+            with contextlib.suppress(Exception):
+                await channel.close(CLOSE_SUBSCRIPTION_GONE, f"subscription {box.sub.id} ended")
+
+        task = asyncio.get_running_loop().create_task(close(), name=f"hang-up-{box.sub.id}")
+        self._hang_ups.add(task)  # keep a reference until it is done
+        task.add_done_callback(self._hang_ups.discard)
 
     async def _attempt(self, box: _Outbox, item: _Item) -> str | None:
         """Try once; None on success, else what went wrong."""

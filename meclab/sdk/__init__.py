@@ -37,7 +37,7 @@ from meclab.sdk.errors import (
     UnparseableNotification,
 )
 from meclab.sdk.http import Created, HttpClient, Reply, Tagged
-from meclab.sdk.notifications import Api, parse_notification
+from meclab.sdk.notifications import Api, known_notifications, parse_notification
 from meclab.sdk.platform import MecPlatform
 from meclab.sdk.receiver import NotificationReceiver
 from meclab.sdk.subscriptions import Subscription
@@ -68,5 +68,6 @@ __all__ = [
     "UnexpectedResponse",
     "UnparseableNotification",
     "WebSocketDelivery",
+    "known_notifications",
     "parse_notification",
 ]

@@ -77,7 +77,8 @@ class UnparseableNotification(SdkError):
 
 
 class SubscriptionGone(SdkError):
-    """The platform refused the websocket: it knows no such subscription (close 4404)."""
+    """The platform closed or refused the websocket: it knows no such subscription (any more;
+    close 4404)."""
 
     def __init__(self, uri: str, reason: str) -> None:
         self.uri = uri

@@ -142,6 +142,16 @@ def _shape(data: Any) -> str:
     return type(data).__name__
 
 
+def known_notifications(api: Api) -> dict[str, type[WireModel]]:
+    """The models :func:`parse_notification` reads for ``api``, by ``notificationType`` (or, for
+    Location, by root element)."""
+    if api is Api.LOCATION_V3:
+        return dict(_LOCATION_V3)
+    if api is Api.LOCATION_V2:
+        return dict(_LOCATION_V2)
+    return dict(_TYPED[api])
+
+
 def parse_notification(api: Api, body: bytes | str | Any) -> WireModel:
     """The typed notification in ``body`` for ``api``; raises :class:`UnparseableNotification`."""
     data = _decode(api, body)

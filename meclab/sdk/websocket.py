@@ -14,8 +14,9 @@ connection (waiting ``reconnect_s``, doubled up to ``max_reconnect_s``)::
             ...
 
 A frame the SDK cannot read is logged and counted (``unparseable``) and the socket stays open.
-The platform closes with code 4404 when it knows no websocket subscription of that id: the
-delivery then stops and :meth:`WebSocketDelivery.wait` raises :class:`SubscriptionGone`.
+The platform closes with code 4404 when it knows no websocket subscription of that id, at
+connection or once the subscription is deleted or expires: the delivery then stops and
+:meth:`WebSocketDelivery.wait` raises :class:`SubscriptionGone`.
 """
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ class WebSocketDelivery(Dispatcher):
                     delay = self._reconnect_s  # it was up: start the backoff afresh
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                 log.warning("websocket %s: %s; retrying in %g s", self.uri, exc, delay)
-            self.connected.clear()
+            finally:
+                self.connected.clear()  # also when the subscription is gone or we stop
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._max_reconnect_s)
 

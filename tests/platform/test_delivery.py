@@ -19,7 +19,12 @@ from platform_helpers import FAST, make_sub, note, sample
 from receiver import Receiver
 
 from meclab.metrics import Metrics
-from meclab.platform.delivery import FINAL_GRACE_S, Notifier, RetryPolicy
+from meclab.platform.delivery import (
+    CLOSE_SUBSCRIPTION_GONE,
+    FINAL_GRACE_S,
+    Notifier,
+    RetryPolicy,
+)
 from meclab.platform.subscription import SubscriptionState
 from meclab.platform.subscriptions import SubscriptionApi, SubscriptionRegistry
 from meclab.runtime import Runtime
@@ -394,17 +399,23 @@ async def test_expiry_notification_is_given_up_when_the_grace_is_over(
 
 
 class FakeChannel:
-    """A websocket as delivery sees it: ``send_text``; the first ``fail`` sends raise."""
+    """A websocket as delivery sees it: ``send_text``, ``close``; the first ``fail`` sends
+    raise."""
 
     def __init__(self, fail: int = 0) -> None:
         self.frames: list[Any] = []
         self.fail = fail
+        self.closed: int | None = None
+        """The close code the platform sent."""
 
     async def send_text(self, data: str) -> None:
         if self.fail:
             self.fail -= 1
             raise ConnectionResetError("socket closed")
         self.frames.append(orjson.loads(data))
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        self.closed = code
 
 
 SLOW = RetryPolicy(initial_s=30.0, jitter=0.0)
@@ -472,6 +483,41 @@ async def test_a_broken_websocket_is_dropped_and_the_next_one_gets_the_notificat
         assert numbers(third.frames) == [2]
     finally:
         await notifier.close()
+
+
+async def test_ending_a_subscription_closes_its_websocket_with_4404() -> None:
+    notifier = Notifier(policy=SLOW)
+    sub = make_sub("ws3", websocket=True)
+    channel = FakeChannel()
+    try:
+        notifier.attach_websocket(sub, channel)
+        sub.end(SubscriptionState.DELETED)
+        notifier.cancel(sub, "subscription deleted")
+        await until(lambda: channel.closed is not None, "the websocket closed")
+        assert channel.closed == CLOSE_SUBSCRIPTION_GONE == 4404
+    finally:
+        await notifier.close()
+
+
+async def test_an_expired_subscriptions_websocket_closes_after_its_final_notification(
+    registry: SubscriptionRegistry, notifier: Notifier
+) -> None:
+    registry.register_api(expiring_api())
+    sub = await registry.create(
+        host="mec-1",
+        api=API,
+        type="TestSubscription",
+        body={},
+        href=lambda i: f"http://meclab.test/subs/{i}",
+        criteria=None,
+        websocket=True,
+        expiry=time.time() + 0.1,
+    )
+    channel = FakeChannel()
+    notifier.attach_websocket(sub, channel)
+    await until(lambda: channel.closed is not None, "the websocket closed")
+    assert [f["notificationType"] for f in channel.frames] == ["ExpiryNotification"]
+    assert channel.closed == CLOSE_SUBSCRIPTION_GONE
 
 
 async def test_websocket_route_delivers_queued_then_live_notifications(runtime: Runtime) -> None:

@@ -349,6 +349,9 @@ class Channel:
     async def send_text(self, data: str) -> None:
         self.frames.append(json.loads(data))
 
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        pass  # this file's tests do not end a subscription while attached
+
 
 async def test_notifications_reach_a_websocket_subscriber(
     client: httpx.AsyncClient, app: FastAPI
