@@ -61,8 +61,8 @@ from meclab.engine.world import World
 from meclab.scenario.builtin import default_scenario
 from meclab.scenario.compute import energy_of as scenario_energy_of
 from meclab.scenario.generator import generate
-from meclab.scenario.model import Scenario
-from meclab.sdk.offload.context import Context, Node, Site
+from meclab.scenario.model import NetChar, Scenario
+from meclab.sdk.offload.context import Context, EnergyModel, Link, Node, Site
 from meclab.sdk.offload.estimate import (
     NJ,
     compute_s,
@@ -354,7 +354,12 @@ def scale(ues: int, cells: int, tasks: int, duration_s: float, dt: float, seed: 
     clock, one process: step the world, build each task's context from it as the control API
     would (terminal view, node info, path info, without the radio measurements a context does
     not use), let the greedy policy choose and work out the outcome (background load at the
-    node, the path as at issue)."""
+    node, the path as at issue).
+
+    Batched as an application fleet would share them: the link from a cell to a node is
+    composed once for every terminal on that cell that has no network characteristics of its
+    own (their paths are the same hop for hop; the run changes no network characteristics, so
+    once for the run), and each terminal's energy model on each radio once."""
     started = time.perf_counter()
     scenario = generate(ues=ues, cells=cells, seed=seed)
     world = World(scenario)
@@ -371,6 +376,10 @@ def scale(ues: int, cells: int, tasks: int, duration_s: float, dt: float, seed: 
         )
         for t in terminals
     ]
+    # a terminal with no network characteristics of its own adds nothing to its cell's path
+    shared = [t.netchar == NetChar() for t in terminals]
+    energies: dict[tuple[int, str | None], EnergyModel] = {}
+    links: dict[tuple[str | None, str], Link | None] = {}  # by (cell, node)
     rng = np.random.default_rng(seed)
     ue_of = rng.integers(0, ues, tasks)
     tick_of = np.sort(rng.integers(0, math.ceil(duration_s / dt), tasks))
@@ -396,21 +405,32 @@ def scale(ues: int, cells: int, tasks: int, duration_s: float, dt: float, seed: 
         views = world.terminals(ue_of[lo:hi].tolist())
         for n, view in zip(range(lo, hi), views, strict=True):
             task = kinds[int(kind_of[n])]
-            compute, energy = own[int(ue_of[n])]
+            ue = int(ue_of[n])
+            compute, energy = own[ue]
             radio = view.radio.value if view.radio is not None else None
             edge = host_of_zone.get(view.zone) if view.zone is not None else None
             sites = {}
             for placement, name in ((Placement.EDGE, edge), (Placement.CLOUD, clouds[0])):
                 if name is None:
                     continue
-                try:
-                    link = link_of(path_info(world.path(view.name, name)))
-                except Unreachable:
-                    continue
-                sites[placement.value] = Site(node=nodes[name], link=link)
+                key = (view.poa, name)
+                if shared[ue] and key in links:
+                    link = links[key]
+                else:
+                    try:
+                        link = link_of(path_info(world.path(view.name, name)))
+                    except Unreachable:
+                        link = None
+                    if shared[ue]:
+                        links[key] = link
+                if link is not None:
+                    sites[placement.value] = Site(node=nodes[name], link=link)
+            model = energies.get((ue, radio))
+            if model is None:
+                model = energies[ue, radio] = energy_of(energy, radio)
             ctx = Context(
                 terminal=Node(cores=compute.cores, speed_ghz=compute.speed_ghz),
-                energy=energy_of(energy, radio),
+                energy=model,
                 t=k * dt,
                 radio=radio,
                 **sites,
