@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import struct
 from collections import Counter
@@ -31,6 +32,9 @@ from meclab.dataplane.identity import ue_by_address
 from meclab.engine.world import World
 from meclab.platform.platform import Platforms
 from meclab.sockets import listen_tcp
+
+ANY_PORT_ATTEMPTS = 20
+"""Ports tried for the DNS server on port 0 before giving up (see :meth:`DnsServer.start`)."""
 
 log = logging.getLogger("meclab.dataplane.dns")
 
@@ -73,10 +77,24 @@ class DnsServer:
         self._connections: set[asyncio.StreamWriter] = set()
 
     async def start(self) -> None:
-        """Bind the UDP socket (and the TCP one on the same port)."""
+        """Bind the UDP socket (and the TCP one on the same port).
+
+        With port 0 the kernel picks the UDP port, which another process may hold for TCP:
+        then another port is picked, up to :data:`ANY_PORT_ATTEMPTS` times."""
+        any_port = self.port == 0
+        for attempt in range(1, ANY_PORT_ATTEMPTS + 1):
+            try:
+                await self._bind(0 if any_port else self.port)
+                break
+            except OSError as exc:
+                if not any_port or exc.errno != errno.EADDRINUSE or attempt == ANY_PORT_ATTEMPTS:
+                    raise
+        log.info("DNS server on %s:%d (upstream %s)", self.host, self.port, self.upstream)
+
+    async def _bind(self, port: int) -> None:
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(
-            lambda: _UdpProtocol(self), local_addr=(self.host, self.port)
+            lambda: _UdpProtocol(self), local_addr=(self.host, port)
         )
         self._udp = transport
         self.port = transport.get_extra_info("sockname")[1]
@@ -88,8 +106,8 @@ class DnsServer:
             except OSError:
                 transport.close()
                 self._udp = None
+                await asyncio.sleep(0)  # the transport lets its socket go on the next loop turn
                 raise
-        log.info("DNS server on %s:%d (upstream %s)", self.host, self.port, self.upstream)
 
     async def stop(self) -> None:
         """Close the sockets and cancel forwarding in flight."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import socket
 import struct
 from collections.abc import AsyncIterator
@@ -638,3 +639,40 @@ async def test_server_stops_promptly_with_an_idle_tcp_connection(platforms: Plat
         assert await asyncio.wait_for(reader.read(), 2) == b""  # closed by the server
     finally:
         writer.close()
+
+
+async def test_on_any_port_a_udp_port_taken_for_tcp_is_given_up_for_another(
+    platforms: Platforms, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import meclab.dataplane.dns_server as dns_server
+
+    refused: list[int] = []
+    real = dns_server.listen_tcp
+
+    def taken_twice(host: str, port: int) -> socket.socket:
+        if len(refused) < 2:  # as when another process holds the kernel's UDP choice for TCP
+            refused.append(port)
+            raise OSError(errno.EADDRINUSE, "Address already in use")
+        return real(host, port)
+
+    monkeypatch.setattr(dns_server, "listen_tcp", taken_twice)
+    async with serving(platforms) as server:
+        assert len(refused) == 2 and server.port not in (0, *refused)
+        q = dns.message.make_query("nothing.example.com", "A")
+        reply = await dns.asyncquery.tcp(q, "127.0.0.1", timeout=3, port=server.port)
+        assert reply.rcode() in (dns.rcode.NXDOMAIN, dns.rcode.SERVFAIL, dns.rcode.REFUSED)
+
+
+async def test_a_fixed_port_taken_for_tcp_fails_and_holds_no_udp_socket(
+    platforms: Platforms,
+) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        server = DnsServer(platforms, host="127.0.0.1", port=port)
+        with pytest.raises(OSError) as caught:
+            await server.start()
+        assert caught.value.errno == errno.EADDRINUSE
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.bind(("127.0.0.1", port))  # the server let its UDP socket go

@@ -55,6 +55,9 @@ def test_the_first_app_as_written(tmp_path: Path) -> None:
     pythonpath = os.pathsep.join([str(EXAMPLES), os.environ.get("PYTHONPATH", "")])
     with Stage(world, workdir=tmp_path, speed=SPEED, say=lambda _: None) as stage:
         root = stage.control("/nodes/mec-town")["api_root"]
+        # The walk waits for the app: on a busy machine it could hand over before the app has
+        # subscribed, and the app would first hear the walk back.
+        httpx.post(f"{stage.url}/meclab/v1/events", json={"type": "pause"}).raise_for_status()
         app = stage.start(
             Component.edge_app(
                 "my-app", "first_app:app", host="mec-town", app="my-app",
@@ -66,6 +69,7 @@ def test_the_first_app_as_written(tmp_path: Path) -> None:
         ).json()
         assert [s["state"] for s in services] == ["ACTIVE"]
         assert len(cell_change_subscriptions(stage, root)) == 1
+        httpx.post(f"{stage.url}/meclab/v1/events", json={"type": "resume"}).raise_for_status()
 
         deadline = time.monotonic() + 60 / SPEED + 10
         seen: list[str] = hello(stage)["handovers_seen"]
