@@ -273,12 +273,26 @@ class Stage:
     def start(self, component: Component) -> Running:
         """Start ``component`` and wait until it is ready (module docstring); StageError when
         it exits or is not ready within ``start_timeout_s``."""
+        return self.start_all([component])[0]
+
+    def start_all(self, components: Sequence[Component]) -> list[Running]:
+        """Start every one of ``components`` at once, then wait until each is ready (their
+        start-ups overlap: several edge instances start in the time of one)."""
         if not self.url:
             raise StageError("the stage is not entered: meclab is not running")
-        results_path = self.workdir / f"{component.name}.jsonl"
-        running = self._spawn(component, self.environment(component, results_path))
-        self._started.append(running)
+        runnings = []
+        for component in components:
+            results_path = self.workdir / f"{component.name}.jsonl"
+            running = self._spawn(component, self.environment(component, results_path))
+            self._started.append(running)
+            runnings.append(running)
         deadline = time.monotonic() + self.start_timeout_s
+        for running in runnings:
+            self._until_ready(running, deadline)
+        return runnings
+
+    def _until_ready(self, running: Running, deadline: float) -> None:
+        component = running.component
         if component.port is not None:
             port = component.port
             self._poll(deadline, running, f"{component.name} to listen on port {port}",
@@ -288,7 +302,6 @@ class Stage:
             self._poll(deadline, running, f"{app} to be READY on its platform",
                        lambda: self.app_state(app) == "READY")  # fmt: skip
         self.say(f"started {component.name}")
-        return running
 
     def app_state(self, app: str) -> str | None:
         """The platform state of scenario application ``app`` (None for a cloud app)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 from pathlib import Path
 
@@ -26,10 +27,14 @@ def test_components_run_against_meclab_and_everything_stops(tmp_path: Path) -> N
     port, other = free_loopback_ports(2)
     with Stage(default_scenario(), workdir=tmp_path, speed=10, say=said.append) as stage:
         assert httpx.get(f"{stage.url}/meclab/v1/world").json()["scenario"] == "monaco"
-        server = stage.start(probe("server", "listen", port=port))
+        server, stubborn = stage.start_all(
+            [probe("server", "listen", port=port), probe("stubborn", "stubborn", port=other)]
+        )
+        for listening in (port, other):  # both ready when start_all returns
+            with socket.create_connection(("127.0.0.1", listening), timeout=2):
+                pass
         task = stage.start(probe("task", "done"))
         stage.wait([task], timeout_s=30)
-        stubborn = stage.start(probe("stubborn", "stubborn", port=other))
         stage.stop_timeout_s = 1.0
         url = stage.url
     assert stage.results(task) == [{"MEC_PLATFORM_URL": url, "MECLAB_SOCKS_URL": stage.socks_url}]

@@ -132,8 +132,8 @@ def run(
                 env={cloud.ENV_ENDPOINT: f"127.0.0.1:{world.cloud_port}"},
             )
         )
-        edge_runs = [
-            stage.start(
+        edge_runs = stage.start_all(
+            [
                 Component.edge_app(
                     e.app,
                     f"{edge.__name__}:Main",
@@ -142,9 +142,9 @@ def run(
                     port=e.port,
                     env={edge.ENV_NAME: e.app, edge.ENV_CLOUD: world.cloud_app},
                 )
-            )
-            for e in world.edges
-        ]
+                for e in world.edges
+            ]
+        )
         attached = {name: stage.control(f"/terminals/{name}") for name in world.cameras}
         camera_runs = [
             stage.start(
