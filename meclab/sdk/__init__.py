@@ -16,6 +16,7 @@ small: pydantic, aiohttp and the shared wire models.
     notifications.py, receiver.py, websocket.py, subscriptions.py
                 typed notifications, their embedded receiver, websocket delivery, renewal
     app.py      EdgeApp: the MEC 011 life of an edge application instance
+    problem.py  problem_response: RFC 7807 answers from the app's own routes
     context.py  ContextStore: per-user state, exported and imported, versioned
     dataplane.py DataPlane: connections through meclab's data plane as a UE or an app
     offload/    the offloader: tasks placed on the terminal, the edge or the cloud

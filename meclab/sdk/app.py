@@ -71,6 +71,7 @@ from meclab.sdk.config import PlatformConfig
 from meclab.sdk.errors import ConfigError, MecApiError, SdkError, ServiceNotFound
 from meclab.sdk.http import HttpClient
 from meclab.sdk.notifications import Api
+from meclab.sdk.problem import problem_response
 from meclab.sdk.receiver import PREFIX, NotificationReceiver
 from meclab.services.mec011.models import AppTerminationNotification, OperationActionType
 
@@ -283,11 +284,7 @@ class EdgeApp:
         if request.path.startswith(PREFIX + "/"):  # notifications pass, termination above all
             return await handler(request)
         if self.terminating is not None:
-            return web.json_response(
-                {"status": 503, "title": "Service Unavailable", "detail": "terminating"},
-                status=503,
-                content_type="application/problem+json",
-            )
+            return problem_response(503, "terminating", title="Service Unavailable")
         async with self.work():
             return await handler(request)
 

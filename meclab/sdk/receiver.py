@@ -33,6 +33,7 @@ from aiohttp import web
 from meclab.platform.wire import WireModel
 from meclab.sdk.errors import ConfigError, UnparseableNotification
 from meclab.sdk.notifications import Api, parse_notification
+from meclab.sdk.problem import problem_response
 
 log = logging.getLogger(__name__)
 
@@ -173,16 +174,8 @@ class NotificationReceiver(Dispatcher):
     async def _on_post(self, request: web.Request) -> web.Response:
         route = self._routes.get(request.match_info["key"])
         if route is None:
-            return _problem(404, f"no subscription is delivered to {request.path}")
+            return problem_response(404, f"no subscription is delivered to {request.path}"[:300])
         error = self.deliver(route, await request.read())
         if error is not None:
-            return _problem(400, str(error))
+            return problem_response(400, str(error)[:300])
         return web.Response(status=204)
-
-
-def _problem(status: int, detail: str) -> web.Response:
-    return web.json_response(
-        {"status": status, "detail": detail[:300]},
-        status=status,
-        content_type="application/problem+json",
-    )

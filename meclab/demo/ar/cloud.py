@@ -19,6 +19,7 @@ from aiohttp import web
 
 from meclab.demo.component import serve_until_stopped
 from meclab.demo.results import ResultWriter
+from meclab.sdk.problem import problem_response
 
 ENV_ENDPOINT = "AR_CLOUD_ENDPOINT"
 
@@ -58,11 +59,7 @@ def application(usage: Usage, results: ResultWriter) -> web.Application:
             report = await request.json()
             usage.add(report)
         except (ValueError, KeyError, TypeError) as exc:
-            return web.json_response(
-                {"status": 400, "detail": str(exc)},
-                status=400,
-                content_type="application/problem+json",
-            )
+            return problem_response(400, str(exc))
         results.write({"kind": "usage", "wall": time.time(), **report})
         return web.json_response(usage.totals())
 

@@ -31,6 +31,7 @@ from meclab.demo.results import ResultWriter
 from meclab.sdk.app import EdgeApp
 from meclab.sdk.dataplane import DataPlane
 from meclab.sdk.errors import SdkError
+from meclab.sdk.problem import problem_response
 from meclab.services.rnis.models import (
     AssociateId,
     AssociateIdType,
@@ -130,11 +131,7 @@ class ArEdge:
                 self.record("cell_change", src=change.srcEcgi.cellId, trg=change.trgEcgi[0].cellId)
                 self.level = None  # the next report sets the plain level
         except ValidationError as exc:
-            return web.json_response(
-                {"status": 400, "detail": str(exc)[:300]},
-                status=400,
-                content_type="application/problem+json",
-            )
+            return problem_response(400, str(exc)[:300])
         return web.Response(status=204)
 
     async def on_frame(self, request: web.Request) -> web.Response:

@@ -24,7 +24,8 @@ from aiohttp import web
 from meclab.demo.component import serve_until_stopped
 from meclab.demo.results import ResultWriter
 from meclab.demo.video.identify import Database
-from meclab.demo.video.wire import WireError, decode_crops, problem, read_frame
+from meclab.demo.video.wire import WireError, decode_crops, read_frame
+from meclab.sdk.problem import problem_response
 
 ENV_ENDPOINT = "VIDEO_CLOUD_ENDPOINT"
 
@@ -47,7 +48,7 @@ def application(database: Database, received: Counter[str]) -> web.Application:
                 loop = asyncio.get_running_loop()
                 identities = await loop.run_in_executor(worker, work, request, body)
             except WireError as exc:
-                return problem(400, str(exc))
+                return problem_response(400, str(exc))
             return web.json_response({"identities": identities})
 
         return handle

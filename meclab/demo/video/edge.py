@@ -19,10 +19,11 @@ import aiohttp
 from aiohttp import web
 
 from meclab.demo.results import ResultWriter
-from meclab.demo.video.wire import WireError, encode_crops, problem, read_boxes, read_frame
+from meclab.demo.video.wire import WireError, encode_crops, read_boxes, read_frame
 from meclab.sdk.app import EdgeApp
 from meclab.sdk.dataplane import DataPlane
 from meclab.sdk.errors import SdkError
+from meclab.sdk.problem import problem_response
 
 ENV_NAME = "VIDEO_EDGE_NAME"
 ENV_CLOUD = "VIDEO_CLOUD_APP"
@@ -59,9 +60,9 @@ class VideoEdge:
             pixels = read_frame(request.headers, await request.read(), compressed=False)
             boxes = read_boxes(request.headers)
         except WireError as exc:
-            return problem(400, str(exc))
+            return problem_response(400, str(exc))
         if self.session is None:
-            return problem(503, "not connected to the data plane yet")
+            return problem_response(503, "not connected to the data plane yet")
         crops = [pixels[b.y0 : b.y1, b.x0 : b.x1] for b in boxes]
         body, headers = encode_crops(crops)
         try:
@@ -74,7 +75,7 @@ class VideoEdge:
             self.record(
                 "cloud_failed", boxes=len(boxes), cloud_bytes=len(body), error=str(exc)[:200]
             )
-            return problem(502, f"the cloud did not identify the crops: {exc}"[:300])
+            return problem_response(502, f"the cloud did not identify the crops: {exc}"[:300])
         identities = [i for i in answer["identities"] if i is not None]
         self.record("frame", boxes=len(boxes), cloud_bytes=len(body), identities=identities)
         return web.json_response(

@@ -13,7 +13,7 @@ answers            JSON ``{"identities": [...]}`` (the edge adds ``"edge"``, its
 =================  ==========================================================================
 
 Anything malformed raises WireError naming the header; the receiver answers it as an RFC 7807
-problem (:func:`problem`), 400.
+problem, 400 (:func:`meclab.sdk.problem.problem_response`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import zlib
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from aiohttp import web
 from numpy.typing import NDArray
 
 from meclab.demo.video.detect import Box
@@ -38,13 +37,6 @@ LOSSLESS_LEVEL = 6
 
 class WireError(ValueError):
     """A request the receiver cannot read; names the header or body at fault."""
-
-
-def problem(status: int, detail: str) -> web.Response:
-    """An RFC 7807 answer."""
-    return web.json_response(
-        {"status": status, "detail": detail}, status=status, content_type="application/problem+json"
-    )
 
 
 def _ints(text: str, count: int, header: str) -> list[int]:
