@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -82,3 +82,8 @@ def read_results(path: str | Path) -> list[dict[str, Any]]:
             raise ResultsError(f"{path}:{number}: not a JSON object")
         records.append(record)
     return records
+
+
+def last_of(records: Sequence[Mapping[str, Any]], kind: str) -> dict[str, Any]:
+    """The last record of ``kind`` (a component's totals, say); empty when there is none."""
+    return next((dict(r) for r in reversed(records) if r.get("kind") == kind), {})

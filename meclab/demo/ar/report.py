@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from meclab.demo.ar.levels import FULL_DBM, HYSTERESIS_DB, REDUCED_DBM, Level
+from meclab.demo.results import last_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,7 @@ def timeline(
     for r in edge:
         if r["kind"] == "usage":
             usage.update(r["by_level"])
-    totals = next((r for r in reversed(cloud) if r["kind"] == "totals"), {})
+    totals = last_of(cloud, "totals")
     return Timeline(
         truth=[(s["time_s"], s["rsrp_dbm"], s["poa"]) for s in truth],
         learned=[

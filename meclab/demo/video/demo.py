@@ -13,9 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from meclab.demo.results import last_of
 from meclab.demo.stage import Component, Stage
 from meclab.demo.video import camera, cloud, edge
-from meclab.demo.video.report import Outcome, PipelineStats, outcomes, plot, served, stats
+from meclab.demo.video.report import (
+    PIPELINES,
+    Outcome,
+    PipelineStats,
+    outcomes,
+    plot,
+    served,
+    stats,
+)
 from meclab.demo.video.world import DOMAIN, video_world
 from meclab.scenario.builtin import default_scenario
 from meclab.scenario.loader import load_file
@@ -180,20 +189,22 @@ def run(
         )
         for name in world.cameras
     ]
-    totals = next((r for r in reversed(stage.results(cloud_run)) if r.get("kind") == "totals"), {})
+    totals = last_of(stage.results(cloud_run), "totals")
+    split, baseline = (stats(found, name) for name in PIPELINES)
     report = VideoReport(
         world.scenario.name,
         cameras,
         fps,
         seconds,
-        stats(found, "split"),
-        stats(found, "baseline"),
+        split,
+        baseline,
         steering,
         totals,
         found,
     )
     report.png = plot(
         found,
+        (split, baseline),
         out_dir / "video-demo.png",
         title=f"Video analytics, split at the edge vs all to the cloud: {cameras} cameras",
     )

@@ -140,8 +140,11 @@ def served(found: Iterable[Outcome]) -> dict[str, list[str]]:
     return {camera: sorted(names) for camera, names in edges.items()}
 
 
-def plot(found: Sequence[Outcome], path: Path, *, title: str) -> Path:
-    """A PNG: cumulative bytes to the cloud, latency distributions, precision and recall."""
+def plot(
+    found: Sequence[Outcome], all_stats: Sequence[PipelineStats], path: Path, *, title: str
+) -> Path:
+    """A PNG: cumulative bytes to the cloud over ``found``, and the latency distributions,
+    precision and recall of ``all_stats`` (one per pipeline, in :data:`PIPELINES` order)."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display: a file only
@@ -150,7 +153,6 @@ def plot(found: Sequence[Outcome], path: Path, *, title: str) -> Path:
     fig, (ax_bytes, ax_latency, ax_accuracy) = plt.subplots(1, 3, figsize=(15, 4.8))
     fig.suptitle(title)
     start = min((o.wall for o in found), default=0.0)
-    all_stats = [stats(found, name) for name in PIPELINES]
     for name in PIPELINES:
         mine = [o for o in found if o.pipeline == name]
         ax_bytes.step(
