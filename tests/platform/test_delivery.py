@@ -25,12 +25,28 @@ from meclab.platform.delivery import (
     Notifier,
     RetryPolicy,
 )
-from meclab.platform.subscription import SubscriptionState
+from meclab.platform.subscription import Subscription, SubscriptionState
 from meclab.platform.subscriptions import SubscriptionApi, SubscriptionRegistry
 from meclab.runtime import Runtime
 from meclab.store.sqlite import SqliteStore
 
 API = "test_api"
+
+
+async def create(registry: SubscriptionRegistry, **options: Any) -> Subscription:
+    """A TestSubscription of :data:`API` on mec-1, made through the registry (``options``: the
+    rest of ``SubscriptionRegistry.create``'s arguments, ``body`` included)."""
+    options.setdefault("body", {})
+    return await registry.create(
+        host="mec-1",
+        api=API,
+        type="TestSubscription",
+        href=lambda i: f"http://meclab.test/subs/{i}",
+        criteria=None,
+        **options,
+    )
+
+
 DELIVERED = "meclab_notifications_delivered_total"
 FAILED = "meclab_notification_attempts_failed_total"
 UNDELIVERED = "meclab_notifications_undelivered_total"
@@ -182,15 +198,7 @@ async def test_deleting_a_subscription_records_what_it_had_pending(
     registry.register_api(SubscriptionApi(API, parse=lambda _t, body: body))
     receiver.status = 503
     url = receiver.url("/deleted")
-    sub = await registry.create(
-        host="mec-1",
-        api=API,
-        type="TestSubscription",
-        body={"callbackReference": url},
-        href=lambda i: f"http://meclab.test/subs/{i}",
-        criteria=None,
-        callback=url,
-    )
+    sub = await create(registry, body={"callbackReference": url}, callback=url)
     for n in range(3):
         registry.notify(sub, note(n, kind=f"Kind{n}"))
     await until(lambda: receiver.attempts() >= 2, "two failed attempts")
@@ -321,15 +329,8 @@ async def test_expiry_notification_is_delivered_after_the_subscription_ended(
     registry.register_api(expiring_api())
     receiver.status = 503  # the subscriber is briefly unavailable at the deadline
     url = receiver.url("/exp")
-    sub = await registry.create(
-        host="mec-1",
-        api=API,
-        type="TestSubscription",
-        body={"callbackReference": url},
-        href=lambda i: f"http://meclab.test/subs/{i}",
-        criteria=None,
-        callback=url,
-        expiry=time.time() + 0.1,
+    sub = await create(
+        registry, body={"callbackReference": url}, callback=url, expiry=time.time() + 0.1
     )
     await until(lambda: receiver.attempts() >= 2, "failed attempts at the ExpiryNotification")
     assert sub.state is SubscriptionState.EXPIRED
@@ -363,16 +364,7 @@ async def test_expiry_notification_is_given_up_when_the_grace_is_over(
     receiver.status = 503
     url = receiver.url("/late")
     try:
-        sub = await registry.create(
-            host="mec-1",
-            api=API,
-            type="TestSubscription",
-            body={},
-            href=lambda i: f"http://meclab.test/subs/{i}",
-            criteria=None,
-            callback=url,
-            expiry=time.time() + 0.05,
-        )
+        sub = await create(registry, callback=url, expiry=time.time() + 0.05)
         await until(lambda: receiver.attempts() >= 1, "a first attempt")
         clock.now += FINAL_GRACE_S - 1.0  # still within the grace: retries go on
         seen = receiver.attempts()
@@ -503,16 +495,7 @@ async def test_an_expired_subscriptions_websocket_closes_after_its_final_notific
     registry: SubscriptionRegistry, notifier: Notifier
 ) -> None:
     registry.register_api(expiring_api())
-    sub = await registry.create(
-        host="mec-1",
-        api=API,
-        type="TestSubscription",
-        body={},
-        href=lambda i: f"http://meclab.test/subs/{i}",
-        criteria=None,
-        websocket=True,
-        expiry=time.time() + 0.1,
-    )
+    sub = await create(registry, websocket=True, expiry=time.time() + 0.1)
     channel = FakeChannel()
     notifier.attach_websocket(sub, channel)
     await until(lambda: channel.closed is not None, "the websocket closed")
