@@ -25,6 +25,7 @@ import time
 from collections import Counter
 
 from _common import MeclabUp, pct, pin
+from offloading import KINDS
 
 from meclab.sdk.config import PlatformConfig
 from meclab.sdk.control import ControlClient
@@ -32,8 +33,9 @@ from meclab.sdk.offload import AppExecutor, GreedyPolicy, Offloader, Placement, 
 from meclab.sdk.offload.live import LiveContextSource
 from meclab.sdk.offload.sources import DEFAULT_TTL_S
 
-TASK = Task(cycles=2e9, input_bytes=200_000, output_bytes=1_000, deadline_s=1.0)
-"""Face recognition: 1 s on one phone core (bench/offloading.py's "face")."""
+FACE = next(kind for kind in KINDS if kind.name == "face")
+TASK = Task(FACE.cycles, FACE.input_bytes, FACE.output_bytes, FACE.deadline_s, kind=FACE.name)
+"""bench/offloading.py's face recognition: 1 s on one phone core."""
 
 
 async def decide(base: str, ues: list[str], decisions: int, ttl_s: float) -> None:
