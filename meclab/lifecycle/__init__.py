@@ -1,4 +1,4 @@
-"""Applications the MEC system deploys: packages, lifecycle, placement and the processes that run them.
+"""Applications the MEC system deploys: packages, lifecycle, placement, the processes running them.
 
 ETSI GS MEC 010-2 puts package management and lifecycle in the MEC *system* (the MEC
 orchestrator), not on one host: a package is onboarded once, and an instance of it is placed on

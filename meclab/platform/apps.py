@@ -84,6 +84,11 @@ class AppInstance:
     operation: OperationAction | None = None
     """Set while TERMINATING: what was asked."""
     termination_confirmed: bool = False
+    address: str | None = None
+    """Its emulated address, for an instance the lifecycle deployed (a scenario application's
+    is in the scenario)."""
+    endpoint: str | None = None
+    """``host:port`` where its process listens, for an instance the lifecycle deployed."""
 
     def apply(self, action: AppAction) -> AppState:
         """Move to the state the table gives, or raise IllegalTransition (state unchanged)."""
@@ -112,6 +117,8 @@ class AppInstance:
             "traffic_rules": [r.wire() for r in self.traffic_rules.values()],
             "operation": self.operation.value if self.operation else None,
             "termination_confirmed": self.termination_confirmed,
+            "address": self.address,
+            "endpoint": self.endpoint,
         }
 
     @classmethod
@@ -132,4 +139,6 @@ class AppInstance:
             traffic_rules={r.trafficRuleId: r for r in traffic},
             operation=OperationAction(data["operation"]) if data["operation"] else None,
             termination_confirmed=data["termination_confirmed"],
+            address=data.get("address"),
+            endpoint=data.get("endpoint"),
         )

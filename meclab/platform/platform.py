@@ -396,6 +396,21 @@ class Platforms:
         await self._rules_changed(app)
         return rule
 
+    async def replace_rules(
+        self,
+        app: AppInstance,
+        *,
+        dns_rules: list[DnsRule] | None = None,
+        traffic_rules: list[TrafficRule] | None = None,
+    ) -> None:
+        """Replace all of an instance's DNS rules, traffic rules, or both (None: kept)."""
+        if dns_rules is not None:
+            app.dns_rules = {r.dnsRuleId: r for r in dns_rules}
+        if traffic_rules is not None:
+            app.traffic_rules = {r.trafficRuleId: r for r in traffic_rules}
+        await self._persist_app(app)
+        await self._rules_changed(app)
+
     def effective_dns_rules(self, host: str) -> list[tuple[AppInstance, DnsRule]]:
         """ACTIVE DNS rules of READY instances on ``host``: the ones that answer queries."""
         return [
