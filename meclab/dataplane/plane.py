@@ -326,23 +326,39 @@ class DataPlane:
                 if app.endpoint is not None
                 else _hostport(app.address, RESPONDER_PORT)
             )
-            proxy = ProxyRecord(
-                name=app.name,
-                listen=_hostport(self.host, port),
-                upstream=upstream,
-                app=app.name,
-                builtin=True,
-            )
-            self.table.proxies[app.name] = proxy
-            try:
-                await self.listen(proxy)
-            except Exception as exc:  # one app's port must not keep the others off the plane
-                log.warning("no port for application %s: %s", app.name, exc)
-                proxy.enabled = False
+            await self._add_app_proxy(app.name, port, upstream)
+        await self._sync_deployed()
+
+    async def _add_app_proxy(self, app: str, port: int, upstream: str) -> None:
+        """The built-in proxy of an application: ``port`` on the data plane's host."""
+        proxy = ProxyRecord(
+            name=app, listen=_hostport(self.host, port), upstream=upstream, app=app, builtin=True
+        )
+        self.table.proxies[app] = proxy
+        try:
+            await self.listen(proxy)
+        except Exception as exc:  # one app's port must not keep the others off the plane
+            log.warning("no port for application %s: %s", app, exc)
+            proxy.enabled = False
 
     async def _rules_changed(self, app: AppInstance) -> None:
         if self.switch is not None and self.switch.world is not None:
+            await self._sync_deployed()
             self.switch.refresh_all(rules=True)
+
+    async def _sync_deployed(self) -> None:
+        """Deployed instances that became READY get an entry and a proxy; gone ones lose both."""
+        assert self.switch is not None and self.switch.apps is not None
+        assert self.platforms is not None
+        added, removed = self.switch.apps.sync_deployed(self.platforms)
+        for name in removed:
+            proxy = self.table.proxies.get(name)
+            if proxy is not None and proxy.builtin:
+                await self.unlisten(proxy)
+                del self.table.proxies[name]
+        for entry in added:
+            if entry.name not in self.table.proxies and entry.endpoint is not None:
+                await self._add_app_proxy(entry.name, 0, _hostport(*entry.endpoint))
 
     # --- proxies (ProxyHooks) -----------------------------------------------------------------
 

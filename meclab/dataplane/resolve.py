@@ -20,6 +20,10 @@ address: the first in scenario order wins.
 
 Where it really runs: the application's ``endpoint`` (its real process), or, absent, the
 built-in responder (:mod:`.responder`).
+
+Instances the lifecycle deployed (MEC 010-2, MEC 016) are applications too, once READY: named by
+their appInstanceId, owning the emulated address the lifecycle gave them, reached at their
+process's endpoint; their network path ends at their MEC host (they are no scenario element).
 """
 
 from __future__ import annotations
@@ -52,6 +56,13 @@ class AppEntry:
     endpoint: tuple[str, int] | None
     """Where its real process listens; None: the built-in responder stands in."""
     app_instance_id: str
+    element: str | None = None
+    """The topology element paths to it end at, when not ``name``: a deployed instance's host."""
+
+    @property
+    def path_end(self) -> str:
+        """Where the engine's end-to-end paths to (or from) this application end."""
+        return self.element or self.name
 
 
 def parse_endpoint(text: str) -> tuple[str, int]:
@@ -75,6 +86,8 @@ class AppDirectory:
         self.by_name: dict[str, AppEntry] = {}
         self.by_ip: dict[str, AppEntry] = {}
         self._by_lower: dict[str, AppEntry] = {}
+        self.deployed: set[str] = set()
+        """Names (appInstanceIds) of the entries :meth:`sync_deployed` added."""
         top = world.top
         for index, (name, app) in enumerate(top.apps.items()):
             node = top.node_of(name)
@@ -89,6 +102,42 @@ class AppDirectory:
             self.by_name[name] = entry
             self._by_lower.setdefault(name.lower(), entry)
             self.by_ip.setdefault(str(ip_address(entry.address)), entry)
+
+    def sync_deployed(self, platforms: Platforms) -> tuple[list[AppEntry], list[str]]:
+        """Bring the deployed instances up to date with the platforms: READY instances with an
+        address and an endpoint are in, others out. Returns (added entries, removed names)."""
+        current: dict[str, AppEntry] = {}
+        for instance in platforms.apps.values():
+            if not (instance.ready and instance.address and instance.endpoint):
+                continue
+            if instance.name is not None:  # a scenario application: already an entry
+                continue
+            node = platforms.hosts.get(instance.host)
+            if node is None:
+                continue
+            current[instance.app_instance_id] = AppEntry(
+                name=instance.app_instance_id,
+                node=instance.host,
+                node_kind=node.kind,
+                address=instance.address,
+                endpoint=parse_endpoint(instance.endpoint),
+                app_instance_id=instance.app_instance_id,
+                element=instance.host,
+            )
+        removed = [name for name in self.deployed if current.get(name) != self.by_name.get(name)]
+        for name in removed:
+            entry = self.by_name.pop(name)
+            self._by_lower.pop(name.lower(), None)
+            if self.by_ip.get(str(ip_address(entry.address))) is entry:
+                del self.by_ip[str(ip_address(entry.address))]
+            self.deployed.discard(name)
+        added = [e for name, e in current.items() if name not in self.deployed]
+        for entry in added:
+            self.by_name[entry.name] = entry
+            self._by_lower.setdefault(entry.name.lower(), entry)
+            self.by_ip.setdefault(str(ip_address(entry.address)), entry)
+            self.deployed.add(entry.name)
+        return added, [name for name in removed if name not in current]
 
     def owner(self, ip: str, platforms: Platforms | None) -> AppEntry | None:
         """The application owning emulated address ``ip``, or None."""

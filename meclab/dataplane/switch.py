@@ -183,6 +183,11 @@ class Switch:
         app = apps.by_name.get(source) if source is not None else None
         return app_hosts(app) if app is not None else []
 
+    def path_end(self, name: str) -> str:
+        """The element a path to or from ``name`` ends at: a deployed instance's host."""
+        entry = self.apps.by_name.get(name) if self.apps is not None else None
+        return entry.path_end if entry is not None else name
+
     def source_ip(self, ue: str | None, source: str) -> str:
         """The sender's address in the emulated network, as traffic filters see it."""
         if ue is not None:
@@ -246,7 +251,7 @@ class Switch:
         path = None
         if app is not None and source is not None:
             try:
-                path = world.path(source, app.name)
+                path = world.path(self.path_end(source), app.path_end)
             except Unreachable as exc:
                 raise Refused(RefuseReason.NO_COVERAGE, str(exc)) from exc
         target = (
@@ -333,7 +338,7 @@ class Switch:
         if route.source is None or route.app is None:
             return None
         try:
-            return world.path(route.source, route.app)
+            return world.path(self.path_end(route.source), self.path_end(route.app))
         except Unreachable:
             return None
         except (KeyError, ValueError):  # the world changed under the flow
