@@ -244,7 +244,7 @@ class Lifecycle:
         if instance.instantiation_state is not InstantiationState.NOT_INSTANTIATED:
             raise Conflict(f"application instance {instance_id} is already instantiated")
         self._usable(instance.app_d_id)
-        self._hosts_asked(request)  # a bad host list is refused now, not in the occurrence
+        self.hosts_asked(request)  # a bad host list is refused now, not in the occurrence
         return await self._begin(instance, LcmOperation.INSTANTIATE, request)
 
     async def terminate(self, instance_id: str, request: dict[str, Any]) -> OpOcc:
@@ -458,7 +458,7 @@ class Lifecycle:
     async def _do_instantiate(self, op: OpOcc, instance: LcmInstance) -> None:
         package = self._usable(instance.app_d_id)
         request = op.params or {}
-        chosen = self._place(package, self._hosts_asked(request), instance.users)
+        chosen = self._place(package, self.hosts_asked(request), instance.users)
         op.record.append(f"placement: {chosen.explanation}")
         requirements = requirements_of(package)
         ledger = self._ledger()
@@ -508,7 +508,7 @@ class Lifecycle:
             if any(a.app_name == app_name for a in t.apps)
         ]
 
-    def _hosts_asked(self, request: dict[str, Any]) -> list[str]:
+    def hosts_asked(self, request: dict[str, Any]) -> list[str]:
         """The MEC hosts an InstantiateAppRequest allows (empty: meclab chooses)."""
         hosts: list[str] = []
         for index, info in enumerate(request.get("selectedMECHostInfo") or []):
