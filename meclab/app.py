@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from meclab import __version__
+from meclab.control.deployments import build_deployments_router
 from meclab.control.models import NotificationReport
 from meclab.control.routes import PREFIX as CONTROL_API
 from meclab.control.routes import build_router
@@ -29,6 +31,9 @@ from meclab.engine.world import World
 from meclab.http.headers import CanonicalHeaders
 from meclab.http.openapi import install_openapi
 from meclab.http.problem import install_problem_handlers
+from meclab.lifecycle.manager import Lifecycle
+from meclab.lifecycle.packages import PackageRegistry
+from meclab.lifecycle.process import ProcessBackend
 from meclab.metrics import Metrics
 from meclab.platform.apps import OperationAction
 from meclab.platform.delivery import CLOSE_SUBSCRIPTION_GONE, Notifier
@@ -94,6 +99,7 @@ def create_app(
     api_root: str = "",
     metrics: Metrics | None = None,
     dataplane: DataPlane | None = None,
+    data_dir: Path | None = None,
     on_started: Callable[[], None] | None = None,
 ) -> FastAPI:
     """An ASGI app serving ``runtime`` and the MEC platforms of its world.
@@ -103,7 +109,8 @@ def create_app(
     (:mod:`meclab.services.hosting`); ValueError if it is no plain absolute path. With
     ``tick`` the world advances while the app runs. The platforms are built when the app
     starts (its lifespan), from whatever world the runtime holds then, and rebuilt whenever
-    the runtime loads another scenario.
+    the runtime loads another scenario. ``data_dir`` keeps onboarded packages and the
+    deployed instances' working directories (default: a temporary directory, gone at exit).
     """
     metrics = metrics or Metrics()
     if dataplane is not None and dataplane.metrics is None:
@@ -115,6 +122,26 @@ def create_app(
         notifier=Notifier(metrics=metrics, store=runtime.store),
     )
     mec011_service = Mec011(platforms)
+    scratch = tempfile.TemporaryDirectory(prefix="meclab-") if data_dir is None else None
+    if scratch is not None:
+        data_dir = Path(scratch.name)
+    packages = PackageRegistry(data_dir / "packages")
+
+    def process_environment() -> dict[str, str]:
+        env = {"MECLAB_URL": base_url}
+        socks = dataplane.entry_points().socks5 if dataplane is not None else None
+        if socks is not None:
+            env["MECLAB_SOCKS_URL"] = f"socks5://{socks}"
+        return env
+
+    lifecycle = Lifecycle(
+        platforms,
+        packages,
+        ProcessBackend(),
+        directory=data_dir / "instances",
+        announce_termination=mec011_service.terminate,
+        environment=process_environment,
+    )
 
     async def on_load(world: World, resumed: bool) -> None:
         await platforms.load(world, resumed)
@@ -130,6 +157,7 @@ def create_app(
                 await platforms.load(runtime.world, runtime.opened == "resumed")
             await platforms.start()
             started.push_async_callback(platforms.stop)
+            started.push_async_callback(lifecycle.close)  # processes end before the platforms
             if dataplane is not None:
                 try:
                     await dataplane.start(runtime, platforms)  # after the platforms: it reads rules
@@ -165,6 +193,7 @@ def create_app(
     )
     install_problem_handlers(app)
     app.include_router(build_router(runtime, _PlatformControl(platforms, mec011_service)))
+    app.include_router(build_deployments_router(lifecycle, CONTROL_API))
     if dataplane is not None:
         app.include_router(dataplane.router())
         app.state.dataplane = dataplane
@@ -184,6 +213,9 @@ def create_app(
     app.state.services = services
     """Every ETSI API's service object, by short name."""
     app.state.metrics = metrics
+    app.state.lifecycle = lifecycle
+    app.state.scratch = scratch  # kept while the app lives: it removes its directory when freed
+    app.state.packages = packages
 
     @app.websocket("/meclab/ws/notifications/{sub_id}")
     async def notification_socket(websocket: WebSocket, sub_id: str) -> None:

@@ -223,6 +223,7 @@ async def _serve(
             base_url=base,
             api_root=api_root,
             dataplane=plane,
+            data_dir=data_dir,
             # Once started, so that the data plane's ports (0: any free one) are known.
             on_started=lambda: typer.echo(_banner(runtime, how, base, data_dir, plane, api_root)),
         )

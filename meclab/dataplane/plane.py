@@ -449,10 +449,10 @@ class DataPlane:
             rule_names: dict[str, list[str]] = {}
             if self.platforms is not None:
                 for instance in self.platforms.apps.values():
-                    if instance.name is not None:
-                        rule_names[instance.name] = sorted(
-                            {r.domainName for r in instance.dns_rules.values()}
-                        )
+                    # a deployed instance's entry is named by its appInstanceId
+                    rule_names[instance.name or instance.app_instance_id] = sorted(
+                        {r.domainName for r in instance.dns_rules.values()}
+                    )
             for app in switch.apps.by_name.values():
                 proxy = self.table.proxies.get(app.name)
                 apps.append(
