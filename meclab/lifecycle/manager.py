@@ -39,7 +39,7 @@ import shutil
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Any
@@ -147,9 +147,10 @@ class Lifecycle:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._ready: dict[str, asyncio.Future[None]] = {}
         self._gone: dict[str, asyncio.Event] = {}
-        self._stopping: set[str] = set()
+        self._stopping: dict[str, int] = {}
         """Instances whose process the lifecycle itself is ending: their exit is expected."""
         self._listeners: list[ChangeListener] = []
+        self._closing = False
         platforms.loaded_listeners.append(self._on_loaded)
         platforms.rules_listeners.append(self._on_platform_app)
         backend.on_exit(self._on_exit)
@@ -305,7 +306,7 @@ class Lifecycle:
         op.error = None
         op.is_cancel_pending = False
         op.cancel_mode = None
-        op.record.append("retried")
+        self._note(op, "retried")
         await self._save_op(op)
         await self._tell("op_state", instance, op)
         self._spawn(op, instance)
@@ -415,9 +416,14 @@ class Lifecycle:
             else:
                 await self._do_operate(op, instance)
         except asyncio.CancelledError:
-            await self._failed(op, instance, OperationFailed("Cancelled", "cancelled on request"))
-            if not op.is_cancel_pending:
-                raise  # meclab stopping, not a cancel request: the restart undoes the rest
+            reason = (
+                OperationFailed("Interrupted", "meclab stopped while the operation was under way")
+                if self._closing
+                else OperationFailed("Cancelled", f"cancelled ({op.cancel_mode}) on request")
+            )
+            await self._failed(op, instance, reason)
+            if self._closing:
+                raise
             return
         except OperationFailed as failure:
             await self._failed(op, instance, failure)
@@ -426,7 +432,7 @@ class Lifecycle:
             log.exception("operation %s failed", op.id)
             await self._failed(op, instance, OperationFailed("Internal error", repr(exc), 500))
             return
-        op.record.append(f"completed in {time.monotonic() - started:.2f} s")
+        self._note(op, f"completed in {time.monotonic() - started:.2f} s")
         apply(op, OpMove.COMPLETE, self.wall())
         await self._save_op(op)
         await self._tell("op_state", instance, op)
@@ -439,7 +445,7 @@ class Lifecycle:
             and (op.params or {}).get("changeStateTo") == "STARTED"
         ):
             await self._end_process(instance, forceful=True)
-        op.record.append(f"failed: {failure}")
+        self._note(op, f"failed: {failure}")
         op.error = {"title": failure.title, "status": failure.status, "detail": str(failure)}
         if op.state in (OperationState.STARTING, OperationState.PROCESSING):
             apply(op, OpMove.CANCEL if op.is_cancel_pending else OpMove.ERROR, self.wall())
@@ -459,7 +465,7 @@ class Lifecycle:
         package = self._usable(instance.app_d_id)
         request = op.params or {}
         chosen = self._place(package, self.hosts_asked(request), instance.users)
-        op.record.append(f"placement: {chosen.explanation}")
+        self._note(op, f"placement: {chosen.explanation}")
         requirements = requirements_of(package)
         ledger = self._ledger()
         ledger.reserve(chosen.host, instance.id, requirements)  # InsufficientCapacity: 409
@@ -473,9 +479,10 @@ class Lifecycle:
             }
         )
         op.grant_id = grant["id"]
-        op.record.append(
+        self._note(
+            op,
             f"granted: {requirements.cpu_cores:g} cores, {requirements.memory_mb:g} MB memory, "
-            f"{requirements.storage_gb:g} GB storage reserved on {chosen.host}"
+            f"{requirements.storage_gb:g} GB storage reserved on {chosen.host}",
         )
         await self._proceed(op, instance)
         instance.address = self._address_for(instance.id)
@@ -599,7 +606,7 @@ class Lifecycle:
             except LaunchError as exc:
                 raise OperationFailed("Process did not start", str(exc)) from exc
             if op is not None:
-                op.record.append(f"process {status.pid} started in {workdir}")
+                self._note(op, f"process {status.pid} started in {workdir}")
             try:
                 await asyncio.wait_for(asyncio.shield(ready), manifest.ready_timeout_s)
             except TimeoutError:
@@ -611,7 +618,7 @@ class Lifecycle:
         finally:
             self._ready.pop(instance.id, None)
         if op is not None:
-            op.record.append(f"READY {time.monotonic() - started:.2f} s after its start")
+            self._note(op, f"READY {time.monotonic() - started:.2f} s after its start")
 
     def _tail(self, instance_id: str, lines: int = 15) -> str:
         return "\n".join(self.backend.logs(instance_id, lines)) or "(no output)"
@@ -651,7 +658,7 @@ class Lifecycle:
         timeout = int(request.get("gracefulTerminationTimeout") or 0) if graceful else 0
         await self._wind_down(op, instance, OperationAction.TERMINATING, timeout)
         self._ledger().release(instance.id)
-        op.record.append(f"released its capacity on {instance.host}")
+        self._note(op, f"released its capacity on {instance.host}")
         instance.instantiation_state = InstantiationState.NOT_INSTANTIATED
         instance.operational_state = None
         instance.host = None
@@ -669,20 +676,31 @@ class Lifecycle:
     async def _wind_down(
         self, op: OpOcc, instance: LcmInstance, action: OperationAction, timeout_s: int
     ) -> None:
-        """Tell the app (graceful), wait for its MEC 011 instance to go, end its process."""
+        """Tell the app (graceful), wait for its MEC 011 instance to go, end its process.
+
+        An app may well exit by itself once it has confirmed: that exit is expected, no crash.
+        """
         app = self.platforms.apps.get(instance.id)
-        if app is not None and timeout_s > 0 and self.announce_termination is not None:
-            gone = self._gone.setdefault(instance.id, asyncio.Event())
-            if app.state is not AppState.TERMINATING:
-                await self.announce_termination(app, action, timeout_s)
-            op.record.append(f"AppTermination ({action}) sent; up to {timeout_s} s to confirm")
-            # MEC 011 removes the instance on confirmation or at the deadline.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(gone.wait(), timeout_s + 5)
-            self._gone.pop(instance.id, None)
-        outcome = await self._end_process(instance, forceful=timeout_s == 0)
+        with self._expecting_exit(instance.id):
+            if app is not None and timeout_s > 0 and self.announce_termination is not None:
+                gone = self._gone.setdefault(instance.id, asyncio.Event())
+                if app.state is not AppState.TERMINATING:
+                    await self.announce_termination(app, action, timeout_s)
+                self._note(op, f"AppTermination ({action}) sent; up to {timeout_s} s to confirm")
+                # MEC 011 removes the instance on confirmation or at the deadline.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(gone.wait(), timeout_s + 5)
+                self._gone.pop(instance.id, None)
+                confirmed = app.termination_confirmed
+                self._note(
+                    op,
+                    "the app confirmed its termination"
+                    if confirmed
+                    else f"the app did not confirm within {timeout_s} s",
+                )
+            outcome = await self._end_process(instance, forceful=timeout_s == 0)
         if outcome is not None:
-            op.record.append(outcome)
+            self._note(op, outcome)
 
     async def _end_process(self, instance: LcmInstance, *, forceful: bool) -> str | None:
         """Stop the process and remove its MEC 011 instance; how the process ended, in words.
@@ -690,8 +708,7 @@ class Lifecycle:
         Graceful: SIGTERM, then SIGKILL once the manifest's ``graceful_timeout_s`` has passed.
         Forceful: SIGKILL at once.
         """
-        self._stopping.add(instance.id)
-        try:
+        with self._expecting_exit(instance.id):
             outcome = None
             if self.backend.status(instance.id) is not None:
                 result = await self.backend.stop(instance.id, 0 if forceful else None)
@@ -707,8 +724,6 @@ class Lifecycle:
             if app is not None:
                 await self.platforms.remove_app(app)
             return outcome
-        finally:
-            self._stopping.discard(instance.id)
 
     # --- what the platform and the backend tell ---------------------------------------------
 
@@ -782,9 +797,8 @@ class Lifecycle:
             task.cancel()
         for instance_id in list(self._instances):
             if self.backend.status(instance_id) is not None:
-                self._stopping.add(instance_id)
-                await self.backend.stop(instance_id, 0)
-                self._stopping.discard(instance_id)
+                with self._expecting_exit(instance_id):
+                    await self.backend.stop(instance_id, 0)
         self._instances.clear()
         self._ops.clear()
         self._grants.clear()
@@ -822,7 +836,7 @@ class Lifecycle:
         if op.operation is LcmOperation.TERMINATE:
             # Asked to end: it ends now (its process did, with meclab).
             await self._do_terminate(op, instance)
-            op.record.append("completed when meclab started again")
+            self._note(op, "completed when meclab started again")
             apply(op, OpMove.COMPLETE, self.wall())
             await self._save_op(op)
             return
@@ -849,13 +863,15 @@ class Lifecycle:
     async def close(self) -> None:
         """meclab is stopping: operations under way stop (a restart undoes them), and every
         process ends; the records stay, so a restart brings the STARTED instances back."""
+        self._closing = True
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self._stopping.update(self._instances)
+        for instance_id in self._instances:
+            self._stopping[instance_id] = self._stopping.get(instance_id, 0) + 1
         await self.backend.close()
         self._stopping.clear()
 
@@ -876,6 +892,21 @@ class Lifecycle:
         if self.ledger is None:
             self.ledger = CapacityLedger(self.world())
         return self.ledger
+
+    def _note(self, op: OpOcc, text: str) -> None:
+        """Add a step to the operation's record, with the seconds since the operation began."""
+        op.record.append(f"{self.wall() - op.start_time:8.3f} s  {text}")
+
+    @contextlib.contextmanager
+    def _expecting_exit(self, instance_id: str) -> Iterator[None]:
+        """While the lifecycle itself ends an instance's process, its exit is no crash."""
+        self._stopping[instance_id] = self._stopping.get(instance_id, 0) + 1
+        try:
+            yield
+        finally:
+            self._stopping[instance_id] -= 1
+            if not self._stopping[instance_id]:
+                del self._stopping[instance_id]
 
     async def _save(self, instance: LcmInstance) -> None:
         await self.platforms.store.put(INSTANCES, instance.id, instance.to_store())

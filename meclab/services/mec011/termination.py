@@ -14,8 +14,10 @@
 
 An instance meclab plays (``emulated``) confirms at once. A timeout of 0 is no grace period:
 the instance is removed at once and not notified (``maxGracefulTimeout`` is non-zero, clause
-7.1.4.2). STOPPING is handled like TERMINATING: meclab has no stopped state to keep a stopped
-instance in, and nothing (MEC 010-2 operate) that could start it again.
+7.1.4.2). STOPPING is handled like TERMINATING here: the MEC 011 instance goes. An instance the
+lifecycle deployed keeps its MEC 010-2 record, host and address while STOPPED, and MEC 010-2
+operate STARTED gives it a new MEC 011 instance with the same appInstanceId
+(:mod:`meclab.lifecycle.manager`).
 
 The deadline is stored, so a termination under way when meclab stops resumes, with the time
 left, when it starts again; the notification is not sent twice.
