@@ -12,14 +12,18 @@ the scenario states no requirement for them (its applications are meclab's emula
 processes the developer runs outside meclab), so charging them any figure would be invented,
 and a scenario's nodes would fill up for no reason the user can see.
 
-Errors (both 409, :class:`meclab.platform.errors.Conflict`)::
+Errors (:mod:`meclab.platform.errors`)::
 
-    InsufficientCapacity   a node has less free than asked; names every resource short
+    Conflict (409)
+      └── InsufficientCapacity   a node has less free than asked; names every resource short
+    Conflict (409)               an owner that already holds a reservation reserves again
+    NotFound (404)               a name that is no MEC host, fog node or cloud
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 from meclab.engine.topology import NODE_KINDS, ElementKind
@@ -183,7 +187,9 @@ class CapacityLedger:
         return dict(self._reservations)
 
 
-def never_fits(ledger: CapacityLedger, req: Requirements, nodes: list[str] | None = None) -> str:
+def never_fits(
+    ledger: CapacityLedger, req: Requirements, nodes: Sequence[str] | None = None
+) -> str:
     """Why ``req`` cannot fit any of ``nodes`` (default: every node) even when they are empty, or
     ``""`` when one of them could hold it.
 

@@ -98,15 +98,19 @@ class _Weighed:
     candidate: Candidate
     mean_ms: float | None
 
-    def key(self) -> tuple[float, float, float, float, str]:
+    def nearness(self) -> tuple[float, float]:
+        """Worst then mean latency (0 without users in coverage: every host alike)."""
         c = self.candidate
-        return (
-            c.latency_ms if c.latency_ms is not None else 0.0,
-            self.mean_ms if self.mean_ms is not None else 0.0,
-            -c.free.cpu_cores,
-            -c.free.memory_mb,
-            c.host,
-        )
+        return (c.latency_ms or 0.0, self.mean_ms or 0.0)
+
+    def roominess(self) -> tuple[float, float]:
+        """Free cores then free memory, negated: more room sorts first."""
+        free = self.candidate.free
+        return (-free.cpu_cores, -free.memory_mb)
+
+    def key(self) -> tuple[tuple[float, float], tuple[float, float], str]:
+        """The rank: nearness, then room, then name."""
+        return (self.nearness(), self.roominess(), self.candidate.host)
 
 
 def place(
@@ -230,16 +234,29 @@ def _explain(
         to = f"to {_who(reachable)} ({figure})"
         if runner_up is None:
             why = f"the only host that qualifies, {to}"
-        elif qualifying[0].key()[:2] < runner_up.key()[:2]:
-            why = f"lowest expected latency {to}"
-        elif qualifying[0].key()[2:4] < runner_up.key()[2:4]:
-            why = f"as near as {runner_up.candidate.host} {to}, with more free capacity ({free})"
         else:
-            why = f"as near and as free as {runner_up.candidate.host} {to}, first by name"
+            why = _beats(qualifying[0], runner_up, to, free)
     rest = [f"{w.candidate.host} {w.candidate.reason}" for w in qualifying[1:]]
     rest += [f"{c.host} {c.reason}" for c in others]
     rest += [f"{u} out of coverage, not counted" for u in unreachable]
     return "; ".join([f"{best.host}: {why}", *rest])
+
+
+def _beats(best: _Weighed, runner_up: _Weighed, to: str, free: str) -> str:
+    """Why ``best`` ranks above ``runner_up``: the first criterion of the rank that tells them
+    apart."""
+    other = runner_up.candidate.host
+    (worst, mean), (other_worst, other_mean) = best.nearness(), runner_up.nearness()
+    if worst < other_worst:
+        return f"lowest expected latency {to}"
+    if mean < other_mean:
+        return (
+            f"as near as {other} for the worst-off user and nearer on average "
+            f"(mean {number(mean)} ms against {number(other_mean)} ms) {to}"
+        )
+    if best.roominess() < runner_up.roominess():
+        return f"as near as {other} {to}, with more free capacity ({free})"
+    return f"as near and as free as {other} {to}, first by name"
 
 
 def _refusal(

@@ -94,11 +94,20 @@ def test_the_bound_holds_for_the_worst_user() -> None:
     chosen = place(world, APP, ledger, users=["ue-a", "ue-b"], max_latency_ms=20)
     assert (chosen.host, chosen.expected_latency_ms) == ("mec-a", 20)
     assert chosen.explanation == (
-        "mec-a: lowest expected latency to ue-a, ue-b (worst 20 ms, bound 20 ms); mec-c 20 ms; "
+        "mec-a: as near as mec-c for the worst-off user and nearer on average "
+        "(mean 14 ms against 20 ms) to ue-a, ue-b (worst 20 ms, bound 20 ms); mec-c 20 ms; "
         "mec-b too far (ue-a at 22 ms, bound 20 ms)"
     )
     with pytest.raises(NoPlacement):
         place(world, APP, ledger, users=["ue-a", "ue-b"], max_latency_ms=19.5)
+
+
+def test_the_worst_user_counts_before_the_mean() -> None:
+    world = placement_world()
+    ledger = CapacityLedger(world)
+    # mec-b: 22, 22, 10 ms (mean 18, worst 22); mec-c: 20, 20, 20 ms (mean 20, worst 20)
+    chosen = place(world, APP, ledger, users=["ue-a", "ue-a2", "ue-b"], hosts=["mec-b", "mec-c"])
+    assert (chosen.host, chosen.expected_latency_ms) == ("mec-c", 20)
 
 
 def test_equal_worst_latency_goes_to_the_host_nearer_the_others() -> None:
@@ -108,7 +117,8 @@ def test_equal_worst_latency_goes_to_the_host_nearer_the_others() -> None:
     chosen = place(world, APP, ledger, users=["ue-a", "ue-a2", "ue-b"], hosts=["mec-c", "mec-a"])
     assert chosen.host == "mec-a"
     assert chosen.explanation == (
-        "mec-a: lowest expected latency to ue-a, ue-a2, ue-b (worst 20 ms); mec-c 20 ms"
+        "mec-a: as near as mec-c for the worst-off user and nearer on average "
+        "(mean 12 ms against 20 ms) to ue-a, ue-a2, ue-b (worst 20 ms); mec-c 20 ms"
     )
 
 
