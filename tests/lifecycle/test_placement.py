@@ -110,6 +110,16 @@ def test_the_worst_user_counts_before_the_mean() -> None:
     assert (chosen.host, chosen.expected_latency_ms) == ("mec-c", 20)
 
 
+def test_a_user_named_twice_counts_once() -> None:
+    world = placement_world()
+    ledger = CapacityLedger(world)
+    # mec-a: ue-a 8, ue-c 20 ms; mec-c: ue-a 20, ue-c 8 ms. Counted twice, ue-c would pull the
+    # mean towards mec-c; counted once, the two tie and the name decides.
+    chosen = place(world, APP, ledger, users=["ue-a", "ue-c", "ue-c"], hosts=["mec-c", "mec-a"])
+    assert chosen.host == "mec-a"
+    assert chosen.explanation.startswith("mec-a: as near and as free as mec-c to ue-a, ue-c")
+
+
 def test_equal_worst_latency_goes_to_the_host_nearer_the_others() -> None:
     world = placement_world()
     ledger = CapacityLedger(world)
