@@ -18,6 +18,10 @@ out keep the default; ``radio`` lists only the radio types it changes, each with
 figures, and every other radio type the terminal may use keeps its default figures. So
 ``energy: {cpu_nj_per_cycle: 0.8}`` changes the CPU alone. ``compute`` is given whole (cores,
 speed and memory), since a node's three figures belong together.
+
+Storage: a scenario gives none. Each kind has the disk of :data:`DEFAULT_STORAGE_GB`, which
+:func:`storage_gb_of` reads; it is what application instances deployed on a node may claim
+(an AppD's virtualStorageDescriptor), nothing else in meclab uses it.
 """
 
 from __future__ import annotations
@@ -148,3 +152,21 @@ def energy_of(terminal: Terminal) -> EnergyModel:
     given = terminal.energy if terminal.energy is not None else EnergyModel()
     radio = {r: given.radio.get(r, DEFAULT_RADIO_ENERGY[r]) for r in terminal.radio_priority}
     return given.model_copy(update={"radio": radio})
+
+
+DEFAULT_STORAGE_GB: dict[ComputeKind, float] = {
+    # meclab's round figures: an EC2 m5 instance has no disk of its own (EBS only), so there is
+    # no product figure to cite. A phone's flash, a mini PC's SSD, two edge-server SSDs, a cloud
+    # node's share of block storage.
+    ComputeKind.TERMINAL: 128.0,
+    ComputeKind.FOG: 512.0,
+    ComputeKind.MEC_HOST: 2048.0,
+    ComputeKind.CLOUD: 16384.0,
+}
+"""Storage of each kind of terminal or node, in GB; meclab's choice (a scenario gives none)."""
+
+
+def storage_gb_of(kind: ComputeKind | NodeKind) -> float:
+    """Storage of a terminal or node of ``kind``, in GB: its kind's (see
+    :data:`DEFAULT_STORAGE_GB`)."""
+    return DEFAULT_STORAGE_GB[ComputeKind(kind)]
