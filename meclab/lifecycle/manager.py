@@ -46,7 +46,7 @@ from typing import Any
 
 from meclab.engine.world import World
 from meclab.lifecycle.backend import ExitInfo, LaunchError, LaunchSpec, RuntimeBackend
-from meclab.lifecycle.capacity import CapacityLedger, Requirements
+from meclab.lifecycle.capacity import CapacityLedger
 from meclab.lifecycle.occurrences import OpMove, apply
 from meclab.lifecycle.packages import OnboardedPackage, PackageRegistry
 from meclab.lifecycle.placement import Placement, place
@@ -58,6 +58,7 @@ from meclab.lifecycle.records import (
     OperationState,
     OpOcc,
 )
+from meclab.lifecycle.requirements import latency_bound_of, requirements_of
 from meclab.platform.apps import AppInstance, AppState, OperationAction
 from meclab.platform.errors import Conflict, InvalidField, NotFound
 from meclab.platform.platform import Platforms
@@ -87,26 +88,6 @@ class OperationFailed(Exception):
         super().__init__(detail)
         self.title = title
         self.status = status
-
-
-def requirements_of(package: OnboardedPackage) -> Requirements:
-    """The AppD's virtual compute and storage needs: cores, memory (MB), block storage (GB)."""
-    appd = package.appd
-    compute = appd.virtualComputeDescriptor
-    cores = float(compute.virtualCpu.numVirtualCpu) if compute is not None else 0.0
-    memory = float(compute.virtualMemory.virtualMemSize) if compute is not None else 0.0
-    storage = sum(
-        float(d.blockStorageData.sizeOfStorage)
-        for d in appd.virtualStorageDescriptor or []
-        if d.blockStorageData is not None
-    )
-    return Requirements(cpu_cores=cores, memory_mb=memory, storage_gb=storage)
-
-
-def latency_bound_of(package: OnboardedPackage) -> float | None:
-    """The AppD's maximum latency (ms), if it sets one."""
-    latency = package.appd.appLatency
-    return float(latency.maxLatency) if latency is not None else None
 
 
 def _free_port() -> int:
@@ -466,7 +447,7 @@ class Lifecycle:
         request = op.params or {}
         chosen = self._place(package, self.hosts_asked(request), instance.users)
         self._note(op, f"placement: {chosen.explanation}")
-        requirements = requirements_of(package)
+        requirements = requirements_of(package.appd)
         ledger = self._ledger()
         ledger.reserve(chosen.host, instance.id, requirements)  # InsufficientCapacity: 409
         instance.host = chosen.host
@@ -500,9 +481,9 @@ class Lifecycle:
         everyone = sorted({*self._scenario_users(package.appd.appName), *users})
         return place(
             world,
-            requirements_of(package),
+            requirements_of(package.appd),
             self._ledger(),
-            max_latency_ms=latency_bound_of(package),
+            max_latency_ms=latency_bound_of(package.appd),
             users=everyone,
             hosts=hosts or None,
         )
@@ -817,7 +798,7 @@ class Lifecycle:
             if instance.instantiation_state is InstantiationState.INSTANTIATED and instance.host:
                 with contextlib.suppress(Exception):
                     self.ledger.reserve(
-                        instance.host, instance.id, requirements_of(self._package(instance))
+                        instance.host, instance.id, requirements_of(self._package(instance).appd)
                     )
         for op in self._ops.values():
             if op.state in (OperationState.STARTING, OperationState.PROCESSING):
