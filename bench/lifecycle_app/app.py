@@ -20,7 +20,7 @@ host, _, port = os.environ["MEC_APP_ENDPOINT"].rpartition(":")
 
 
 class Hello(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802  (the name http.server calls)
+    def do_GET(self) -> None:  # the name http.server calls
         body = json.dumps({"instance": instance}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
