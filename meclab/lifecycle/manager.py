@@ -46,7 +46,7 @@ from typing import Any
 
 from meclab.engine.world import World
 from meclab.lifecycle.backend import ExitInfo, LaunchError, LaunchSpec, RuntimeBackend
-from meclab.lifecycle.capacity import CapacityLedger
+from meclab.lifecycle.capacity import CapacityLedger, never_fits
 from meclab.lifecycle.occurrences import OpMove, apply
 from meclab.lifecycle.packages import OnboardedPackage, PackageRegistry
 from meclab.lifecycle.placement import Placement, place
@@ -225,8 +225,12 @@ class Lifecycle:
         instance = self.instance(instance_id)
         if instance.instantiation_state is not InstantiationState.NOT_INSTANTIATED:
             raise Conflict(f"application instance {instance_id} is already instantiated")
-        self._usable(instance.app_d_id)
-        self.hosts_asked(request)  # a bad host list is refused now, not in the occurrence
+        package = self._usable(instance.app_d_id)
+        hosts = self.hosts_asked(request)  # a bad host list is refused now, not in the occurrence
+        candidates = hosts or list(self.platforms.hosts)
+        never = never_fits(self._ledger(), requirements_of(package.appd), candidates)
+        if never:
+            raise Conflict(f"{package.appd.appName} cannot be instantiated: {never}")
         return await self._begin(instance, LcmOperation.INSTANTIATE, request)
 
     async def terminate(self, instance_id: str, request: dict[str, Any]) -> OpOcc:
