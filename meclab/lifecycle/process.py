@@ -2,10 +2,13 @@
 
 Each instance's process runs in a session of its own (:mod:`meclab.lifecycle.procgroup`): a
 stop reaches its children, nothing of its group outlives it, and on Linux it dies with meclab
-even if meclab is killed hard. Its stdout and stderr, merged, are appended to
-``<log_dir>/output.log`` and kept in memory (the last ``ring_lines`` lines) for :meth:`logs`
-and for the tail of each :class:`ExitInfo`; an instance known from an earlier run of meclab
-starts with its file's last lines, so its logs read on.
+even if meclab is killed hard. Its stdout and stderr, merged, go straight to
+``<log_dir>/output.log`` (appended: the log of every start and restart, across runs of meclab
+too), and :meth:`logs` and each :class:`ExitInfo`'s tail read the end of that file. The output
+does not pass through meclab: a chatty application costs meclab no CPU, loses nothing while
+meclab is busy, and does not die of a broken pipe if meclab does; and a pipe would hold
+``asyncio``'s ``Process.wait()`` (Python 3.11) until every child that inherited it had closed
+it, so an exit would not be seen while a grandchild lived.
 
 The environment is a clean base, not meclab's own: the variables of :data:`INHERITED_ENV` that
 meclab has (so the developer's interpreter, virtualenv and packages are found as in their
@@ -30,7 +33,6 @@ import logging
 import os
 import signal
 import time
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,16 +56,12 @@ INHERITED_ENV: tuple[str, ...] = (
 """What an instance's environment takes from meclab's (module docstring)."""
 
 LOG_FILE = "output.log"
-RING_LINES = 1000
-"""Output lines kept in memory per instance."""
+LOG_LINES = 1000
+"""The most lines :meth:`ProcessBackend.logs` answers (all of them: ``output.log``)."""
 EXIT_TAIL_LINES = 20
 """Output lines an :class:`ExitInfo` carries."""
 LAUNCH_FAILED = 127
 """The exit status of a restart that could not launch (as a shell reports a missing command)."""
-DRAIN_TIMEOUT_S = 1.0
-"""How long output is still read after the group has ended (a process that left the group may
-hold the pipe open)."""
-READ_CHUNK = 65536
 
 
 @dataclass(eq=False)
@@ -72,7 +70,6 @@ class _Run:
 
     spec: LaunchSpec
     process: asyncio.subprocess.Process | None = None
-    reader: asyncio.Task[None] | None = None
     supervisor: asyncio.Task[None] | None = None
     stopper: asyncio.Task[StopOutcome] | None = None
     restarts: int = 0
@@ -91,36 +88,11 @@ class _Run:
         return self.process is not None and self.process.returncode is None
 
 
-@dataclass(eq=False)
-class _Instance:
-    """What outlives a run: the output."""
-
-    ring: deque[str]
-    log_path: Path
-    run: _Run | None = None
-    partial: bytes = b""
-    """A last line not yet ended by a newline."""
-
-    def add_output(self, chunk: bytes) -> None:
-        data = self.partial + chunk
-        *lines, self.partial = data.split(b"\n")
-        self.ring.extend(line.decode("utf-8", errors="replace") for line in lines)
-
-    def tail(self, lines: int = EXIT_TAIL_LINES) -> list[str]:
-        return list(self.ring)[-lines:]
-
-    def end_output(self) -> None:
-        if self.partial:
-            self.ring.append(self.partial.decode("utf-8", errors="replace"))
-            self.partial = b""
-
-
 class ProcessBackend:
     """Runs application instances as subprocesses of meclab (module docstring).
 
     ``inherit``: the variable names taken from meclab's environment; ``backoff_s`` and
-    ``backoff_max_s``: the delay before the first restart and its cap; ``ring_lines``: output
-    lines kept in memory per instance.
+    ``backoff_max_s``: the delay before the first restart and its cap.
     """
 
     def __init__(
@@ -129,13 +101,12 @@ class ProcessBackend:
         inherit: Iterable[str] = INHERITED_ENV,
         backoff_s: float = 0.5,
         backoff_max_s: float = 8.0,
-        ring_lines: int = RING_LINES,
     ) -> None:
         self.inherit = tuple(inherit)
         self.backoff_s = backoff_s
         self.backoff_max_s = backoff_max_s
-        self.ring_lines = ring_lines
-        self._instances: dict[str, _Instance] = {}
+        self._runs: dict[str, _Run] = {}
+        """The latest start of each instance."""
         self._listeners: list[ExitListener] = []
         self._closed = False
 
@@ -147,23 +118,23 @@ class ProcessBackend:
         executed."""
         if self._closed:
             raise LaunchError(spec.instance_id, "the runtime is closed (meclab is stopping)")
-        instance = self._instances.get(spec.instance_id)
-        if instance is not None and instance.run is not None and not _down(instance.run):
+        previous = self._runs.get(spec.instance_id)
+        if previous is not None and not _down(previous):
             raise LaunchError(spec.instance_id, "it is already running")
         if not spec.workdir.is_dir():
             raise LaunchError(spec.instance_id, f"working directory {spec.workdir} does not exist")
-        if instance is None:
-            instance = self._instance(spec)
-        previous, run = instance.run, _Run(spec)
-        instance.run = run  # a start or stop meanwhile sees this one
+        run = self._runs[spec.instance_id] = _Run(spec)  # a start or stop meanwhile sees it
         try:
-            await self._launch(instance, run)
+            await self._launch(run)
         except LaunchError:
-            instance.run = previous
+            if previous is None:
+                del self._runs[spec.instance_id]
+            else:
+                self._runs[spec.instance_id] = previous
             raise
         else:
             run.supervisor = asyncio.create_task(
-                self._supervise(instance, run), name=f"meclab-runtime-{spec.instance_id}"
+                self._supervise(run), name=f"meclab-runtime-{spec.instance_id}"
             )
         finally:
             run.launched.set()
@@ -174,8 +145,7 @@ class ProcessBackend:
         graceful timeout); no restart follows. Returns once its exit has been told to the
         listeners (a listener may stop the instance it is told about). Already down: its last
         status; unknown: ``returncode`` None."""
-        instance = self._instances.get(instance_id)
-        run = instance.run if instance is not None else None
+        run = self._runs.get(instance_id)
         if run is None:
             return StopOutcome(instance_id, None, killed=False)
         if run.stopper is None:
@@ -187,25 +157,18 @@ class ProcessBackend:
 
     def status(self, instance_id: str) -> ProcessStatus | None:
         """Its status now; None if never started here."""
-        instance = self._instances.get(instance_id)
-        if instance is None or instance.run is None:
-            return None
-        return self._status(instance_id, instance.run)
+        run = self._runs.get(instance_id)
+        return None if run is None else self._status(instance_id, run)
 
     def logs(self, instance_id: str, tail: int | None = None) -> list[str]:
-        """Its last ``tail`` output lines (all kept ones when None), after it stopped too; none
-        for an unknown instance."""
+        """The last ``tail`` lines of its ``output.log`` (at most :data:`LOG_LINES`), after it
+        stopped too; none for an instance not started here."""
         if tail is not None and tail < 0:
             raise ValueError(f"tail is {tail} (< 0)")
-        instance = self._instances.get(instance_id)
-        if instance is None:
+        run = self._runs.get(instance_id)
+        if run is None:
             return []
-        lines = list(instance.ring)
-        if instance.partial:
-            lines.append(instance.partial.decode("utf-8", errors="replace"))
-        if tail is None:
-            return lines
-        return lines[-tail:] if tail else []
+        return read_tail(_log_path(run.spec), LOG_LINES if tail is None else min(tail, LOG_LINES))
 
     def on_exit(self, listener: ExitListener) -> None:
         """Have ``listener`` awaited with every exit, before any restart (its errors are logged
@@ -215,17 +178,9 @@ class ProcessBackend:
     async def close(self) -> None:
         """Stop every instance at once, each with its graceful timeout; start refuses after."""
         self._closed = True
-        await asyncio.gather(*(self.stop(instance_id) for instance_id in list(self._instances)))
+        await asyncio.gather(*(self.stop(instance_id) for instance_id in list(self._runs)))
 
     # --- processes ----------------------------------------------------------------------
-
-    def _instance(self, spec: LaunchSpec) -> _Instance:
-        log_path = spec.log_dir / LOG_FILE
-        # known from an earlier run of meclab: its logs read on
-        ring = deque(read_tail(log_path, self.ring_lines), maxlen=self.ring_lines)
-        instance = _Instance(ring, log_path)
-        self._instances[spec.instance_id] = instance
-        return instance
 
     def environment(self, spec: LaunchSpec) -> dict[str, str]:
         """What ``spec``'s process is started with (module docstring)."""
@@ -233,19 +188,20 @@ class ProcessBackend:
         base.setdefault("PATH", os.defpath)
         return {**base, "PYTHONUNBUFFERED": "1", **spec.env}
 
-    async def _launch(self, instance: _Instance, run: _Run) -> None:
+    async def _launch(self, run: _Run) -> None:
         spec = run.spec
         program = spec.command[0]
         spec.log_dir.mkdir(parents=True, exist_ok=True)
         try:
-            process = await asyncio.create_subprocess_exec(
-                *spec.command,
-                cwd=spec.workdir,
-                env=self.environment(spec),
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-                **session_options(),
-            )
+            with _log_path(spec).open("ab") as output:  # the child keeps its own descriptor
+                process = await asyncio.create_subprocess_exec(
+                    *spec.command,
+                    cwd=spec.workdir,
+                    env=self.environment(spec),
+                    stdout=output,
+                    stderr=asyncio.subprocess.STDOUT,
+                    **session_options(),
+                )
         except FileNotFoundError as exc:
             raise LaunchError(spec.instance_id, f"no program {program} ({exc.strerror})") from exc
         except PermissionError as exc:
@@ -254,30 +210,17 @@ class ProcessBackend:
             raise LaunchError(spec.instance_id, f"{program}: {exc.strerror or exc}") from exc
         run.process = process
         run.started_at = time.time()
-        assert process.stdout is not None  # stdout=PIPE
-        run.reader = asyncio.create_task(self._read(instance, process.stdout))
 
-    async def _read(self, instance: _Instance, stream: asyncio.StreamReader) -> None:
-        with instance.log_path.open("ab") as out:
-            try:
-                while chunk := await stream.read(READ_CHUNK):
-                    out.write(chunk)
-                    out.flush()
-                    instance.add_output(chunk)
-            finally:
-                instance.end_output()
-
-    async def _supervise(self, instance: _Instance, run: _Run) -> None:
+    async def _supervise(self, run: _Run) -> None:
         spec = run.spec
         while True:
             process = run.process
             assert process is not None
             returncode = await process.wait()
             signal_group(process.pid, signal.SIGKILL)  # nothing of its group outlives it
-            await self._drain(run)
             run.returncode = returncode
             restarting = not run.stopping and self._restarts(spec, returncode, run.restarts)
-            tail = instance.tail()
+            tail = read_tail(_log_path(spec), EXIT_TAIL_LINES)
             await self._tell(
                 ExitInfo(spec.instance_id, returncode, restarting, run.restarts, tail, run.stopping)
             )
@@ -289,15 +232,16 @@ class ProcessBackend:
             if run.stopping:
                 return
             try:
-                await self._launch(instance, run)
+                await self._launch(run)
             except LaunchError as exc:
                 run.process = None
                 run.returncode = LAUNCH_FAILED
-                instance.ring.append(f"meclab: {exc}")
-                info = ExitInfo(
-                    spec.instance_id, LAUNCH_FAILED, False, run.restarts, instance.tail()
+                with _log_path(spec).open("a", encoding="utf-8") as output:
+                    output.write(f"meclab: {exc}\n")  # where the app's logs are read
+                tail = read_tail(_log_path(spec), EXIT_TAIL_LINES)
+                await self._tell(
+                    ExitInfo(spec.instance_id, LAUNCH_FAILED, False, run.restarts, tail)
                 )
-                await self._tell(info)
                 return
             run.restarts += 1
             if run.stopping:  # stop came while this process was being launched
@@ -308,19 +252,6 @@ class ProcessBackend:
         if restarts >= spec.max_restarts or spec.restart == "never":
             return False
         return spec.restart == "always" or returncode != 0
-
-    @staticmethod
-    async def _drain(run: _Run) -> None:
-        if run.reader is None:
-            return
-        try:
-            await asyncio.wait_for(asyncio.shield(run.reader), DRAIN_TIMEOUT_S)
-        except TimeoutError:
-            run.reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await run.reader
-        except OSError:  # the log could not be written: the instance is told of all the same
-            log.exception("output of %s", run.spec.instance_id)
 
     async def _tell(self, info: ExitInfo) -> None:
         for listener in self._listeners:
@@ -349,6 +280,10 @@ class ProcessBackend:
         pid = run.process.pid if running and run.process is not None else None
         return ProcessStatus(instance_id, pid, running, run.restarts, run.returncode,
                              run.started_at)  # fmt: skip
+
+
+def _log_path(spec: LaunchSpec) -> Path:
+    return spec.log_dir / LOG_FILE
 
 
 def _down(run: _Run) -> bool:

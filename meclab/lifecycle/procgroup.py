@@ -16,8 +16,8 @@ Death with meclab: on Linux the child asks the kernel (``prctl(PR_SET_PDEATHSIG,
 between fork and exec) to be killed when the thread that started it ends, so even a meclab
 killed with SIGKILL leaves no process behind. Two limits: it is the *thread* that counts (start
 processes from the event loop's or the main thread, not from a short-lived worker thread), and
-it covers the child itself, not its own children (they lose their stdout pipe, and a
-well-behaved child takes them down as it dies). Elsewhere nothing is set and a meclab killed
+it covers the child itself, not its own children (a well-behaved child takes them down as it
+dies). Elsewhere nothing is set and a meclab killed
 hard may leave its children running.
 """
 
