@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import until
+from helpers import process_gone, until
 
 from meclab.lifecycle.backend import ExitInfo, LaunchError, LaunchSpec
 from meclab.lifecycle.process import LOG_FILE, ProcessBackend
@@ -42,15 +42,6 @@ def spec(tmp_path: Path, code: str, instance_id: str = "app-1", **options: Any) 
         log_dir=tmp_path / "logs" / instance_id,
         **options,
     )
-
-
-def gone(pid: int) -> bool:
-    """The process has ended (no entry, or a zombie nobody reaped yet)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return True
-    return stat.rpartition(")")[2].split()[0] in ("Z", "X")
 
 
 @pytest.fixture
@@ -202,7 +193,7 @@ async def test_children_die_with_their_group(
     if ending == "stopped":
         await backend.stop("app-1")
     await until(lambda: len(exits) == 1, "the exit")
-    await until(lambda: gone(child), f"child {child} to end")
+    await until(lambda: process_gone(child), f"child {child} to end")
 
 
 async def test_a_program_that_cannot_run_is_a_launch_error(
@@ -359,7 +350,7 @@ def test_the_process_dies_with_a_meclab_killed_hard(tmp_path: Path) -> None:
         assert meclab.stdout is not None
         try:
             child = int(meclab.stdout.readline())
-            assert not gone(child)
+            assert not process_gone(child)
         finally:
             meclab.kill()
-    asyncio.run(until(lambda: gone(child), f"app process {child} to end", timeout_s=5))
+    asyncio.run(until(lambda: process_gone(child), f"app process {child} to end", timeout_s=5))
