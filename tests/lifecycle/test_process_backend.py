@@ -279,13 +279,13 @@ async def test_close_stops_everything_at_once_and_starts_nothing_more(
 ) -> None:
     stubborn = "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint('ready')\n"
     for name in ("a", "b"):
-        await backend.start(spec(tmp_path, stubborn + WAITS, name, graceful_timeout_s=0.5))
+        await backend.start(spec(tmp_path, stubborn + WAITS, name, graceful_timeout_s=1))
     for name in ("a", "b"):
         await until(lambda n=name: backend.logs(n) == ["ready"], f"{name}'s SIGTERM handling")
     loop = asyncio.get_running_loop()
     began = loop.time()
     await backend.close()
-    assert loop.time() - began < 0.9  # concurrently: one graceful timeout, not two
+    assert loop.time() - began < 2  # concurrently: one graceful timeout, not two
     assert sorted((e.instance_id, e.returncode, e.stopped) for e in exits) == [
         ("a", -signal.SIGKILL, True),
         ("b", -signal.SIGKILL, True),
