@@ -76,6 +76,8 @@ class _Run:
     returncode: int | None = None
     started_at: float = 0.0
     stopping: bool = False
+    telling: bool = False
+    """Its listeners are being told of an exit (no process runs meanwhile)."""
     stop_timeout_s: float = 0.0
     killed: bool = False
     wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -89,7 +91,8 @@ class _Run:
 
 
 class ProcessBackend:
-    """Runs application instances as subprocesses of meclab (module docstring).
+    """Runs application instances as subprocesses of meclab (module docstring), on the event
+    loop it is first used on.
 
     ``inherit``: the variable names taken from meclab's environment; ``backoff_s`` and
     ``backoff_max_s``: the delay before the first restart and its cap.
@@ -150,8 +153,9 @@ class ProcessBackend:
             return StopOutcome(instance_id, None, killed=False)
         if run.stopper is None:
             timeout = run.spec.graceful_timeout_s if timeout_s is None else timeout_s
-            inside = asyncio.current_task() is run.supervisor
-            run.stopper = asyncio.create_task(self._stop(run, timeout, wait_supervisor=not inside))
+            # a listener stopping it must not wait for the supervisor, which awaits the listener
+            waits = not run.telling
+            run.stopper = asyncio.create_task(self._stop(run, timeout, wait_supervisor=waits))
         # shielded: a caller given up on must not leave a process half stopped
         return await asyncio.shield(run.stopper)
 
@@ -222,7 +226,10 @@ class ProcessBackend:
             restarting = not run.stopping and self._restarts(spec, returncode, run.restarts)
             tail = read_tail(_log_path(spec), EXIT_TAIL_LINES)
             await self._tell(
-                ExitInfo(spec.instance_id, returncode, restarting, run.restarts, tail, run.stopping)
+                run,
+                ExitInfo(
+                    spec.instance_id, returncode, restarting, run.restarts, tail, run.stopping
+                ),
             )
             if not restarting:
                 return
@@ -240,7 +247,7 @@ class ProcessBackend:
                     output.write(f"meclab: {exc}\n")  # where the app's logs are read
                 tail = read_tail(_log_path(spec), EXIT_TAIL_LINES)
                 await self._tell(
-                    ExitInfo(spec.instance_id, LAUNCH_FAILED, False, run.restarts, tail)
+                    run, ExitInfo(spec.instance_id, LAUNCH_FAILED, False, run.restarts, tail)
                 )
                 return
             run.restarts += 1
@@ -253,12 +260,16 @@ class ProcessBackend:
             return False
         return spec.restart == "always" or returncode != 0
 
-    async def _tell(self, info: ExitInfo) -> None:
-        for listener in self._listeners:
-            try:
-                await listener(info)
-            except Exception:
-                log.exception("exit listener %r failed on %s", listener, info.instance_id)
+    async def _tell(self, run: _Run, info: ExitInfo) -> None:
+        run.telling = True
+        try:
+            for listener in self._listeners:
+                try:
+                    await listener(info)
+                except Exception:
+                    log.exception("exit listener %r failed on %s", listener, info.instance_id)
+        finally:
+            run.telling = False
 
     async def _stop(self, run: _Run, timeout_s: float, *, wait_supervisor: bool) -> StopOutcome:
         run.stopping = True

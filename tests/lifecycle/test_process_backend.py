@@ -238,20 +238,25 @@ async def test_a_running_instance_is_not_started_twice_but_again_after_stop(
     await until(lambda: backend.logs("app-1") == ["up", "up"], "the output of both")
 
 
+@pytest.mark.parametrize("how", ["stop", "close"])
 async def test_a_listener_may_stop_its_instance_and_no_restart_follows(
-    tmp_path: Path, backend: ProcessBackend, exits: list[ExitInfo]
+    tmp_path: Path, backend: ProcessBackend, exits: list[ExitInfo], how: str
 ) -> None:
-    outcomes = []
+    stopped = []
 
     async def stop_it(info: ExitInfo) -> None:
-        outcomes.append(await backend.stop(info.instance_id))
+        if how == "stop":
+            outcome = await backend.stop(info.instance_id)
+            assert (outcome.returncode, outcome.killed) == (5, False)
+        else:
+            await backend.close()
+        stopped.append(info.instance_id)
 
     backend.on_exit(stop_it)
     await backend.start(spec(tmp_path, "raise SystemExit(5)", restart="always"))
-    await until(lambda: bool(outcomes), "the listener's stop")
+    await until(lambda: bool(stopped), f"the listener's {how}")
     await asyncio.sleep(0.1)
     assert [(e.returncode, e.restarting) for e in exits] == [(5, True)]
-    assert (outcomes[0].returncode, outcomes[0].killed) == (5, False)
     status = backend.status("app-1")
     assert status is not None and (status.running, status.restarts) == (False, 0)
 
