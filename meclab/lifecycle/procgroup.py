@@ -17,8 +17,14 @@ between fork and exec) to be killed when the thread that started it ends, so eve
 killed with SIGKILL leaves no process behind. Two limits: it is the *thread* that counts (start
 processes from the event loop's or the main thread, not from a short-lived worker thread), and
 it covers the child itself, not its own children (a well-behaved child takes them down as it
-dies). Elsewhere nothing is set and a meclab killed
-hard may leave its children running.
+dies). Elsewhere nothing is set and a meclab killed hard may leave its children running. The
+price: with a ``preexec_fn`` Python forks rather than using ``posix_spawn``, a little slower to
+start a process from a large meclab.
+
+The sweep of a group after its leader was reaped names the group by the leader's pid; Linux
+gives that number to no new process while any member of the group lives, so the sweep either
+reaches the leftovers or finds no group (barring, in the instant between, a new process that
+took the freed number and made itself a group leader).
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from typing import Any
 PR_SET_PDEATHSIG = 1
 """From <linux/prctl.h>."""
 TAIL_BLOCK = 65536
+"""How much of a log's end :func:`read_tail` reads at a time."""
 
 
 @functools.cache
