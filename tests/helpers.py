@@ -16,6 +16,7 @@ receiver is beside it, in tests/receiver.py.
   socket (websockets, the exact bytes on the wire, server-sent events);
 * :func:`problem`: the checked problem details of an error answer;
 * :data:`BROKEN_YAML`: a scenario file with four mistakes on known lines.
+* :func:`process_gone`: whether a process has ended (a zombie nobody reaped counts).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import math
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -221,3 +223,13 @@ def service(name: str = "svc", **changes: Any) -> dict[str, Any]:
     }
     body.update(changes)
     return {k: v for k, v in body.items() if v is not None}
+
+
+def process_gone(pid: int) -> bool:
+    """Process ``pid`` has ended: no entry in /proc, or a zombie nobody reaped yet (an orphan
+    waits for the machine's init, which may be slow to reap it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rpartition(")")[2].split()[0] in ("Z", "X")

@@ -18,7 +18,7 @@ component started gets the platform's and the data plane's address in its enviro
 (below), its own results file (:mod:`meclab.demo.results`) and log file, and is ready once its
 port accepts connections and, for an edge application, once its instance is READY on its
 platform. Leaving the stage, however it is left (an error, Ctrl-C), stops every component in
-reverse order of start and then meclab: SIGTERM, then SIGKILL to its process group after
+reverse order of start and then meclab: SIGTERM to its process group, then SIGKILL after
 ``stop_timeout_s``.
 
 What a component finds in its environment, besides the caller's own variables:
@@ -36,9 +36,7 @@ What a component finds in its environment, besides the caller's own variables:
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -52,6 +50,7 @@ from typing import Any, Self
 import httpx
 
 from meclab.demo.results import ENV_RESULTS, read_results
+from meclab.lifecycle.procgroup import read_tail, session_options, stop_popen
 from meclab.lock import holder
 from meclab.scenario.loader import dump_yaml
 from meclab.scenario.model import Scenario
@@ -137,11 +136,7 @@ class Running:
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         """The end of its output (stdout and stderr), indented for an error message."""
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return "    (no output)"
-        tail = text.rstrip().splitlines()[-lines:]
+        tail = read_tail(self.log_path, lines)
         return "\n".join(f"    {line}" for line in tail) or "    (no output)"
 
 
@@ -262,11 +257,10 @@ class Stage:
                 list(component.argv),
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
                 env=dict(env) if env else None,
                 # its own session: Ctrl-C in the user's terminal reaches the stage only, which
-                # stops everything in order; SIGKILL then reaches the component's children too
-                start_new_session=True,
+                # stops everything in order; a stop then reaches the component's children too
+                **session_options(),
             )
         return Running(component, process, log_path, results_path)
 
@@ -350,21 +344,13 @@ class Stage:
             time.sleep(POLL_S)
 
     def stop(self, running: Running) -> int:
-        """SIGTERM, then SIGKILL to its process group after ``stop_timeout_s``; its exit
-        status (negative: the signal that ended it)."""
-        process = running.process
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-            try:
-                return process.wait(self.stop_timeout_s)
-            except subprocess.TimeoutExpired:
-                self.say(f"{running.name} did not stop within {self.stop_timeout_s:g} s: killed")
-            # not reaped yet, so the group is still its own: its children (meclab run's
-            # application process) go with it
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
-        return process.wait()
+        """SIGTERM to its process group, then SIGKILL after ``stop_timeout_s``
+        (:func:`meclab.lifecycle.procgroup.stop_popen`); its exit status (negative: the signal
+        that ended it)."""
+        returncode, killed = stop_popen(running.process, self.stop_timeout_s)
+        if killed:
+            self.say(f"{running.name} did not stop within {self.stop_timeout_s:g} s: killed")
+        return returncode
 
     def stop_all(self, runnings: Sequence[Running]) -> None:
         """Stop ``runnings`` in reverse order."""
