@@ -563,7 +563,11 @@ class Lifecycle:
         await self.platforms.add_app(app)
         ready = asyncio.get_running_loop().create_future()
         self._ready[instance.id] = ready
-        workdir = self.directory / instance.id / "package" / manifest.workdir
+        copy = self.directory / instance.id / "package"
+        workdir = copy / manifest.workdir
+        command = manifest.argv()
+        if manifest.program_in_package is not None:  # a file of the package, wherever it runs
+            command[0] = str(copy / manifest.program_in_package)
         env = {
             **(self.environment() if self.environment is not None else {}),
             **manifest.env,
@@ -576,7 +580,7 @@ class Lifecycle:
         }
         spec = LaunchSpec(
             instance_id=instance.id,
-            command=list(manifest.command),
+            command=command,
             workdir=workdir,
             env=env,
             restart=instance.restart or manifest.restart,
@@ -723,7 +727,7 @@ class Lifecycle:
 
     async def _on_exit(self, info: ExitInfo) -> None:
         instance = self._instances.get(info.instance_id)
-        if instance is None or info.instance_id in self._stopping:
+        if instance is None or info.stopped or info.instance_id in self._stopping:
             return
         tail = "\n".join(info.tail) or "(no output)"
         waiter = self._ready.get(info.instance_id)
