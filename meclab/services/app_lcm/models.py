@@ -203,9 +203,7 @@ class InstantiateAppRequest(WireModel):
     def _one_descriptor(self) -> InstantiateAppRequest:
         # Note 4: only one of virtualComputeDescriptor or osContainerDescriptor.
         if self.virtualComputeDescriptor is not None and self.osContainerDescriptor is not None:
-            raise ValueError(
-                "give virtualComputeDescriptor or osContainerDescriptor, not both"
-            )
+            raise ValueError("give virtualComputeDescriptor or osContainerDescriptor, not both")
         for i, info in enumerate(self.selectedMECHostInfo):
             if info.host() is None:
                 raise ValueError(

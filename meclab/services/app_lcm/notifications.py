@@ -33,6 +33,7 @@ from meclab.lifecycle import SYSTEM_HOST
 from meclab.lifecycle.records import InstantiationState, LcmInstance, OpOcc
 from meclab.platform.platform import Platforms
 from meclab.platform.subscriptions import SubscriptionApi
+from meclab.platform.wire import WireModel
 from meclab.services.app_lcm.models import (
     APP_IDENTIFIER_CREATION,
     APP_IDENTIFIER_DELETION,
@@ -51,7 +52,6 @@ from meclab.services.app_lcm.models import (
     TimeStamp,
 )
 from meclab.services.app_lcm.views import Urls
-from meclab.platform.wire import WireModel
 
 API = "app_lcm"
 """Name of app_lcm/v1 in the subscription registry."""
@@ -218,4 +218,3 @@ class Notifications:
             links=AppInstanceIdentifierLinks(subscription=subscription, appInstance=instance),
             **common,
         ).wire()
-

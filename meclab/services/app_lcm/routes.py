@@ -165,9 +165,7 @@ def build_router(service: "AppLcm") -> APIRouter:
     async def list_instances(flt: FilterParam, selection: SelectionParam) -> JSONResponse:
         items = [instance_info(urls, inst) for inst in lifecycle.instances()]
         chosen = flt.apply(items) if flt is not None else items
-        return JSONResponse(
-            select(chosen, selection, default_excluded=INSTANCE_DEFAULT_EXCLUDED)
-        )
+        return JSONResponse(select(chosen, selection, default_excluded=INSTANCE_DEFAULT_EXCLUDED))
 
     @router.get(
         "/app_instances/{appInstanceId}",
@@ -245,9 +243,7 @@ def build_router(service: "AppLcm") -> APIRouter:
     async def list_occurrences(flt: FilterParam, selection: SelectionParam) -> JSONResponse:
         items = [op_occ(urls, op) for op in lifecycle.occurrences()]
         chosen = flt.apply(items) if flt is not None else items
-        return JSONResponse(
-            select(chosen, selection, default_excluded=OCCURRENCE_DEFAULT_EXCLUDED)
-        )
+        return JSONResponse(select(chosen, selection, default_excluded=OCCURRENCE_DEFAULT_EXCLUDED))
 
     @router.get(
         "/app_lcm_op_occs/{appLcmOpOccId}",
