@@ -16,12 +16,12 @@ from meclab.http.body import body_doc, parse, read_json
 from meclab.http.query import reject_unknown_query
 from meclab.http.routing import PrefixedRouter
 from meclab.services.granting.models import Grant, GrantRequest
+from meclab.services.granting.service import BASE_PATH
 from meclab.services.subscribing import created, resource
 
 if TYPE_CHECKING:
     from meclab.services.granting.service import Granting
 
-BASE_PATH = "/granting/v1"
 PROBLEM_JSON = {"content": {"application/problem+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Bad request: the problem names the bad field", **PROBLEM_JSON},

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from meclab.platform.platform import Platforms
+from meclab.services.app_lcm.views import BASE_PATH as LCM_BASE_PATH
 from meclab.services.granting.port import GrantPort
 
-LCM_BASE_PATH = "/app_lcm/v1"
+BASE_PATH = "/granting/v1"
 
 
 class Granting:
@@ -19,8 +20,6 @@ class Granting:
 
     def url(self, path: str) -> str:
         """Absolute URL of a granting/v1 resource."""
-        from meclab.services.granting.routes import BASE_PATH
-
         return f"{self.platforms.base_url}{self.platforms.api_root}{BASE_PATH}/{path}"
 
     def lcm_url(self, path: str) -> str:
