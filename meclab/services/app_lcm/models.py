@@ -187,7 +187,8 @@ class MECHostInformation(WireModel):
 class LocationConstraints(WireModel):
     countryCode: str | None = None
     civicAddressElement: list[dict[str, Any]] | None = None
-    area: dict[str, Any] | None = None
+    area: dict[str, Any] | str | None = None
+    """A GeoJSON Polygon: an object, or (as the file types it) its JSON text."""
 
 
 class InstantiateAppRequest(WireModel):

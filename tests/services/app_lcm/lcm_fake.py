@@ -199,7 +199,9 @@ class FakeLifecycle:
         self._instantiated(inst)
         self._busy(inst)
         if inst.operational_state == request["changeStateTo"]:
-            raise Conflict(f"application instance {instance_id} is already {inst.operational_state}")
+            raise Conflict(
+                f"application instance {instance_id} is already {inst.operational_state}"
+            )
         return await self._run(inst, LcmOperation.OPERATE, request)
 
     def occurrences(self) -> list[OpOcc]:

@@ -84,9 +84,7 @@ async def test_operation_states(lab: Lab, receiver: Receiver) -> None:
     edge = await create(lab.client, "edge-d", appInstanceName="e1")
     other = await create(lab.client, "edge-d", appInstanceName="e2")
     op = await run(lab.client, edge, "instantiate", HOST_PICK)
-    notes = [
-        AppLcmOpOccNotification.model_validate(b) for b in await receiver.wait_for(3, "/all")
-    ]
+    notes = [AppLcmOpOccNotification.model_validate(b) for b in await receiver.wait_for(3, "/all")]
     assert [n.operationState for n in notes] == ["STARTING", "PROCESSING", "COMPLETED"]
     assert {(n.operationType, n.appLcmOpOccId, n.appInstanceId) for n in notes} == {
         ("INSTANTIATE", op["id"], edge)

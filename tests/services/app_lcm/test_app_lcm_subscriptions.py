@@ -84,7 +84,10 @@ async def test_list_by_type_in_either_spelling(lab: Lab) -> None:
     ("body", "field"),
     [
         ({"callbackUri": CALLBACK}, "subscriptionType"),
-        ({"subscriptionType": "CellChangeSubscription", "callbackUri": CALLBACK}, "subscriptionType"),
+        (
+            {"subscriptionType": "CellChangeSubscription", "callbackUri": CALLBACK},
+            "subscriptionType",
+        ),
         ({"subscriptionType": "AppIdentifierDeletionSubscription"}, "callbackUri"),
         (
             {"subscriptionType": "AppIdentifierDeletionSubscription", "callbackUri": "ftp://x"},
@@ -130,6 +133,8 @@ async def test_list_by_type_in_either_spelling(lab: Lab) -> None:
 async def test_create_refusals(lab: Lab, body: dict[str, Any], field: str) -> None:
     details = problem(await lab.client.post(f"{LCM}/subscriptions", json=body), 400)
     names = {p["name"] for p in details["invalidParams"]}
-    assert any(n == field or n.startswith(f"{field}.") or n.startswith(f"{field}[") for n in names), names
+    assert any(
+        n == field or n.startswith(f"{field}.") or n.startswith(f"{field}[") for n in names
+    ), names
     listed = (await lab.client.get(f"{LCM}/subscriptions")).json()
     assert listed["_links"]["subscriptions"] == []

@@ -46,7 +46,10 @@ async def test_grant_is_created_and_read(lab: Lab) -> None:
     assert response.status_code == 201, response.text
     grant = Grant.model_validate(response.json())
     assert response.headers["Location"] == f"{BASE_URL}{GRANTS}/{grant.id}"
-    assert (grant.appInstanceId, grant.appLcmOpOccId) == (body["appInstanceId"], body["appLcmOpOccId"])
+    assert (grant.appInstanceId, grant.appLcmOpOccId) == (
+        body["appInstanceId"],
+        body["appLcmOpOccId"],
+    )
     assert grant.links.appInstance.href == f"{BASE_URL}{LCM}/app_instances/{grant.appInstanceId}"
     assert grant.links.appLcmOpOcc.href == body["_links"]["appLcmOpOcc"]["href"]
     assert [z.zoneId for z in grant.zones or []] == ["mec-a"]
@@ -65,7 +68,9 @@ async def test_grant_is_created_and_read(lab: Lab) -> None:
         ({"appInstanceId": "inst-404"}, 404, None),
     ],
 )
-async def test_grant_refusals(lab: Lab, change: dict[str, Any], status: int, field: str | None) -> None:
+async def test_grant_refusals(
+    lab: Lab, change: dict[str, Any], status: int, field: str | None
+) -> None:
     body = {k: v for k, v in {**await request(lab), **change}.items() if v is not None}
     details = problem(await lab.client.post(GRANTS, json=body), status)
     if field is not None:
