@@ -41,10 +41,6 @@ class OperationState(StrEnum):
     """Failed and stopped, but not closed: it may be retried, failed for good, or cancelled."""
 
 
-FINAL_STATES = frozenset({OperationState.COMPLETED, OperationState.FAILED})
-"""States an operation occurrence never leaves."""
-
-
 @dataclass(slots=True)
 class LcmInstance:
     """An application instance resource of the MEC system (``AppInstanceInfo``)."""

@@ -5,6 +5,7 @@ Other Co, and ``off-d``, disabled)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -32,10 +33,10 @@ class Lab:
     fake: FakeLifecycle
 
 
-@pytest.fixture
-async def lab(runtime: Runtime) -> AsyncIterator[Lab]:
-    """meclab's app on the lab world, with app_lcm/v1 and granting/v1 over the fake."""
-    app = create_app(runtime, tick=False, base_url=BASE_URL)
+@asynccontextmanager
+async def open_lab(runtime: Runtime, api_root: str = "") -> AsyncIterator[Lab]:
+    """meclab's app on ``runtime`` with app_lcm/v1 and granting/v1 over a new fake, started."""
+    app = create_app(runtime, tick=False, base_url=BASE_URL, api_root=api_root)
     platforms = app.state.platforms
     fake = FakeLifecycle(hosts=["mec-a"], packages=PACKAGES)
     AppLcm(platforms, fake).mount(app)
@@ -47,3 +48,9 @@ async def lab(runtime: Runtime) -> AsyncIterator[Lab]:
     ):
         fake.hosts = list(platforms.hosts)
         yield Lab(app, client, fake)
+
+
+@pytest.fixture
+async def lab(runtime: Runtime) -> AsyncIterator[Lab]:
+    async with open_lab(runtime) as opened:
+        yield opened
