@@ -41,17 +41,6 @@ from meclab.lifecycle.records import (
 from meclab.platform.wire import LinkType, ProblemDetails, SelfLink, TimeStamp, WireModel
 from meclab.services.mec011.models import CallbackUri
 
-__all__ = [
-    "ANY_HOST",
-    "APP_IDENTIFIER_CREATION",
-    "APP_IDENTIFIER_DELETION",
-    "APP_INSTANCE_STATE_CHANGE",
-    "APP_LCM_OP_OCC_STATE_CHANGE",
-    "LinkType",
-    "ProblemDetails",
-    "TimeStamp",
-]
-
 ANY_HOST = "auto"
 """A hostId that lets meclab choose the MEC host (module docstring)."""
 
@@ -67,9 +56,6 @@ SUBSCRIPTION_TYPES = (
 )
 """AppInstanceSubscriptionType. The v3.1.1 file sets each notification's ``notificationType``
 to its subscription's type, and meclab sends them so."""
-
-APP_LCM_OP_OCC_NOTIFICATION = "AppLcmOpOccNotification"
-"""The one value of AppLcmOpOccSubscriptionFilter.notificationTypes."""
 
 AppInstanceState = Literal["NOT_INSTANTIATED", "STARTED", "STOPPED"]
 """What AppInst subscriptions and notifications call an instance's state."""

@@ -13,10 +13,8 @@ from typing import Any, Literal
 from pydantic import Field
 
 from meclab.lifecycle.records import LcmOperation
-from meclab.platform.wire import LinkType, ProblemDetails, WireModel
+from meclab.platform.wire import LinkType, WireModel
 from meclab.services.app_lcm.models import VimConnectionInfo
-
-__all__ = ["LinkType", "ProblemDetails"]
 
 
 class Resource(WireModel):
