@@ -528,6 +528,7 @@ def stale_rules(rules: Rules, specs: Sequence[Spec]) -> list[str]:
     docs: list[JsonDoc] = [*specs, *(s.spec for s in rules.substitutes.values())]
 
     def exists(schema: str, name: str) -> bool:
+        name = name.removesuffix("[]")  # a finding on an array's items names the array
         found = [d.doc.get("components", {}).get("schemas", {}) for d in docs]
         for schemas in found:  # a schema name, which may hold dots (2.x files: "A.B")
             if schema in schemas:

@@ -1,0 +1,32 @@
+"""MEC 010-2 application lifecycle management (``app_lcm/v1``) of the MEC system."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from meclab.platform.platform import Platforms
+from meclab.services.app_lcm.notifications import SUBSCRIPTION_API, Notifications
+from meclab.services.app_lcm.port import LcmPort
+from meclab.services.app_lcm.views import Urls
+
+
+class AppLcm:
+    """app_lcm/v1 over a lifecycle (:class:`LcmPort`), served once at the API root.
+
+    Its subscriptions are kept in the platforms' registry under the MEC system's name; the
+    lifecycle's changes reach the subscribers through the platforms' notifier.
+    """
+
+    def __init__(self, platforms: Platforms, lifecycle: LcmPort) -> None:
+        self.platforms = platforms
+        self.lifecycle = lifecycle
+        self.urls = Urls(platforms)
+        self.notifications = Notifications(platforms, self.urls)
+        platforms.subscriptions.register_api(SUBSCRIPTION_API)
+        lifecycle.on_change(self.notifications.on_change)
+
+    def mount(self, app: FastAPI) -> None:
+        """Serve the API at ``{api_root}/app_lcm/v1``."""
+        from meclab.services.app_lcm.routes import build_router
+
+        app.include_router(build_router(self), prefix=self.platforms.api_root)
