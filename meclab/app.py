@@ -39,12 +39,17 @@ from meclab.platform.apps import OperationAction
 from meclab.platform.delivery import CLOSE_SUBSCRIPTION_GONE, Notifier
 from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
+from meclab.services.app_lcm.service import AppLcm
+from meclab.services.granting.service import Granting
 from meclab.services.hosting import api_root_path, host_apis
 from meclab.services.location.service import Location
 from meclab.services.mec011.service import Mec011
 from meclab.services.rnis.service import Rnis
 from meclab.services.ueid.service import UeIdentity
 from meclab.services.wai.service import Wai
+
+SYSTEM_APIS = ("/app_pkgm/v1", "/app_lcm/v1", "/granting/v1", "/dev_app/v1")
+"""The MEC system's APIs (MEC 010-2, MEC 016), served once under the API root, not per host."""
 
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 """Swagger UI's script and style sheet, shipped inside a PyPI package."""
@@ -204,10 +209,13 @@ def create_app(
         "ueid": UeIdentity(platforms, runtime),
         "rnis": Rnis(platforms, runtime),
         "location": Location(platforms, runtime),
+        "app_lcm": AppLcm(platforms, lifecycle),
+        "granting": Granting(platforms, lifecycle),
     }
     for service in services.values():
         service.mount(app)
-    install_openapi(app, apis=[CONTROL_API], per_host=host_apis(app))
+    system_apis = [f"{platforms.api_root}{path}" for path in SYSTEM_APIS]
+    install_openapi(app, apis=[CONTROL_API, *system_apis], per_host=host_apis(app))
     app.state.runtime = runtime
     app.state.platforms = platforms
     app.state.services = services

@@ -73,6 +73,8 @@ GRANTS = "lcm_grants"
 DEPLOYED_NETWORK = IPv4Network("198.19.0.0/16")
 """Emulated addresses of deployed instances: the upper half of the data plane's application
 block (198.18.0.0/15), whose lower half numbers the scenario's applications."""
+ANY_HOST = "auto"
+"""The hostId that leaves the choice of host to meclab's placement."""
 UNSPECIFIED = {"0.0.0.0", "::"}
 """An AppD DNS rule answering this address answers the deployed instance's own address."""
 
@@ -263,8 +265,8 @@ class Lifecycle:
         op = self.occurrence(op_id)
         if op.state not in (OperationState.STARTING, OperationState.PROCESSING):
             raise Conflict(f"operation occurrence {op_id} is {op.state}; only one under way can")
-        if mode not in ("GRACEFUL", "FORCEFUL"):
-            raise InvalidField("cancelMode", "GRACEFUL or FORCEFUL")
+        if mode not in ("GRACEFUL", "FORCED", "FORCEFUL"):
+            raise InvalidField("cancelMode", "GRACEFUL or FORCED")
         op.is_cancel_pending = True
         op.cancel_mode = mode
         await self._save_op(op)
@@ -501,18 +503,27 @@ class Lifecycle:
         ]
 
     def hosts_asked(self, request: dict[str, Any]) -> list[str]:
-        """The MEC hosts an InstantiateAppRequest allows (empty: meclab chooses)."""
+        """The MEC hosts an InstantiateAppRequest allows (empty: meclab chooses among all).
+
+        A ``hostId`` names a host (or is an object whose ``name`` or ``id`` does); the hostId
+        ``auto`` leaves the choice to meclab; several entries let it choose among them.
+        """
         hosts: list[str] = []
         for index, info in enumerate(request.get("selectedMECHostInfo") or []):
-            host = info.get("hostId") if isinstance(info, dict) else None
-            if not host:
+            host_id = info.get("hostId") if isinstance(info, dict) else None
+            if isinstance(host_id, dict):
+                host_id = host_id.get("name") or host_id.get("id")
+            if not host_id:
                 raise InvalidField(f"selectedMECHostInfo[{index}].hostId", "required")
-            if host not in self.platforms.hosts:
+            if host_id == ANY_HOST:
+                return []
+            if host_id not in self.platforms.hosts:
                 raise InvalidField(
                     f"selectedMECHostInfo[{index}].hostId",
-                    f"no MEC host {host!r}; the world has {', '.join(self.platforms.hosts)}",
+                    f"no MEC host {host_id!r}; the world has {', '.join(self.platforms.hosts)}",
                 )
-            hosts.append(host)
+            if host_id not in hosts:
+                hosts.append(host_id)
         return hosts
 
     def _address_for(self, instance_id: str) -> str:
