@@ -8,9 +8,9 @@ the GS states a rule in words, the models check it:
 * AppContext: ``appLocationUpdates`` and ``appAutoInstantiation`` are not both true (note 4).
 
 A Polygon may carry GeoJSON's ``"type": "Polygon"`` member (RFC 7946, which the GS cites), which
-the data type's table leaves out: it is accepted and dropped. The attributes a request shall not carry (a ``contextId`` at
-creation, an ``appInstanceId`` or ``referenceURI`` of an instance) are refused by the routes,
-which know whether a body is a request or a response.
+the data type's table leaves out: it is accepted and dropped. The attributes a request shall
+not carry (a ``contextId`` at creation, an ``appInstanceId`` or ``referenceURI`` of an
+instance) are refused by the routes, which know whether a body is a request or a response.
 """
 
 from __future__ import annotations
