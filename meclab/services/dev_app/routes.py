@@ -26,10 +26,12 @@ meclab gives a context one instance: its ``userAppInstanceInfo`` has one entry, 
 instance's own location. A request may not carry what the MEC system assigns (``contextId`` at
 creation, ``appInstanceId``, ``referenceURI``, ``availableLocations``).
 
-PUT: only ``callbackReference`` and the appLocation change (clause 7.4.3.2); any other
-attribute the body gives must be the context's (400 naming it otherwise; one it leaves out
-stays as it was). A new appLocation places the context again, among the hosts it admits: if
-that gives it another instance, its callback is told (ApplicationContextUpdateNotification).
+POST answers the context's ETag; PUT and DELETE honour ``If-Match`` with it (412 otherwise), as
+every meclab resource does. PUT: only ``callbackReference`` and the appLocation change (as the
+GS has it); any other attribute the body gives must be the context's (400 naming it otherwise;
+one it leaves out stays as it was). A new appLocation places the context again, among the
+hosts it admits: if that gives it another instance, its callback is told
+(ApplicationContextUpdateNotification).
 
 Every error is problem details naming the attribute (``invalidParams``).
 """
@@ -40,6 +42,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from meclab.http.body import body_doc, parse, read_json
+from meclab.http.etag import etag_of, matching
 from meclab.http.problem import ProblemError
 from meclab.http.query import reject_unknown_query
 from meclab.http.routing import PrefixedRouter
@@ -59,6 +62,7 @@ from meclab.services.dev_app.models import (
     ServiceContinuity,
     VendorSpecificExt,
 )
+from meclab.services.subscribing import created
 
 if TYPE_CHECKING:
     from meclab.services.dev_app.service import DevApp
@@ -210,10 +214,8 @@ def build_router(service: "DevApp") -> APIRouter:
     port = service.lifecycle
     contexts = service.contexts
 
-    def hosts_admitted(app: AvailableApp, location: LocationConstraints | None) -> list[str] | None:
-        """The hosts of ``app`` a requested location admits (None: no restriction)."""
-        if location is None:
-            return None
+    def hosts_admitted(app: AvailableApp, location: LocationConstraints) -> list[str]:
+        """The hosts of ``app`` a requested location admits; 400 naming it if none."""
         hosts = service.admitted(app.hosts, location)
         if not hosts:
             raise InvalidField(
@@ -278,18 +280,23 @@ def build_router(service: "DevApp") -> APIRouter:
             d_version=info.appDVersion,
             soft_version=info.appSoftVersion,
         )
-        hosts = hosts_admitted(app, info.userAppInstanceInfo[0].appLocation)
+        asked_location = info.userAppInstanceInfo[0].appLocation
+        hosts = None if asked_location is None else hosts_admitted(app, asked_location)
         context = await contexts.create(
             asked,
             lambda context_id: port.ensure_instance(ue, app.app_d_id, context_id, hosts),
             app.app_d_id,
         )
         assert context.contextId is not None
-        return JSONResponse(
-            context.wire(),
-            status_code=201,
-            headers={"Location": contexts.href(context.contextId)},
-        )
+        return created(context.wire(), contexts.href(context.contextId))
+
+    async def current_context(contextId: str) -> Subscription:
+        return contexts.get(contextId)
+
+    def context_etag(record: Subscription) -> str:
+        return etag_of(contexts.context(record).wire())
+
+    Current = Annotated[Subscription, Depends(matching(current_context, context_etag))]
 
     @router.put(
         "/app_contexts/{contextId}",
@@ -298,36 +305,37 @@ def build_router(service: "DevApp") -> APIRouter:
         openapi_extra=CONTEXT_BODY,
         response_class=Response,
     )
-    async def update_context(contextId: str, request: Request) -> Response:
-        record = contexts.get(contextId)
+    async def update_context(record: Current, request: Request) -> Response:
         given = parse(AppContext, await read_json(request))
-        if given.contextId is not None and given.contextId != contextId:
-            raise InvalidField("contextId", f"this context is {contextId!r}")
+        if given.contextId is not None and given.contextId != record.id:
+            raise InvalidField("contextId", f"this context is {record.id!r}")
         _refuse_assigned(given, creating=False)
         stored = contexts.context(record)
         _compare_untouched(given, stored)
+        location = given.appInfo.userAppInstanceInfo[0].appLocation
+        # Every check before the first change: a refused PUT changes nothing.
+        moving = None
+        if location is not None and location != stored.appInfo.userAppInstanceInfo[0].appLocation:
+            ue = service.terminals.of(stored.associateDevAppId)
+            app = application_of(stored)
+            moving = ue, app.app_d_id, hosts_admitted(app, location)
         if given.callbackReference != stored.callbackReference:
             await contexts.set_callback(record, given.callbackReference)
-        location = given.appInfo.userAppInstanceInfo[0].appLocation
-        current = stored.appInfo.userAppInstanceInfo[0]
-        if location is not None and location != current.appLocation:
-            await _relocate(record, stored, location)
+        if moving is not None:
+            ue, app_d_id, hosts = moving
+            placement = await port.ensure_instance(ue, app_d_id, record.id, hosts)
+            await contexts.move(record, placement)  # tells the callback, the new one if any
         return Response(status_code=204)
 
-    async def _relocate(
-        record: Subscription, stored: AppContext, location: LocationConstraints
-    ) -> None:
-        """A new appLocation: the context is placed again among the hosts it admits."""
+    def application_of(stored: AppContext) -> AvailableApp:
+        """The application of a context (its appDId, which the MEC system filled in)."""
         app_d_id = stored.appInfo.appDId
         app = next((a for a in port.available() if a.app_d_id == app_d_id), None)
         if app is None:
             raise InvalidField(
                 f"{INSTANCE}.appLocation", f"application {app_d_id} is no longer available"
             )
-        hosts = hosts_admitted(app, location)
-        ue = service.terminals.of(stored.associateDevAppId)
-        placement = await port.ensure_instance(ue, app.app_d_id, record.id, hosts)
-        await contexts.move(record, placement)
+        return app
 
     @router.delete(
         "/app_contexts/{contextId}",
@@ -335,11 +343,10 @@ def build_router(service: "DevApp") -> APIRouter:
         status_code=204,
         response_class=Response,
     )
-    async def delete_context(contextId: str) -> Response:
-        record = contexts.get(contextId)
+    async def delete_context(record: Current) -> Response:
         instance = instance_of(contexts.context(record))
         if instance is not None:
-            await port.release(instance, contextId)
+            await port.release(instance, record.id)
         await contexts.delete(record, by_system=False)
         return Response(status_code=204)
 

@@ -514,3 +514,38 @@ async def test_contexts_survive_a_restart(scenario: Scenario, store_path: Any) -
             "notificationType": "ApplicationContextDeleteNotification",
             "contextId": context.contextId,
         }
+
+
+# --- conditional requests ---------------------------------------------------------------------
+
+
+async def test_etag_and_if_match(served: Served) -> None:
+    response = await served.client.post(f"{DEV}/app_contexts", json=context_body())
+    etag = response.headers["etag"]
+    context = AppContext.model_validate(response.json())
+    url = f"{DEV}/app_contexts/{context.contextId}"
+    stale = {"If-Match": '"0000"'}
+    assert (await served.client.put(url, json=context.wire(), headers=stale)).status_code == 412
+    assert (await served.client.delete(url, headers=stale)).status_code == 412
+    # 412 before the body is looked at (RFC 9110 13.2.1): a bad body changes nothing of that.
+    assert (await served.client.put(url, json={}, headers=stale)).status_code == 412
+    response = await served.client.put(url, json=context.wire(), headers={"If-Match": etag})
+    assert response.status_code == 204
+    assert (await served.client.delete(url, headers={"If-Match": etag})).status_code == 204
+
+
+async def test_a_refused_put_changes_nothing(served: Served) -> None:
+    async with Receiver() as old, Receiver() as new:
+        context = await create(served.client, context_body(app=TOOL, callback=old.url()))
+        body = _with(
+            {**context.wire(), "callbackReference": new.url()},
+            "appInfo.userAppInstanceInfo.0.appLocation",
+            location(served, "mec-b"),  # tool runs on mec-a only
+        )
+        response = await served.client.put(f"{DEV}/app_contexts/{context.contextId}", json=body)
+        assert invalid(response) == ["appInfo.userAppInstanceInfo[0].appLocation"]
+        instance = context.appInfo.userAppInstanceInfo[0].appInstanceId
+        assert instance is not None
+        await served.lifecycle.readdress(instance, "http://10.200.8.8:8080/")
+        assert len(await old.wait_for(1)) == 1
+        assert await new.quiet(0.2) == 0
