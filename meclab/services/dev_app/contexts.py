@@ -89,6 +89,14 @@ class Contexts:
     def all(self) -> list[Subscription]:
         return self.registry.subscribers(API, SYSTEM_HOST)
 
+    def users(self) -> dict[str, str]:
+        """contextId -> the appInstanceId it uses, for every context that has one."""
+        return {
+            r.id: instance
+            for r in self.all()
+            if (instance := instance_of(self.context(r))) is not None
+        }
+
     @staticmethod
     def context(record: Subscription) -> AppContext:
         context: AppContext = record.criteria

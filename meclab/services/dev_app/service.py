@@ -33,6 +33,12 @@ class DevApp:
     async def _loaded(self, world: World, resumed: bool) -> None:
         self.terminals.use_world(world)
 
+    def context_users(self) -> dict[str, str]:
+        """Every application context and the instance it uses (contextId -> appInstanceId):
+        what the lifecycle counts as an instance's users, restored with the contexts after a
+        restart."""
+        return self.contexts.users()
+
     # --- where hosts are (over the current world) ---------------------------------------
 
     def location_of(self, host: str) -> LocationConstraints | None:

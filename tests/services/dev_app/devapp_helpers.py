@@ -103,14 +103,19 @@ class Served:
 
 @asynccontextmanager
 async def serving(
-    store_path: Path, scenario: Scenario | None, apps: Sequence[AvailableApp] = APPS
+    store_path: Path,
+    scenario: Scenario | None,
+    apps: Sequence[AvailableApp] = APPS,
+    *,
+    api_root: str = "",
 ) -> AsyncIterator[Served]:
-    """meclab with MEC 016 over a fake lifecycle, on a SQLite file; None resumes the file."""
+    """meclab with MEC 016 over a fake lifecycle, on a SQLite file; None resumes the file.
+    ``api_root``: the path prefix of the ETSI APIs (``meclab up --api-root``)."""
     store = SqliteStore(store_path)
     runtime = Runtime(store, MemoryBus(), wall=lambda: 1_700_000_000.0)
     await runtime.open(scenario)
     try:
-        app = create_app(runtime, tick=False, base_url=BASE_URL)
+        app = create_app(runtime, tick=False, base_url=BASE_URL, api_root=api_root)
         lifecycle = FakeLifecycle(runtime.world, apps)
         service = DevApp(app.state.platforms, lifecycle)
         service.mount(app)

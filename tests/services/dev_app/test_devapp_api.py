@@ -132,6 +132,17 @@ async def test_served_once_for_the_system_not_per_host(client: httpx.AsyncClient
     assert (await client.get(f"/hosts/mec-b{DEV}/app_list")).status_code == 404
 
 
+async def test_served_under_the_api_root(scenario: Scenario, store_path: Any) -> None:
+    async with serving(store_path, scenario, api_root="/sbx1/mep") as served:
+        assert (await served.client.get(f"{DEV}/app_list")).status_code == 404
+        response = await served.client.post(f"/sbx1/mep{DEV}/app_contexts", json=context_body())
+        assert response.status_code == 201
+        context_id = response.json()["contextId"]
+        href = f"{BASE_URL}/sbx1/mep{DEV}/app_contexts/{context_id}"
+        assert response.headers["location"] == href
+        assert (await served.client.delete(href)).status_code == 204
+
+
 # --- app_contexts: creation ------------------------------------------------------------------
 
 
@@ -505,6 +516,8 @@ async def test_contexts_survive_a_restart(scenario: Scenario, store_path: Any) -
     instance = context.appInfo.userAppInstanceInfo[0].appInstanceId
     assert instance is not None
     async with Receiver() as receiver, serving(store_path, None) as served:
+        # What the lifecycle reads to count the instance's users again.
+        assert served.service.context_users() == {context.contextId: instance}
         url = f"{DEV}/app_contexts/{context.contextId}"
         body = {**context.wire(), "callbackReference": receiver.url()}
         assert (await served.client.put(url, json=body)).status_code == 204
