@@ -15,8 +15,10 @@ from dataclasses import dataclass
 class AvailableApp:
     """An application a device application may ask for: an enabled, onboarded package.
 
-    Identity and versions are the AppD's (MEC 010-2 clause 6.2.1.2). The characteristics are
-    those MEC 016 lists in ``appCharcs``, in its units; None when the AppD says nothing.
+    Identity and versions are the AppD's (MEC 010-2 clause 6.2.1.2); MEC 016 bounds
+    ``app_name``, ``app_provider`` and ``app_soft_version`` to 32 characters (a longer
+    description is cut to 128). The characteristics are those MEC 016 lists in ``appCharcs``,
+    in its units; None when the AppD says nothing.
     """
 
     app_d_id: str

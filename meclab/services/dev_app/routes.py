@@ -70,6 +70,8 @@ if TYPE_CHECKING:
 CONTEXT_BODY = body_doc(AppContext)
 AVAILABILITY_BODY = body_doc(ApplicationLocationAvailability)
 INSTANCE = "appInfo.userAppInstanceInfo[0]"
+DESCRIPTION_MAX = 128
+"""MEC 016 bounds ``appDescription``; an AppD's may be longer, and is cut for the list."""
 
 Filter = Annotated[list[str] | None, Query()]
 
@@ -109,7 +111,7 @@ def listed(app: AvailableApp, locations: list[LocationConstraints]) -> ListedApp
             appProvider=app.app_provider,
             appSoftVersion=app.app_soft_version,
             appDVersion=app.app_d_version,
-            appDescription=app.description,
+            appDescription=app.description[:DESCRIPTION_MAX],
             appLocation=locations,
             appCharcs=charcs if charcs.wire() else None,
         ),
@@ -183,6 +185,11 @@ def _refuse_assigned(context: AppContext, *, creating: bool) -> None:
                 raise InvalidField(f"{INSTANCE}.{field}", "assigned by the MEC system")
 
 
+def _same(given: object, own: object) -> bool:
+    # An absent flag is a false one: a body saying appLocationUpdates=false changes nothing.
+    return given == own or (given is False and own is None)
+
+
 def _compare_untouched(given: AppContext, stored: AppContext) -> None:
     """PUT: what the body gives beside the updatable attributes is the context's."""
     sent = given.model_dump(exclude_none=True, exclude={"callbackReference"})
@@ -190,12 +197,12 @@ def _compare_untouched(given: AppContext, stored: AppContext) -> None:
     sent_info = sent.pop("appInfo")
     own_info = own.pop("appInfo")
     for field, value in sent.items():
-        if own.get(field) != value:
+        if not _same(value, own.get(field)):
             raise InvalidField(field, "only callbackReference and appLocation may change")
     entry = sent_info.pop("userAppInstanceInfo")[0]
     own_entry = own_info.pop("userAppInstanceInfo")[0]
     for field, value in sent_info.items():
-        if own_info.get(field) != value:
+        if not _same(value, own_info.get(field)):
             raise InvalidField(
                 f"appInfo.{field}", "only callbackReference and appLocation may change"
             )

@@ -80,6 +80,14 @@ async def test_app_list_shows_every_available_application(served: Served) -> Non
     assert tool.vendorSpecificExt is None
 
 
+async def test_a_long_description_is_cut_for_the_list(scenario: Scenario, store_path: Any) -> None:
+    wordy = replace(TOOL, description="w" * 300)
+    async with serving(store_path, scenario, apps=[wordy]) as served:
+        response = await served.client.get(f"{DEV}/app_list")
+        (entry,) = ApplicationList.model_validate(response.json()).appList or []
+        assert entry.appInfo.appDescription == "w" * 128
+
+
 async def test_a_hosts_location_is_the_box_of_its_zones_coverage(served: Served) -> None:
     # zone-b's only cell: cell-b1 at (0.004, 0), 400 m; mec-b at (0.004, 0.0005) lies inside.
     ring = location(served, "mec-b")["area"]["coordinates"][0]
@@ -331,9 +339,10 @@ async def test_put_changes_the_callback(served: Served) -> None:
 
 
 async def test_put_with_the_request_body_only_is_accepted(served: Served) -> None:
-    # A device application may send back what it first sent (no instance details).
+    # A device application may send back what it first sent (no instance details), and
+    # spell out a flag it left out as false.
     context = await create(served.client, context_body())
-    body = {**context_body(), "contextId": context.contextId}
+    body = {**context_body(), "contextId": context.contextId, "appAutoInstantiation": False}
     response = await served.client.put(f"{DEV}/app_contexts/{context.contextId}", json=body)
     assert response.status_code == 204
 
