@@ -31,6 +31,7 @@ from meclab.engine.world import World
 from meclab.http.headers import CanonicalHeaders
 from meclab.http.openapi import install_openapi
 from meclab.http.problem import install_problem_handlers
+from meclab.lifecycle.device_contexts import DeviceContexts
 from meclab.lifecycle.manager import Lifecycle
 from meclab.lifecycle.packages import PackageRegistry
 from meclab.lifecycle.process import ProcessBackend
@@ -40,6 +41,7 @@ from meclab.platform.delivery import CLOSE_SUBSCRIPTION_GONE, Notifier
 from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
 from meclab.services.app_lcm.service import AppLcm
+from meclab.services.dev_app.service import DevApp
 from meclab.services.granting.service import Granting
 from meclab.services.hosting import api_root_path, host_apis
 from meclab.services.location.service import Location
@@ -202,6 +204,7 @@ def create_app(
     if dataplane is not None:
         app.include_router(dataplane.router())
         app.state.dataplane = dataplane
+    device_contexts = DeviceContexts(lifecycle)
     # Each service registers its subscription kinds now, before the lifespan restores them.
     services = {
         "mec011": mec011_service,
@@ -211,7 +214,9 @@ def create_app(
         "location": Location(platforms, runtime),
         "app_lcm": AppLcm(platforms, lifecycle),
         "granting": Granting(platforms, lifecycle),
+        "dev_app": DevApp(platforms, device_contexts),
     }
+    device_contexts.context_users = services["dev_app"].context_users
     for service in services.values():
         service.mount(app)
     system_apis = [f"{platforms.api_root}{path}" for path in SYSTEM_APIS]

@@ -230,7 +230,7 @@ class Lifecycle:
         package = self._usable(instance.app_d_id)
         hosts = self.hosts_asked(request)  # a bad host list is refused now, not in the occurrence
         candidates = hosts or list(self.platforms.hosts)
-        never = never_fits(self._ledger(), requirements_of(package.appd), candidates)
+        never = never_fits(self.capacity(), requirements_of(package.appd), candidates)
         if never:
             raise Conflict(f"{package.appd.appName} cannot be instantiated: {never}")
         return await self._begin(instance, LcmOperation.INSTANTIATE, request)
@@ -454,7 +454,7 @@ class Lifecycle:
         chosen = self._place(package, self.hosts_asked(request), instance.users)
         self._note(op, f"placement: {chosen.explanation}")
         requirements = requirements_of(package.appd)
-        ledger = self._ledger()
+        ledger = self.capacity()
         ledger.reserve(chosen.host, instance.id, requirements)  # InsufficientCapacity: 409
         instance.host = chosen.host
         grant = await self.grant(
@@ -488,7 +488,7 @@ class Lifecycle:
         return place(
             world,
             requirements_of(package.appd),
-            self._ledger(),
+            self.capacity(),
             max_latency_ms=latency_bound_of(package.appd),
             users=everyone,
             hosts=hosts or None,
@@ -626,7 +626,7 @@ class Lifecycle:
     async def _undo_instantiation(self, instance: LcmInstance) -> None:
         """Everything instantiation may have done, undone (each step is harmless if not done)."""
         await self._end_process(instance, forceful=True)
-        self._ledger().release(instance.id)
+        self.capacity().release(instance.id)
         instance.instantiation_state = InstantiationState.NOT_INSTANTIATED
         instance.operational_state = None
         instance.host = None
@@ -657,7 +657,7 @@ class Lifecycle:
         graceful = request.get("terminationType") == "GRACEFUL"
         timeout = int(request.get("gracefulTerminationTimeout") or 0) if graceful else 0
         await self._wind_down(op, instance, OperationAction.TERMINATING, timeout)
-        self._ledger().release(instance.id)
+        self.capacity().release(instance.id)
         self._note(op, f"released its capacity on {instance.host}")
         instance.instantiation_state = InstantiationState.NOT_INSTANTIATED
         instance.operational_state = None
@@ -888,7 +888,8 @@ class Lifecycle:
     def _package(self, instance: LcmInstance) -> OnboardedPackage:
         return self.packages.get(instance.app_d_id)
 
-    def _ledger(self) -> CapacityLedger:
+    def capacity(self) -> CapacityLedger:
+        """The hosts' capacity and what the instances reserve of it, for the running world."""
         if self.ledger is None:
             self.ledger = CapacityLedger(self.world())
         return self.ledger
