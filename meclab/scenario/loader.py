@@ -172,7 +172,8 @@ def validate_document(doc: Any, source: str | None = None, text: str | None = No
     issues = check_shape(doc)  # before anything walks it recursively
     scenario: Scenario | None = None
     if issues:
-        raise ScenarioError(locate_issues(issues, text) if _is_yaml(text, source) else issues, source)
+        located = locate_issues(issues, text) if _is_yaml(text, source) else issues
+        raise ScenarioError(located, source)
     try:
         scenario = Scenario.model_validate(doc)
     except ValidationError as exc:
