@@ -387,10 +387,7 @@ def build_router(service: "AppPkgm") -> APIRouter:
         summary="Terminate a subscription",
     )
     async def delete_subscription(
-        sub: Annotated[
-            Subscription,
-            Depends(matching(subscription_of, lambda s: etag_of(subscription_body(s)))),
-        ],
+        sub: Annotated[Subscription, Depends(current_subscription)],
     ) -> Response:
         await registry.delete(sub)
         return Response(status_code=204)
