@@ -184,6 +184,37 @@ class SwImageDescriptor(WireModel):
     supportedVirtualisationEnvironment: list[str] | None = None
 
 
+class MonitoringParameter(WireModel):
+    monitoringParameterId: Text
+    name: str | None = None
+    performanceMetric: Text
+    collectionPeriod: str | None = None
+
+
+class OsContainerDescriptor(WireModel):
+    """An OS container realising (part of) the application; for a later container backend."""
+
+    osContainerDescId: Text
+    name: Text
+    description: str
+    requestedCpuResources: int | None = Field(None, ge=0)
+    """Milli-CPUs."""
+    requestedMemoryResources: float | None = Field(None, ge=0)
+    """MB."""
+    requestedEphemeralStorageResources: float | None = Field(None, ge=0)
+    """GB."""
+    extendedResourceRequests: list[KeyValuePairs] | None = None
+    additionalProperties: str | None = None
+    cpuResourceLimit: int | None = Field(None, ge=0)
+    memoryResourceLimit: float | None = Field(None, ge=0)
+    ephemeralStorageResourceLimit: float | None = Field(None, ge=0)
+    hugePageResources: dict[str, Any] | None = None
+    cpuPinningRequirements: VirtualCpuPinningData | None = None
+    swImageDesc: SwImageDescriptor
+    bootData: str | None = None
+    monitoringParameters: list[MonitoringParameter] | None = None
+
+
 class BlockStorageData(WireModel):
     sizeOfStorage: float = Field(ge=0)
     """Size of the storage, in GB."""
@@ -265,7 +296,7 @@ class VirtualNetworkInterfaceRequirements(WireModel):
     description: str | None = None
     standardizedNetworkInterfaceRequirements: str | None = None
     networkInterfaceRequirements: str | None = None
-    nicIoRequirements: LogicalNodeRequirements | None = None
+    nicIoRequirements: list[LogicalNodeRequirements] | None = None
 
 
 class ServicePortData(WireModel):
@@ -484,7 +515,7 @@ class AppD(WireModel):
     appInfoName: str | None = None
     appDescription: str
     virtualComputeDescriptor: VirtualComputeDescriptor | None = None
-    osContainerDescriptor: list[KeyValuePairs] | None = None
+    osContainerDescriptor: list[OsContainerDescriptor] | None = None
     swImageDescriptor: list[SwImageDescriptor] = Field(min_length=1)
     virtualStorageDescriptor: list[VirtualStorageDescriptor] | None = None
     appExtCpd: list[AppExternalCpd]
