@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import os
 import stat
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -37,7 +39,7 @@ def test_the_example_reads_with_the_units_of_the_spec() -> None:
     assert rule.names_instance  # 0.0.0.0: the deployed instance's address
     assert package.manifest_file == "meclab-app.yaml"
     assert package.manifest.restart == "on-failure"
-    assert package.manifest.argv()[0] == os.sys.executable
+    assert package.manifest.argv()[0] == sys.executable
 
 
 def test_every_mistake_of_appd_and_manifest_is_reported_with_file_line_and_path(
@@ -190,3 +192,16 @@ def test_executable_bits_survive_the_archive(tmp_path: Path) -> None:
     extract_zip(tmp_path / "p.zip", tmp_path / "out")
     assert os.access(tmp_path / "out" / "run.sh", os.X_OK)
     assert not os.access(tmp_path / "out" / "app.py", os.X_OK)
+
+
+def test_the_package_models_import_light() -> None:
+    """The AppD, manifest and package modules need pydantic and YAML, nothing heavy."""
+    code = (
+        "import sys, meclab.lifecycle.package; "
+        "heavy = ('fastapi', 'starlette', 'numpy', 'meclab.engine', 'meclab.services'); "
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"

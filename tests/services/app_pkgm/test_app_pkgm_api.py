@@ -343,3 +343,13 @@ async def test_user_defined_notification_takes_our_own(served: Served) -> None:
         f"{PKGM}/user_defined_notification", json={**note, "operationalState": "ON"}
     )
     assert problem(malformed, 400)["invalidParams"][0]["name"] == "operationalState"
+
+
+async def test_the_openapi_document_lists_the_13_operations(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "meclab.sqlite")
+    app = build_app(Platforms(store), PackageRegistry(tmp_path / "packages"))
+    paths = app.openapi()["paths"]
+    await store.close()
+    operations = {(m.upper(), p) for p, ops in paths.items() for m in ops}
+    assert len(operations) == 13
+    assert ("PUT", f"{PACKAGES}/{{appDId}}/package_content") in operations
