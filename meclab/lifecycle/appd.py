@@ -52,7 +52,14 @@ import ipaddress
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, PlainSerializer, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from meclab.platform.rules import Addresses, Ports
 from meclab.platform.service_info import CategoryRef, SecurityInfo
@@ -390,17 +397,20 @@ class TrafficRuleDescriptor(WireModel):
         # The v3.1.1 file declares one interface, v2.1.1 and the text up to two: accept both.
         return [value] if isinstance(value, dict) else value
 
-    @model_validator(mode="after")
-    def _interfaces_for_action(self) -> TrafficRuleDescriptor:
-        wanted = _INTERFACES_OF[self.action]
-        given = len(self.dstInterface or [])
+    @field_validator("dstInterface")
+    @classmethod
+    def _interfaces_for_action(
+        cls, value: list[InterfaceDescriptor] | None, info: ValidationInfo
+    ) -> list[InterfaceDescriptor] | None:
+        action = info.data.get("action")
+        if action is None or value is None:
+            return value
         # An interface is optional for forwarding in meclab (the data plane delivers to the
         # instance); what the text forbids is one for DROP, or more than the action uses.
-        if given > wanted:
-            raise ValueError(
-                f"action {self.action} takes {wanted} dstInterface value(s), {given} given"
-            )
-        return self
+        wanted = _INTERFACES_OF[action]
+        if len(value) > wanted:
+            raise ValueError(f"action {action} takes {wanted} value(s), {len(value)} given")
+        return value
 
 
 _UNSPECIFIED = {IpAddressType.IP_V4: "0.0.0.0", IpAddressType.IP_V6: "::"}
@@ -416,16 +426,17 @@ class DnsRuleDescriptor(WireModel):
     ipAddress: Text
     ttl: int | None = Field(None, ge=0)
 
-    @model_validator(mode="after")
-    def _address_of_its_type(self) -> DnsRuleDescriptor:
+    @field_validator("ipAddress")
+    @classmethod
+    def _address_of_its_type(cls, value: str, info: ValidationInfo) -> str:
         try:
-            address = ipaddress.ip_address(self.ipAddress)
+            address = ipaddress.ip_address(value)
         except ValueError:
-            raise ValueError(f"ipAddress {self.ipAddress!r} is not an IP address") from None
-        version = 4 if self.ipAddressType is IpAddressType.IP_V4 else 6
-        if address.version != version:
-            raise ValueError(f"ipAddress {self.ipAddress} is not an {self.ipAddressType} address")
-        return self
+            raise ValueError(f"{value!r} is not an IP address") from None
+        kind = info.data.get("ipAddressType")  # absent when it was invalid itself
+        if kind is not None and address.version != (4 if kind is IpAddressType.IP_V4 else 6):
+            raise ValueError(f"{value} is not an {kind} address")
+        return value
 
     @property
     def names_instance(self) -> bool:

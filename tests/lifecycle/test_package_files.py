@@ -61,7 +61,7 @@ def test_every_mistake_of_appd_and_manifest_is_reported_with_file_line_and_path(
     assert where == {
         ("appd.yaml", "appName"),
         ("appd.yaml", "virtualComputeDescriptor.virtualMemory.virtualMemSize"),
-        ("appd.yaml", "appDNSRule[0]"),
+        ("appd.yaml", "appDNSRule[0].ipAddress"),
         ("appd.yaml", "appServiceProducd"),
         ("meclab-app.yaml", "restart"),
         ("meclab-app.yaml", "colour"),

@@ -202,7 +202,7 @@ async def test_an_invalid_package_ends_in_error_with_every_problem(
     assert info["onboardingState"] == "ERROR"
     details = info["onboardingFailureDetails"]
     assert {p["name"] for p in details["invalidParams"]} == {
-        "appd.yaml:appDNSRule[0]",
+        "appd.yaml:appDNSRule[0].ipAddress",
         "meclab-app.yaml:command",
     }
     content = await served.client.get(f"{PACKAGES}/{info['id']}/package_content")
