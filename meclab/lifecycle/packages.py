@@ -48,6 +48,7 @@ from meclab.lifecycle.appd import AppD
 from meclab.lifecycle.manifest import RunManifest
 from meclab.lifecycle.package import (
     Limits,
+    Package,
     PackageError,
     PackageIssue,
     build_package,
@@ -405,35 +406,14 @@ class PackageRegistry:
         self._save(package)
         staging = package.directory / "content.tmp"
         try:
-            problem = self._checksum_problem(package, data)
-            if problem is not None:
-                await self._fail(package, problem)
-                return
-            await asyncio.to_thread(shutil.rmtree, staging, True)
-            try:
-                await asyncio.to_thread(extract_zip, data, staging, self.limits)
-                unpacked = await asyncio.to_thread(read_package, staging)
-            except PackageError as exc:
-                await self._fail(
-                    package,
-                    _failure(
-                        "Invalid application package",
-                        f"{len(exc.issues)} problem(s): "
-                        + "; ".join(issue.render() for issue in exc.issues),
-                        exc.issues,
-                    ),
-                )
-                return
-            clash = self._holder_of(unpacked.appd.appDId, package)
-            if clash is not None:
-                issue = PackageIssue(unpacked.appd_file, Issue("appDId", "already onboarded"))
-                detail = f"appDId {unpacked.appd.appDId} is that of package {clash.id}"
-                await self._fail(package, _failure("Duplicate appDId", detail, [issue]))
+            outcome = await self._unpack(package, data, staging)
+            if not isinstance(outcome, Package):
+                await self._fail(package, outcome)
                 return
             await asyncio.to_thread(self._commit, package, staging, data)
         finally:
             await asyncio.to_thread(shutil.rmtree, staging, True)
-        package.appd, package.manifest = unpacked.appd, unpacked.manifest
+        package.appd, package.manifest = outcome.appd, outcome.manifest
         package.sha256 = hashlib.sha256(data).hexdigest()
         package.size = len(data)
         package.failure = None
@@ -442,6 +422,26 @@ class PackageRegistry:
         self._save(package)
         log.info("package %s onboarded (appDId %s)", package.id, package.app_d_id)
         await self._tell("onboarded", package)
+
+    async def _unpack(
+        self, package: OnboardedPackage, data: bytes, staging: Path
+    ) -> Package | dict[str, Any]:
+        """The valid package unpacked in ``staging``, or the problem details refusing it."""
+        problem = self._checksum_problem(package, data)
+        if problem is not None:
+            return problem
+        await asyncio.to_thread(shutil.rmtree, staging, True)
+        try:
+            await asyncio.to_thread(extract_zip, data, staging, self.limits)
+            unpacked = await asyncio.to_thread(read_package, staging)
+        except PackageError as exc:
+            return exc.problem()
+        clash = self._holder_of(unpacked.appd.appDId, package)
+        if clash is not None:
+            issue = PackageIssue(unpacked.appd_file, Issue("appDId", "already onboarded"))
+            detail = f"appDId {unpacked.appd.appDId} is that of package {clash.id}"
+            return _failure("Duplicate appDId", detail, [issue])
+        return unpacked
 
     def _checksum_problem(self, package: OnboardedPackage, data: bytes) -> dict[str, Any] | None:
         algorithm = hash_name(package.checksum["algorithm"])
