@@ -31,7 +31,7 @@ def _request(method: str, base: str, path: str, **kwargs: Any) -> Any:
         except ValueError:
             detail = response.text
         raise _fail(f"meclab refused ({response.status_code}): {detail}")
-    return response.json()
+    return response.json() if response.content else None  # 202/204 carry no body
 
 
 def _post_event(base: str, body: dict[str, Any]) -> None:

@@ -109,7 +109,8 @@ def _describe(error: Mapping[str, Any]) -> str:
     return message
 
 
-def _pydantic_issues(exc: ValidationError) -> list[Issue]:
+def pydantic_issues(exc: ValidationError) -> list[Issue]:
+    """One Issue per error of a pydantic validation, at the path of its field."""
     return [
         Issue(format_path(_clean_loc(err["loc"])), _describe(err))
         for err in exc.errors(include_url=False)
@@ -150,7 +151,8 @@ def _yaml_lines(text: str) -> dict[str, int]:
     return lines
 
 
-def _locate(issues: list[Issue], text: str) -> list[Issue]:
+def locate_issues(issues: list[Issue], text: str) -> list[Issue]:
+    """The issues with the YAML line of their field (or of the nearest enclosing one)."""
     lines = _yaml_lines(text)
     located = []
     for issue in issues:
@@ -170,15 +172,16 @@ def validate_document(doc: Any, source: str | None = None, text: str | None = No
     issues = check_shape(doc)  # before anything walks it recursively
     scenario: Scenario | None = None
     if issues:
-        raise ScenarioError(_locate(issues, text) if _is_yaml(text, source) else issues, source)
+        located = locate_issues(issues, text) if _is_yaml(text, source) else issues
+        raise ScenarioError(located, source)
     try:
         scenario = Scenario.model_validate(doc)
     except ValidationError as exc:
-        issues.extend(_pydantic_issues(exc))
+        issues.extend(pydantic_issues(exc))
     issues.extend(check_references(doc))
     if issues:
         if _is_yaml(text, source):
-            issues = _locate(issues, text)
+            issues = locate_issues(issues, text)
         raise ScenarioError(issues, source)
     assert scenario is not None  # no issues means pydantic accepted it
     return scenario

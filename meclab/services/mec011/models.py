@@ -13,11 +13,17 @@ artefact), the values and shapes come from the GS text and the 2.1.1 files.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
+from meclab.lifecycle.appd import (
+    FeatureDependency,
+    ServiceDependency,
+    TransportDependency,
+    TransportDescriptor,
+)
 from meclab.platform.apps import OperationAction
 from meclab.platform.rules import (
     DestinationInterface,
@@ -254,36 +260,6 @@ class AppTerminationNotification(WireModel):
 
 
 # --- registration (clause 7.1.2.6 AppInfo, with the MEC 010-2 types it uses) ----------------
-
-
-class FeatureDependency(WireModel):
-    featureName: str = Field(min_length=1)
-    version: str = Field(min_length=1)
-
-
-class TransportDescriptor(WireModel):
-    name: str = Field(min_length=1)
-    description: str | None = None
-    type: TransportType
-    protocol: str = Field(min_length=1)
-    version: str = Field(min_length=1)
-    security: SecurityInfo
-    implSpecificInfo: dict[str, Any] | None = None
-
-
-class TransportDependency(WireModel):
-    transport: TransportDescriptor
-    serializers: list[SerializerType] = Field(min_length=1)
-    labels: list[str] = Field(min_length=1)
-
-
-class ServiceDependency(WireModel):
-    serName: str = Field(min_length=1)
-    serCategory: CategoryRef | None = None
-    version: str = Field(min_length=1)
-    serTransportDependencies: list[TransportDependency] | None = None
-    requestedPermissions: Any | None = None
-    """Its format is left to the data model design stage (MEC 009 clause 7.2)."""
 
 
 class AppProfile(WireModel):
