@@ -41,6 +41,7 @@ from meclab.platform.delivery import CLOSE_SUBSCRIPTION_GONE, Notifier
 from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
 from meclab.services.app_lcm.service import AppLcm
+from meclab.services.app_pkgm.service import AppPkgm
 from meclab.services.dev_app.service import DevApp
 from meclab.services.granting.service import Granting
 from meclab.services.hosting import api_root_path, host_apis
@@ -164,6 +165,7 @@ def create_app(
                 await platforms.load(runtime.world, runtime.opened == "resumed")
             await platforms.start()
             started.push_async_callback(platforms.stop)
+            started.push_async_callback(packages.close)
             started.push_async_callback(lifecycle.close)  # processes end before the platforms
             if dataplane is not None:
                 try:
@@ -212,6 +214,7 @@ def create_app(
         "ueid": UeIdentity(platforms, runtime),
         "rnis": Rnis(platforms, runtime),
         "location": Location(platforms, runtime),
+        "app_pkgm": AppPkgm(platforms, packages),
         "app_lcm": AppLcm(platforms, lifecycle),
         "granting": Granting(platforms, lifecycle),
         "dev_app": DevApp(platforms, device_contexts),

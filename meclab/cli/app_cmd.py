@@ -19,11 +19,16 @@ from typing import Annotated, Any
 
 import typer
 
+from meclab.cli.deploy_cmd import add_deploy_commands
 from meclab.cli.event_cmd import _fail, _request
 from meclab.cli.instance import DataDirOption, UrlOption, instance_url
 from meclab.lifecycle.package import PackageError, build_package, open_package
 
-app_app = typer.Typer(help="Application packages: build them, onboard them.", no_args_is_help=True)
+app_app = typer.Typer(
+    help="Your applications on MEC hosts: package, onboard, instantiate, stop, start, "
+    "terminate, list, logs.",
+    no_args_is_help=True,
+)
 
 PKGM = "/app_pkgm/v1"
 SETTLED = ("ONBOARDED", "ERROR")
@@ -121,3 +126,6 @@ def onboard(
     typer.echo(f"onboarded {info['appName']} {info['appSoftwareVersion']}")
     typer.echo(f"  appDId    {info['appDId']}")
     typer.echo(f"  appPkgId  {info['id']}")
+
+
+add_deploy_commands(app_app)

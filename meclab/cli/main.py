@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from meclab import __version__
+from meclab.cli.app_cmd import app_app
 from meclab.cli.demo_cmd import demo_app
 from meclab.cli.event_cmd import event_app, events_command, status_command
 from meclab.cli.listen_cmd import listen_command
@@ -47,6 +48,7 @@ app.command("reset")(reset_command)
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(event_app, name="event")
 app.add_typer(demo_app, name="demo")
+app.add_typer(app_app, name="app")
 
 
 def main() -> None:

@@ -479,7 +479,7 @@ class Lifecycle:
         instance.instantiation_state = InstantiationState.INSTANTIATED
         instance.operational_state = OperationalState.STARTED
         await self._save(instance)
-        await self.packages.set_in_use(instance.app_d_id, True)
+        await self.packages.set_in_use(instance.app_d_id, True, instance.id)
         await self._tell("instance_state", instance, op)
 
     def _place(self, package: OnboardedPackage, hosts: list[str], users: list[str]) -> Placement:
@@ -665,12 +665,7 @@ class Lifecycle:
         instance.address = None
         instance.endpoint = None
         await self._save(instance)
-        if not any(
-            i.app_d_id == instance.app_d_id
-            and i.instantiation_state is InstantiationState.INSTANTIATED
-            for i in self._instances.values()
-        ):
-            await self.packages.set_in_use(instance.app_d_id, False)
+        await self.packages.set_in_use(instance.app_d_id, False, instance.id)
         await self._tell("instance_state", instance, op)
 
     async def _wind_down(
@@ -815,10 +810,12 @@ class Lifecycle:
         self._grants = {k: v for k, v in await store.items(GRANTS)}
         for instance in self._instances.values():
             if instance.instantiation_state is InstantiationState.INSTANTIATED and instance.host:
-                with contextlib.suppress(Exception):
-                    self.ledger.reserve(
-                        instance.host, instance.id, requirements_of(self._package(instance).appd)
-                    )
+                try:
+                    package = self._package(instance)
+                    self.ledger.reserve(instance.host, instance.id, requirements_of(package.appd))
+                    await self.packages.set_in_use(instance.app_d_id, True, instance.id)
+                except Exception as exc:  # its package deleted, its host gone: say so, go on
+                    log.warning("application instance %s cannot be restored: %s", instance.id, exc)
         for op in self._ops.values():
             if op.state in (OperationState.STARTING, OperationState.PROCESSING):
                 await self._interrupted(op)
