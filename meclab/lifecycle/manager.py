@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from meclab.engine.world import World
+from meclab.errors import StatusError
 from meclab.lifecycle.backend import ExitInfo, LaunchError, LaunchSpec, RuntimeBackend
 from meclab.lifecycle.capacity import CapacityLedger, never_fits
 from meclab.lifecycle.occurrences import OpMove, apply
@@ -331,6 +332,11 @@ class Lifecycle:
             package = self._usable(request["appDId"])
             chosen = self._place(package, [], [])
             zones = [self._zone_info(chosen.host)]
+        return await self._record_grant(request, zones)
+
+    async def _record_grant(
+        self, request: dict[str, Any], zones: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         grant = {
             "id": str(uuid.uuid4()),
             "appInstanceId": request["appInstanceId"],
@@ -415,6 +421,10 @@ class Lifecycle:
         except OperationFailed as failure:
             await self._failed(op, instance, failure)
             return
+        except StatusError as refusal:  # refused on the way: no host fits, package disabled...
+            failure = OperationFailed(refusal.title, str(refusal), refusal.status)
+            await self._failed(op, instance, failure)
+            return
         except Exception as exc:  # anything unexpected still fails the operation cleanly
             log.exception("operation %s failed", op.id)
             await self._failed(op, instance, OperationFailed("Internal error", repr(exc), 500))
@@ -457,13 +467,9 @@ class Lifecycle:
         ledger = self.capacity()
         ledger.reserve(chosen.host, instance.id, requirements)  # InsufficientCapacity: 409
         instance.host = chosen.host
-        grant = await self.grant(
-            {
-                "appInstanceId": instance.id,
-                "appLcmOpOccId": op.id,
-                "appDId": instance.app_d_id,
-                "operation": LcmOperation.INSTANTIATE.value,
-            }
+        grant = await self._record_grant(
+            {"appInstanceId": instance.id, "appLcmOpOccId": op.id},
+            [self._zone_info(chosen.host)],
         )
         op.grant_id = grant["id"]
         self._note(
@@ -559,11 +565,15 @@ class Lifecycle:
             version=appd.appSoftVersion,
             dns_rules={
                 r.dnsRuleId: r
-                for r in (_dns_rule(d.model_dump(mode="json"), address) for d in appd.appDNSRule)
+                for r in (
+                    _dns_rule(d.model_dump(mode="json"), address) for d in appd.appDNSRule or []
+                )
             },
             traffic_rules={
                 r.trafficRuleId: r
-                for r in (_traffic_rule(d.model_dump(mode="json")) for d in appd.appTrafficRule)
+                for r in (
+                    _traffic_rule(d.model_dump(mode="json")) for d in appd.appTrafficRule or []
+                )
             },
             address=address,
             endpoint=endpoint,

@@ -24,12 +24,12 @@ import httpx
 import yaml
 from fastapi import FastAPI
 from helpers import FAST_RETRIES, on_loopback
-from meclab.lifecycle.package import build_package
 
 from meclab.app import create_app
 from meclab.bus.memory import MemoryBus
 from meclab.dataplane.plane import DataPlane
 from meclab.lifecycle.manager import Lifecycle
+from meclab.lifecycle.package import build_package
 from meclab.runtime import Runtime
 from meclab.scenario.model import Scenario
 from meclab.store.sqlite import SqliteStore
@@ -128,7 +128,7 @@ class Deploy:
 
     async def instantiate(self, instance: str, host: str | None = None) -> dict[str, Any]:
         """Instantiate (on ``host``, else where meclab places it); the ended occurrence."""
-        hosts = [{"hostName": host, "hostId": host}] if host else []
+        hosts = [{"hostName": host, "hostId": host}] if host else [{"hostId": "auto"}]
         response = await self.http.post(
             f"/app_lcm/v1/app_instances/{instance}/instantiate",
             json={"selectedMECHostInfo": hosts},

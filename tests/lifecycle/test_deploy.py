@@ -37,11 +37,21 @@ raise SystemExit(2)
 """
 
 IGNORES_SIGTERM = """
-import signal
+# Confirms ready, then never confirms its termination and shrugs SIGTERM off.
+import json, os, signal, time, urllib.request
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
-from meclab.sdk.app import EdgeApp
-app = EdgeApp()
-app.run()
+base = os.environ["MEC_PLATFORM_URL"] + os.environ["MEC_API_ROOT"]
+instance = os.environ["MEC_APP_INSTANCE_ID"]
+request = urllib.request.Request(
+    f"{base}/mec_app_support/v1/applications/{instance}/confirm_ready",
+    data=json.dumps({"indication": "READY"}).encode(),
+    headers={"Content-Type": "application/json"},
+    method="POST",
+)
+urllib.request.urlopen(request, timeout=10).close()
+print("ready, and staying", flush=True)
+while True:
+    time.sleep(1)
 """
 
 
@@ -176,6 +186,7 @@ async def test_an_app_ignoring_sigterm_is_killed_after_its_graceful_timeout(
     )
     assert ended["operationState"] == "COMPLETED", ended
     record = "\n".join(lab.lifecycle.occurrence(ended["id"]).record)
+    assert "the app did not confirm within 2 s" in record
     assert "process killed (SIGKILL): it had not ended after SIGTERM" in record
 
 
@@ -193,7 +204,8 @@ async def test_requirements_no_host_can_hold_are_refused(lab: Deploy, tmp_path: 
     )
     instance = await lab.create(await lab.onboard(package))
     response = await lab.http.post(
-        f"/app_lcm/v1/app_instances/{instance}/instantiate", json={"selectedMECHostInfo": []}
+        f"/app_lcm/v1/app_instances/{instance}/instantiate",
+        json={"selectedMECHostInfo": [{"hostId": "auto"}]},
     )
     assert response.status_code == 409, response.text
     assert "cpu 1000 cores needed" in response.json()["detail"]
@@ -222,6 +234,7 @@ async def test_a_host_that_is_full_fails_the_operation_naming_the_resource(
     op = await lab.instantiate(second, "mec-a")  # mec-a has 16 cores: 6 are left
     assert op["operationState"] == "FAILED_TEMP"
     assert "cpu 10 cores needed, 6 free" in op["error"]["detail"]
+    assert (await lab.http.post(f"/app_lcm/v1/app_lcm_op_occs/{op['id']}/fail")).status_code == 200
     # Placement, free to choose, takes mec-b instead.
     placed = await lab.instantiate(second)
     assert placed["operationState"] == "COMPLETED", placed
