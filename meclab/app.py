@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import shutil
 import tempfile
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -130,9 +132,9 @@ def create_app(
         notifier=Notifier(metrics=metrics, store=runtime.store),
     )
     mec011_service = Mec011(platforms)
-    scratch = tempfile.TemporaryDirectory(prefix="meclab-") if data_dir is None else None
-    if scratch is not None:
-        data_dir = Path(scratch.name)
+    scratch = Path(tempfile.mkdtemp(prefix="meclab-")) if data_dir is None else None
+    data_dir = scratch or data_dir
+    assert data_dir is not None
     packages = PackageRegistry(data_dir / "packages")
 
     def process_environment() -> dict[str, str]:
@@ -230,7 +232,8 @@ def create_app(
     """Every ETSI API's service object, by short name."""
     app.state.metrics = metrics
     app.state.lifecycle = lifecycle
-    app.state.scratch = scratch  # kept while the app lives: it removes its directory when freed
+    if scratch is not None:  # removed with the app
+        weakref.finalize(app, shutil.rmtree, scratch, ignore_errors=True)
     app.state.packages = packages
 
     @app.websocket("/meclab/ws/notifications/{sub_id}")
