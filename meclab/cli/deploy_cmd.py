@@ -91,14 +91,14 @@ def list_command(url: UrlOption = None, data_dir: DataDirOption = None) -> None:
     if not deployments:
         typer.echo("no deployments: `meclab app instantiate APPDID` deploys an onboarded package")
         return
-    typer.echo(f"{'INSTANCE':36}  {'NAME':16} {'APP':16} {'STATE':16} {'HOST':12} ADDRESS")
+    typer.echo(f"{'INSTANCE':36}  {'NAME':16} {'APP':16} {'STATE':16} {'HOST':18} ADDRESS")
     for d in deployments:
         state = d["operational_state"] or d["instantiation_state"]
         if d["platform_state"] and d["operational_state"] == "STARTED":
             state = f"{state}/{d['platform_state']}"
         typer.echo(
             f"{d['id']:36}  {d['name'] or '-':16} {d['app_name']:16} {state:16} "
-            f"{d['host'] or '-':12} {d['address'] or '-'}"
+            f"{d['host'] or '-':18} {d['address'] or '-'}"
         )
 
 

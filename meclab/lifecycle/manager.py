@@ -36,6 +36,7 @@ import asyncio
 import contextlib
 import logging
 import shutil
+import signal
 import socket
 import time
 import uuid
@@ -723,7 +724,7 @@ class Lifecycle:
                     if result.killed and not forceful
                     else "process killed (SIGKILL)"
                     if result.killed
-                    else f"process ended with status {result.returncode}"
+                    else _ended(result.returncode)
                 )
             app = self.platforms.apps.get(instance.id)
             if app is not None:
@@ -928,6 +929,13 @@ class Lifecycle:
                 await listener(kind, instance, op)
             except Exception:  # one listener's fault must not stop the lifecycle
                 log.exception("lifecycle listener failed on %s", kind)
+
+
+def _ended(returncode: int | None) -> str:
+    """How a process ended, in words: its exit status, or the signal that ended it."""
+    if returncode is not None and returncode < 0:
+        return f"process ended by {signal.Signals(-returncode).name}"
+    return f"process ended with status {returncode}"
 
 
 def _dns_rule(descriptor: dict[str, Any], address: str) -> DnsRule:

@@ -22,5 +22,10 @@ async def hello(request: web.Request) -> web.Response:
     )
 
 
+@app.on_start
+async def announce(app: EdgeApp) -> None:
+    print(f"hello-edge {app.app_instance_id} ready", flush=True)  # what `meclab app logs` shows
+
+
 if __name__ == "__main__":
     app.run()
