@@ -233,3 +233,23 @@ def process_gone(pid: int) -> bool:
     except FileNotFoundError:
         return True
     return stat.rpartition(")")[2].split()[0] in ("Z", "X")
+
+
+def mount_first(app: FastAPI, service: Any) -> None:
+    """Mount ``service`` (anything whose ``mount(app)`` includes routers) so that its routes
+    answer before the app's own and stay out of its document: an API's tests put it over a
+    fake of what it stands on, in a whole meclab app serving the same API over the real thing."""
+    include = app.include_router
+
+    def hidden(router: Any, **options: Any) -> None:
+        include(router, **{**options, "include_in_schema": False})
+
+    before = len(app.router.routes)
+    app.include_router = hidden  # type: ignore[method-assign]
+    try:
+        service.mount(app)
+    finally:
+        del app.include_router
+    added = app.router.routes[before:]
+    del app.router.routes[before:]
+    app.router.routes[0:0] = added

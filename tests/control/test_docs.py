@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 import jsonschema
 
+from meclab.app import SYSTEM_APIS
+
 
 async def test_swagger_ui_is_served_from_local_assets(client: httpx.AsyncClient) -> None:
     page = await client.get("/docs")
@@ -61,8 +63,13 @@ def operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]
 
 
 def is_etsi(path: str) -> bool:
-    """A path of an API every MEC host serves (the others are meclab's own)."""
+    """A path of an ETSI API (the others are meclab's own)."""
     return not path.startswith(("/meclab/", "/metrics"))
+
+
+def is_per_host(path: str) -> bool:
+    """A path of an API every MEC host serves (the MEC system's are served once)."""
+    return is_etsi(path) and not path.startswith(SYSTEM_APIS)
 
 
 async def test_errors_are_documented_as_problem_details(client: httpx.AsyncClient) -> None:
@@ -78,11 +85,11 @@ async def test_errors_are_documented_as_problem_details(client: httpx.AsyncClien
         if path == "/metrics":
             continue
         assert "400" in statuses, (method, path)
-        if is_etsi(path) or "{" in path:
+        if is_per_host(path) or "{" in path:
             assert "404" in statuses, (method, path)
         if "requestBody" in op:
             assert "415" in statuses, (method, path)
-        if is_etsi(path) and method in ("put", "patch", "delete"):
+        if is_per_host(path) and method in ("put", "patch", "delete"):
             assert "412" in statuses, (method, path)
     # a real answer has the documented shape
     answer = await client.get("/rni/v2/queries/rab_info", params={PROBE: "1"})
@@ -104,7 +111,7 @@ def probes(path: str, method: str, op: dict[str, Any]) -> dict[str, dict[str, An
         "unknown query parameter": {"url": url, "params": {PROBE: "1"}},
         "filters naming nothing": {"url": url, "params": dict.fromkeys(query, "nothing-here")},
     }
-    if is_etsi(path):
+    if is_per_host(path):
         tries["unknown host"] = {"url": f"/hosts/no-such-host{url}"}
     if "requestBody" in op:
         tries["text body"] = {

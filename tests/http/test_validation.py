@@ -11,6 +11,7 @@ from __future__ import annotations
 import httpx
 from helpers import problem, serve
 
+from meclab.app import SYSTEM_APIS
 from meclab.runtime import Runtime
 
 
@@ -20,7 +21,11 @@ async def test_every_post_of_an_empty_object_is_a_400_naming_fields(runtime: Run
         posts = [
             path.replace("{appInstanceId}", edge_app)
             for path, operations in app.openapi()["paths"].items()
-            if "post" in operations and not path.startswith("/meclab/")
+            if "post" in operations
+            and not path.startswith("/meclab/")
+            # An instance or occurrence of the MEC system's lifecycle exists only once a package
+            # is onboarded and instantiated; tests/services/app_lcm checks those bodies.
+            and not (path.startswith(SYSTEM_APIS) and "{" in path)
         ]
         assert posts
         answers = {path: await client.post(path, json={}) for path in posts}

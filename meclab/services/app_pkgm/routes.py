@@ -251,7 +251,10 @@ def build_router(service: "AppPkgm") -> APIRouter:
         "/onboarded_app_packages/{appDId}",
         response_model=AppPkgInfoModifications,
         openapi_extra=body_doc(AppPkgInfoModifications),
-        responses={409: {"description": "The package is not onboarded yet"}},
+        responses={
+            409: {"description": "The package is not onboarded yet"},
+            412: {"description": "If-Match names another ETag than the package's current one"},
+        },
         summary="Enable or disable an application package",
     )
     async def patch_package(
@@ -267,7 +270,10 @@ def build_router(service: "AppPkgm") -> APIRouter:
         "/onboarded_app_packages/{appDId}",
         status_code=204,
         response_class=Response,
-        responses={409: {"description": "The package is IN_USE or being onboarded"}},
+        responses={
+            409: {"description": "The package is IN_USE or being onboarded"},
+            412: {"description": "If-Match names another ETag than the package's current one"},
+        },
         summary="Delete an application package",
     )
     async def delete_package(package: Current) -> Response:
@@ -277,7 +283,10 @@ def build_router(service: "AppPkgm") -> APIRouter:
     @router.get(
         "/onboarded_app_packages/{appDId}/appd",
         summary="Read the AppD of an onboarded package",
-        responses={409: {"description": "The package is not onboarded yet"}},
+        responses={
+            409: {"description": "The package is not onboarded yet"},
+            412: {"description": "If-Match names another ETag than the package's current one"},
+        },
     )
     async def get_appd(
         package: Package,

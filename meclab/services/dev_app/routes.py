@@ -311,6 +311,7 @@ def build_router(service: "DevApp") -> APIRouter:
         status_code=204,
         openapi_extra=CONTEXT_BODY,
         response_class=Response,
+        responses={412: {"description": "If-Match names another ETag than the context's"}},
     )
     async def update_context(record: Current, request: Request) -> Response:
         given = parse(AppContext, await read_json(request))
@@ -349,6 +350,7 @@ def build_router(service: "DevApp") -> APIRouter:
         summary="Delete an application context",
         status_code=204,
         response_class=Response,
+        responses={412: {"description": "If-Match names another ETag than the context's"}},
     )
     async def delete_context(record: Current) -> Response:
         instance = instance_of(contexts.context(record))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Lab
 from helpers import BASE_URL, problem
 from lcm_helpers import HOST_PICK, LCM, create, instantiated, path_of, run, task
+from lcm_lab import Lab
 
 from meclab.services.app_lcm.models import AppInstanceInfo, AppLcmOpOcc
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Lab
 from helpers import BASE_URL, nothing_pending, problem
 from lcm_helpers import HOST_PICK, LCM, create, run
+from lcm_lab import Lab
 from receiver import Receiver
 
 from meclab.services.app_lcm.models import (

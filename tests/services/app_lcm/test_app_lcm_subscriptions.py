@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Lab
 from helpers import BASE_URL, problem
 from lcm_helpers import LCM, path_of
+from lcm_lab import Lab
 
 from meclab.lifecycle import SYSTEM_HOST
 from meclab.services.app_lcm.models import SUBSCRIPTION_INFOS

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import open_lab
 from helpers import BASE_URL
 from lcm_helpers import create
+from lcm_lab import open_lab
 from receiver import Receiver
 
 from meclab.bus.memory import MemoryBus

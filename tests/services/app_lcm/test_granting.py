@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Lab
 from helpers import BASE_URL, problem
 from lcm_helpers import HOST_PICK, LCM, create, run
+from lcm_lab import Lab
 
 from meclab.services.granting.models import Grant
 

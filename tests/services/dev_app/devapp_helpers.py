@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from devapp_fake import FakeLifecycle
 from fastapi import FastAPI
-from helpers import BASE_URL
+from helpers import BASE_URL, mount_first
 
 from meclab.app import create_app
 from meclab.bus.memory import MemoryBus
@@ -118,7 +118,7 @@ async def serving(
         app = create_app(runtime, tick=False, base_url=BASE_URL, api_root=api_root)
         lifecycle = FakeLifecycle(runtime.world, apps)
         service = DevApp(app.state.platforms, lifecycle)
-        service.mount(app)
+        mount_first(app, service)
         transport = httpx.ASGITransport(app=app)
         async with (
             app.router.lifespan_context(app),
