@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 from deploy_world import Deploy, serve_deploy, two_host_document, write_package
+from receiver import Receiver
 
 from meclab.sdk.dataplane import DataPlane as PlaneClient
 from meclab.sdk.dataplane import SocksEntry
@@ -260,3 +261,51 @@ async def test_a_restarted_meclab_brings_running_instances_back(
         status = lab.lifecycle.backend.status(instance)
         assert status is not None and status.running and status.pid != first_pid
         assert (await _hello_as(lab, "ue-walk"))["from"] == instance
+
+
+NEVER_READY = """
+import time
+print("starting, slowly", flush=True)
+while True:
+    time.sleep(1)
+"""
+
+
+async def test_subscribers_hear_each_state_and_a_cancel_undoes_the_instantiation(
+    lab: Deploy, tmp_path: Path, receiver: Receiver
+) -> None:
+    subscribed = await lab.http.post(
+        "/app_lcm/v1/subscriptions",
+        json={
+            "subscriptionType": "AppLcmOpOccStateChangeSubscription",
+            "callbackUri": receiver.url("/ops"),
+        },
+    )
+    assert subscribed.status_code == 201, subscribed.text
+    slow = await lab.onboard(write_package(tmp_path, "slow", script=NEVER_READY))
+    instance = await lab.create(slow)
+    response = await lab.http.post(
+        f"/app_lcm/v1/app_instances/{instance}/instantiate",
+        json={"selectedMECHostInfo": [{"hostId": "mec-a"}]},
+    )
+    assert response.status_code == 202
+    location = response.headers["Location"]
+    op_id = location.rsplit("/", 1)[1]
+    processing = await receiver.wait_for(
+        1, "/ops", where=lambda b: b["operationState"] == "PROCESSING"
+    )
+    assert processing[0]["appLcmOpOccId"] == op_id
+    cancelled = await lab.http.post(
+        f"/app_lcm/v1/app_lcm_op_occs/{op_id}/cancel", json={"cancelMode": "FORCED"}
+    )
+    assert cancelled.status_code == 202, cancelled.text
+    op = await lab.op_done(location)
+    assert op["operationState"] == "FAILED_TEMP"
+    assert "cancelled" in op["error"]["detail"]
+    states = [b["operationState"] for b in await receiver.wait_for(3, "/ops")]
+    assert states == ["STARTING", "PROCESSING", "FAILED_TEMP"]
+    # Nothing is left: no process, no MEC 011 instance, no reservation.
+    status = lab.lifecycle.backend.status(instance)
+    assert status is None or not status.running
+    assert instance not in lab.app.state.platforms.apps
+    assert lab.lifecycle.ledger is not None and not lab.lifecycle.ledger.reservations()
