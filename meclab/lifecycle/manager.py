@@ -44,6 +44,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from meclab.engine.world import World
 from meclab.errors import StatusError
@@ -831,7 +832,15 @@ class Lifecycle:
             if op.state in (OperationState.STARTING, OperationState.PROCESSING):
                 await self._interrupted(op)
         for instance in self._instances.values():
-            if instance.operational_state is OperationalState.STARTED:
+            stale = self.platforms.apps.get(instance.id)
+            started = instance.operational_state is OperationalState.STARTED
+            if stale is not None and started:
+                # Its process ended with meclab: the MEC 011 instance is no longer READY, nor
+                # are its services offered, until the new process registers again.
+                await self._reset_platform_instance(stale)
+            elif stale is not None:
+                await self.platforms.remove_app(stale)
+            if started:
                 self._spawn_resume(instance)
 
     async def _interrupted(self, op: OpOcc) -> None:
@@ -853,6 +862,9 @@ class Lifecycle:
     def _spawn_resume(self, instance: LcmInstance) -> None:
         async def resume() -> None:
             try:
+                # At start-up the platform may not accept connections yet, and the app's first
+                # act is to call it (confirm_ready).
+                await self._platform_serving()
                 await self._start(None, instance, self._package(instance))
                 log.info("application instance %s started again on %s", instance.id, instance.host)
             except Exception as exc:  # logged: the instance stays STARTED in name only
@@ -867,6 +879,24 @@ class Lifecycle:
         )
         self._tasks[f"resume-{instance.id}"] = task
         task.add_done_callback(lambda _: self._tasks.pop(f"resume-{instance.id}", None))
+
+    async def _platform_serving(self, timeout_s: float = 30.0) -> None:
+        """Return once the platform's address accepts TCP connections (or after the timeout,
+        when the app's own start-up reports what is wrong)."""
+        address = urlsplit(self.platforms.base_url)
+        host = address.hostname or "127.0.0.1"
+        port = address.port or (443 if address.scheme == "https" else 80)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                _, writer = await asyncio.open_connection(host, port)
+            except OSError:
+                await asyncio.sleep(0.05)
+                continue
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+            return
 
     async def close(self) -> None:
         """meclab is stopping: operations under way stop (a restart undoes them), and every
