@@ -61,7 +61,7 @@ from pydantic import (
     model_validator,
 )
 
-from meclab.platform.rules import Addresses, Ports
+from meclab.platform import rules
 from meclab.platform.service_info import CategoryRef, SecurityInfo
 from meclab.platform.wire import WireModel
 from meclab.types import (
@@ -350,24 +350,12 @@ class InterfaceDescriptor(WireModel):
     dstIPAddress: str | None = None
 
 
-class TrafficFilter(WireModel):
-    """Which packets a traffic rule applies to; every attribute given must match."""
+class TrafficFilter(rules.TrafficFilter):
+    """Which packets a traffic rule applies to: MEC 011's filter, plus the AppD's ``uri`` and
+    ``packetLabel``."""
 
-    srcAddress: Addresses | None = None
-    dstAddress: Addresses | None = None
-    srcPort: Ports | None = None
-    dstPort: Ports | None = None
-    protocol: list[str] | None = None
-    tag: list[str] | None = None
     uri: list[str] | None = None
     packetLabel: list[str] | None = None
-    srcTunnelAddress: Addresses | None = None
-    tgtTunnelAddress: Addresses | None = None
-    srcTunnelPort: Ports | None = None
-    dstTunnelPort: Ports | None = None
-    qCI: int | None = Field(None, ge=0, le=255)
-    dSCP: int | None = Field(None, ge=0, le=63)
-    tC: int | None = Field(None, ge=0, le=255)
 
 
 _INTERFACES_OF = {
