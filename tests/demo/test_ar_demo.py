@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -19,10 +20,10 @@ SPEED = 24.0
 TICK_HZ = 10.0
 """meclab up's default tick rate, which the stage keeps."""
 SLACK_WALL_S = 0.5
-"""Real time for a report or a frame to cross the loopback and the data plane, at most."""
-REPORT_LAG_S = ReportConfig().report_interval_s + (2 / TICK_HZ + SLACK_WALL_S) * SPEED
-"""How long after the world's RSRP crosses a threshold the edge may still serve the old level:
-one periodic report interval (simulation time), two ticks and the delivery (real time)."""
+"""Real time for a frame to cross the loopback and the data plane, at most."""
+WORST_LAG_WALL_S = 4.0
+"""Real time a report may take from the world to the edge (period and delivery) on a loaded CI
+machine before the pipeline counts as broken."""
 
 
 def test_levels_follow_the_thresholds_with_hysteresis() -> None:
@@ -93,13 +94,21 @@ def test_the_demo_end_to_end(tmp_path: Path) -> None:
         elif rsrp >= REDUCED_DBM + HYSTERESIS_DB:
             assert Level.OFF not in served, (t0, rsrp, served)
 
-    # Against the world: within one report lag of a crossing the level has followed.
+    # Against the world: within one report lag of a crossing the level has followed. The lag is
+    # what this run's reports took (the longest gap between two, the slowest delivery), plus two
+    # ticks and a frame's own trip; it must stay far below the walk's pace.
+    stamps = sorted(stamp for _, stamp, _ in line.learned)
+    gap = max(b - a for a, b in itertools.pairwise(stamps))
+    delivery = max(heard_at - stamp for heard_at, stamp, _ in line.learned)
+    assert gap >= ReportConfig().report_interval_s * 0.99
+    assert gap + delivery < WORST_LAG_WALL_S * SPEED, (gap, delivery)
+    report_lag_s = gap + max(delivery, 0.0) + (2 / TICK_HZ + SLACK_WALL_S) * SPEED
     first = truth[0][0]
     checked: Counter[str] = Counter()
     for t, lv in answered:
-        if t - REPORT_LAG_S < first:
+        if t - report_lag_s < first:
             continue
-        window = [r for s, r in truth if t - REPORT_LAG_S <= s <= t]
+        window = [r for s, r in truth if t - report_lag_s <= s <= t]
         if not window:
             continue
         if max(window) < FULL_DBM:
