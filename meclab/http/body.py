@@ -11,6 +11,8 @@ field.
 
 # No ``from __future__ import annotations``: FastAPI reads the dependency's annotations,
 # which name the closure's ``after``.
+import copy
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
@@ -76,9 +78,16 @@ async def _nothing() -> None:
 def body_doc(*models: type[BaseModel]) -> dict[str, Any]:
     """``openapi_extra`` documenting a body read by these functions: one of ``models``
     (schemas inlined: the MEC bodies are not recursive)."""
-    schemas = [_inline(m.model_json_schema(by_alias=True)) for m in models]
+    schemas = [copy.deepcopy(_schema_of(m)) for m in models]
     schema = schemas[0] if len(schemas) == 1 else {"oneOf": schemas}
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+@functools.cache
+def _schema_of(model: type[BaseModel]) -> Any:
+    # Generating a schema costs milliseconds per model and every app built (each test's, each
+    # host's routes) asks again for the same ones; the copy above keeps callers apart.
+    return _inline(model.model_json_schema(by_alias=True))
 
 
 def _inline(schema: dict[str, Any]) -> Any:

@@ -12,8 +12,8 @@ meclab's own endpoints (control API ``/meclab/v1``, its notification websocket, 
 ``/openapi.json``, ``/metrics``) stay at the root whatever the API root: they are meclab's, not
 a MEC host's, and the CLI finds them there.
 
-Routes are built once per mount point; the per-host copies stay out of the OpenAPI document
-(it would list every path twice) and differ only by their prefix.
+Each API's routes are built once and included at both mount points; the per-host copies stay
+out of the OpenAPI document (it would list every path twice) and differ only by their prefix.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def mount_per_host(app: FastAPI, platforms: Platforms, build: Callable[[], APIRo
     default, any_host = host_paths(platforms, "")
     router = build()
     app.include_router(router, prefix=default)
-    app.include_router(build(), prefix=any_host, include_in_schema=False)
+    app.include_router(router, prefix=any_host, include_in_schema=False)
     host_apis(app).append(f"{default}{router.prefix}")
 
 
