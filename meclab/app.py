@@ -26,6 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from meclab import __version__
 from meclab.control.deployments import build_deployments_router
 from meclab.control.models import NotificationReport
+from meclab.control.relocations import build_relocations_router
 from meclab.control.routes import PREFIX as CONTROL_API
 from meclab.control.routes import build_router
 from meclab.dataplane.plane import DataPlane, DataPlaneError
@@ -38,7 +39,8 @@ from meclab.lifecycle.manager import Lifecycle
 from meclab.lifecycle.packages import PackageRegistry
 from meclab.lifecycle.process import ProcessBackend
 from meclab.metrics import Metrics
-from meclab.platform.apps import OperationAction
+from meclab.mobility.manager import Mobility, own_address
+from meclab.platform.apps import AppInstance, OperationAction
 from meclab.platform.delivery import CLOSE_SUBSCRIPTION_GONE, Notifier
 from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
@@ -153,6 +155,21 @@ def create_app(
         environment=process_environment,
     )
 
+    def instance_address(instance: AppInstance) -> tuple[str | None, int | None]:
+        # where the data plane reaches an instance (scenario applications get their address
+        # there); without a data plane, what the instance itself says
+        switch = dataplane.switch if dataplane is not None else None
+        entry = (
+            switch.apps.by_instance(instance.app_instance_id, platforms)
+            if switch is not None and switch.apps is not None
+            else None
+        )
+        if entry is None:
+            return own_address(instance)
+        return entry.address, entry.endpoint[1] if entry.endpoint else None
+
+    mobility = Mobility(platforms, runtime, lifecycle, address_of=instance_address)
+
     async def on_load(world: World, resumed: bool) -> None:
         await platforms.load(world, resumed)
         settle_heap()
@@ -169,6 +186,7 @@ def create_app(
             started.push_async_callback(platforms.stop)
             started.push_async_callback(packages.close)
             started.push_async_callback(lifecycle.close)  # processes end before the platforms
+            started.push_async_callback(mobility.close)  # no relocation starts one any more
             if dataplane is not None:
                 try:
                     await dataplane.start(runtime, platforms)  # after the platforms: it reads rules
@@ -205,6 +223,7 @@ def create_app(
     install_problem_handlers(app)
     app.include_router(build_router(runtime, _PlatformControl(platforms, mec011_service)))
     app.include_router(build_deployments_router(lifecycle, CONTROL_API))
+    app.include_router(build_relocations_router(mobility, CONTROL_API))
     if dataplane is not None:
         app.include_router(dataplane.router())
         app.state.dataplane = dataplane
@@ -232,6 +251,7 @@ def create_app(
     """Every ETSI API's service object, by short name."""
     app.state.metrics = metrics
     app.state.lifecycle = lifecycle
+    app.state.mobility = mobility
     if scratch is not None:  # removed with the app
         weakref.finalize(app, shutil.rmtree, scratch, ignore_errors=True)
     app.state.packages = packages

@@ -402,6 +402,12 @@ class Runtime:
             await act()
             return await self._publish([ManualEvent(self.world.state.t, action, params)])
 
+    async def announce(self, events: Sequence[Event]) -> list[EventRecord]:
+        """Publish what the MEC system did (relocation steps ...) in the world's history, at
+        the time of the last tick. Not from a bus handler: those run under the lock."""
+        async with self.lock:
+            return await self._publish(events)
+
     async def pause(self) -> list[EventRecord]:
         """Stop simulation time."""
         return await self._clock_command("pause", {}, self.clock.pause)

@@ -4,7 +4,7 @@ An application instance asks its MEC platform to resolve a name to its own addre
 that platform serves (MEC 011 clause 7.1.2.3 DnsRule: domainName, ipAddressType, ipAddress, ttl,
 state). meclab runs one DNS server for the whole world: it learns who asks from the query's
 source address (each UE has a loopback alias, see ``meclab.dataplane.identity``), finds the
-hosts serving that UE now (``meclab.dataplane.serving``) and answers from their ACTIVE rules of
+hosts serving that UE now (``meclab.platform.serving``) and answers from their ACTIVE rules of
 READY instances, read at query time. A PUT on ``.../dns_rules/{id}``, an instance becoming READY
 or a handover therefore changes the very next answer; nothing is cached here.
 
@@ -72,10 +72,10 @@ from ipaddress import ip_address
 from dnslib import AAAA, CLASS, EDNS0, OPCODE, QTYPE, RCODE, RR, A, DNSHeader, DNSRecord
 from dnslib.buffer import Buffer
 
-from meclab.dataplane.serving import serving_hosts
 from meclab.engine.world import World
 from meclab.platform.platform import Platforms
 from meclab.platform.rules import DnsRule
+from meclab.platform.serving import serving_hosts
 from meclab.scenario.model import IpAddressType
 
 log = logging.getLogger("meclab.dataplane.dns")
@@ -191,14 +191,17 @@ def _query_labels(request: DNSRecord) -> Labels:
 
 
 def owner_rules(
-    labels: Labels, hosts: Sequence[str], platforms: Platforms
-) -> tuple[str, list[DnsRule]] | None:
-    """The first of ``hosts`` (the hosts in charge of the asker, most local first) that owns
-    the name, and its rules for it; None when none does."""
-    for host in hosts:
+    labels: Labels, hosts: Sequence[str], platforms: Platforms, ue: str | None = None
+) -> list[DnsRule] | None:
+    """The rules for the name of the first rule group that owns it, None when none does.
+
+    The groups are the asker's (:meth:`~meclab.platform.platform.Platforms.dns_rules_in_charge`):
+    the instances UE ``ue`` is pinned to, then each of ``hosts`` (the hosts in charge of the
+    asker, most local first)."""
+    for group in platforms.dns_rules_in_charge(hosts, ue):
         exact: list[DnsRule] = []
         wild: list[tuple[int, DnsRule]] = []
-        for _app, rule in platforms.effective_dns_rules(host):
+        for _app, rule in group:
             pattern = rule_labels(rule.domainName)
             if pattern is None:
                 continue
@@ -209,10 +212,10 @@ def owner_rules(
                 if labels[len(labels) - len(suffix) :] == suffix:
                     wild.append((len(suffix), rule))
         if exact:
-            return host, exact
+            return exact
         if wild:
             longest = max(n for n, _ in wild)
-            return host, [rule for n, rule in wild if n == longest]
+            return [rule for n, rule in wild if n == longest]
     return None
 
 
@@ -222,19 +225,20 @@ def resolve_name(name: str, ue: str, world: World, platforms: Platforms) -> str 
     The same look-up as a DNS query (for the SOCKS5 proxy, which resolves names for its
     clients): the owning host's first IPv4 rule, else its first IPv6 rule.
     """
-    return resolve_name_at(name, serving_hosts(world, platforms, ue), platforms)
+    return resolve_name_at(name, serving_hosts(world, platforms, ue), platforms, ue)
 
 
-def resolve_name_at(name: str, hosts: Sequence[str], platforms: Platforms) -> str | None:
+def resolve_name_at(
+    name: str, hosts: Sequence[str], platforms: Platforms, ue: str | None = None
+) -> str | None:
     """:func:`resolve_name` for an asker whose hosts in charge are ``hosts`` (a UE's serving
-    hosts, or the host an application runs on)."""
+    hosts, or the host an application runs on) and, for a UE, its pins."""
     labels = rule_labels(name)
     if labels is None:
         return None
-    found = owner_rules(labels, hosts, platforms)
-    if found is None:
+    rules = owner_rules(labels, hosts, platforms, ue)
+    if rules is None:
         return None
-    _, rules = found
     for wanted in (IpAddressType.IP_V4, IpAddressType.IP_V6):
         for rule in rules:
             if rule.ipAddressType is wanted:
@@ -299,10 +303,9 @@ def rule_answer(
     question = request.q
     if ue is None or world is None or question.qclass not in QCLASSES:
         return None
-    found = owner_rules(_query_labels(request), serving_hosts(world, platforms, ue), platforms)
-    if found is None:
+    rules = owner_rules(_query_labels(request), serving_hosts(world, platforms, ue), platforms, ue)
+    if rules is None:
         return None
-    _, rules = found
     reply = _reply(request, RCODE.NOERROR, aa=True, ra=recursion_available)
     qtype = question.qtype
     wanted = (

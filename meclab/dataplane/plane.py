@@ -10,6 +10,7 @@
                                  ▲
     engine events (bus) ─► follower ─► reshape / stall / reset
     MEC 011 rule changes ─► switch.refresh_all
+    pins (application mobility) ─► switch.refresh_ue, reset of the UE's flows to the old instance
     toxiproxy API :8474 ─► proxy table ─► toxic stages of the flows concerned
     DNS :5353 (meclab.dataplane.dns) answers with the MEC DNS rules
 
@@ -56,6 +57,7 @@ from meclab.engine.world import World
 from meclab.metrics import Metrics
 from meclab.platform.apps import AppInstance
 from meclab.platform.platform import Platforms
+from meclab.platform.steering import PinChange
 from meclab.runtime import Runtime
 from meclab.sockets import listen_tcp
 
@@ -218,6 +220,7 @@ class DataPlane:
                 await self._load(runtime.world)
             runtime.on_load(self._on_load)
             platforms.rules_listeners.append(self._rules_changed)
+            platforms.steering.listeners.append(self._pin_changed)
             if self.socks_port is not None:
                 with self._opening("SOCKS5", "--socks-port"):
                     self._socks = await serve_socks5(self.gate, self.host, self.socks_port)
@@ -285,6 +288,8 @@ class DataPlane:
             await self.follower.stop()
         if self.platforms is not None and self._rules_changed in self.platforms.rules_listeners:
             self.platforms.rules_listeners.remove(self._rules_changed)
+        if self.platforms is not None and self._pin_changed in self.platforms.steering.listeners:
+            self.platforms.steering.listeners.remove(self._pin_changed)
         if self.gate is not None:
             self.gate.close_all("stopped")
         await close_server(self._socks)
@@ -345,6 +350,17 @@ class DataPlane:
         if self.switch is not None and self.switch.world is not None:
             await self._sync_deployed()
             self.switch.refresh_all(rules=True)
+
+    async def _pin_changed(self, change: PinChange) -> None:
+        switch = self.switch
+        if switch is None or switch.world is None or switch.apps is None:
+            return
+        if change.reset_flows and change.before is not None and self.platforms is not None:
+            old = switch.apps.by_instance(change.before, self.platforms)
+            for flow in switch.registry.of_ue(change.ue):
+                if old is not None and flow.route.app == old.name and flow.relay is not None:
+                    flow.relay.abort("relocated", reset=True)
+        switch.refresh_ue(change.ue)
 
     async def _sync_deployed(self) -> None:
         """Deployed instances that became READY get an entry and a proxy; gone ones lose both."""

@@ -157,25 +157,26 @@ class AppDirectory:
         return None
 
     def by_instance(self, app_instance_id: str, platforms: Platforms) -> AppEntry | None:
-        """The application of a platform instance id, or None."""
+        """The application of a platform instance id (a scenario application, or a deployed
+        instance the directory has synced), or None."""
         instance = platforms.apps.get(app_instance_id)
-        if instance is None or instance.name is None:
+        if instance is None:
             return None
-        return self.by_name.get(instance.name)
+        return self.by_name.get(instance.name if instance.name is not None else app_instance_id)
 
     def resolve(
-        self, host: str, dns_hosts: Sequence[str], platforms: Platforms
+        self, host: str, dns_hosts: Sequence[str], platforms: Platforms, ue: str | None = None
     ) -> tuple[AppEntry, str] | None:
         """The application ``host`` means for a sender whose DNS rules are those of
-        ``dns_hosts`` (a UE's serving hosts, an application's own host; empty: none), and the
-        emulated address it resolved to; None when it names no application (see the module
-        docstring)."""
+        ``dns_hosts`` (a UE's serving hosts, an application's own host; empty: none) and, for
+        UE ``ue``, of the instances it is pinned to; and the emulated address it resolved to;
+        None when it names no application (see the module docstring)."""
         host = host.strip("[]").rstrip(".")
         if is_ip(host):
             entry = self.owner(host, platforms)
             return (entry, host) if entry is not None else None
-        if dns_hosts:
-            ip = resolve_name_at(host, dns_hosts, platforms)
+        if dns_hosts or ue is not None:
+            ip = resolve_name_at(host, dns_hosts, platforms, ue)
             if ip is not None:
                 entry = self.owner(ip, platforms)
                 return (entry, ip) if entry is not None else None

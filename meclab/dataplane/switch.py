@@ -5,7 +5,7 @@ For each new flow the switch:
 1. resolves the destination to an application (:mod:`.resolve`), unless the entry fixes it;
 2. refuses it when a toxiproxy proxy it belongs to is down (``enabled: false``);
 3. classifies it against the MEC 011 traffic rules of the hosts serving the UE
-   (:func:`meclab.dataplane.serving.serving_hosts`: fog nodes at its PoA that run apps, then
+   (:func:`meclab.platform.serving.serving_hosts`: fog nodes at its PoA that run apps, then
    its zone's MEC hosts), or of the host a sending application runs on
    (:mod:`.appsource`); their ACTIVE rules of READY instances merged, the lowest priority
    number winning, :mod:`.rules`): DROP refuses a TCP flow (a UDP flow drops its datagrams),
@@ -41,7 +41,6 @@ from meclab.dataplane.flows import Flow, FlowRegistry, FlowState, Route
 from meclab.dataplane.identity import ue_address
 from meclab.dataplane.resolve import AppDirectory, AppEntry, is_ip
 from meclab.dataplane.rules import Decision, FlowKey, RuleTable, refresh
-from meclab.dataplane.serving import serving_hosts
 from meclab.dataplane.shaping.pipeline import Mode, Pipeline
 from meclab.dataplane.shaping.toxics import ToxicStage
 from meclab.dataplane.stats import FlowStats
@@ -49,6 +48,7 @@ from meclab.engine.netchar import PathNetChar, Unreachable
 from meclab.engine.topology import ElementKind
 from meclab.engine.world import World
 from meclab.platform.platform import Platforms
+from meclab.platform.serving import serving_hosts
 from meclab.scenario.model import TrafficAction
 
 log = logging.getLogger("meclab.dataplane")
@@ -136,7 +136,8 @@ class Switch:
         self.clock = clock
         self.world: World | None = None
         self.apps: AppDirectory | None = None
-        self._tables: dict[tuple[str, ...], RuleTable] = {}
+        self._tables: dict[tuple[tuple[str, ...], tuple[str, ...]], RuleTable] = {}
+        """By (hosts in charge, instances pinned)."""
         self._seed = 0
 
     # --- the world ----------------------------------------------------------------------------
@@ -214,7 +215,7 @@ class Switch:
         app = request.app
         dst_ip = app.address if app is not None else request.host
         if app is None:
-            found = apps.resolve(request.host, self.hosts_of(ue, source), self.platforms)
+            found = apps.resolve(request.host, self.hosts_of(ue, source), self.platforms, ue)
             if found is not None:
                 app, dst_ip = found
             elif not (request.external or is_ip(request.host)):
@@ -315,11 +316,12 @@ class Switch:
     def _decide(self, request: FlowRequest, dst_ip: str) -> Decision | None:
         assert request.source is not None
         hosts = tuple(self.hosts_of(request.ue, request.source))
-        if not hosts:
+        pins = tuple(self.platforms.steering.pins(request.ue).values()) if request.ue else ()
+        if not hosts and not pins:
             return None
-        rules = [pair for h in hosts for pair in self.platforms.effective_traffic_rules(h)]
-        table = refresh(self._tables.get(hosts), rules)
-        self._tables[hosts] = table
+        rules = self.platforms.traffic_rules_in_charge(hosts, request.ue)
+        table = refresh(self._tables.get((hosts, pins)), rules)
+        self._tables[(hosts, pins)] = table
         key = FlowKey(
             self.source_ip(request.ue, request.source),
             request.client[1],
@@ -387,7 +389,7 @@ class Switch:
         if not host or is_ip(host) or flow.decision is not None:
             return False
         hosts = self.hosts_of(flow.route.ue, flow.route.source)
-        found = apps.resolve(host, hosts, self.platforms)
+        found = apps.resolve(host, hosts, self.platforms, flow.route.ue)
         return found is not None and found[0].name != flow.route.app
 
     def refresh_ue(self, ue: str) -> None:

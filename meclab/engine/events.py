@@ -100,6 +100,20 @@ class ManualEvent(Event):
     params: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class RelocationStep(Event):
+    """A step of an application mobility procedure (see :mod:`meclab.mobility.procedure`)."""
+
+    kind: ClassVar[str] = "relocation"
+    procedure: str
+    ue: str
+    state: str
+    source: str
+    """The source application instance."""
+    target: str | None
+    text: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
@@ -110,6 +124,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ZoneLeft,
         NetCharChanged,
         ManualEvent,
+        RelocationStep,
     )
 }
 """Event classes by their ``type`` name."""

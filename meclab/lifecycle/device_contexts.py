@@ -18,7 +18,6 @@ contexts are told that it ended (:class:`~meclab.lifecycle.device_apps.Reference
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -185,22 +184,12 @@ class DeviceContexts:
         op = await self.lifecycle.instantiate(
             instance.id, {"selectedMECHostInfo": [{"hostId": host}]}
         )
-        ended = await self._ended(op)
+        ended = await self.lifecycle.settled(op, INSTANTIATE_TIMEOUT_S)
         if ended.state is not OperationState.COMPLETED:
             await self._forget(instance.id)
             detail = (ended.error or {}).get("detail", ended.state)
             raise Conflict(f"the application could not be instantiated on {host}: {detail}")
         return self.lifecycle.instance(instance.id)
-
-    async def _ended(self, op: OpOcc) -> OpOcc:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + INSTANTIATE_TIMEOUT_S
-        while op.state in (OperationState.STARTING, OperationState.PROCESSING):
-            if loop.time() > deadline:
-                await self.lifecycle.cancel(op.id, "FORCED")
-                break
-            await asyncio.sleep(0.02)
-        return self.lifecycle.occurrence(op.id)
 
     def _placement(self, instance: LcmInstance) -> ContextPlacement:
         assert instance.host is not None and instance.address is not None
@@ -230,7 +219,7 @@ class DeviceContexts:
             op = await self.lifecycle.terminate(
                 app_instance_id, {"terminationType": "GRACEFUL", "gracefulTerminationTimeout": 5}
             )
-            await self._ended(op)
+            await self.lifecycle.settled(op, INSTANTIATE_TIMEOUT_S)
         await self._forget(app_instance_id)
 
     async def _forget(self, app_instance_id: str) -> None:

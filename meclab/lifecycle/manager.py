@@ -277,6 +277,19 @@ class Lifecycle:
         if task is not None:
             task.cancel()
 
+    async def settled(self, op: OpOcc, timeout_s: float) -> OpOcc:
+        """The occurrence once it is no longer under way; cancelled (FORCED) when it still is
+        after ``timeout_s`` seconds, and then as the cancellation left it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while op.state in (OperationState.STARTING, OperationState.PROCESSING):
+            if loop.time() > deadline:
+                await self.cancel(op.id, "FORCED")
+                deadline = float("inf")  # the cancellation ends it: wait for that
+            await asyncio.sleep(0.02)
+            op = self.occurrence(op.id)
+        return op
+
     async def fail(self, op_id: str) -> OpOcc:
         """Close a FAILED_TEMP operation for good (FAILED)."""
         op = self.occurrence(op_id)

@@ -151,6 +151,10 @@ class Registrations:
             raise NotFound(f"no application mobility service {registration_id!r}{where}")
         return found
 
+    def find(self, registration_id: str) -> Registration | None:
+        """The registration, wherever it was made; None when there is none."""
+        return self._by_id.get(registration_id)
+
     def naming(self, ue: str) -> list[Registration]:
         """The registrations that list terminal ``ue`` among their devices."""
         return [r for r in self._by_id.values() if r.device(ue) is not None]

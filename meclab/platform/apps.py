@@ -99,6 +99,11 @@ class AppInstance:
         return target
 
     @property
+    def app_key(self) -> tuple[str, str]:
+        """(appName, appProvider): what every instance of this application shares."""
+        return self.app_name, self.app_provider
+
+    @property
     def ready(self) -> bool:
         return self.state is AppState.READY
 

@@ -25,9 +25,9 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from meclab.engine.topology import ElementKind
 from meclab.engine.world import World
@@ -49,6 +49,7 @@ from meclab.platform.service_info import (
     TransportInfo,
 )
 from meclab.platform.services import ServiceRecord, ServiceRegistry
+from meclab.platform.steering import Steering
 from meclab.platform.subscriptions import SubscriptionRegistry
 from meclab.scenario.model import Application, ServiceProduced
 from meclab.store.base import Store
@@ -66,6 +67,7 @@ HOST_KINDS = (ElementKind.MEC_HOST, ElementKind.FOG)
 RulesListener = Callable[[AppInstance], Awaitable[None]]
 LoadedListener = Callable[[World, bool], Awaitable[None]]
 ResetListener = Callable[[], Awaitable[None]]
+RuleT = TypeVar("RuleT", DnsRule, TrafficRule)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,8 @@ class Platforms:
         self.subscriptions = SubscriptionRegistry(
             store, self.notifier, websocket_url=self.websocket_url, wall=wall
         )
+        self.steering = Steering()
+        """Terminals served by a given instance rather than by their serving hosts'."""
         self.rules_listeners: list[RulesListener] = []
         self.rules_version = 0
         """Grows whenever any instance's rules or readiness change: a cheap cache key."""
@@ -147,6 +151,7 @@ class Platforms:
         }
         self.default_host = next(iter(self.hosts), None)
         self.apps.clear()
+        self.steering.clear()  # the mobility manager pins again from what it restores
         self.services.reset()
         if resumed:
             for _, data in await self.store.items(APPS):
@@ -361,6 +366,7 @@ class Platforms:
             await self.services.remove(record)
         self.apps.pop(app.app_instance_id, None)
         await self.store.delete(APPS, app.app_instance_id)
+        await self.steering.forget_instance(app.app_instance_id)
         app.dns_rules.clear()
         app.traffic_rules.clear()
         await self._rules_changed(app)
@@ -421,6 +427,49 @@ class Platforms:
             if rule.state.value == "ACTIVE"
         ]
 
+    def pinned_instances(self, ue: str | None) -> list[AppInstance]:
+        """The READY instances :attr:`steering` pins terminal ``ue`` to (none for None)."""
+        if ue is None:
+            return []
+        found = (self.apps.get(i) for i in self.steering.pins(ue).values())
+        return [app for app in found if app is not None and app.ready]
+
+    def dns_rules_in_charge(
+        self, hosts: Sequence[str], ue: str | None = None
+    ) -> list[list[tuple[AppInstance, DnsRule]]]:
+        """The DNS rules answering for an asker, in precedence order: those of the instances
+        ``ue`` is pinned to (one group), then each of ``hosts`` (the hosts in charge, most
+        local first) without the instances a pin supersedes (:mod:`.steering`)."""
+        pinned = self.pinned_instances(ue)
+        superseded = {app.app_key for app in pinned}
+        groups = [[(app, rule) for app in pinned for rule in _active(app.dns_rules)]]
+        for host in hosts:
+            groups.append(
+                [
+                    pair
+                    for pair in self.effective_dns_rules(host)
+                    if pair[0].app_key not in superseded
+                ]
+            )
+        return [group for group in groups if group]
+
+    def traffic_rules_in_charge(
+        self, hosts: Sequence[str], ue: str | None = None
+    ) -> list[tuple[AppInstance, TrafficRule]]:
+        """The traffic rules classifying an asker's flows: those of ``hosts`` and of the
+        instances ``ue`` is pinned to (which supersede their application's instances on
+        ``hosts``), highest priority (0) first."""
+        pinned = self.pinned_instances(ue)
+        superseded = {app.app_key for app in pinned}
+        found = [(app, rule) for app in pinned for rule in _active(app.traffic_rules)]
+        for host in hosts:
+            found += [
+                pair
+                for pair in self.effective_traffic_rules(host)
+                if pair[0].app_key not in superseded
+            ]
+        return sorted(found, key=lambda pair: pair[1].priority)
+
     def effective_traffic_rules(self, host: str) -> list[tuple[AppInstance, TrafficRule]]:
         """ACTIVE traffic rules of READY instances on ``host``, highest priority (0) first."""
         found = [
@@ -447,6 +496,10 @@ class Platforms:
         self.rules_version += 1
         for listener in list(self.rules_listeners):
             await listener(app)
+
+
+def _active(rules: Mapping[str, RuleT]) -> list[RuleT]:
+    return [rule for rule in rules.values() if rule.state.value == "ACTIVE"]
 
 
 def service_info_from_scenario(produced: ServiceProduced, app: Application) -> ServiceInfo:

@@ -56,11 +56,11 @@ from meclab.dataplane.dns import (
 )
 from meclab.dataplane.dns_server import DnsServer
 from meclab.dataplane.identity import ue_address
-from meclab.dataplane.serving import serving_hosts
 from meclab.engine.world import World
 from meclab.platform.apps import AppAction
 from meclab.platform.platform import Platforms
 from meclab.platform.rules import DnsRule
+from meclab.platform.serving import serving_hosts
 from meclab.runtime import Runtime
 from meclab.store.sqlite import SqliteStore
 
