@@ -186,6 +186,7 @@ def create_app(
             started.push_async_callback(platforms.stop)
             started.push_async_callback(packages.close)
             started.push_async_callback(lifecycle.close)  # processes end before the platforms
+            mobility.start()
             started.push_async_callback(mobility.close)  # no relocation starts one any more
             if dataplane is not None:
                 try:

@@ -32,7 +32,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from meclab.bus.base import EventRecord
 from meclab.engine.events import Connected, Handover, RelocationStep
@@ -78,6 +78,11 @@ def own_address(app: AppInstance) -> tuple[str | None, int | None]:
     return app.address, port
 
 
+def _copies(devices: Iterable[Device]) -> list[Device]:
+    """The registry's own copies: the manager changes a device's transfer state in place."""
+    return [replace(d, associate_id=dict(d.associate_id)) for d in devices]
+
+
 @dataclass(slots=True)
 class _Release:
     """An instance to terminate once ``at`` has passed, if it still serves no one."""
@@ -114,6 +119,7 @@ class Mobility:
         self._listeners: list[NoticeListener] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_round = 0.0
+        self._housekeeper: asyncio.Task[None] | None = None
         self._adjacent: dict[AppKey, frozenset[str]] = {}
         platforms.loaded_listeners.append(self._loaded)
         platforms.reset_listeners.append(self._reset)
@@ -143,7 +149,7 @@ class Mobility:
             host=host,
             app_instance_id=app_instance_id,
             mep_id=mep_id,
-            devices=list(devices),
+            devices=_copies(devices),
             expiry_s=expiry_s,
             registered_at=self.wall(),
         )
@@ -172,7 +178,7 @@ class Mobility:
         before = list(current.devices)
         current.app_instance_id = app_instance_id
         current.mep_id = mep_id
-        current.devices = list(devices)
+        current.devices = _copies(devices)
         current.expiry_s = expiry_s
         await self.registry.put(current)
         for ue in confirmed:
@@ -436,7 +442,9 @@ class Mobility:
             return
         if ended.state is not OperationState.COMPLETED:
             detail = (ended.error or {}).get("detail", ended.state)
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception):  # nothing of the attempt is left behind
+                if ended.state is OperationState.FAILED_TEMP:
+                    await lifecycle.fail(ended.id)
                 await lifecycle.delete(instance.id)
             await self._target_failed(proc, f"the target did not start: {detail}")
             return
@@ -634,9 +642,26 @@ class Mobility:
 
     # --- time -----------------------------------------------------------------------------------
 
+    def start(self) -> None:
+        """Run the timers (expiries, timeouts, keep-warm) until :meth:`close`; they follow the
+        wall clock, ticking world or not."""
+        if self._housekeeper is None:
+            self._housekeeper = asyncio.get_running_loop().create_task(self._keep_house())
+
+    async def _keep_house(self) -> None:
+        while True:
+            await asyncio.sleep(HOUSEKEEPING_S)
+            try:
+                await self._timers()
+            except Exception:  # a bad round must not end the timers for good
+                log.exception("mobility housekeeping failed")
+
     async def _on_tick(self, world: World) -> None:
+        await self._timers()
+
+    async def _timers(self) -> None:
         now = self.wall()
-        if now - self._last_round < HOUSEKEEPING_S:
+        if now - self._last_round < HOUSEKEEPING_S / 2:
             return
         self._last_round = now
         for registration in list(self.registry):
@@ -691,7 +716,12 @@ class Mobility:
         task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
-        """Stop the tasks under way (meclab is stopping)."""
+        """Stop the timers and the tasks under way (meclab is stopping)."""
+        if self._housekeeper is not None:
+            self._housekeeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._housekeeper
+            self._housekeeper = None
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
