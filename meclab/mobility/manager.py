@@ -343,15 +343,18 @@ class Mobility:
             assert device is not None
             if device.level is ServiceLevel.APP_MOBILITY_NOT_ALLOWED:
                 continue  # the pin keeps steering the terminal to its instance
-            await self._start(ue, key, registration, device, source, serving[0], None)
+            # the most local serving host that runs the application, else the most local one
+            target = next((h for h in serving if self._instance_on(key, h)), serving[0])
+            await self._start(ue, key, registration, device, source, target, None)
 
     async def _follow(self, proc: Procedure, serving: Sequence[str]) -> None:
         if proc.target_host in serving:
             if not proc.arrived:  # a predicted move happening: in CONFIRMED, this switches
                 await self._cue(proc, Cue.ARRIVED, f"{proc.ue} is served by {proc.target_host}")
-        elif proc.source_host in serving and proc.arrived:
-            await self._cue(proc, Cue.WITHDRAWN, f"{proc.ue} came back to {proc.source_host}")
-        elif proc.arrived:
+        elif proc.source_host in serving:
+            if proc.arrived:  # (a predicted move not made yet is still awaited)
+                await self._cue(proc, Cue.WITHDRAWN, f"{proc.ue} came back to {proc.source_host}")
+        else:
             await self._cue(
                 proc, Cue.WITHDRAWN, f"{proc.ue} moved on to {serving[0]} before the switch"
             )

@@ -287,3 +287,15 @@ async def test_the_control_api_lists_procedures_and_guards_the_policy(lab: Lab) 
     good = await lab.http.put("/meclab/v1/relocations/policy", json={"flows": "reset"})
     assert good.status_code == 200 and good.json()["flows"] == "reset"
     assert lab.mobility.policy.flows.value == "reset"
+
+
+async def test_coming_back_before_the_switch_fails_the_move_and_keeps_the_source(lab: Lab) -> None:
+    await lab.register(ServiceLevel.APP_MOBILITY_WITH_CONFIRMATION)
+    await lab.drive_to("cell-b1")
+    await lab.drive_to("cell-a1", limit_s=120.0)  # the car's path loops back to zone-a
+    assert statuses(lab) == [
+        MobilityStatus.INTERHOST_MOVEOUT_TRIGGERED,
+        MobilityStatus.INTERHOST_MOVEOUT_FAILED,
+    ]
+    assert "came back to mec-a" in (lab.notices[-1].reason or "")
+    assert lab.pinned() == lab.edge_a.app_instance_id
