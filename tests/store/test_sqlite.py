@@ -17,6 +17,7 @@ from meclab.engine.events import (
     Handover,
     ManualEvent,
     NetCharChanged,
+    RelocationStep,
     ZoneEntered,
     ZoneLeft,
 )
@@ -238,6 +239,7 @@ ONE_OF_EACH: dict[str, Event] = {
         {"latency_ms": 2.5, "throughput_dl_mbps": 100.0},
     ),
     "manual": ManualEvent(6.0, "move", {"ue": "ue", "lon": 7.42, "lat": 43.73}),
+    "relocation": RelocationStep(7.0, "p-1", "ue", "TRIGGERED", "app-a", "app-b", "target found"),
 }
 
 
