@@ -9,6 +9,7 @@ from meclab.cli.app_cmd import app_app
 from meclab.cli.demo_cmd import demo_app
 from meclab.cli.event_cmd import event_app, events_command, status_command
 from meclab.cli.listen_cmd import listen_command
+from meclab.cli.relocations_cmd import relocations_app
 from meclab.cli.run_cmd import run_command
 from meclab.cli.scenario_cmd import scenario_app
 from meclab.cli.up import up_command
@@ -49,6 +50,7 @@ app.add_typer(scenario_app, name="scenario")
 app.add_typer(event_app, name="event")
 app.add_typer(demo_app, name="demo")
 app.add_typer(app_app, name="app")
+app.add_typer(relocations_app, name="relocations")
 
 
 def main() -> None:
