@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +19,7 @@ import pytest
 from helpers import serve, until
 
 from meclab.bus.base import EventRecord
+from meclab.bus.memory import MemoryBus
 from meclab.engine.events import RelocationStep
 from meclab.mobility.manager import Mobility
 from meclab.mobility.notices import AdjacentChange, MobilityStatus, ProcedureNotice
@@ -26,6 +29,7 @@ from meclab.platform.apps import AppInstance
 from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
 from meclab.scenario.model import Scenario
+from meclab.store.sqlite import SqliteStore
 
 UE = "ue-car"
 ASSOCIATE = {"type": 1, "value": "10.0.0.2"}
@@ -299,3 +303,30 @@ async def test_coming_back_before_the_switch_fails_the_move_and_keeps_the_source
     ]
     assert "came back to mec-a" in (lab.notices[-1].reason or "")
     assert lab.pinned() == lab.edge_a.app_instance_id
+
+
+async def test_registrations_and_pins_survive_a_restart(scenario: Scenario, tmp_path: Path) -> None:
+    path = tmp_path / "meclab.sqlite"
+
+    @asynccontextmanager
+    async def meclab(opened: Scenario | None) -> AsyncIterator[Mobility]:
+        store = SqliteStore(path)
+        runtime = Runtime(store, MemoryBus())
+        await runtime.open(opened)
+        try:
+            async with serve(runtime) as (app, _):
+                yield app.state.mobility
+        finally:
+            await store.close()
+
+    async with meclab(scenario) as mobility:
+        edge = mobility.platforms.app_named("edge-app")
+        level = ServiceLevel.APP_MOBILITY_NOT_ALLOWED
+        made = await mobility.register(
+            "mec-a", edge.app_instance_id, None, [Device(dict(ASSOCIATE), UE, level)], 600
+        )
+    async with meclab(None) as mobility:  # resumes what the file holds
+        again = mobility.registration("mec-a", made.id)
+        assert again.to_store() == made.to_store()
+        pinned = mobility.platforms.steering.pinned(UE, edge.app_key)
+        assert pinned == edge.app_instance_id
