@@ -7,7 +7,7 @@ GET      /app_mobility_services/{id}                      200 + ETag
 PUT      /app_mobility_services/{id}                      If-Match (412); id in body = path
 DELETE   /app_mobility_services/{id}                      If-Match (412), 204
 POST     /app_mobility_services/{id}/deregister_task      204: deregistered once expiryTime ends
-GET      /subscriptions                                   SubscriptionLinkList (``subscriptiontype``)
+GET      /subscriptions                                   SubscriptionLinkList (by type)
 POST     /subscriptions                                   201 + Location + ETag
 GET      /subscriptions/{subscriptionId}                  200 + ETag
 PUT      /subscriptions/{subscriptionId}                  If-Match (412), same type (422)
@@ -206,9 +206,7 @@ def build_router(ams: "Ams") -> APIRouter:
         name = "subscriptiontype" if subscriptionType is None else "subscriptionType"
         wanted = check_type_filter(subscriptiontype or subscriptionType, SHORT_TYPES, name)
         subs = registry.list(host, API, types=None if wanted is None else [wanted])
-        return JSONResponse(
-            link_list(ams.url(host, "/subscriptions"), subs, member="subscription")
-        )
+        return JSONResponse(link_list(ams.url(host, "/subscriptions"), subs, member="subscription"))
 
     @router.post(
         "/subscriptions",

@@ -54,7 +54,9 @@ async def test_associate_id_spellings(served: Served, client: httpx.AsyncClient)
         assert response.json()["deviceInformation"][0]["associateId"] == associate  # echoed
         (kept,) = served.mobility.registrations("mec-a")
         assert kept.devices[0].ue == "ue-walk"
-        assert (await client.delete(response.headers["location"].removeprefix(BASE_URL))).status_code == 204
+        assert (
+            await client.delete(response.headers["location"].removeprefix(BASE_URL))
+        ).status_code == 204
 
 
 async def test_filter_and_selectors(served: Served, client: httpx.AsyncClient) -> None:
@@ -65,9 +67,10 @@ async def test_filter_and_selectors(served: Served, client: httpx.AsyncClient) -
     assert found.json() == [second]
     trimmed = (await client.get(REGS, params={"exclude_fields": "deviceInformation"})).json()
     assert all("deviceInformation" not in r for r in trimmed) and len(trimmed) == 2
-    assert problem(await client.get(REGS, params={"filter": "(eq,x"}), 400)["invalidParams"][0][
-        "name"
-    ] == "filter"
+    assert (
+        problem(await client.get(REGS, params={"filter": "(eq,x"}), 400)["invalidParams"][0]["name"]
+        == "filter"
+    )
 
 
 async def test_post_errors_name_the_field(served: Served, client: httpx.AsyncClient) -> None:
@@ -160,5 +163,7 @@ async def test_delete_and_deregister_task(served: Served, client: httpx.AsyncCli
     other = await client.post(REGS, json=registration(edge, device(UE_WALK)))
     url = other.headers["location"].removeprefix(BASE_URL)
     problem(await client.delete(url, headers={"If-Match": '"stale"'}), 412)
-    assert (await client.delete(url, headers={"If-Match": other.headers["etag"]})).status_code == 204
+    assert (
+        await client.delete(url, headers={"If-Match": other.headers["etag"]})
+    ).status_code == 204
     problem(await client.delete(url), 404)
