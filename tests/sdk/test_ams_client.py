@@ -23,7 +23,7 @@ from meclab.mobility.notices import (
 )
 from meclab.mobility.registry import TransferState
 from meclab.runtime import Runtime
-from meclab.sdk import HttpClient, MecApiError, PlatformConfig
+from meclab.sdk import Api, HttpClient, MecApiError, PlatformConfig, parse_notification
 from meclab.sdk.clients.ams import AmsClient
 from meclab.services.ams.models import (
     AdjacentAppInfoFilter,
@@ -154,7 +154,8 @@ async def test_subscriptions_and_notifications(lab: Lab, receiver: Receiver) -> 
         )
     )
     (body,) = await receiver.wait_for(1, "/ams")
-    note = MobilityProcedureNotification.model_validate(body)
+    note = parse_notification(Api.AMS, body)
+    assert isinstance(note, MobilityProcedureNotification)
     assert note.targetAppInfo is not None and note.targetAppInfo.appInstanceId == "b-1"
     assert note.meclab is not None and note.meclab.procedure is not None
     assert note.meclab.procedure.endswith("/meclab/v1/relocations/p-1")
