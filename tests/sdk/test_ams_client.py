@@ -23,7 +23,7 @@ from meclab.mobility.notices import (
 )
 from meclab.mobility.registry import TransferState
 from meclab.runtime import Runtime
-from meclab.sdk import Api, HttpClient, MecApiError, PlatformConfig, parse_notification
+from meclab.sdk import Api, HttpClient, MecApiError, MecPlatform, PlatformConfig, parse_notification
 from meclab.sdk.clients.ams import AmsClient
 from meclab.services.ams.models import (
     AdjacentAppInfoFilter,
@@ -182,3 +182,16 @@ async def test_adjacent_query(lab: Lab) -> None:
     assert found.mecHostInformation is not None
     assert found.mecHostInformation.hostId == {"name": "mec-b"}
     assert await lab.ams.adjacent_app_instances(filter="(eq,appDId,other)") == []
+
+
+async def test_every_host_has_its_ams(lab: Lab) -> None:
+    info = RegistrationInfo(serviceConsumerId=ServiceConsumerId(mepId="mep-a"))
+    created = await lab.ams.register(info)
+    async with MecPlatform(lab.ams.http.config) as mec:
+        assert [r.appMobilityServiceId for r in await mec.ams.registrations()] == [
+            created.value.appMobilityServiceId
+        ]
+        assert await mec.host("mec-a").ams.registrations() != []
+        with pytest.raises(MecApiError) as unknown:
+            await mec.host("nowhere").ams.registrations()
+        assert unknown.value.status == 404
