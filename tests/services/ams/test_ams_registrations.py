@@ -167,3 +167,13 @@ async def test_delete_and_deregister_task(served: Served, client: httpx.AsyncCli
         await client.delete(url, headers={"If-Match": other.headers["etag"]})
     ).status_code == 204
     problem(await client.delete(url), 404)
+
+
+async def test_expiry_time_zero_is_no_expiry(served: Served, client: httpx.AsyncClient) -> None:
+    body = registration(served.instance("edge-app"), device(UE_WALK), expiryTime=0)
+    created = await client.post(REGS, json=body)
+    assert created.status_code == 201
+    assert "expiryTime" not in created.json()
+    (kept,) = served.mobility.registrations("mec-a")
+    assert kept.expiry_s is None and kept.expires_at is None
+    problem(await client.post(REGS, json={**body, "expiryTime": -1}), 400)

@@ -303,3 +303,23 @@ async def test_offered_in_service_registry(client: httpx.AsyncClient) -> None:
     (info,) = listed
     assert info["version"] == "2.2.1"
     assert info["transportInfo"]["endpoint"]["uris"] == [f"{BASE_URL}{AMS}"]
+
+
+async def test_stored_bodies_parse_back_to_their_criteria(
+    served: Served, client: httpx.AsyncClient
+) -> None:
+    """A resumed world rebuilds each subscription's criteria from its stored body (the
+    registry's restore): the default mobilityStatus is in it, so the filter stays the same."""
+    await client.post(SUBS, json=mobility(associateId=[UE_WALK]))
+    await client.post(
+        SUBS, json={**adjacent(), "websockNotifConfig": {"requestWebsocketUri": True}}
+    )
+    registry = served.app.state.platforms.subscriptions
+    stored = dict(await served.app.state.platforms.store.items("subscriptions"))
+    subs = registry.list("mec-a", "ams")
+    assert len(subs) == 2
+    for sub in subs:
+        assert stored[sub.id]["body"] == sub.body
+        parsed = registry.apis["ams"].parse(sub.type, stored[sub.id]["body"])
+        assert parsed.filterCriteria == sub.criteria.filterCriteria
+    assert subs[0].criteria.filterCriteria.mobilityStatus == [TRIGGERED]
