@@ -12,6 +12,7 @@ Location v2.2.1     body in its root element, without ``notificationType``
                     ``subscriptionNotification``)
 MEC 011             bare body keyed by ``notificationType`` (AppTermination,
                     SerAvailability)
+AMS (MEC 021)       bare body keyed by ``notificationType``
 ==================  ==========================================================================
 
 :func:`parse_notification` turns a body (bytes, text or decoded JSON) into the model, or raises
@@ -28,6 +29,7 @@ from pydantic import ValidationError
 
 from meclab.platform.wire import WireModel
 from meclab.sdk.errors import UnparseableNotification
+from meclab.services.ams import models as ams
 from meclab.services.location import models_v2 as loc2
 from meclab.services.location import models_v3_notifications as loc3
 from meclab.services.mec011 import models as mec011
@@ -43,6 +45,7 @@ class Api(enum.StrEnum):
     LOCATION_V3 = "location-v3"
     LOCATION_V2 = "location-v2"
     MEC011 = "mec011"
+    AMS = "ams"
 
 
 def _by_type(*models: type[WireModel]) -> dict[str, type[WireModel]]:
@@ -73,6 +76,12 @@ _TYPED: dict[Api, dict[str, type[WireModel]]] = {
         wai.TestNotification,
     ),
     Api.MEC011: _by_type(mec011.AppTerminationNotification, mec011.ServiceAvailabilityNotification),
+    Api.AMS: _by_type(
+        ams.MobilityProcedureNotification,
+        ams.AdjacentAppInfoNotification,
+        ams.ExpiryNotification,
+        ams.TestNotification,
+    ),
 }
 
 # MEC 013 v3 models take ``notificationType: str``; the root element names the type.

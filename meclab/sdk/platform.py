@@ -19,6 +19,7 @@ from typing import Self
 
 import aiohttp
 
+from meclab.sdk.clients.ams import AmsClient
 from meclab.sdk.clients.app_support import AppSupportClient
 from meclab.sdk.clients.location import LocationClient
 from meclab.sdk.clients.location_v2 import LocationV2Client
@@ -35,7 +36,8 @@ HOSTS_PATH = "/hosts"
 
 class MecPlatform:
     """The clients of one platform: ``app_support``, ``service_mgmt`` (MEC 011), ``rnis``
-    (012), ``location`` and ``location_v2`` (013 v3 and v2.2.1), ``wai`` (028), ``ueid`` (014)."""
+    (012), ``location`` and ``location_v2`` (013 v3 and v2.2.1), ``wai`` (028), ``ueid`` (014),
+    ``ams`` (021)."""
 
     def __init__(
         self, config: PlatformConfig, *, session: aiohttp.ClientSession | None = None
@@ -49,6 +51,7 @@ class MecPlatform:
         self.location_v2 = LocationV2Client(self.http)
         self.wai = WaiClient(self.http)
         self.ueid = UeIdentityClient(self.http)
+        self.ams = AmsClient(self.http)
 
     @classmethod
     def from_env(cls) -> MecPlatform:

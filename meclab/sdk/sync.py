@@ -28,7 +28,7 @@ from meclab.sdk.platform import MecPlatform
 
 T = TypeVar("T")
 
-CLIENTS = ("app_support", "service_mgmt", "rnis", "location", "location_v2", "wai", "ueid")
+CLIENTS = ("app_support", "service_mgmt", "rnis", "location", "location_v2", "wai", "ueid", "ams")
 
 
 class _Loop:
