@@ -44,6 +44,7 @@ from meclab.platform.apps import AppInstance, OperationAction
 from meclab.platform.delivery import CLOSE_SUBSCRIPTION_GONE, Notifier
 from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
+from meclab.services.ams.service import Ams
 from meclab.services.app_lcm.service import AppLcm
 from meclab.services.app_pkgm.service import AppPkgm
 from meclab.services.dev_app.service import DevApp
@@ -236,6 +237,7 @@ def create_app(
         "ueid": UeIdentity(platforms, runtime),
         "rnis": Rnis(platforms, runtime),
         "location": Location(platforms, runtime),
+        "ams": Ams(platforms, runtime, mobility),
         "app_pkgm": AppPkgm(platforms, packages),
         "app_lcm": AppLcm(platforms, lifecycle),
         "granting": Granting(platforms, lifecycle),

@@ -152,6 +152,24 @@ async def ue_identity(client: httpx.AsyncClient) -> str:
     return path
 
 
+async def ams_registration(client: httpx.AsyncClient) -> str:
+    await ready(client)
+    body = {
+        "serviceConsumerId": {"appInstanceId": DEV},
+        "deviceInformation": [{"associateId": {"type": 1, "value": "10.0.0.2"}}],
+    }
+    return await created(client, "/amsi/v1/app_mobility_services", body)
+
+
+async def ams_subscription(client: httpx.AsyncClient) -> str:
+    body = {
+        "subscriptionType": "AdjacentAppInfoSubscription",
+        "callbackReference": CALLBACK,
+        "filterCriteria": {},
+    }
+    return await created(client, "/amsi/v1/subscriptions", body)
+
+
 def exists(path: str) -> Callable[[httpx.AsyncClient], Awaitable[str]]:
     """A resource the scenario made."""
 
@@ -175,6 +193,8 @@ CASES: dict[tuple[str, str], Callable[[httpx.AsyncClient], Awaitable[str]]] = {
     ("put", "/wai/v2/subscriptions/{subscriptionId}"): wai_subscription,
     ("put", "/wai/v2/measurements/{measurementConfigId}"): wai_measurement,
     ("put", "/ui/v1/{appInstanceId}/ue_identity_tag_info"): ue_identity,
+    ("put", "/amsi/v1/app_mobility_services/{appMobilityServiceId}"): ams_registration,
+    ("put", "/amsi/v1/subscriptions/{subscriptionId}"): ams_subscription,
     ("put", "/location/v2/subscriptions/zones/{subscriptionId}"): location_v3_subscription,
     ("put", "/location/v2/subscriptions/zonalTraffic/{subscriptionId}"): location_v2_subscription,
 }
