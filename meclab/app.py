@@ -167,7 +167,9 @@ def create_app(
         )
         if entry is None:
             return own_address(instance)
-        return entry.address, entry.endpoint[1] if entry.endpoint else None
+        # the relay takes a flow to the address on any port to the application: name its
+        # process's port, else HTTP's
+        return entry.address, entry.endpoint[1] if entry.endpoint else 80
 
     mobility = Mobility(platforms, runtime, lifecycle, address_of=instance_address)
 

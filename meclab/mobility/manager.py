@@ -546,6 +546,7 @@ class Mobility:
 
     def _note(self, proc: Procedure, text: str) -> None:
         proc.note(text, self.wall(), self._t())
+        log.info("relocation %s of %s: %s (%s)", proc.id[:8], proc.ue, proc.state, text)
         self._announce(proc, text)
 
     def _announce(self, proc: Procedure, text: str) -> None:
