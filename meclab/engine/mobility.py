@@ -70,35 +70,45 @@ class Paths:
     def __len__(self) -> int:
         return len(self.count)
 
-    def travelled(self, t: float) -> NDArray[np.float64]:
-        """Distance along its path each terminal is at, at time t, folded by end-of-path mode."""
-        s = self.offset + self.velocity * t
-        length = self.length
+    def travelled(
+        self, t: float, which: NDArray[np.intp] | slice = slice(None)
+    ) -> NDArray[np.float64]:
+        """Distance along its path each terminal (of ``which``) is at, at time t, folded by
+        end-of-path mode."""
+        s = self.offset[which] + self.velocity[which] * t
+        length = self.length[which]
+        mode = self.mode[which]
         out = np.minimum(s, length)  # STOP, and any path of length 0
         moving = length > 0
-        loop = moving & (self.mode == 0)
+        loop = moving & (mode == 0)
         out[loop] = np.mod(s[loop], length[loop])
-        rev = moving & (self.mode == 1)
+        rev = moving & (mode == 1)
         m = np.mod(s[rev], 2.0 * length[rev])
         out[rev] = np.where(m > length[rev], 2.0 * length[rev] - m, m)
         return out
 
-    def positions(self, t: float) -> NDArray[np.float64]:
-        """Positions (N, 2) in metres at time t."""
-        n = len(self)
+    def positions(
+        self, t: float, which: NDArray[np.intp] | slice = slice(None)
+    ) -> NDArray[np.float64]:
+        """Positions (N, 2) in metres at time t; of the terminals ``which`` picks (indices)
+        only, in that order, when given (what a prediction for a few terminals needs)."""
+        base = self.base[which]
+        n = len(base)
         if n == 0:
             return np.zeros((0, 2))
-        key = self.base + self.travelled(t)
+        key = base + self.travelled(t, which)
         seg = np.searchsorted(self.keys, key, side="right") - 1
-        first, last = self.start, self.start + self.count - 1
+        first = self.start[which]
+        last = first + self.count[which] - 1
         seg = np.clip(seg, first, np.maximum(first, last - 1))
         nxt = np.minimum(seg + 1, last)
         span = self.keys[nxt] - self.keys[seg]
         frac = np.divide(key - self.keys[seg], span, out=np.zeros(n), where=span > 0)
         p0, p1 = self.points[seg], self.points[nxt]
         xy = p0 + frac[:, None] * (p1 - p0)
-        if self.pinned.any():
-            xy[self.pinned] = self.pinned_xy[self.pinned]
+        pinned = self.pinned[which]
+        if pinned.any():
+            xy[pinned] = self.pinned_xy[which][pinned]
         return xy
 
     def pin(self, index: int, xy: NDArray[np.float64]) -> None:
