@@ -44,6 +44,7 @@ from meclab.control.wire import (
 from meclab.engine.area import OutsideArea
 from meclab.engine.events import EventKind
 from meclab.engine.netchar import Unreachable
+from meclab.engine.prediction import predict_zone_change
 from meclab.engine.world import NotHeld, UnknownElement
 from meclab.http.problem import ProblemError, describe_invalid, invalid_params
 from meclab.http.query import reject_unknown_query
@@ -216,6 +217,27 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
             return views.terminal_detail(runtime.world, name)
         except UnknownElement as exc:
             raise _not_found("terminal", name) from exc
+
+    @router.get(
+        "/terminals/{name}/prediction",
+        summary="The terminal's next zone change, predicted along its path",
+        responses={404: {"description": "No terminal of that name"}},
+    )
+    async def get_prediction(
+        name: str,
+        horizon_s: Annotated[float, Query(gt=0, le=3600)] = 120.0,
+        resolution_s: Annotated[float, Query(ge=0.01, le=60)] = 0.5,
+    ) -> dict[str, Any]:
+        """When the terminal's serving cell is expected in another zone, which cell and zone,
+        and how sure meclab is (``meclab.engine.prediction``); ``change`` is null when none is
+        expected within the horizon."""
+        try:
+            change = predict_zone_change(
+                runtime.world, name, horizon_s=horizon_s, resolution_s=resolution_s
+            )
+        except UnknownElement as exc:
+            raise _not_found("terminal", name) from exc
+        return {"ue": name, "horizon_s": horizon_s, "change": change.to_dict() if change else None}
 
     @router.get("/poas", response_model=list[PoaInfo], summary="Points of access")
     async def list_poas() -> list[PoaInfo]:

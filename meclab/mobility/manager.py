@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 
 from meclab.bus.base import EventRecord
 from meclab.engine.events import Connected, Handover, RelocationStep
+from meclab.engine.prediction import predict_zone_changes
 from meclab.engine.world import World
 from meclab.lifecycle.manager import Lifecycle
 from meclab.lifecycle.records import OperationState
@@ -58,7 +59,7 @@ from meclab.mobility.registry import (
 from meclab.platform.apps import AppInstance
 from meclab.platform.errors import NotFound, Unprocessable
 from meclab.platform.platform import Platforms
-from meclab.platform.serving import serving_hosts
+from meclab.platform.serving import host_index, serving_hosts
 from meclab.platform.steering import AppKey
 from meclab.runtime import Runtime
 
@@ -70,6 +71,8 @@ AddressOf = Callable[[AppInstance], tuple[str | None, int | None]]
 
 HOUSEKEEPING_S = 0.25
 """Wall seconds between two rounds of timers (expiries, timeouts, keep-warm)."""
+FORESEE_EVERY_S = 0.5
+"""Simulation seconds between two look-aheads for predictive relocation."""
 
 
 def own_address(app: AppInstance) -> tuple[str | None, int | None]:
@@ -116,6 +119,9 @@ class Mobility:
         self._deadlines: dict[str, float] = {}
         """Open procedure id -> wall time it times out."""
         self._releases: dict[str, _Release] = {}
+        self._handover_due: dict[str, float] = {}
+        self._foreseen_at = float("-inf")
+        """Predicted procedure id -> simulation time by which its handover must have come."""
         self._listeners: list[NoticeListener] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_round = 0.0
@@ -662,6 +668,44 @@ class Mobility:
 
     async def _on_tick(self, world: World) -> None:
         await self._timers()
+        if self.policy.predictive_lead_s > 0:
+            await self._foresee(world)
+
+    async def _foresee(self, world: World) -> None:
+        """Start a procedure for each registered terminal whose zone change to another host's
+        zone is predicted within the policy's lead (confident enough); its switch waits for
+        the handover itself."""
+        if world.state.t - self._foreseen_at < FORESEE_EVERY_S:
+            return
+        self._foreseen_at = world.state.t
+        lead = self.policy.predictive_lead_s
+        candidates: dict[str, list[tuple[AppKey, str]]] = {}
+        for ue in {d.ue for r in self.registry for d in r.devices}:
+            for key, instance_id in self.platforms.steering.pins(ue).items():
+                if (ue, key) not in self._active:
+                    candidates.setdefault(ue, []).append((key, instance_id))
+        if not candidates:
+            return
+        # the tick's own resolution: a visit of one tick is not stepped over
+        step = 1.0 / self.runtime.tick_hz
+        changes = predict_zone_changes(world, list(candidates), horizon_s=lead, resolution_s=step)
+        zones_hosts = host_index(world).mec_hosts_in_zone
+        for ue, change in changes.items():
+            if change.confidence < self.policy.min_confidence or change.target_zone is None:
+                continue
+            hosts = zones_hosts.get(change.target_zone, ())
+            for key, instance_id in candidates[ue]:
+                source = self.platforms.apps.get(instance_id)
+                registration = self._registration_of(ue, instance_id)
+                device = registration.device(ue) if registration is not None else None
+                if source is None or registration is None or device is None or not hosts:
+                    continue
+                if source.host in hosts or device.level is ServiceLevel.APP_MOBILITY_NOT_ALLOWED:
+                    continue
+                target = next((h for h in hosts if self._instance_on(key, h)), hosts[0])
+                await self._start(ue, key, registration, device, source, target, change.to_dict())
+                proc = self._active[(ue, key)]
+                self._handover_due[proc.id] = change.at + self.policy.predicted_grace_s
 
     async def _timers(self) -> None:
         now = self.wall()
@@ -680,6 +724,14 @@ class Mobility:
                     Cue.TIMED_OUT,
                     f"no context transfer reported within {self.policy.transfer_timeout_s:g} s",
                 )
+        t = self._t()
+        for proc_id, due in list(self._handover_due.items()):
+            proc = self.procedures[proc_id]
+            if not proc.open or proc.arrived:
+                del self._handover_due[proc_id]
+            elif t is not None and t > due:
+                del self._handover_due[proc_id]
+                await self._cue(proc, Cue.TIMED_OUT, "the predicted handover did not happen")
         for release in list(self._releases.values()):
             if release.at <= now:
                 del self._releases[release.instance]

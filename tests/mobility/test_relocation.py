@@ -330,3 +330,71 @@ async def test_registrations_and_pins_survive_a_restart(scenario: Scenario, tmp_
         assert again.to_store() == made.to_store()
         pinned = mobility.platforms.steering.pinned(UE, edge.app_key)
         assert pinned == edge.app_instance_id
+
+
+async def test_a_predicted_move_is_prepared_ahead_and_switched_at_the_handover(lab: Lab) -> None:
+    lab.mobility.policy = lab.mobility.policy.model_copy(update={"predictive_lead_s": 8.0})
+    registration = await lab.register(ServiceLevel.APP_MOBILITY_WITH_CONFIRMATION)
+    world = lab.platforms.world
+    assert world is not None
+    while not lab.notices:
+        lab.t += 0.5
+        assert lab.t < 60
+        await lab.tick_to(lab.t)
+    trigger = lab.notices[0]
+    assert trigger.status is MobilityStatus.INTERHOST_MOVEOUT_TRIGGERED
+    assert world.serving_poa(UE) == "cell-a1"  # still on the source's zone
+    prediction = trigger.prediction
+    assert prediction is not None and prediction["target_zone"] == "zone-b"
+    assert 0 < prediction["at"] - lab.t <= 8.0
+    moved = [
+        Device(
+            dict(ASSOCIATE),
+            UE,
+            ServiceLevel.APP_MOBILITY_WITH_CONFIRMATION,
+            TransferState.USER_CONTEXT_TRANSFER_COMPLETED,
+        )
+    ]
+    await lab.mobility.update(
+        "mec-a", registration.id, lab.edge_a.app_instance_id, None, moved, None
+    )
+    proc = lab.mobility.procedure(trigger.procedure)
+    assert proc.state is State.CONFIRMED and lab.pinned() == lab.edge_a.app_instance_id
+    await lab.drive_to("cell-b1")
+    assert proc.state is State.COMPLETED
+    assert statuses(lab)[-1] is MobilityStatus.INTERHOST_MOVEOUT_COMPLETED
+    assert proc.steps[-1].t == pytest.approx(lab.t)  # switched at the handover's tick
+    assert abs(proc.steps[-1].t - prediction["at"]) <= 1.0
+
+
+async def test_a_predicted_handover_that_does_not_come_fails(lab: Lab) -> None:
+    lab.mobility.policy = lab.mobility.policy.model_copy(
+        update={"predictive_lead_s": 8.0, "predicted_grace_s": 0.0}
+    )
+    await lab.register(ServiceLevel.APP_MOBILITY_WITHOUT_CONFIRMATION)
+    while not lab.notices:
+        lab.t += 0.5
+        await lab.tick_to(lab.t)
+    prediction = lab.notices[0].prediction
+    assert prediction is not None
+    await lab.runtime.move_terminal_to_poa(UE, "cell-a1")  # an operator holds the car back
+    while lab.t < prediction["at"] + 1.0:
+        lab.t += 0.5
+        await lab.tick_to(lab.t)
+    await asyncio.sleep(2 * 0.25)  # a housekeeping round
+    assert statuses(lab)[-1] is MobilityStatus.INTERHOST_MOVEOUT_FAILED
+    assert lab.notices[-1].reason == "the predicted handover did not happen"
+    assert lab.pinned() == lab.edge_a.app_instance_id
+
+
+async def test_the_control_api_predicts_a_terminals_next_zone(lab: Lab) -> None:
+    found = (await lab.http.get("/meclab/v1/terminals/ue-car/prediction")).json()
+    change = found["change"]
+    assert change["target_zone"] == "zone-b" and change["target_poa"] == "cell-b1"
+    await lab.drive_to("cell-b1")
+    assert abs(lab.t - change["at"]) <= 0.5 + 0.5  # its resolution, the test's step
+    fixed = (await lab.http.get("/meclab/v1/terminals/ue-far/prediction")).json()
+    assert fixed == {"ue": "ue-far", "horizon_s": 120.0, "change": None}
+    assert (await lab.http.get("/meclab/v1/terminals/nobody/prediction")).status_code == 404
+    bad = await lab.http.get("/meclab/v1/terminals/ue-car/prediction?horizon_s=0")
+    assert bad.status_code == 400 and "horizon_s" in bad.text
