@@ -1,8 +1,8 @@
 """The user-context relocation channel between two instances' own servers, over loopback.
 
 Both ends are EdgeApps' aiohttp applications (``app.web``) served on free loopback ports;
-pushes go direct (a push through meclab's data plane is
-not exercised here yet). No platform is needed: the channel speaks instance to instance.
+pushes go direct (through a running meclab's data plane:
+test_relocation_dataplane.py). No platform is needed: the channel speaks instance to instance.
 """
 
 from __future__ import annotations
