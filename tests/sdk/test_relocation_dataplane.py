@@ -15,14 +15,19 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from cli.test_up import ANY_DATAPLANE_PORTS, Meclab, get
+from cli.test_up import ANY_DATAPLANE_PORTS, Meclab
 from helpers import free_port
 
 from meclab.sdk.app import EdgeApp
 from meclab.sdk.config import PlatformConfig
 from meclab.sdk.context import ContextStore, read_blob
 from meclab.sdk.dataplane import DataPlane
-from meclab.sdk.relocation import Direction, RelocationEvent, UserContextRelocation
+from meclab.sdk.relocation import (
+    Direction,
+    RelocationEvent,
+    TargetUnreachable,
+    UserContextRelocation,
+)
 from meclab.sdk.sealing import ContextKey
 
 USER = "acr:10.0.0.1"
@@ -126,8 +131,12 @@ async def test_a_context_crosses_the_data_plane_sealed(
         assert read_blob(target.export(USER)).state == read_blob(source.export(USER)).state
         assert [e.direction for e in out_events + in_events] == [Direction.OUT, Direction.IN]
         assert in_events[0].revision == out.revision
-        flows = get(meclab_up, "/dataplane/flows?source_app=src-app&app=dst-app")["flows"]
-        assert flows and all(f["source_app"] == "src-app" for f in flows)
+        # "dst-app" is a name only the data plane resolves: straight, the push cannot land
+        direct = UserContextRelocation(
+            EdgeApp(app_instance_id="src-1", config=config), source, key, direct=True, timeout_s=2.0
+        )
+        with pytest.raises(TargetUnreachable):
+            await direct.push(USER, "dst-1", "dst-app", ports[1])
     finally:
         for runner in runners:
             await runner.cleanup()
