@@ -28,6 +28,7 @@ def test_a_context_round_trips_between_two_stores_through_the_hooks() -> None:
         "schema": SCHEMA,
         "version": VERSION,
         "user": "acr:10.0.0.1",
+        "revision": 2,
         "updated": 12.5,
         "state": {"score": 3, "frames": [1, 2]},
     }

@@ -1,0 +1,354 @@
+"""User-context relocation: an instance pushes a user's sealed context to another instance.
+
+When a user moves to a zone another MEC host serves, MEC 021 tells the instance serving it
+(the source) which instance takes over (``targetAppInfo.appInstanceId``) and where it is reached
+(``commInterface.ipAddresses[{host, port}]``). :class:`UserContextRelocation` carries the
+user's context there: exported from the :class:`~meclab.sdk.context.ContextStore`, sealed with
+the application's :class:`~meclab.sdk.sealing.ContextKey`, posted to the target's endpoint
+(through meclab's data plane: the target's address is emulated), opened, checked and imported::
+
+    app = EdgeApp()
+    store = ContextStore()
+    relocation = UserContextRelocation(app, store, ContextKey.from_env())
+
+    @relocation.on_relocation
+    def moved(event: RelocationEvent) -> None:
+        if event.direction is Direction.OUT:
+            store.remove(event.user)                  # the target serves the user now
+
+    # on a MobilityProcedureNotification naming the target:
+    await relocation.push(user, target_id, host, port)
+
+The endpoint, on the app's own server: ``POST /meclab-sdk/v1/contexts/{user}`` (the user's
+address, one path segment), the body the sealed form (:mod:`meclab.sdk.sealing`) with
+``Content-Type: application/vnd.meclab.sealed-context`` and the headers
+``Meclab-Context-Source`` (the sender's appInstanceId), ``Meclab-Context-Target`` (the
+addressee's) and ``Meclab-Context-Revision`` (the context's revision). The answers:
+
+=====  =========================================================================================
+204    imported; the target's ``on_import`` hook ran, then its ``on_relocation`` hooks run
+400    a header missing or malformed, or a body that is no sealed context (names which)
+409    the revision is not newer than the one held for that user: a replay or a late copy
+413    body larger than ``max_bytes``
+415    another content type
+421    addressed to another instance (``Meclab-Context-Target``)
+422    the seal does not open (another key, altered, bound to another user, source, target or
+       revision) or the blob inside is not this user's context at that revision
+500    the application's ``on_import`` hook raised
+=====  =========================================================================================
+
+Every refusal is RFC 7807 problem details. The revision is checked after the seal is opened,
+so only a holder of the key learns what revision an instance holds.
+
+A re-push is a new export, hence a newer revision: the final sync after the switch lands.
+
+Errors, added to the tree of :mod:`meclab.sdk.errors`::
+
+    SdkError
+      ├── ContextNotFound          push of a user the store holds no context of
+      └── RelocationFailed         a push that did not land; names the user, target and URL
+            ├── TargetUnreachable  no answer: refused, data plane refusal, timeout
+            └── RelocationRefused  the target answered an error: ``status``, ``problem``
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import aiohttp
+from aiohttp import web
+from pydantic import ValidationError
+
+from meclab.platform.wire import ProblemDetails
+from meclab.sdk.app import EdgeApp
+from meclab.sdk.context import ContextFormatError, ContextNotFound, ContextStore, read_blob
+from meclab.sdk.dataplane import DataPlane
+from meclab.sdk.errors import ConfigError, SdkError
+from meclab.sdk.problem import problem_response
+from meclab.sdk.sealing import Binding, ContextIntegrityError, ContextKey, SealFormatError
+
+log = logging.getLogger(__name__)
+
+PATH = "/meclab-sdk/v1/contexts/{user}"
+"""Where an instance takes sealed contexts, on its own server."""
+SEALED_MEDIA = "application/vnd.meclab.sealed-context"
+HEADER_SOURCE = "Meclab-Context-Source"
+HEADER_TARGET = "Meclab-Context-Target"
+HEADER_REVISION = "Meclab-Context-Revision"
+PUSH_TIMEOUT_S = 10.0
+MAX_BYTES = 16 * 1024 * 1024
+"""The largest sealed context the endpoint takes by default."""
+
+
+class Direction(enum.StrEnum):
+    """Which way a context went, seen from the instance reporting it."""
+
+    OUT = "out"
+    IN = "in"
+
+
+@dataclass(frozen=True, slots=True)
+class RelocationEvent:
+    """A user's context that left (``OUT``, at the source) or arrived (``IN``, at the target)."""
+
+    direction: Direction
+    user: str
+    """The user's address (``acr:10.0.0.1``)."""
+    source: str
+    """The appInstanceId that sent it."""
+    target: str
+    """The appInstanceId that took it."""
+    revision: int
+    """The context's revision."""
+    size: int
+    """Bytes of the sealed context."""
+    seconds: float
+    """OUT: export to answer; IN: request arrival to import done."""
+
+
+Hook = Callable[[RelocationEvent], Awaitable[None] | None]
+"""An ``on_relocation`` hook: a coroutine function or a plain one."""
+
+
+class RelocationFailed(SdkError):
+    """A push of ``user``'s context to ``target`` at ``url`` that did not land."""
+
+    def __init__(self, user: str, target: str, url: str, reason: str) -> None:
+        self.user = user
+        self.target = target
+        self.url = url
+        self.reason = reason
+        super().__init__(f"context of {user} to {target} at {url}: {reason}")
+
+
+class TargetUnreachable(RelocationFailed):
+    """No answer from the target: connection refused, refused by the data plane, timeout."""
+
+
+class RelocationRefused(RelocationFailed):
+    """The target answered ``status`` with the problem details ``problem``."""
+
+    def __init__(
+        self, user: str, target: str, url: str, status: int, problem: ProblemDetails
+    ) -> None:
+        self.status = status
+        self.problem = problem
+        what = problem.detail or problem.title or "no detail given"
+        super().__init__(user, target, url, f"refused {status}: {what}")
+
+
+class UserContextRelocation:
+    """The relocation channel of one instance: the endpoint on ``app.web`` and :meth:`push`.
+
+    Make it before the app serves (its route is added to ``app.web`` here). Pushes go through
+    ``plane``; when none is given, through meclab's data plane located on the first push as
+    the app's appInstanceId (``MECLAB_SOCKS_URL``, else the control API of ``app.config``);
+    ``direct=True`` connects straight to the target instead (a network that reaches it).
+    """
+
+    def __init__(
+        self,
+        app: EdgeApp,
+        store: ContextStore,
+        key: ContextKey,
+        *,
+        plane: DataPlane | None = None,
+        direct: bool = False,
+        timeout_s: float = PUSH_TIMEOUT_S,
+        max_bytes: int = MAX_BYTES,
+    ) -> None:
+        if direct and plane is not None:
+            raise ConfigError("push through a data plane or direct, not both")
+        self.app = app
+        self.store = store
+        self.key = key
+        self.timeout_s = timeout_s
+        self.max_bytes = max_bytes
+        self.hook_errors = 0
+        """``on_relocation`` hooks that raised (logged, never stopping a relocation)."""
+        self._plane = plane
+        self._direct = direct
+        self._hooks: list[Hook] = []
+        app.web.router.add_post(PATH, self._receive)
+
+    def on_relocation(self, hook: Hook) -> Hook:
+        """Decorator: ``hook(event)`` after each context pushed or imported."""
+        self._hooks.append(hook)
+        return hook
+
+    # --- the source's side ------------------------------------------------------------------
+
+    async def push(
+        self,
+        user: str,
+        target_instance_id: str,
+        host: str,
+        port: int,
+        *,
+        timeout_s: float | None = None,
+    ) -> RelocationEvent:
+        """Seal ``user``'s context for ``target_instance_id`` and post it to ``host:port``
+        (``targetAppInfo.commInterface.ipAddresses[]``); what went, once the target took it.
+        """
+        if user not in self.store:
+            raise ContextNotFound(user)
+        source = self.app.app_instance_id
+        waited = self.timeout_s if timeout_s is None else timeout_s
+        shown = f"[{host}]" if ":" in host else host
+        url = f"http://{shown}:{port}{PATH.format(user=quote(user, safe=''))}"
+        started = time.monotonic()
+        blob = self.store.export(user)
+        revision = self.store.revision(user)
+        sealed = self.key.seal(blob, Binding(user, source, target_instance_id, revision))
+        headers = {
+            "Content-Type": SEALED_MEDIA,
+            "Accept": "application/problem+json",
+            HEADER_SOURCE: source,
+            HEADER_TARGET: target_instance_id,
+            HEADER_REVISION: str(revision),
+        }
+        connector = await self._connector()
+        try:
+            async with (
+                aiohttp.ClientSession(
+                    connector=connector, timeout=aiohttp.ClientTimeout(total=waited)
+                ) as session,
+                session.post(url, data=sealed, headers=headers) as response,
+            ):
+                status, raw = response.status, await response.read()
+        except TimeoutError as exc:
+            raise TargetUnreachable(
+                user, target_instance_id, url, f"no answer within {waited:g} s"
+            ) from exc
+        except SdkError as exc:  # the data plane's refusals, typed by its connector
+            raise TargetUnreachable(user, target_instance_id, url, str(exc)) from exc
+        except aiohttp.ClientError as exc:
+            reason = str(exc) or type(exc).__name__
+            raise TargetUnreachable(user, target_instance_id, url, reason) from exc
+        if status != 204:
+            problem = _problem(status, raw)
+            raise RelocationRefused(user, target_instance_id, url, status, problem)
+        event = RelocationEvent(
+            Direction.OUT,
+            user,
+            source,
+            target_instance_id,
+            revision,
+            len(sealed),
+            time.monotonic() - started,
+        )
+        await self._run_hooks(event)
+        return event
+
+    async def _connector(self) -> aiohttp.BaseConnector:
+        if self._direct:
+            return aiohttp.TCPConnector()
+        if self._plane is None:
+            self._plane = await DataPlane.locate(self.app.app_instance_id, self.app.config)
+        return self._plane.connector()
+
+    # --- the target's side ------------------------------------------------------------------
+
+    async def _receive(self, request: web.Request) -> web.StreamResponse:
+        started = time.monotonic()
+        user = request.match_info["user"]
+        if request.content_type != SEALED_MEDIA:
+            return problem_response(
+                415, f"Content-Type must be {SEALED_MEDIA}, not {request.content_type!r}"
+            )
+        source = request.headers.get(HEADER_SOURCE, "").strip()
+        target = request.headers.get(HEADER_TARGET, "").strip()
+        revision_text = request.headers.get(HEADER_REVISION, "").strip()
+        for name, value in ((HEADER_SOURCE, source), (HEADER_TARGET, target)):
+            if not value:
+                return problem_response(400, f"header {name} is missing: the appInstanceId")
+        if not revision_text.isdigit():
+            return problem_response(
+                400, f"header {HEADER_REVISION} must be a whole number, not {revision_text!r}"
+            )
+        me = self.app.app_instance_id
+        if target != me:
+            return problem_response(421, f"addressed to {target}; this instance is {me}")
+        sealed = await _body(request, self.max_bytes)
+        if sealed is None:
+            return problem_response(413, f"a sealed context here is at most {self.max_bytes} B")
+        binding = Binding(user, source, me, int(revision_text))
+        try:
+            context = read_blob(self.key.open(sealed, binding))
+        except SealFormatError as exc:
+            return problem_response(400, f"body: {exc}")
+        except (ContextIntegrityError, ContextFormatError) as exc:
+            log.warning("refused the context of %s from %s: %s", user, source, exc)
+            return problem_response(422, str(exc))
+        if context.user != user or context.revision != binding.revision:
+            return problem_response(
+                422,
+                f"the sealed blob is {context.user}'s at revision {context.revision}, "
+                f"labelled {user}'s at revision {binding.revision}",
+            )
+        held = self.store.revision(user)
+        if context.revision <= held:
+            return problem_response(
+                409,
+                f"revision {context.revision} of {user} is not newer than revision {held} "
+                "held here",
+            )
+        try:
+            self.store.adopt(context)
+        except Exception:
+            log.exception("on_import of %s's context failed", user)
+            return problem_response(500, f"the application failed to import {user}'s context")
+        event = RelocationEvent(
+            Direction.IN,
+            user,
+            source,
+            me,
+            context.revision,
+            len(sealed),
+            time.monotonic() - started,
+        )
+        # Answered before the hooks run, so that a slow hook never holds the source's push.
+        response = web.Response(status=204)
+        await response.prepare(request)
+        await response.write_eof()
+        await self._run_hooks(event)
+        return response
+
+    async def _run_hooks(self, event: RelocationEvent) -> None:
+        for hook in self._hooks:
+            try:
+                result = hook(event)
+                if inspect.isawaitable(result):
+                    await result
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.hook_errors += 1
+                log.exception("on_relocation hook %r failed", hook)
+
+
+async def _body(request: web.Request, limit: int) -> bytes | None:
+    """The request body, or None once it passes ``limit`` bytes."""
+    if (request.content_length or 0) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+def _problem(status: int, raw: bytes) -> ProblemDetails:
+    text = raw.decode("utf-8", "replace").strip()
+    try:
+        return ProblemDetails.model_validate_json(raw)
+    except ValidationError:
+        return ProblemDetails(status=status, detail=text[:500] or None)
