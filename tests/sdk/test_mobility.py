@@ -1,0 +1,167 @@
+"""UserMobility against a running ``meclab up``: a user moved to another host's zone has its
+context arrive intact at the instance there, in both modes, and stays followed from there.
+
+::
+
+    mob      op ── zone-a ── mec-a ─► a-assisted, a-self (this test's EdgeApps)   ue-1 starts here
+                └─ zone-b ── mec-b ─► b-assisted, b-self
+                   (x-assisted: instances of application "guide-assisted"; x-self: "guide-self")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from cli.test_up import ANY_DATAPLANE_PORTS, Meclab
+from helpers import free_port, until
+
+from meclab.sdk.app import EdgeApp
+from meclab.sdk.config import PlatformConfig
+from meclab.sdk.context import ContextStore
+from meclab.sdk.mobility import Mode, UserMobility
+from meclab.sdk.relocation import Direction, RelocationEvent
+from meclab.sdk.sealing import ContextKey
+
+USER = "acr:10.0.0.1"
+
+
+def zone(name: str, lon: float, ports: dict[str, int]) -> dict[str, Any]:
+    apps = [
+        {
+            "name": f"{name}-{mode}",
+            "app_name": f"guide-{mode}",
+            "app_instance_id": f"{name}-{mode}-1",
+            "emulated": False,
+            "endpoint": f"127.0.0.1:{ports[f'{name}-{mode}']}",
+        }
+        for mode in Mode
+    ]
+    return {
+        "name": f"zone-{name}",
+        "mec_hosts": [{"name": f"mec-{name}", "position": [lon, 0.0005], "apps": apps}],
+        "poas": [
+            {
+                "name": f"cell-{name}",
+                "type": "4G",
+                "cell_id": f"{ord(name):x}",
+                "position": [lon, 0.0],
+                "radius_m": 300.0,
+            }
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def ports() -> dict[str, int]:
+    return {f"{zone}-{mode}": free_port() for zone in "ab" for mode in Mode}
+
+
+@pytest.fixture(scope="module")
+def meclab_up(tmp_path_factory: pytest.TempPathFactory, ports: dict[str, int]) -> Iterator[str]:
+    tmp_path = tmp_path_factory.mktemp("mob")
+    world = {
+        "meclab": 1,
+        "name": "mob",
+        "domains": [
+            {
+                "name": "op",
+                "mcc": "001",
+                "mnc": "01",
+                "zones": [zone("a", 0.0, ports), zone("b", 0.009, ports)],
+                "terminals": [{"name": "ue-1", "address": USER, "path": [[0.0, 0.0]]}],
+            }
+        ],
+    }
+    scenario = tmp_path / "mob.json"
+    scenario.write_text(json.dumps(world))
+    port = free_port()
+    args = ["up", str(scenario), "--data-dir", str(tmp_path / "data"), "--port", str(port)]
+    process = Meclab([*args, *ANY_DATAPLANE_PORTS], tmp_path, "meclab")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        process.wait_ready(base)
+        yield base
+    finally:
+        process.kill()
+
+
+class End:
+    """One instance: its EdgeApp serving, its store, what relocated."""
+
+    def __init__(self, base: str, zone: str, ports: dict[str, int], key: ContextKey, mode: Mode):
+        config = PlatformConfig(base, api_root=f"/hosts/mec-{zone}")
+        name = f"{zone}-{mode}"
+        self.app = EdgeApp(
+            app_instance_id=f"{name}-1", config=config, endpoint=f"127.0.0.1:{ports[name]}"
+        )
+        self.store = ContextStore()
+        self.mobility = UserMobility(self.app, self.store, key, mode=mode)
+        self.events: list[RelocationEvent] = []
+        self.mobility.on_relocation(self.events.append)
+        self.task: asyncio.Task[None] | None = None
+
+
+@pytest.fixture
+async def move(meclab_up: str) -> AsyncIterator[Any]:
+    async with httpx.AsyncClient(base_url=meclab_up, timeout=10) as http:
+
+        async def to(poa: str) -> None:
+            moved = await http.post(
+                "/meclab/v1/events", json={"type": "move", "ue": "ue-1", "poa": poa}
+            )
+            assert moved.status_code == 201, moved.text
+
+        await to("cell-a")
+        yield to, http
+        await to("cell-a")
+
+
+@pytest.mark.parametrize("mode", [Mode.ASSISTED, Mode.SELF])
+async def test_the_context_follows_its_user_to_the_other_host(
+    meclab_up: str, ports: dict[str, int], move: Any, mode: Mode
+) -> None:
+    to, http = move
+    key = ContextKey.generate()
+    source = End(meclab_up, "a", ports, key, mode)
+    target = End(meclab_up, "b", ports, key, mode)
+    for end in (source, target):
+        end.task = asyncio.create_task(end.app.serve())
+    try:
+        await until(
+            lambda: all(e.mobility.registration_id for e in (source, target)), "both to register"
+        )
+        state = {"session": "s-42", "frames": [[1, 2, 3]] * 50, "lang": "fr", "score": 7.5}
+        source.store.put(USER, state)
+        await source.mobility.serve(USER)
+        assert source.mobility.users == {USER}
+
+        await to("cell-b")
+        await until(
+            lambda: USER in target.store and USER not in source.store, "the context to move"
+        )
+        # intact: the state the source held is what the target holds
+        assert json.dumps(target.store.get(USER), sort_keys=True) == json.dumps(
+            state, sort_keys=True
+        )
+        assert {e.direction for e in source.events} == {Direction.OUT}
+        assert {e.direction for e in target.events} == {Direction.IN}
+        await until(lambda: target.mobility.users == {USER}, "the target to follow the user")
+        assert source.mobility.users == set() and source.mobility.failures == 0
+        relocations = (await http.get("/meclab/v1/relocations")).json()
+        latest = relocations[0]
+        assert latest["state"] == "COMPLETED", latest
+        assert latest["source"]["appInstanceId"] == f"a-{mode}-1"
+        assert latest["target"]["appInstanceId"] == f"b-{mode}-1"
+        waited = "CONFIRMED" in latest["durations_s"] and any(
+            "reported the context" in s["text"] for s in latest["steps"]
+        )
+        assert waited is (mode is Mode.ASSISTED)  # MEC-assisted: the switch waited for it
+    finally:
+        for end in (source, target):
+            end.app.stop()
+        await asyncio.gather(*(e.task for e in (source, target) if e.task is not None))
