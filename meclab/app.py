@@ -34,6 +34,7 @@ from meclab.engine.world import World
 from meclab.http.headers import CanonicalHeaders
 from meclab.http.openapi import install_openapi
 from meclab.http.problem import install_problem_handlers
+from meclab.lifecycle.context_keys import ContextKeys
 from meclab.lifecycle.device_contexts import DeviceContexts
 from meclab.lifecycle.manager import Lifecycle
 from meclab.lifecycle.packages import PackageRegistry
@@ -154,6 +155,7 @@ def create_app(
         directory=data_dir / "instances",
         announce_termination=mec011_service.terminate,
         environment=process_environment,
+        context_keys=ContextKeys(data_dir),
     )
 
     def instance_address(instance: AppInstance) -> tuple[str | None, int | None]:

@@ -50,6 +50,7 @@ from meclab.engine.world import World
 from meclab.errors import StatusError
 from meclab.lifecycle.backend import ExitInfo, LaunchError, LaunchSpec, RuntimeBackend
 from meclab.lifecycle.capacity import CapacityLedger, never_fits
+from meclab.lifecycle.context_keys import ContextKeys
 from meclab.lifecycle.occurrences import OpMove, apply
 from meclab.lifecycle.packages import OnboardedPackage, PackageRegistry
 from meclab.lifecycle.placement import Placement, place
@@ -115,16 +116,19 @@ class Lifecycle:
         directory: Path,
         announce_termination: TerminationHook | None = None,
         environment: Callable[[], Mapping[str, str]] | None = None,
+        context_keys: ContextKeys | None = None,
     ) -> None:
         """``directory`` holds each instance's working directory and output; ``environment``
         gives what every process gets besides its own variables (e.g. the data plane's
-        entry points, known only once it runs)."""
+        entry points, known only once it runs); ``context_keys`` the ``MECLAB_CONTEXT_KEY``
+        each instance gets, the same for every instance of one application."""
         self.platforms = platforms
         self.packages = packages
         self.backend = backend
         self.directory = directory
         self.announce_termination = announce_termination
         self.environment = environment
+        self.context_keys = context_keys
         self.wall = platforms.wall
         self.ledger: CapacityLedger | None = None
         self._instances: dict[str, LcmInstance] = {}
@@ -606,7 +610,12 @@ class Lifecycle:
             command[0] = str(copy / manifest.program_in_package)
         env = {
             **(self.environment() if self.environment is not None else {}),
-            **manifest.env,
+            **(
+                {"MECLAB_CONTEXT_KEY": self.context_keys.key_for(instance.app_d_id)}
+                if self.context_keys is not None
+                else {}
+            ),
+            **manifest.env,  # an app may bring its own key
             "MEC_PLATFORM_URL": self.platforms.base_url,
             "MEC_API_ROOT": self.platforms.prefix(instance.host),
             "MEC_APP_INSTANCE_ID": instance.id,

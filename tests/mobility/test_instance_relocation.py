@@ -53,6 +53,8 @@ async def test_the_user_is_served_all_along_and_the_instance_moves(lab: Deploy) 
     app_d_id = await lab.onboard(write_package(lab.work, "hello"))
     source = await lab.create(app_d_id)
     assert (await lab.instantiate(source, "mec-a"))["operationState"] == "COMPLETED"
+    source_key = _environ(lab, source).get("MECLAB_CONTEXT_KEY")
+    assert source_key
     await mobility.register(
         "mec-a",
         source,
@@ -93,6 +95,8 @@ async def test_the_user_is_served_all_along_and_the_instance_moves(lab: Deploy) 
     steps = [s.state for s in proc.steps]
     assert steps[:3] == [State.DETECTED, State.STARTING_TARGET, State.TRIGGERED]
     assert steps[-1] is State.COMPLETED
+    # Both instances of the package seal contexts with the same key (their environment).
+    assert _environ(lab, target).get("MECLAB_CONTEXT_KEY") == source_key
     # No terminal left on the source: it is terminated after the keep-warm time.
     await until(
         lambda: (
@@ -133,3 +137,11 @@ async def test_a_target_that_cannot_start_fails_and_the_source_keeps_serving(
     assert "mec-b" in proc.reason
     assert mobility.platforms.steering.pinned(UE, ("hello", "meclab")) == source
     assert [i.id for i in lab.lifecycle.instances()] == [source]  # nothing left behind
+
+
+def _environ(lab: Deploy, instance: str) -> dict[str, str]:
+    """The environment the instance's process runs with (Linux /proc)."""
+    status = lab.lifecycle.backend.status(instance)
+    assert status is not None and status.pid is not None
+    raw = Path(f"/proc/{status.pid}/environ").read_bytes()
+    return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
