@@ -83,6 +83,18 @@ class Lab:
             assert self.t < limit_s, f"{UE} never reached {poa}"
             await self.tick_to(self.t)
 
+    async def report_transferred(self, registration: Registration) -> None:
+        """edge-app says ue-car's context has moved (contextTransferState 1)."""
+        moved = Device(
+            dict(ASSOCIATE),
+            UE,
+            ServiceLevel.APP_MOBILITY_WITH_CONFIRMATION,
+            TransferState.USER_CONTEXT_TRANSFER_COMPLETED,
+        )
+        await self.mobility.update(
+            "mec-a", registration.id, self.edge_a.app_instance_id, None, [moved], None
+        )
+
     def pinned(self) -> str | None:
         return self.platforms.steering.pinned(UE, self.edge_a.app_key)
 
@@ -134,17 +146,7 @@ async def test_mec_assisted_relocation_waits_for_the_context_then_switches(lab: 
     assert lab.pinned() == lab.edge_a.app_instance_id  # the source serves until the context moved
 
     # The source reports the context transferred (MEC 021: contextTransferState 1).
-    moved = [
-        Device(
-            dict(ASSOCIATE),
-            UE,
-            ServiceLevel.APP_MOBILITY_WITH_CONFIRMATION,
-            TransferState.USER_CONTEXT_TRANSFER_COMPLETED,
-        )
-    ]
-    await lab.mobility.update(
-        "mec-a", registration.id, lab.edge_a.app_instance_id, None, moved, None
-    )
+    await lab.report_transferred(registration)
 
     assert statuses(lab) == [
         MobilityStatus.INTERHOST_MOVEOUT_TRIGGERED,
@@ -171,17 +173,7 @@ async def test_a_target_that_registered_the_user_is_pinned_at_the_switch(lab: La
     await lab.drive_to("cell-b1")
     await lab.register(ServiceLevel.APP_MOBILITY_WITH_CONFIRMATION, on="edge-app-b")
     assert lab.pinned() == lab.edge_a.app_instance_id  # the procedure holds the source
-    moved = [
-        Device(
-            dict(ASSOCIATE),
-            UE,
-            ServiceLevel.APP_MOBILITY_WITH_CONFIRMATION,
-            TransferState.USER_CONTEXT_TRANSFER_COMPLETED,
-        )
-    ]
-    await lab.mobility.update(
-        "mec-a", registration.id, lab.edge_a.app_instance_id, None, moved, None
-    )
+    await lab.report_transferred(registration)
     assert lab.pinned() == lab.edge_b.app_instance_id
     # Driving on within zone-b starts nothing: the target serves it where it is.
     assert statuses(lab)[-1] is MobilityStatus.INTERHOST_MOVEOUT_COMPLETED
@@ -347,17 +339,7 @@ async def test_a_predicted_move_is_prepared_ahead_and_switched_at_the_handover(l
     prediction = trigger.prediction
     assert prediction is not None and prediction["target_zone"] == "zone-b"
     assert 0 < prediction["at"] - lab.t <= 8.0
-    moved = [
-        Device(
-            dict(ASSOCIATE),
-            UE,
-            ServiceLevel.APP_MOBILITY_WITH_CONFIRMATION,
-            TransferState.USER_CONTEXT_TRANSFER_COMPLETED,
-        )
-    ]
-    await lab.mobility.update(
-        "mec-a", registration.id, lab.edge_a.app_instance_id, None, moved, None
-    )
+    await lab.report_transferred(registration)
     proc = lab.mobility.procedure(trigger.procedure)
     assert proc.state is State.CONFIRMED and lab.pinned() == lab.edge_a.app_instance_id
     await lab.drive_to("cell-b1")
