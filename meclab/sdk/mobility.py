@@ -16,6 +16,8 @@ takes on. From then on the SDK does, with the platform's Application Mobility Se
   - ``Mode.SELF`` (application self-controlled, APP_MOBILITY_WITHOUT_CONFIRMATION): the
     platform switches at once; the app pushes the context itself as soon as it learns of the
     move, over its own channel, and the target serves meanwhile without it;
+  - ``Mode.STAY`` (APP_MOBILITY_NOT_ALLOWED): the instance keeps its users wherever they go,
+    the platform steering their traffic back to it;
 
 * on INTERHOST_MOVEOUT_COMPLETED, a last push when the context changed since (the user was
   still served here, say after a predicted move), then the user is released here: its context
@@ -72,11 +74,14 @@ class Mode(enum.StrEnum):
 
     ASSISTED = "assisted"
     SELF = "self"
+    STAY = "stay"
+    """APP_MOBILITY_NOT_ALLOWED: the instance keeps its users wherever they go."""
 
 
 LEVELS = {
     Mode.ASSISTED: AppMobilityServiceLevel.APP_MOBILITY_WITH_CONFIRMATION,
     Mode.SELF: AppMobilityServiceLevel.APP_MOBILITY_WITHOUT_CONFIRMATION,
+    Mode.STAY: AppMobilityServiceLevel.APP_MOBILITY_NOT_ALLOWED,
 }
 
 
@@ -118,6 +123,8 @@ class UserMobility:
             **channel,  # type: ignore[arg-type]
         )
         self.registration_id: str | None = None
+        self.registered = asyncio.Event()
+        """Set once the instance is registered with the AMS and subscribed to its moves."""
         self.users: set[str] = set()
         """The users this instance serves (registered with its AMS)."""
         self.failures = 0
@@ -204,6 +211,7 @@ class UserMobility:
             )
         )
         app.unsubscribe_on_exit(subscription.location)
+        self.registered.set()
 
     # --- notifications --------------------------------------------------------------------------
 
