@@ -1,5 +1,5 @@
-"""``meclab demo ar`` and ``meclab demo video``: run one of meclab's example applications end
-to end.
+"""``meclab demo ar``, ``meclab demo relocation`` and ``meclab demo video``: run one of meclab's
+example applications end to end.
 
 Each demo starts ``meclab up`` on its scenario and its components as real processes (see
 :mod:`meclab.demo.stage`), prints what it measured and writes a plot of it over time.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -65,6 +66,42 @@ def ar_command(
     from meclab.demo.ar.demo import run  # the demo's imports cost time; --help stays quick
 
     run_demo("ar", out, lambda out_dir: run(scenario, out_dir, speed=speed, progress=typer.echo))
+
+
+class RelocationModes(StrEnum):
+    """Which MEC 021 modes ``meclab demo relocation`` runs."""
+
+    BOTH = "both"
+    ASSISTED = "assisted"
+    SELF = "self"
+
+
+@demo_app.command("relocation")
+def relocation_command(
+    scenario: Annotated[Path | None, scenario_argument("derive the walk from")] = None,
+    mode: Annotated[
+        RelocationModes,
+        typer.Option(help="MEC-assisted, application self-controlled, or both (one run each)."),
+    ] = RelocationModes.BOTH,
+    speed: Annotated[
+        float,
+        typer.Option(min=1.0, help="World seconds per real second (x25: about 40 s real a mode)."),
+    ] = 25.0,
+    out: Out = None,
+) -> None:
+    """The AR session follows its user across MEC hosts (MEC 021): a walker crosses into the
+    zone of another MEC host and back; each crossing relocates the user's context between the
+    AR edge's two instances. A table of the relocations, a timeline of who answered."""
+    # the demo's imports cost time; --help stays quick
+    from meclab.demo.relocation.demo import MODES, run
+    from meclab.sdk.mobility import Mode
+
+    modes = MODES if mode is RelocationModes.BOTH else (Mode(mode.value),)
+    run_demo(
+        "relocation",
+        out,
+        lambda out_dir: run(scenario, out_dir, modes=modes, speed=speed, progress=typer.echo),
+    )
 
 
 @demo_app.command("video")

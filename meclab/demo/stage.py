@@ -16,10 +16,10 @@ dir of its own and every port free (``--port 0``, the data plane's too; the data
 and ``GET /meclab/v1/dataplane`` then say where they are), and waits until it answers. Each
 component started gets the platform's and the data plane's address in its environment
 (below), its own results file (:mod:`meclab.demo.results`) and log file, and is ready once its
-port accepts connections and, for an edge application, once its instance is READY on its
-platform. Leaving the stage, however it is left (an error, Ctrl-C), stops every component in
-reverse order of start and then meclab: SIGTERM to its process group, then SIGKILL after
-``stop_timeout_s``.
+port accepts connections, for an edge application once its instance is READY on its platform,
+and, when it asks so, once it has recorded a first result. Leaving the stage, however it is
+left (an error, Ctrl-C), stops every component in reverse order of start and then meclab:
+SIGTERM to its process group, then SIGKILL after ``stop_timeout_s``.
 
 What a component finds in its environment, besides the caller's own variables:
 
@@ -87,6 +87,8 @@ class Component:
     """Ready once 127.0.0.1:port accepts a connection."""
     app: str | None = None
     """Ready once this scenario application's instance is READY on its platform."""
+    recorded: bool = False
+    """Ready once it has recorded a first result (a client that has had a first answer)."""
 
     @classmethod
     def module(
@@ -97,12 +99,13 @@ class Component:
         env: Mapping[str, str] | None = None,
         port: int | None = None,
         ue: str | None = None,
+        recorded: bool = False,
     ) -> Component:
         """``python -m module``; ``ue``: the terminal it plays (``MECLAB_UE``)."""
         extra = dict(env or {})
         if ue is not None:
             extra[ENV_UE] = ue
-        return cls(name, (sys.executable, "-m", module), extra, port)
+        return cls(name, (sys.executable, "-m", module), extra, port, recorded=recorded)
 
     @classmethod
     def edge_app(
@@ -295,6 +298,9 @@ class Stage:
             app = component.app
             self._poll(deadline, running, f"{app} to be READY on its platform",
                        lambda: self.app_state(app) == "READY")  # fmt: skip
+        if component.recorded:
+            self._poll(deadline, running, f"{component.name} to record a first result",
+                       lambda: bool(self.results(running)))  # fmt: skip
         self.say(f"started {component.name}")
 
     def app_state(self, app: str) -> str | None:

@@ -35,9 +35,11 @@ DRAIN_S = 2 * edge.USAGE_EVERY_S + 0.5
 """Real seconds the edge is left running after the client: its last usage report is sent."""
 
 
-def command(url: str, kind: str) -> None:
-    """Send meclab's control API the command ``{"type": kind}`` (pause, resume)."""
-    response = httpx.post(f"{url}/meclab/v1/events", json={"type": kind}, timeout=5.0)
+def command(url: str, kind: str, **fields: object) -> None:
+    """Send meclab's control API the command ``{"type": kind, **fields}`` (pause, resume,
+    speed with ``speed=``)."""
+    body = {"type": kind, **fields}
+    response = httpx.post(f"{url}/meclab/v1/events", json=body, timeout=5.0)
     response.raise_for_status()
 
 

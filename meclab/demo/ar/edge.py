@@ -7,19 +7,30 @@ changes (CellChangeSubscription), both delivered to :data:`NOTIFY_PATH` of its o
 Each report's serving-cell RSRP sets the feature level (:mod:`.levels`); a cell change drops
 to the plain level of the next report, since the old cell's RSRP says nothing of the new one.
 
-``POST /frames`` takes a camera frame and answers the overlay at the current level
-(``X-AR-Level``). Every :data:`USAGE_EVERY_S` it reports the frames served to the cloud
-application ``AR_CLOUD_APP`` through meclab's data plane, as itself. Everything it learns and
-does is recorded (:mod:`meclab.demo.results`), with wall-clock times: ``rsrp`` (with the
-report's own ``timeStamp``), ``level``, ``cell_change``, ``usage``.
+``POST /frames`` takes a camera frame (the client's sequence number in ``X-AR-Frame``) of that
+UE, the user, and answers the overlay at the current level (``X-AR-Level``), with the
+appInstanceId that served it (``X-AR-Instance``) and the user's frame count (``X-AR-Frames``).
+The user's session (:mod:`.session`) lives in a :class:`~meclab.sdk.context.ContextStore`.
+``AR_MOBILITY`` set (``assisted`` or ``self``, as :class:`~meclab.sdk.mobility.Mode` names
+them) makes a :class:`~meclab.sdk.mobility.UserMobility` follow the user across MEC hosts in
+that MEC 021 mode: its session goes to the instance of the target host, sealed with
+``MECLAB_CONTEXT_KEY``, so that the count goes on there. Unset, the session stays here.
+
+Every :data:`USAGE_EVERY_S` it reports the frames served to the cloud application
+``AR_CLOUD_APP`` through meclab's data plane, as itself. Everything it learns and does is
+recorded (:mod:`meclab.demo.results`), with wall-clock times: ``rsrp`` (with the report's own
+``timeStamp``), ``level``, ``cell_change``, ``usage``, and with mobility ``relocation`` (each
+context sent or received, as the SDK reports it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -27,11 +38,15 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from meclab.demo.ar.levels import OVERLAY_BYTES, Level, step
+from meclab.demo.ar.session import HEADER_FRAME, HEADER_FRAMES, HEADER_INSTANCE, served
 from meclab.demo.results import ResultWriter
 from meclab.sdk.app import EdgeApp
+from meclab.sdk.context import ContextStore
 from meclab.sdk.dataplane import DataPlane
-from meclab.sdk.errors import SdkError
+from meclab.sdk.errors import ConfigError, SdkError
+from meclab.sdk.mobility import Mode, UserMobility
 from meclab.sdk.problem import problem_response
+from meclab.sdk.relocation import RelocationEvent
 from meclab.services.rnis.models import (
     AssociateId,
     AssociateIdType,
@@ -46,6 +61,7 @@ from meclab.services.rnis.models import (
 
 ENV_UE = "AR_UE_ADDRESS"
 ENV_CLOUD = "AR_CLOUD_APP"
+ENV_MOBILITY = "AR_MOBILITY"
 NOTIFY_PATH = "/notifications/rni"
 SUBSCRIPTIONS = "/rni/v2/subscriptions"
 USAGE_EVERY_S = 1.0
@@ -60,15 +76,30 @@ def rsrp_dbm(index: int) -> float:
 
 
 class ArEdge:
-    """The edge's state: the level, the usage not yet reported, the records."""
+    """The edge's state: the level, the user's session, the usage not yet reported, the
+    records. ``mobility``: the MEC 021 mode to follow the user in (None: it stays here)."""
 
-    def __init__(self, app: EdgeApp, results: ResultWriter, ue_address: str, cloud: str) -> None:
+    def __init__(
+        self,
+        app: EdgeApp,
+        results: ResultWriter,
+        ue_address: str,
+        cloud: str,
+        *,
+        mobility: Mode | None = None,
+    ) -> None:
         self.app = app
         self.results = results
+        self.user = ue_address
         self.associate = AssociateId(
             type=AssociateIdType.UE_IPV4_ADDRESS, value=ue_address.removeprefix("acr:")
         )
         self.cloud = cloud
+        self.store = ContextStore()
+        self.mobility: UserMobility | None = None
+        if mobility is not None:  # the key: MECLAB_CONTEXT_KEY, every instance the same
+            self.mobility = UserMobility(app, self.store, mode=mobility)
+            self.mobility.on_relocation(self.relocated)
         self.level: Level | None = None
         self.pending: Counter[str] = Counter()
         self.pending_bytes = 0
@@ -137,13 +168,47 @@ class ArEdge:
     async def on_frame(self, request: web.Request) -> web.Response:
         frame = await request.read()
         level = self.level if self.level is not None else Level.REDUCED
+        number = request.headers.get(HEADER_FRAME, "")
+        async with self.session() as context:
+            count = served(
+                context,
+                frame=int(number) if number.isdigit() else None,
+                size=len(frame),
+                level=level,
+            )
         overlay = bytes(OVERLAY_BYTES[level])
         self.pending[level.name] += 1
         self.pending_bytes += len(frame) + len(overlay)
         return web.Response(
             body=overlay,
-            headers={"X-AR-Level": level.name},
+            headers={
+                "X-AR-Level": level.name,
+                HEADER_INSTANCE: self.app.app_instance_id,
+                HEADER_FRAMES: str(count),
+            },
             content_type="application/octet-stream",
+        )
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[dict[str, Any]]:
+        """The user's context, for one frame; with mobility the user is taken on (registered
+        with the AMS) the first time."""
+        context = self.store.get(self.user)
+        if self.mobility is not None:
+            await self.mobility.serve(self.user)
+        yield context
+
+    def relocated(self, event: RelocationEvent) -> None:
+        """Record a context that left or arrived, as the SDK reports it."""
+        self.record(
+            "relocation",
+            direction=event.direction.value,
+            user=event.user,
+            source=event.source,
+            target=event.target,
+            revision=event.revision,
+            size=event.size,
+            seconds=event.seconds,
         )
 
     async def report_usage(self) -> None:
@@ -174,7 +239,15 @@ class ArEdge:
 def build() -> EdgeApp:
     """The edge application, from the environment (``meclab run`` and the demo set it)."""
     app = EdgeApp()
-    ArEdge(app, ResultWriter.from_env(), os.environ[ENV_UE], os.environ[ENV_CLOUD])
+    mode = os.environ.get(ENV_MOBILITY, "").strip()
+    try:
+        mobility = Mode(mode) if mode else None
+    except ValueError:
+        known = ", ".join(m.value for m in Mode)
+        raise ConfigError(f"{ENV_MOBILITY} is {mode!r}; it takes {known} (or unset)") from None
+    ArEdge(
+        app, ResultWriter.from_env(), os.environ[ENV_UE], os.environ[ENV_CLOUD], mobility=mobility
+    )
     return app
 
 

@@ -40,6 +40,10 @@ class Clock:
     def world(self, wall: float) -> float:
         return max(self.start, self.speed * wall + self.offset)
 
+    def wall(self, t: float) -> float:
+        """The wall-clock time at simulation time ``t`` (after the start)."""
+        return (t - self.offset) / self.speed
+
 
 @dataclass(slots=True)
 class Timeline:
