@@ -156,7 +156,7 @@ CLIENT = [
     frame(5, 1000.4, B, 2),  # still B's own count
     frame(6, 1000.8, None, None),  # no answer
     frame(7, 1000.9, B, 4),  # the context arrived: A's 3 go on
-    frame(8, 1001.0, B, 5),
+    frame(8, 1001.0, B, 5) | {"retries": 1},  # B, after a 503 from A
     frame(9, 1010.0, A, 6),  # back at A, with it
 ]
 
@@ -287,6 +287,7 @@ def test_the_table_has_a_row_per_relocation() -> None:
     assert out[7:] == ["1.0", "/", "2.0", "/", "2.5", "300", "12.0", "2/1", "500.0", "2/7"]
     assert lines[2].split()[-3:] == ["1/1", "-", "0/1"]
     assert (run.answered_by(A), run.answered_by(B), run.failed, run.without_context) == (4, 4, 1, 2)
+    assert run.retried == 1
 
 
 def test_the_plot_is_a_png(tmp_path: Path) -> None:

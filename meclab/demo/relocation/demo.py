@@ -57,7 +57,8 @@ class RelocationReport:
             by = ", ".join(f"{run.answered_by(i)} by {host}" for i, host in pairs)
             out.append(
                 f"{run.mode}: {len(run.answers)} frames sent, answered {by}; "
-                f"{run.without_context} without context, {run.failed} not answered"
+                f"{run.without_context} without context, {run.retried} after a retry, "
+                f"{run.failed} not answered"
             )
         return [*out, "", *table(self.runs), "", f"plot: {self.png}"]
 

@@ -46,6 +46,8 @@ class Answer:
     """The user's frame count the answer carried."""
     with_context: bool | None
     """Whether the count went on (see the module docstring); None: no answer, or no count."""
+    retries: int = 0
+    """How often it was sent again after a 503 with Retry-After (an instance the user left)."""
 
 
 def answers(clock: Clock, client: Sequence[Mapping[str, Any]]) -> list[Answer]:
@@ -68,6 +70,7 @@ def answers(clock: Clock, client: Sequence[Mapping[str, Any]]) -> list[Answer]:
                     r.get("instance"),
                     frames,
                     with_context,
+                    r.get("retries", 0),
                 )
             )
     return out
@@ -206,3 +209,8 @@ class ModeRun:
     @property
     def without_context(self) -> int:
         return sum(a.with_context is False for a in self.answers)
+
+    @property
+    def retried(self) -> int:
+        """Frames answered only after a 503 with Retry-After."""
+        return sum(a.retries > 0 for a in self.answers)
