@@ -45,13 +45,14 @@ from meclab.sdk.app import EdgeApp
 from meclab.sdk.config import PlatformConfig
 from meclab.sdk.context import ContextStore
 from meclab.sdk.dataplane import DataPlane
-from meclab.sdk.mobility import Mode, UserMobility
+from meclab.sdk.mobility import Mode, UserMobility, UserRelocated
 from meclab.sdk.relocation import RelocationEvent
 from meclab.sdk.sealing import ContextKey
 
 USER = "acr:10.0.0.1"
 NAME = "guide.bench.example"
 CELL_B_LON = 0.006
+RETRIES = 3
 
 
 def world(ports: dict[str, int], walking: bool) -> dict[str, Any]:
@@ -118,6 +119,8 @@ class Answer:
     rtt_s: float | None
     instance: str | None
     count: int | None
+    retries: int = 0
+    """503 answers (the user relocated while the request waited) asked again."""
 
 
 @dataclass
@@ -140,15 +143,16 @@ def instance(base: str, zone: str, port: int, key: ContextKey, mode: Mode, size:
 
     @app.get("/frame")
     async def frame(request: web.Request) -> web.Response:
-        user = request.query["user"]
-        known = user in store
-        context = store.get(user)
-        if not known:
-            context["blob"] = "x" * size  # the user's state: what must travel with it
-            context["count"] = 0
-            await mobility.serve(user)
-        context["count"] += 1
-        return web.json_response({"from": app.app_instance_id, "count": context["count"]})
+        try:
+            async with mobility.session(request.query["user"]) as context:
+                if "count" not in context:
+                    context["blob"] = "x" * size  # the user's state: what must travel with it
+                    context["count"] = 0
+                context["count"] += 1
+                count = context["count"]
+        except UserRelocated as moved:
+            return moved.response()
+        return web.json_response({"from": app.app_instance_id, "count": count})
 
     return made
 
@@ -159,47 +163,64 @@ async def stream(plane: DataPlane, period_s: float, until: asyncio.Event) -> lis
     async with aiohttp.ClientSession(connector=plane.connector(), timeout=timeout) as session:
         while not until.is_set():
             sent = time.monotonic()
+            retries = 0
             try:
-                async with session.get(
-                    f"http://{NAME}/frame", params={"user": USER}, headers={"Connection": "close"}
-                ) as response:
-                    body = await response.json()
-                answers.append(Answer(sent, time.monotonic() - sent, body["from"], body["count"]))
-            except (aiohttp.ClientError, TimeoutError):
-                answers.append(Answer(sent, None, None, None))
+                while True:  # a new flow each time: the MEC DNS answer of the moment
+                    async with session.get(
+                        f"http://{NAME}/frame",
+                        params={"user": USER},
+                        headers={"Connection": "close"},
+                    ) as response:
+                        body = await response.json(content_type=None)
+                    if response.status != 503 or retries == RETRIES:
+                        break
+                    retries += 1
+                rtt = time.monotonic() - sent
+                answers.append(Answer(sent, rtt, body["from"], body["count"], retries))
+            except (aiohttp.ClientError, TimeoutError, KeyError):
+                answers.append(Answer(sent, None, None, None, retries))
             await asyncio.sleep(max(0.0, period_s - (time.monotonic() - sent)))
     return answers
 
 
 def summary(answers: list[Answer], moved_at: float) -> dict[str, Any]:
-    """Interruption, answers without context, lost requests, RTT before and after."""
+    """Interruption, answers without context, lost requests, RTT before and after.
+
+    The switch is the first answer from another instance than the first; the interruption
+    the longest time between two served answers in the second around it, against the
+    median gap (``usual_gap_ms``) of the second before that. RTTs are split at the switch,
+    or at ``moved_at`` when the user stayed with its instance."""
     expected = 0
-    served: list[float] = []
+    served: list[tuple[float, str | None]] = []
     cold = lost = 0
     for a in answers:
         if a.count is None:
             lost += 1
             continue
         if a.count == expected + 1:
-            served.append(a.sent + (a.rtt_s or 0))
+            served.append((a.sent + (a.rtt_s or 0), a.instance))
         else:
             cold += 1
         expected = a.count
-    around = [t for t in served if t > moved_at - 1.0]
-    gaps = [b - a for a, b in itertools.pairwise(around)]
-    quiet = [t for t in served if moved_at - 1.5 < t < moved_at]
-    usual = [b - a for a, b in itertools.pairwise(quiet)]
-    before = [a.rtt_s for a in answers if a.rtt_s is not None and a.sent < moved_at]
-    after = [a.rtt_s for a in answers if a.rtt_s is not None and a.sent > moved_at + 1.0]
-    return {
-        "interruption_ms": round(max(gaps, default=0.0) * 1000, 1),
-        "usual_gap_ms": round(max(usual, default=0.0) * 1000, 1),
-        "without_context": cold,
-        "lost": lost,
-        "rtt_before_ms": round(statistics.median(before) * 1000, 2) if before else None,
-        "rtt_after_ms": round(statistics.median(after) * 1000, 2) if after else None,
-        "served_by": sorted({a.instance for a in answers if a.instance}),
-    }
+    first = answers[0].instance if answers else None
+    switch = next((a.sent for a in answers if a.instance not in (None, first)), None)
+    out: dict[str, Any] = {"without_context": cold, "lost": lost}
+    out["retried"] = sum(a.retries for a in answers)
+    if switch is not None:
+        times = [t for t, _ in served]
+        around = [t for t in times if switch - 1.0 < t < switch + 1.0]
+        before = [t for t in times if switch - 2.0 < t < switch - 1.0]
+        gaps = [b - a for a, b in itertools.pairwise(around)]
+        usual = [b - a for a, b in itertools.pairwise(before)]
+        out["interruption_ms"] = round(max(gaps, default=0.0) * 1000, 1)
+        out["usual_gap_ms"] = round(statistics.median(usual) * 1000, 1) if usual else None
+    pivot = moved_at if switch is None else switch
+    rtt_before = [a.rtt_s for a in answers if a.rtt_s and a.sent < pivot - 0.5]
+    rtt_after = [a.rtt_s for a in answers if a.rtt_s and a.sent > pivot + 1.0]
+    out["rtt_before_ms"] = round(statistics.median(rtt_before) * 1000, 2) if rtt_before else None
+    out["rtt_after_ms"] = round(statistics.median(rtt_after) * 1000, 2) if rtt_after else None
+    out["served_by"] = sorted({a.instance for a in answers if a.instance})
+    return out
 
 
 async def run_case(case: str, size: int, period_s: float, lead_s: float) -> dict[str, Any]:
@@ -222,7 +243,7 @@ async def run_case(case: str, size: int, period_s: float, lead_s: float) -> dict
             done = asyncio.Event()
             streaming = asyncio.create_task(stream(plane, period_s, done))
             await asyncio.sleep(2.0)
-            moved_at = time.monotonic()
+            moved_at = time.monotonic()  # (for a walk: once more at the predicted handover)
             if walking:
                 prediction = (await control.get("/meclab/v1/terminals/ue-1/prediction")).json()
                 wait_s = prediction["change"]["in_s"] if prediction["change"] else 60.0
@@ -242,7 +263,7 @@ async def run_case(case: str, size: int, period_s: float, lead_s: float) -> dict
     out = summary(answers, moved_at)
     pushed = [p for e in ends for p in e.pushes if p.direction.value == "out"]
     out["context_bytes"] = pushed[0].size if pushed else None
-    out["push_ms"] = round(pushed[0].seconds * 1000, 2) if pushed else None
+    out["push_ms"] = {p.stage.value: round(p.seconds * 1000, 2) for p in pushed}
     out["procedure"] = relocations[0]["durations_s"] if relocations else None
     out["state"] = relocations[0]["state"] if relocations else "none"
     return out

@@ -41,7 +41,7 @@ from meclab.sdk.errors import (
     UnparseableNotification,
 )
 from meclab.sdk.http import Created, HttpClient, Reply, Tagged
-from meclab.sdk.mobility import Mode, UserMobility
+from meclab.sdk.mobility import Mode, UserMobility, UserRelocated
 from meclab.sdk.notifications import Api, known_notifications, parse_notification
 from meclab.sdk.platform import MecPlatform
 from meclab.sdk.receiver import NotificationReceiver
@@ -91,6 +91,7 @@ __all__ = [
     "UnparseableNotification",
     "UserContextRelocation",
     "UserMobility",
+    "UserRelocated",
     "WebSocketDelivery",
     "known_notifications",
     "parse_notification",

@@ -318,7 +318,13 @@ class EdgeApp:
             await runner.cleanup()
 
     async def _start(self, instance: str) -> None:
-        await self.app_support.confirm_ready(instance)
+        try:
+            await self.app_support.confirm_ready(instance)
+        except MecApiError as exc:
+            if exc.status != 409:
+                raise
+            # The platform holds the instance READY already: this process restarts it.
+            log.info("instance %s was READY already: serving it again", instance)
         log.info("instance %s ready, serving at %s", instance, self.url)
         callback = self.notifications.callback_url(
             Api.MEC011, self._on_termination, key=TERMINATION_KEY

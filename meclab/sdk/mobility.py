@@ -1,8 +1,21 @@
 """Following an edge instance's users across MEC hosts: MEC 021 plus the sealed context push.
 
 An instance that keeps per-user state (a :class:`~meclab.sdk.context.ContextStore`) makes a
-:class:`UserMobility` before it serves, and calls :meth:`UserMobility.serve` for each user it
-takes on. From then on the SDK does, with the platform's Application Mobility Service:
+:class:`UserMobility` before it serves, and handles each request of a user in a
+:meth:`UserMobility.session`::
+
+    mobility = UserMobility(app, store)
+
+    @app.get("/frame")
+    async def frame(request: web.Request) -> web.Response:
+        try:
+            async with mobility.session(user_of_request(request)) as context:
+                context["frames"] = context.get("frames", 0) + 1
+        except UserRelocated as moved:
+            return moved.response()                  # 503, Retry-After: 0: ask the target
+        ...
+
+From then on the SDK does, with the platform's Application Mobility Service:
 
 * at start, a registration of the instance (``serviceConsumerId.appInstanceId``) and a
   MobilityProcedureSubscription for it (every status), removed again when the instance stops;
@@ -12,17 +25,23 @@ takes on. From then on the SDK does, with the platform's Application Mobility Se
   - ``Mode.ASSISTED`` (MEC-assisted, APP_MOBILITY_WITH_CONFIRMATION): on
     INTERHOST_MOVEOUT_TRIGGERED the context is pushed to the target instance
     (``targetAppInfo``), then reported transferred (``contextTransferState`` 1); the platform
-    switches the user's traffic only then, so the target never serves the user without it;
+    switches the user's traffic only then;
   - ``Mode.SELF`` (application self-controlled, APP_MOBILITY_WITHOUT_CONFIRMATION): the
     platform switches at once; the app pushes the context itself as soon as it learns of the
     move, over its own channel, and the target serves meanwhile without it;
   - ``Mode.STAY`` (APP_MOBILITY_NOT_ALLOWED): the instance keeps its users wherever they go,
     the platform steering their traffic back to it;
 
-* on INTERHOST_MOVEOUT_COMPLETED, a last push when the context changed since (the user was
-  still served here, say after a predicted move), then the user is released here: its context
-  leaves the store and its device the registration;
-* on INTERHOST_MOVEOUT_FAILED, nothing: the user stays here, context and all;
+* the push at INTERHOST_MOVEOUT_TRIGGERED is *provisional*: the source goes on serving the user
+  until the platform switches its traffic (after a predicted move, for seconds). On
+  INTERHOST_MOVEOUT_COMPLETED the source serves the requests still on their way, until
+  ``drain_s`` passed since the switch and the user's last request, then holds new ones, pushes
+  the *final* copy and releases the user: its context leaves the store and its device the
+  registration; the sessions it held raise :class:`UserRelocated`. The target,
+  holding a provisional copy, makes the user's sessions wait for the final one (at most
+  ``hold_s``), so that it never serves the user from a context older than the source's last;
+* on INTERHOST_MOVEOUT_FAILED, nothing: the user stays here, context and all (as when the
+  final push fails);
 * at the target, a context that arrives makes its user one of the instance's (:meth:`serve`),
   so that the next move is followed from there.
 
@@ -33,21 +52,28 @@ context sent or received. The notifications of one user are handled one after th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
-from collections.abc import Awaitable
+import time
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any
+
+from aiohttp import web
 
 from meclab.sdk.app import EdgeApp
 from meclab.sdk.clients.ams import AmsClient
 from meclab.sdk.context import ContextStore
 from meclab.sdk.errors import MecApiError, SdkError
 from meclab.sdk.notifications import Api
+from meclab.sdk.problem import problem_response
 from meclab.sdk.relocation import (
     Direction,
     Hook,
     RelocationEvent,
     RelocationFailed,
     RelocationRefused,
+    Stage,
     UserContextRelocation,
 )
 from meclab.sdk.sealing import ContextKey
@@ -67,6 +93,29 @@ log = logging.getLogger(__name__)
 
 UE_IPV4_ADDRESS = 1
 """MEC 012 AssociateId type of a UE's IPv4 address."""
+HOLD_S = 2.0
+"""How long a session waits, by default, for a context in transit."""
+DRAIN_S = 0.05
+"""How long, by default, the source waits after the switch, and after the user's last request,
+before the final copy goes: requests routed here before the switch are still on their way (one
+trip of the old path), and serving them here is quicker for the user than sending them on."""
+
+
+class UserRelocated(SdkError):
+    """The user's context left this instance for ``target`` (an appInstanceId) while this
+    session waited: the platform sends the user's traffic there now."""
+
+    def __init__(self, user: str, target: str) -> None:
+        self.user = user
+        self.target = target
+        super().__init__(f"{user} is served by {target} now")
+
+    def response(self) -> web.Response:
+        """503 problem details with ``Retry-After: 0``: the client asks again, and its new
+        flow reaches the target."""
+        answer = problem_response(503, str(self), title="User relocated")
+        answer.headers["Retry-After"] = "0"
+        return answer
 
 
 class Mode(enum.StrEnum):
@@ -110,12 +159,16 @@ class UserMobility:
         key: ContextKey | None = None,
         *,
         mode: Mode = Mode.ASSISTED,
+        hold_s: float = HOLD_S,
+        drain_s: float = DRAIN_S,
         relocation: UserContextRelocation | None = None,
         **channel: object,
     ) -> None:
         self.app = app
         self.store = store
         self.mode = mode
+        self.hold_s = hold_s
+        self.drain_s = drain_s
         self.relocation = relocation or UserContextRelocation(
             app,
             store,
@@ -129,6 +182,14 @@ class UserMobility:
         """The users this instance serves (registered with its AMS)."""
         self.failures = 0
         """Relocations that could not be carried out here (logged; the user stayed)."""
+        self.held_too_long = 0
+        """Sessions that stopped waiting for a context in transit after ``hold_s``."""
+        self._incoming: dict[str, asyncio.Event] = {}  # set when the final copy is in
+        self._leaving: dict[str, asyncio.Event] = {}  # set when the final push is done
+        self._left: dict[str, tuple[str, float]] = {}  # user: (target, when it left)
+        self._busy: dict[str, int] = {}
+        self._began: dict[str, float] = {}  # user: when its last session began
+        self._idle: dict[str, asyncio.Event] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._registry = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -142,6 +203,65 @@ class UserMobility:
     @property
     def ams(self) -> AmsClient:
         return AmsClient(self.app.http)
+
+    # --- sessions -----------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def session(self, user: str) -> AsyncIterator[dict[str, Any]]:
+        """The context of ``user`` for one request (change it in place), the user taken on
+        (:meth:`serve`) the first time.
+
+        Waits, at most ``hold_s``, while a relocation of the user into this instance awaits
+        its final copy; raises :class:`UserRelocated` when the user's context left while it
+        waited, or left within ``hold_s`` before (a request sent before the switch)."""
+        await self._await_transit(user)
+        self._began[user] = time.monotonic()
+        self._busy[user] = self._busy.get(user, 0) + 1
+        self._idle.setdefault(user, asyncio.Event()).clear()
+        try:
+            context = self.store.get(user)
+            await self.serve(user)
+            yield context
+        finally:
+            self._busy[user] -= 1
+            if not self._busy[user]:
+                del self._busy[user]
+                self._idle.pop(user).set()
+
+    async def _await_transit(self, user: str) -> None:
+        waited = self._incoming.get(user) or self._leaving.get(user)
+        if waited is not None:
+            try:
+                await asyncio.wait_for(waited.wait(), self.hold_s)
+            except TimeoutError:
+                # No final copy came (the relocation failed, or its source went): the copy
+                # held is what there is, and the next session need not wait again.
+                if self._incoming.get(user) is waited:
+                    del self._incoming[user]
+                self.held_too_long += 1
+                log.warning("%s: served after %g s without the final context", user, self.hold_s)
+        left = self._left.get(user)
+        if left is not None:
+            target, when = left
+            if time.monotonic() - when <= self.hold_s:
+                raise UserRelocated(user, target)
+            del self._left[user]
+
+    async def _drained(self, user: str, told: float) -> None:
+        """Until the user's sessions here ended and none began for ``drain_s``, nor was the
+        switch ``told`` (monotonic) sooner: at most half of ``hold_s``, which the target
+        waits."""
+        deadline = time.monotonic() + self.hold_s / 2
+        while (left := deadline - time.monotonic()) > 0:
+            idle = self._idle.get(user)
+            if idle is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(idle.wait(), left)
+                continue
+            quiet = time.monotonic() - max(told, self._began.get(user, 0.0))
+            if quiet >= self.drain_s:
+                return
+            await asyncio.sleep(min(self.drain_s - quiet, left))
 
     # --- users --------------------------------------------------------------------------------
 
@@ -242,21 +362,38 @@ class UserMobility:
     ) -> None:
         if user not in self.store or not self._push_target(note):
             return
-        await self._push(user, note)
+        await self._push(user, note, Stage.PROVISIONAL)
         if self.mode is Mode.ASSISTED and self.registration_id is not None:
             async with self._registry:
                 await self.ams.report_transferred(self.registration_id, associate)
 
     async def _moved_out(self, user: str, note: MobilityProcedureNotification) -> None:
-        # The user was served here up to the switch: what changed since the first push (the
-        # app may change a context in place) goes too, as a newer revision.
-        if user in self.store and self._push_target(note):
+        told = time.monotonic()
+        # The user was served here up to the switch, and requests routed before it may still
+        # come: the final copy goes once the user was quiet here for drain_s; sessions after
+        # that wait for it, then learn where the user went.
+        if user not in self.store or not self._push_target(note):
+            self.store.remove(user)
+            await self.release(user)
+            return
+        await self._drained(user, told)
+        leaving = self._leaving[user] = asyncio.Event()  # set before any other await
+        try:
             try:
-                await self._push(user, note)
+                event = await self._push(user, note, Stage.FINAL)
             except RelocationRefused as exc:
                 if exc.status != 409:  # 409: the target holds as new a revision already
                     raise
-        self.store.remove(user)
+                target = note.targetAppInfo
+                assert target is not None
+                self._left[user] = (target.appInstanceId, time.monotonic())
+            else:
+                self._left[user] = (event.target, time.monotonic())
+            self.store.remove(user)
+            self._began.pop(user, None)
+        finally:
+            del self._leaving[user]
+            leaving.set()
         await self.release(user)
 
     def _push_target(self, note: MobilityProcedureNotification) -> bool:
@@ -270,14 +407,25 @@ class UserMobility:
             log.warning("no target address to move the context to")
         return ok
 
-    async def _push(self, user: str, note: MobilityProcedureNotification) -> RelocationEvent:
+    async def _push(
+        self, user: str, note: MobilityProcedureNotification, stage: Stage
+    ) -> RelocationEvent:
         target = note.targetAppInfo
         assert target is not None and target.commInterface is not None
         address = (target.commInterface.ipAddresses or [])[0]
-        return await self.relocation.push(user, target.appInstanceId, address.host, address.port)
+        return await self.relocation.push(
+            user, target.appInstanceId, address.host, address.port, stage=stage
+        )
 
     async def _arrived(self, event: RelocationEvent) -> None:
         if event.direction is Direction.IN:
+            self._left.pop(event.user, None)  # back here
+            if event.stage is Stage.PROVISIONAL:
+                self._incoming.setdefault(event.user, asyncio.Event())
+            else:
+                incoming = self._incoming.pop(event.user, None)
+                if incoming is not None:
+                    incoming.set()
             try:
                 await self.serve(event.user)
             except (MecApiError, RelocationFailed, SdkError) as exc:

@@ -23,7 +23,9 @@ The endpoint, on the app's own server: ``POST /meclab-sdk/v1/contexts/{user}`` (
 address, one path segment), the body the sealed form (:mod:`meclab.sdk.sealing`) with
 ``Content-Type: application/vnd.meclab.sealed-context`` and the headers
 ``Meclab-Context-Source`` (the sender's appInstanceId), ``Meclab-Context-Target`` (the
-addressee's) and ``Meclab-Context-Revision`` (the context's revision). The answers:
+addressee's), ``Meclab-Context-Revision`` (the context's revision) and, optionally,
+``Meclab-Context-Stage``: ``provisional`` for a copy sent ahead while the source still serves
+the user (a newer, final one follows), ``final`` (the default) for the last one. The answers:
 
 =====  =========================================================================================
 204    imported; the target's ``on_import`` hook ran, then its ``on_relocation`` hooks run
@@ -82,9 +84,18 @@ SEALED_MEDIA = "application/vnd.meclab.sealed-context"
 HEADER_SOURCE = "Meclab-Context-Source"
 HEADER_TARGET = "Meclab-Context-Target"
 HEADER_REVISION = "Meclab-Context-Revision"
+HEADER_STAGE = "Meclab-Context-Stage"
 PUSH_TIMEOUT_S = 10.0
 MAX_BYTES = 16 * 1024 * 1024
 """The largest sealed context the endpoint takes by default."""
+
+
+class Stage(enum.StrEnum):
+    """Whether a pushed context is the last of its relocation (``Meclab-Context-Stage``)."""
+
+    PROVISIONAL = "provisional"
+    """Sent ahead while the source still serves the user: a final copy follows."""
+    FINAL = "final"
 
 
 class Direction(enum.StrEnum):
@@ -111,6 +122,8 @@ class RelocationEvent:
     """Bytes of the sealed context."""
     seconds: float
     """OUT: export to answer; IN: request arrival to import done."""
+    stage: Stage = Stage.FINAL
+    """Whether a final copy follows (``PROVISIONAL``) or this is it."""
 
 
 Hook = Callable[[RelocationEvent], Awaitable[None] | None]
@@ -176,7 +189,9 @@ class UserContextRelocation:
         self._plane = plane
         self._direct = direct
         self._hooks: list[Hook] = []
+        self._client: aiohttp.ClientSession | None = None
         app.web.router.add_post(PATH, self._receive)
+        app.web.on_cleanup.append(lambda _web: self.close())
 
     def on_relocation(self, hook: Hook) -> Hook:
         """Decorator: ``hook(event)`` after each context pushed or imported."""
@@ -192,10 +207,12 @@ class UserContextRelocation:
         host: str,
         port: int,
         *,
+        stage: Stage = Stage.FINAL,
         timeout_s: float | None = None,
     ) -> RelocationEvent:
         """Seal ``user``'s context for ``target_instance_id`` and post it to ``host:port``
         (``targetAppInfo.commInterface.ipAddresses[]``); what went, once the target took it.
+        ``stage`` tells the target whether a final copy follows.
         """
         if user not in self.store:
             raise ContextNotFound(user)
@@ -213,16 +230,16 @@ class UserContextRelocation:
             HEADER_SOURCE: source,
             HEADER_TARGET: target_instance_id,
             HEADER_REVISION: str(revision),
+            HEADER_STAGE: stage.value,
         }
-        connector = await self._connector()
+        timeout = aiohttp.ClientTimeout(total=waited)
+        client = await self._session()
         try:
-            async with (
-                aiohttp.ClientSession(
-                    connector=connector, timeout=aiohttp.ClientTimeout(total=waited)
-                ) as session,
-                session.post(url, data=sealed, headers=headers) as response,
-            ):
-                status, raw = response.status, await response.read()
+            try:
+                status, raw = await _post(client, url, sealed, headers, timeout)
+            except aiohttp.ServerDisconnectedError:
+                # A kept-alive connection the target closed meanwhile: once more, on a new one.
+                status, raw = await _post(client, url, sealed, headers, timeout)
         except TimeoutError as exc:
             raise TargetUnreachable(
                 user, target_instance_id, url, f"no answer within {waited:g} s"
@@ -243,16 +260,29 @@ class UserContextRelocation:
             revision,
             len(sealed),
             time.monotonic() - started,
+            stage,
         )
         await self._run_hooks(event)
         return event
 
-    async def _connector(self) -> aiohttp.BaseConnector:
-        if self._direct:
-            return aiohttp.TCPConnector()
-        if self._plane is None:
-            self._plane = await DataPlane.locate(self.app.app_instance_id, self.app.config)
-        return self._plane.connector()
+    async def _session(self) -> aiohttp.ClientSession:
+        """One session for every push, so that the connection to a target opened by a first
+        push (made ahead of a move) carries the final one at once."""
+        if self._client is None:
+            if self._direct:
+                connector: aiohttp.BaseConnector = aiohttp.TCPConnector()
+            else:
+                if self._plane is None:
+                    self._plane = await DataPlane.locate(self.app.app_instance_id, self.app.config)
+                connector = self._plane.connector()
+            self._client = aiohttp.ClientSession(connector=connector)
+        return self._client
+
+    async def close(self) -> None:
+        """Close the connections pushes keep (done when the app's server winds down)."""
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
 
     # --- the target's side ------------------------------------------------------------------
 
@@ -272,6 +302,12 @@ class UserContextRelocation:
         if not revision_text.isdigit():
             return problem_response(
                 400, f"header {HEADER_REVISION} must be a whole number, not {revision_text!r}"
+            )
+        stage_text = request.headers.get(HEADER_STAGE, Stage.FINAL.value).strip()
+        if stage_text not in set(Stage):
+            stages = " or ".join(repr(s.value) for s in Stage)
+            return problem_response(
+                400, f"header {HEADER_STAGE} must be {stages}, not {stage_text!r}"
             )
         me = self.app.app_instance_id
         if target != me:
@@ -313,6 +349,7 @@ class UserContextRelocation:
             context.revision,
             len(sealed),
             time.monotonic() - started,
+            Stage(stage_text),
         )
         # Answered before the hooks run, so that a slow hook never holds the source's push.
         response = web.Response(status=204)
@@ -332,6 +369,17 @@ class UserContextRelocation:
             except Exception:
                 self.hook_errors += 1
                 log.exception("on_relocation hook %r failed", hook)
+
+
+async def _post(
+    client: aiohttp.ClientSession,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    limit: aiohttp.ClientTimeout,
+) -> tuple[int, bytes]:
+    async with client.post(url, data=body, headers=headers, timeout=limit) as response:
+        return response.status, await response.read()
 
 
 async def _body(request: web.Request, limit: int) -> bytes | None:

@@ -23,11 +23,13 @@ from meclab.sdk.context import ContextNotFound, ContextStore, read_blob
 from meclab.sdk.relocation import (
     HEADER_REVISION,
     HEADER_SOURCE,
+    HEADER_STAGE,
     HEADER_TARGET,
     SEALED_MEDIA,
     Direction,
     RelocationEvent,
     RelocationRefused,
+    Stage,
     TargetUnreachable,
     UserContextRelocation,
 )
@@ -91,7 +93,13 @@ async def pair(key: ContextKey) -> AsyncIterator[tuple[End, End]]:
 
 
 async def post(
-    url: str, body: bytes, *, source: str, target: str, revision: int | str
+    url: str,
+    body: bytes,
+    *,
+    source: str,
+    target: str,
+    revision: int | str,
+    stage: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
     headers = {
         "Content-Type": SEALED_MEDIA,
@@ -99,6 +107,8 @@ async def post(
         HEADER_TARGET: target,
         HEADER_REVISION: str(revision),
     }
+    if stage is not None:
+        headers[HEADER_STAGE] = stage
     async with (
         aiohttp.ClientSession() as session,
         session.post(url, data=body, headers=headers) as r,
@@ -149,12 +159,17 @@ async def test_a_re_push_after_changes_in_place_lands_as_a_newer_revision(
 ) -> None:
     source, target = pair
     source.store.put(USER, {"score": 1})
-    first = await source.channel.push(USER, "dst-1", "127.0.0.1", target.port)
+    first = await source.channel.push(
+        USER, "dst-1", "127.0.0.1", target.port, stage=Stage.PROVISIONAL
+    )
     source.store.get(USER)["score"] = 2  # in place: the final sync after the switch
     final = await source.channel.push(USER, "dst-1", "127.0.0.1", target.port)
     assert final.revision > first.revision
     assert target.store.get(USER) == {"score": 2}
-    assert [e.revision for e in target.events] == [first.revision, final.revision]
+    assert [(e.revision, e.stage) for e in target.events] == [
+        (first.revision, Stage.PROVISIONAL),
+        (final.revision, Stage.FINAL),
+    ]
 
 
 async def test_a_replayed_or_older_sealed_context_is_refused_409(
@@ -218,6 +233,7 @@ async def test_a_source_with_another_key_is_refused_and_nothing_is_imported(
     stranger.store.put(USER, {"score": 1})
     with pytest.raises(RelocationRefused) as refused:
         await stranger.channel.push(USER, "dst-1", "127.0.0.1", target.port)
+    await stranger.channel.close()
     assert refused.value.status == 422
     assert refused.value.problem.detail is not None
     assert "sealed with another key" in refused.value.problem.detail
@@ -239,6 +255,8 @@ async def test_altered_or_malformed_requests_are_refused_naming_what(
     assert status == 400 and HEADER_REVISION in problem["detail"]
     status, problem = await post(target.url(), sealed, **{**args, "source": ""})
     assert status == 400 and HEADER_SOURCE in problem["detail"]
+    status, problem = await post(target.url(), sealed, **args, stage="later")
+    assert status == 400 and HEADER_STAGE in problem["detail"] and "'later'" in problem["detail"]
     async with (
         aiohttp.ClientSession() as session,
         session.post(target.url(), json={"state": {}}) as response,

@@ -137,6 +137,7 @@ async def test_a_context_crosses_the_data_plane_sealed(
         )
         with pytest.raises(TargetUnreachable):
             await direct.push(USER, "dst-1", "dst-app", ports[1])
+        await direct.close()
     finally:
         for runner in runners:
             await runner.cleanup()

@@ -97,6 +97,18 @@ async def test_life_ready_offered_discovered_heartbeats_then_stop_deregisters(la
     await asyncio.wait_for(peering, 5)
 
 
+async def test_a_process_restarted_on_a_ready_instance_serves_and_offers_again(lab: Lab) -> None:
+    for _ in range(2):  # the second start finds the instance READY (confirm_ready: 409)
+        app = edge_app(lab, "my-app", lab.endpoint)
+        app.offer("greeter", "/hello")
+        serving = started(app)
+        await until(lambda: bool(app.services), "my-app to offer its service")  # noqa: B023
+        assert await discovered(lab, "greeter") == ["greeter"]
+        app.stop()
+        await asyncio.wait_for(serving, 5)
+    assert lab.platforms.app_named("my-app").state.value == "READY"
+
+
 async def test_termination_lets_running_work_finish_then_confirms_in_time(lab: Lab) -> None:
     mine = edge_app(lab, "my-app", lab.endpoint)
     mine.offer("slow", "/slow")

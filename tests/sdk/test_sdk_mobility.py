@@ -15,19 +15,28 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
+from aiohttp import web
 from cli.test_up import ANY_DATAPLANE_PORTS, Meclab
 from helpers import free_port, until
 
 from meclab.sdk.app import EdgeApp
 from meclab.sdk.config import PlatformConfig
 from meclab.sdk.context import ContextStore
-from meclab.sdk.mobility import Mode, UserMobility
+from meclab.sdk.dataplane import DataPlane
+from meclab.sdk.mobility import Mode, UserMobility, UserRelocated
 from meclab.sdk.relocation import Direction, RelocationEvent
 from meclab.sdk.sealing import ContextKey
 
 USER = "acr:10.0.0.1"
+NAMES = {mode: f"guide-{mode}.mob.example" for mode in Mode}
+"""The name each application is reached at: the MEC DNS answers the instance serving the UE."""
+
+
+def address(zone: str, mode: Mode) -> str:
+    return f"198.18.{'ab'.index(zone) + 1}.{list(Mode).index(mode) + 1}"
 
 
 def zone(name: str, lon: float, ports: dict[str, int]) -> dict[str, Any]:
@@ -38,6 +47,10 @@ def zone(name: str, lon: float, ports: dict[str, int]) -> dict[str, Any]:
             "app_instance_id": f"{name}-{mode}-1",
             "emulated": False,
             "endpoint": f"127.0.0.1:{ports[f'{name}-{mode}']}",
+            "address": address(name, mode),
+            "dns_rules": [
+                {"id": "guide", "domain_name": NAMES[mode], "ip_address": address(name, mode)}
+            ],
         }
         for mode in Mode
     ]
@@ -105,6 +118,16 @@ class End:
         self.mobility.on_relocation(self.events.append)
         self.task: asyncio.Task[None] | None = None
 
+        @self.app.get("/count")
+        async def count(request: web.Request) -> web.Response:
+            try:
+                async with self.mobility.session(request.query["user"]) as context:
+                    context["count"] = context.get("count", 0) + 1
+                    answer = {"from": self.app.app_instance_id, "count": context["count"]}
+            except UserRelocated as moved:
+                return moved.response()
+            return web.json_response(answer)
+
 
 @pytest.fixture
 async def move(meclab_up: str) -> AsyncIterator[Any]:
@@ -165,3 +188,62 @@ async def test_the_context_follows_its_user_to_the_other_host(
         for end in (source, target):
             end.app.stop()
         await asyncio.gather(*(e.task for e in (source, target) if e.task is not None))
+
+
+async def stream(name: str, plane: DataPlane, stop: asyncio.Event) -> list[dict[str, Any]]:
+    """The UE's requests, one at a time, each on a new flow (the MEC DNS answer of the
+    moment), a 503 (the user relocated while it waited) asked again: every answer."""
+    answers: list[dict[str, Any]] = []
+    timeout = aiohttp.ClientTimeout(total=5)
+    async with aiohttp.ClientSession(connector=plane.connector(), timeout=timeout) as session:
+        while not stop.is_set():
+            for _ in range(3):
+                async with session.get(
+                    f"http://{name}/count", params={"user": USER}, headers={"Connection": "close"}
+                ) as response:
+                    body = await response.json(content_type=None)
+                if response.status != 503:
+                    break
+            assert response.status == 200, body
+            answers.append(body)
+            await asyncio.sleep(0.01)
+    return answers
+
+
+@pytest.mark.parametrize("mode", [Mode.ASSISTED, Mode.SELF])
+async def test_a_user_streaming_all_along_is_answered_old_instance_then_new(
+    meclab_up: str, ports: dict[str, int], move: Any, mode: Mode
+) -> None:
+    to, _ = move
+    key = ContextKey.generate()
+    source = End(meclab_up, "a", ports, key, mode)
+    target = End(meclab_up, "b", ports, key, mode)
+    for end in (source, target):
+        end.task = asyncio.create_task(end.app.serve())
+    stop = asyncio.Event()
+    try:
+        await until(lambda: all(e.mobility.registered.is_set() for e in (source, target)), "both")
+        plane = await DataPlane.locate("ue-1", PlatformConfig(meclab_up), environ={})
+        streaming = asyncio.create_task(stream(NAMES[mode], plane, stop))
+        await until(lambda: source.mobility.users == {USER}, "the source to take the user on")
+        await asyncio.sleep(0.3)
+        await to("cell-b")
+        await until(lambda: target.mobility.users == {USER}, "the target to take the user on")
+        await asyncio.sleep(0.5)
+        stop.set()
+        answers = await streaming
+    finally:
+        stop.set()
+        for end in (source, target):
+            end.app.stop()
+        await asyncio.gather(*(e.task for e in (source, target) if e.task is not None))
+    served = [a["from"] for a in answers]
+    switch = served.index(target.app.app_instance_id)
+    assert switch > 0 and set(served[:switch]) == {source.app.app_instance_id}
+    assert set(served[switch:]) == {target.app.app_instance_id}, served
+    counts = [a["count"] for a in answers]
+    if mode is Mode.ASSISTED:  # the target waited for the source's last copy: no gap, no repeat
+        assert counts == list(range(1, len(answers) + 1)), counts
+    else:  # the switch did not wait: the target may serve before the context lands, not after
+        assert counts[:switch] == list(range(1, switch + 1))
+        assert counts[-1] > len(answers) - switch, counts
