@@ -20,7 +20,9 @@ Every :data:`USAGE_EVERY_S` it reports the frames served to the cloud applicatio
 ``AR_CLOUD_APP`` through meclab's data plane, as itself. Everything it learns and does is
 recorded (:mod:`meclab.demo.results`), with wall-clock times: ``rsrp`` (with the report's own
 ``timeStamp``), ``level``, ``cell_change``, ``usage``, and with mobility ``relocation`` (each
-context sent or received, as the SDK reports it).
+context sent or received, as the SDK reports it) and ``relocated_away`` (a frame that came
+once the user's context had left: answered 503 with ``Retry-After: 0``, so that the client asks
+again and reaches the target).
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ import contextlib
 import os
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -44,7 +45,7 @@ from meclab.sdk.app import EdgeApp
 from meclab.sdk.context import ContextStore
 from meclab.sdk.dataplane import DataPlane
 from meclab.sdk.errors import ConfigError, SdkError
-from meclab.sdk.mobility import Mode, UserMobility
+from meclab.sdk.mobility import Mode, UserMobility, UserRelocated
 from meclab.sdk.problem import problem_response
 from meclab.sdk.relocation import RelocationEvent
 from meclab.services.rnis.models import (
@@ -169,13 +170,17 @@ class ArEdge:
         frame = await request.read()
         level = self.level if self.level is not None else Level.REDUCED
         number = request.headers.get(HEADER_FRAME, "")
-        async with self.session() as context:
-            count = served(
-                context,
-                frame=int(number) if number.isdigit() else None,
-                size=len(frame),
-                level=level,
-            )
+        try:
+            async with self.session() as context:
+                count = served(
+                    context,
+                    frame=int(number) if number.isdigit() else None,
+                    size=len(frame),
+                    level=level,
+                )
+        except UserRelocated as moved:
+            self.record("relocated_away", user=moved.user, target=moved.target)
+            return moved.response()  # 503, Retry-After: 0: the client's retry reaches the target
         overlay = bytes(OVERLAY_BYTES[level])
         self.pending[level.name] += 1
         self.pending_bytes += len(frame) + len(overlay)
@@ -189,14 +194,12 @@ class ArEdge:
             content_type="application/octet-stream",
         )
 
-    @contextlib.asynccontextmanager
-    async def session(self) -> AsyncIterator[dict[str, Any]]:
-        """The user's context, for one frame; with mobility the user is taken on (registered
-        with the AMS) the first time."""
-        context = self.store.get(self.user)
-        if self.mobility is not None:
-            await self.mobility.serve(self.user)
-        yield context
+    def session(self) -> contextlib.AbstractAsyncContextManager[dict[str, Any]]:
+        """The user's context, for one frame: with mobility, the SDK's session (the user taken
+        on the first time, a context in transit waited for, UserRelocated once it has left)."""
+        if self.mobility is None:
+            return contextlib.nullcontext(self.store.get(self.user))
+        return self.mobility.session(self.user)
 
     def relocated(self, event: RelocationEvent) -> None:
         """Record a context that left or arrived, as the SDK reports it."""
