@@ -85,7 +85,7 @@ def relocation_command(
     ] = RelocationModes.BOTH,
     speed: Annotated[
         float,
-        typer.Option(min=1.0, help="World seconds per real second (x25: about 40 s real a mode)."),
+        typer.Option(min=1.0, help="World seconds per real second (x25: about 45 s real a mode)."),
     ] = 25.0,
     out: Out = None,
 ) -> None:

@@ -5,12 +5,14 @@ mode, on a meclab of its own: start meclab at ``speed`` with the walk held, the 
 AR edge on both MEC hosts (``meclab run``, ``AR_MOBILITY`` the mode, the same
 ``MECLAB_CONTEXT_KEY``) and the AR client on the walker, one connection per frame; let the
 walker go out and back while the world is sampled; read the relocations off the control API;
-stop everything. Last, build each run's outcome (:mod:`.outcome`), the table and the plot
-(:mod:`.report`).
+stop everything, and keep the relocations and the samples read (``relocations.json``,
+``samples.json`` in the mode's directory). Last, build each run's outcome (:mod:`.outcome`),
+the table and the plot (:mod:`.report`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,6 +140,9 @@ def run_mode(
         progress(f"mode {mode.value}: relocations " + (", ".join(seen) or "none"))
         stage.stop_all(edges)
         stage.stop(cloud_run)
+    # beside the components' records: what the demo read of the world, for a look of one's own
+    (workdir / "relocations.json").write_text(json.dumps(procedures, indent=1), encoding="utf-8")
+    (workdir / "samples.json").write_text(json.dumps(sampler.samples), encoding="utf-8")
     clock = Clock.fit(speed, sampler.samples)
     frames = answers(clock, stage.results(client_run))
     edge_records = [r for e in edges for r in stage.results(e)]

@@ -100,10 +100,14 @@ class Relocation:
     target_instance: str | None
     state: str
     steps: list[Step]
+    detected: float
+    """Wall-clock time it was detected."""
     pushed: list[dict[str, Any]] = field(default_factory=list)
     """The contexts the source reported sent (``relocation`` records, direction out)."""
     arrived: list[dict[str, Any]] = field(default_factory=list)
     """The contexts the target reported received (direction in)."""
+    window: tuple[float, float] = (0.0, 0.0)
+    """Wall-clock times between which a frame sent counts as around the switch."""
     gap_ms: float | None = None
     """The longest time between two answers around the switch (real ms)."""
     without_context: int = 0
@@ -130,6 +134,7 @@ def _procedure(mode: str, clock: Clock, proc: Mapping[str, Any]) -> Relocation:
         target_instance=proc["target"]["appInstanceId"],
         state=proc["state"],
         steps=steps,
+        detected=clock.wall(t0),
     )
 
 
@@ -148,7 +153,7 @@ def relocations(
         (_procedure(mode, clock, p) for p in procedures if p["steps"]),
         key=lambda r: r.steps[0].t,
     )
-    spans = [(clock.wall(r.steps[0].t), clock.wall(r.steps[-1].t)) for r in found]
+    spans = [(r.detected, r.detected + r.steps[-1].at_ms / 1000.0) for r in found]
     for record in edges:
         if record.get("kind") != "relocation":
             continue
@@ -163,6 +168,7 @@ def relocations(
     for i, (r, (start, end)) in enumerate(zip(found, spans, strict=True)):
         low = max(start - PRE_S, spans[i - 1][1] if i else float("-inf"))
         high = min(end + POST_S, spans[i + 1][0] if i + 1 < len(spans) else float("inf"))
+        r.window = (low, high)
         around = [a for a in frames if low <= a.sent <= high]
         came = sorted(a.arrived for a in around if a.arrived is not None)
         gaps = [b - a for a, b in itertools.pairwise(came)]
