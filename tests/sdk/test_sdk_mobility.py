@@ -190,16 +190,20 @@ async def test_the_context_follows_its_user_to_the_other_host(
         await asyncio.gather(*(e.task for e in (source, target) if e.task is not None))
 
 
-async def stream(name: str, plane: DataPlane, stop: asyncio.Event) -> list[dict[str, Any]]:
+async def stream(
+    name: str, plane: DataPlane, stop: asyncio.Event, *, keep_alive: bool
+) -> list[dict[str, Any]]:
     """The UE's requests, one at a time, each on a new flow (the MEC DNS answer of the
-    moment), a 503 (the user relocated while it waited) asked again: every answer."""
+    moment) or on one kept alive (the policy keeps open flows where they go), a 503 (the user
+    relocated while it waited) asked again: every answer."""
+    headers = {} if keep_alive else {"Connection": "close"}
     answers: list[dict[str, Any]] = []
     timeout = aiohttp.ClientTimeout(total=5)
     async with aiohttp.ClientSession(connector=plane.connector(), timeout=timeout) as session:
         while not stop.is_set():
             for _ in range(3):
                 async with session.get(
-                    f"http://{name}/count", params={"user": USER}, headers={"Connection": "close"}
+                    f"http://{name}/count", params={"user": USER}, headers=headers
                 ) as response:
                     body = await response.json(content_type=None)
                 if response.status != 503:
@@ -210,9 +214,11 @@ async def stream(name: str, plane: DataPlane, stop: asyncio.Event) -> list[dict[
     return answers
 
 
-@pytest.mark.parametrize("mode", [Mode.ASSISTED, Mode.SELF])
+@pytest.mark.parametrize(
+    ("mode", "keep_alive"), [(Mode.ASSISTED, False), (Mode.ASSISTED, True), (Mode.SELF, False)]
+)
 async def test_a_user_streaming_all_along_is_answered_old_instance_then_new(
-    meclab_up: str, ports: dict[str, int], move: Any, mode: Mode
+    meclab_up: str, ports: dict[str, int], move: Any, mode: Mode, keep_alive: bool
 ) -> None:
     to, _ = move
     key = ContextKey.generate()
@@ -224,11 +230,12 @@ async def test_a_user_streaming_all_along_is_answered_old_instance_then_new(
     try:
         await until(lambda: all(e.mobility.registered.is_set() for e in (source, target)), "both")
         plane = await DataPlane.locate("ue-1", PlatformConfig(meclab_up), environ={})
-        streaming = asyncio.create_task(stream(NAMES[mode], plane, stop))
+        streaming = asyncio.create_task(stream(NAMES[mode], plane, stop, keep_alive=keep_alive))
         await until(lambda: source.mobility.users == {USER}, "the source to take the user on")
         await asyncio.sleep(0.3)
         await to("cell-b")
         await until(lambda: target.mobility.users == {USER}, "the target to take the user on")
+        await until(lambda: USER not in source.store, "the source to let the user go")
         await asyncio.sleep(0.5)
         stop.set()
         answers = await streaming
