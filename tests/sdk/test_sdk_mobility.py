@@ -11,6 +11,7 @@ context arrive intact at the instance there, in both modes, and stays followed f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -144,20 +145,29 @@ async def move(meclab_up: str) -> AsyncIterator[Any]:
         await to("cell-a")
 
 
+@contextlib.asynccontextmanager
+async def serving(base: str, ports: dict[str, int], mode: Mode) -> AsyncIterator[tuple[End, End]]:
+    """The instances of ``mode``'s application on mec-a (source) and mec-b, registered with
+    their AMS; stopped at the end."""
+    key = ContextKey.generate()
+    ends = (End(base, "a", ports, key, mode), End(base, "b", ports, key, mode))
+    for end in ends:
+        end.task = asyncio.create_task(end.app.serve())
+    try:
+        await until(lambda: all(e.mobility.registered.is_set() for e in ends), "both to register")
+        yield ends
+    finally:
+        for end in ends:
+            end.app.stop()
+        await asyncio.gather(*(e.task for e in ends if e.task is not None))
+
+
 @pytest.mark.parametrize("mode", [Mode.ASSISTED, Mode.SELF])
 async def test_the_context_follows_its_user_to_the_other_host(
     meclab_up: str, ports: dict[str, int], move: Any, mode: Mode
 ) -> None:
     to, http = move
-    key = ContextKey.generate()
-    source = End(meclab_up, "a", ports, key, mode)
-    target = End(meclab_up, "b", ports, key, mode)
-    for end in (source, target):
-        end.task = asyncio.create_task(end.app.serve())
-    try:
-        await until(
-            lambda: all(e.mobility.registration_id for e in (source, target)), "both to register"
-        )
+    async with serving(meclab_up, ports, mode) as (source, target):
         state = {"session": "s-42", "frames": [[1, 2, 3]] * 50, "lang": "fr", "score": 7.5}
         source.store.put(USER, state)
         await source.mobility.serve(USER)
@@ -184,10 +194,6 @@ async def test_the_context_follows_its_user_to_the_other_host(
             "reported the context" in s["text"] for s in latest["steps"]
         )
         assert waited is (mode is Mode.ASSISTED)  # MEC-assisted: the switch waited for it
-    finally:
-        for end in (source, target):
-            end.app.stop()
-        await asyncio.gather(*(e.task for e in (source, target) if e.task is not None))
 
 
 async def stream(
@@ -221,14 +227,8 @@ async def test_a_user_streaming_all_along_is_answered_old_instance_then_new(
     meclab_up: str, ports: dict[str, int], move: Any, mode: Mode, keep_alive: bool
 ) -> None:
     to, _ = move
-    key = ContextKey.generate()
-    source = End(meclab_up, "a", ports, key, mode)
-    target = End(meclab_up, "b", ports, key, mode)
-    for end in (source, target):
-        end.task = asyncio.create_task(end.app.serve())
     stop = asyncio.Event()
-    try:
-        await until(lambda: all(e.mobility.registered.is_set() for e in (source, target)), "both")
+    async with serving(meclab_up, ports, mode) as (source, target):
         plane = await DataPlane.locate("ue-1", PlatformConfig(meclab_up), environ={})
         streaming = asyncio.create_task(stream(NAMES[mode], plane, stop, keep_alive=keep_alive))
         await until(lambda: source.mobility.users == {USER}, "the source to take the user on")
@@ -239,11 +239,6 @@ async def test_a_user_streaming_all_along_is_answered_old_instance_then_new(
         await asyncio.sleep(0.5)
         stop.set()
         answers = await streaming
-    finally:
-        stop.set()
-        for end in (source, target):
-            end.app.stop()
-        await asyncio.gather(*(e.task for e in (source, target) if e.task is not None))
     served = [a["from"] for a in answers]
     switch = served.index(target.app.app_instance_id)
     assert switch > 0 and set(served[:switch]) == {source.app.app_instance_id}
