@@ -8,6 +8,7 @@ uvicorn process on the same core, driven the same way (:class:`BareStarlette`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -22,7 +23,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import aiohttp
 import httpx
+import yaml
 
 SERVER_CPU = 0
 """The core the measured server runs on; clients (wrk, aiohttp) take the other one."""
@@ -212,3 +215,46 @@ async def sequential_ms(url: str, count: int) -> list[float]:
 def pct(values: list[float], q: float) -> float:
     """The ``q`` quantile (0..1) of ``values`` sorted ascending."""
     return values[min(len(values) - 1, int(q * len(values)))]
+
+
+DEPLOYMENTS = "/meclab/v1/deployments"
+"""meclab's control API for deployed instances."""
+
+
+def onboard(base: str, workdir: Path, package: Path) -> str:
+    """Build and onboard the package in folder ``package`` with the CLI, as a user does; its
+    appDId."""
+    meclab = [sys.executable, "-m", "meclab", "app"]
+    archive = workdir / f"{package.name}.zip"
+    subprocess.run([*meclab, "package", str(package), "--out", str(archive)], check=True)
+    out = subprocess.run(
+        [*meclab, "onboard", str(archive), "--url", base],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    print(out.strip())
+    return str(yaml.safe_load((package / "appd.yaml").read_text())["appDId"])
+
+
+async def deploy(
+    session: aiohttp.ClientSession, base: str, app_d_id: str, host: str
+) -> dict[str, Any]:
+    """One instantiation followed to its end: the deployment, its operation, the request time."""
+    requested = time.time()
+    async with session.post(
+        base + DEPLOYMENTS, json={"app_d_id": app_d_id, "host": host}
+    ) as response:
+        started = await response.json()
+        if response.status != 202:
+            raise RuntimeError(f"deploy refused ({response.status}): {started}")
+    url = base + started["operation_url"]
+    while True:
+        async with session.get(url) as response:
+            op = await response.json()
+        if op["state"] in ("COMPLETED", "FAILED", "FAILED_TEMP"):
+            break
+        await asyncio.sleep(0.005)
+    if op["state"] != "COMPLETED":
+        raise RuntimeError(f"instantiation {op['state']}: {op.get('error')}")
+    return {"deployment": started["deployment"], "op": op, "requested": requested}

@@ -34,8 +34,6 @@ import argparse
 import asyncio
 import json
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 from statistics import median
@@ -43,11 +41,9 @@ from typing import Any
 
 import aiohttp
 import httpx
-import yaml
-from _common import MeclabUp, cpu_seconds, pin
+from _common import DEPLOYMENTS, MeclabUp, cpu_seconds, deploy, onboard, pin
 
 APP = Path(__file__).with_name("lifecycle_app")
-DEPLOYMENTS = "/meclab/v1/deployments"
 SPAWNED = re.compile(r"^\s*([\d.]+) s\s+process \d+ started")
 IDLE_S = 10.0
 BATCH = 20
@@ -59,44 +55,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for {pid}")
-
-
-def onboard(base: str, workdir: Path) -> str:
-    """Build and onboard the benchmark's package with the CLI; its appDId."""
-    meclab = [sys.executable, "-m", "meclab", "app"]
-    archive = workdir / "bench-minimal.zip"
-    subprocess.run([*meclab, "package", str(APP), "--out", str(archive)], check=True)
-    out = subprocess.run(
-        [*meclab, "onboard", str(archive), "--url", base],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    print(out.strip())
-    return str(yaml.safe_load((APP / "appd.yaml").read_text())["appDId"])
-
-
-async def deploy(
-    session: aiohttp.ClientSession, base: str, app_d_id: str, host: str
-) -> dict[str, Any]:
-    """One instantiation followed to its end: the deployment, its operation, the request time."""
-    requested = time.time()
-    async with session.post(
-        base + DEPLOYMENTS, json={"app_d_id": app_d_id, "host": host}
-    ) as response:
-        started = await response.json()
-        if response.status != 202:
-            raise RuntimeError(f"deploy refused ({response.status}): {started}")
-    url = base + started["operation_url"]
-    while True:
-        async with session.get(url) as response:
-            op = await response.json()
-        if op["state"] in ("COMPLETED", "FAILED", "FAILED_TEMP"):
-            break
-        await asyncio.sleep(0.005)
-    if op["state"] != "COMPLETED":
-        raise RuntimeError(f"instantiation {op['state']}: {op.get('error')}")
-    return {"deployment": started["deployment"], "op": op, "requested": requested}
 
 
 async def app_stamps(session: aiohttp.ClientSession, base: str, instance: str) -> dict[str, float]:
@@ -212,7 +170,7 @@ def main() -> None:
         nodes = httpx.get(up.base + "/meclab/v1/nodes", timeout=30).json()
         hosts = sorted(n["name"] for n in nodes if n["kind"] == "mec_host")
         print(f"meclab up on {world}: {len(hosts)} MEC hosts")
-        app_d_id = onboard(up.base, up.workdir)
+        app_d_id = onboard(up.base, up.workdir, APP)
         asyncio.run(timed_runs(up.base, app_d_id, hosts, args.runs))
         asyncio.run(scale(up, app_d_id, hosts, args.instances))
 

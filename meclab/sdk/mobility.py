@@ -111,10 +111,12 @@ class UserRelocated(SdkError):
         super().__init__(f"{user} is served by {target} now")
 
     def response(self) -> web.Response:
-        """503 problem details with ``Retry-After: 0``: the client asks again, and its new
-        flow reaches the target."""
+        """503 problem details with ``Retry-After: 0``, the connection closed after it: the
+        client asks again on a new flow, which reaches the target (a kept-alive one would
+        come back here)."""
         answer = problem_response(503, str(self), title="User relocated")
         answer.headers["Retry-After"] = "0"
+        answer.force_close()
         return answer
 
 

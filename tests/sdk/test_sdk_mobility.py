@@ -11,6 +11,7 @@ context arrive intact at the instance there, in both modes, and stays followed f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -144,20 +145,29 @@ async def move(meclab_up: str) -> AsyncIterator[Any]:
         await to("cell-a")
 
 
+@contextlib.asynccontextmanager
+async def serving(base: str, ports: dict[str, int], mode: Mode) -> AsyncIterator[tuple[End, End]]:
+    """The instances of ``mode``'s application on mec-a (source) and mec-b, registered with
+    their AMS; stopped at the end."""
+    key = ContextKey.generate()
+    ends = (End(base, "a", ports, key, mode), End(base, "b", ports, key, mode))
+    for end in ends:
+        end.task = asyncio.create_task(end.app.serve())
+    try:
+        await until(lambda: all(e.mobility.registered.is_set() for e in ends), "both to register")
+        yield ends
+    finally:
+        for end in ends:
+            end.app.stop()
+        await asyncio.gather(*(e.task for e in ends if e.task is not None))
+
+
 @pytest.mark.parametrize("mode", [Mode.ASSISTED, Mode.SELF])
 async def test_the_context_follows_its_user_to_the_other_host(
     meclab_up: str, ports: dict[str, int], move: Any, mode: Mode
 ) -> None:
     to, http = move
-    key = ContextKey.generate()
-    source = End(meclab_up, "a", ports, key, mode)
-    target = End(meclab_up, "b", ports, key, mode)
-    for end in (source, target):
-        end.task = asyncio.create_task(end.app.serve())
-    try:
-        await until(
-            lambda: all(e.mobility.registration_id for e in (source, target)), "both to register"
-        )
+    async with serving(meclab_up, ports, mode) as (source, target):
         state = {"session": "s-42", "frames": [[1, 2, 3]] * 50, "lang": "fr", "score": 7.5}
         source.store.put(USER, state)
         await source.mobility.serve(USER)
@@ -184,22 +194,22 @@ async def test_the_context_follows_its_user_to_the_other_host(
             "reported the context" in s["text"] for s in latest["steps"]
         )
         assert waited is (mode is Mode.ASSISTED)  # MEC-assisted: the switch waited for it
-    finally:
-        for end in (source, target):
-            end.app.stop()
-        await asyncio.gather(*(e.task for e in (source, target) if e.task is not None))
 
 
-async def stream(name: str, plane: DataPlane, stop: asyncio.Event) -> list[dict[str, Any]]:
+async def stream(
+    name: str, plane: DataPlane, stop: asyncio.Event, *, keep_alive: bool
+) -> list[dict[str, Any]]:
     """The UE's requests, one at a time, each on a new flow (the MEC DNS answer of the
-    moment), a 503 (the user relocated while it waited) asked again: every answer."""
+    moment) or on one kept alive (the policy keeps open flows where they go), a 503 (the user
+    relocated while it waited) asked again: every answer."""
+    headers = {} if keep_alive else {"Connection": "close"}
     answers: list[dict[str, Any]] = []
     timeout = aiohttp.ClientTimeout(total=5)
     async with aiohttp.ClientSession(connector=plane.connector(), timeout=timeout) as session:
         while not stop.is_set():
             for _ in range(3):
                 async with session.get(
-                    f"http://{name}/count", params={"user": USER}, headers={"Connection": "close"}
+                    f"http://{name}/count", params={"user": USER}, headers=headers
                 ) as response:
                     body = await response.json(content_type=None)
                 if response.status != 503:
@@ -210,33 +220,25 @@ async def stream(name: str, plane: DataPlane, stop: asyncio.Event) -> list[dict[
     return answers
 
 
-@pytest.mark.parametrize("mode", [Mode.ASSISTED, Mode.SELF])
+@pytest.mark.parametrize(
+    ("mode", "keep_alive"), [(Mode.ASSISTED, False), (Mode.ASSISTED, True), (Mode.SELF, False)]
+)
 async def test_a_user_streaming_all_along_is_answered_old_instance_then_new(
-    meclab_up: str, ports: dict[str, int], move: Any, mode: Mode
+    meclab_up: str, ports: dict[str, int], move: Any, mode: Mode, keep_alive: bool
 ) -> None:
     to, _ = move
-    key = ContextKey.generate()
-    source = End(meclab_up, "a", ports, key, mode)
-    target = End(meclab_up, "b", ports, key, mode)
-    for end in (source, target):
-        end.task = asyncio.create_task(end.app.serve())
     stop = asyncio.Event()
-    try:
-        await until(lambda: all(e.mobility.registered.is_set() for e in (source, target)), "both")
+    async with serving(meclab_up, ports, mode) as (source, target):
         plane = await DataPlane.locate("ue-1", PlatformConfig(meclab_up), environ={})
-        streaming = asyncio.create_task(stream(NAMES[mode], plane, stop))
+        streaming = asyncio.create_task(stream(NAMES[mode], plane, stop, keep_alive=keep_alive))
         await until(lambda: source.mobility.users == {USER}, "the source to take the user on")
         await asyncio.sleep(0.3)
         await to("cell-b")
         await until(lambda: target.mobility.users == {USER}, "the target to take the user on")
+        await until(lambda: USER not in source.store, "the source to let the user go")
         await asyncio.sleep(0.5)
         stop.set()
         answers = await streaming
-    finally:
-        stop.set()
-        for end in (source, target):
-            end.app.stop()
-        await asyncio.gather(*(e.task for e in (source, target) if e.task is not None))
     served = [a["from"] for a in answers]
     switch = served.index(target.app.app_instance_id)
     assert switch > 0 and set(served[:switch]) == {source.app.app_instance_id}
