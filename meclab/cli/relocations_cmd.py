@@ -86,7 +86,7 @@ def policy_command(
     setting: Annotated[
         list[str] | None,
         typer.Argument(
-            help="KEY=VALUE to change (e.g. keep_warm_s=10 flows=reset); none: show it."
+            help="KEY=VALUE to change (e.g. keep_warm_s=10 flows=move|reset|keep); none: show it."
         ),
     ] = None,
     url: UrlOption = None,

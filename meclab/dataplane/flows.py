@@ -206,18 +206,40 @@ class FlowRegistry:
         flow.state = FlowState.CLOSED
         flow.closed_reason = reason
         flow.closed_at = now
+        self._unindex(flow)
+        self._account(flow)
+        self.closed.append(flow)
+
+    def reroute(self, flow: Flow, route: Route) -> None:
+        """An open flow moved to ``route`` (a relocated instance): what it moved so far stays
+        counted under its old labels, its counters start again under the new ones."""
+        if flow.id not in self.open:
+            return
+        self._unindex(flow)
+        self._account(flow)
+        s = flow.stats
+        s.bytes_up = s.bytes_down = s.dropped_up = s.dropped_down = 0
+        flow.route = route
+        if route.ue is not None:
+            self.by_ue.setdefault(route.ue, set()).add(flow.id)
+        if route.app is not None:
+            self.by_app.setdefault(route.app, set()).add(flow.id)
+        self.totals.setdefault(flow.labels, Totals()).flows += 1
+
+    def _unindex(self, flow: Flow) -> None:
         for index, key in ((self.by_ue, flow.route.ue), (self.by_app, flow.route.app)):
             if key is not None and key in index:
                 index[key].discard(flow.id)
                 if not index[key]:
                     del index[key]
+
+    def _account(self, flow: Flow) -> None:
         t = self.totals.setdefault(flow.labels, Totals())
         s = flow.stats
         t.bytes_up += s.bytes_up
         t.bytes_down += s.bytes_down
         t.dropped_up += s.dropped_up
         t.dropped_down += s.dropped_down
-        self.closed.append(flow)
 
     def of_ue(self, ue: str) -> list[Flow]:
         return [self.open[i] for i in self.by_ue.get(ue, ())]

@@ -52,18 +52,24 @@ from meclab.dataplane.responder import Responder
 from meclab.dataplane.socks5 import serve as serve_socks5
 from meclab.dataplane.stats import FlowCollector
 from meclab.dataplane.switch import Switch
+from meclab.dataplane.tcp import TcpRelay
 from meclab.dataplane.toxiproxy import ToxiproxyService, build_app
 from meclab.engine.world import World
 from meclab.metrics import Metrics
 from meclab.platform.apps import AppInstance
 from meclab.platform.platform import Platforms
-from meclab.platform.steering import PinChange
+from meclab.platform.steering import OpenFlows, PinChange
 from meclab.runtime import Runtime
 from meclab.sockets import listen_tcp
 
 log = logging.getLogger("meclab.dataplane")
 
 RESPONDER_PORT = 80
+MOVE_QUIET_S = 0.005
+"""A flow moved to a relocated instance (policy ``flows: move``) moves once its upstream has
+been quiet this long, its last answer delivered: a response's pieces come closer together."""
+MOVE_WITHIN_S = 5.0
+"""A flow that does not pause that long within this time is reset instead."""
 """The emulated port an application proxy names when the responder stands in for the app."""
 
 
@@ -355,11 +361,21 @@ class DataPlane:
         switch = self.switch
         if switch is None or switch.world is None or switch.apps is None:
             return
-        if change.reset_flows and change.before is not None and self.platforms is not None:
-            old = switch.apps.by_instance(change.before, self.platforms)
+        platforms = self.platforms
+        if change.flows is not OpenFlows.KEEP and change.before is not None and platforms:
+            old = switch.apps.by_instance(change.before, platforms)
             for flow in switch.registry.of_ue(change.ue):
-                if old is not None and flow.route.app == old.name and flow.relay is not None:
-                    flow.relay.abort("relocated", reset=True)
+                relay = flow.relay
+                if old is None or flow.route.app != old.name or relay is None:
+                    continue
+                if change.flows is OpenFlows.MOVE and isinstance(relay, TcpRelay):
+                    route = switch.rerouted(flow)  # where a new flow to that name goes now
+                    if route is not None:
+                        relay.move(
+                            route, switch.moved, quiet_s=MOVE_QUIET_S, within_s=MOVE_WITHIN_S
+                        )
+                        continue
+                relay.abort("relocated", reset=True)  # (a UDP flow: the next datagram follows)
         switch.refresh_ue(change.ue)
 
     async def _sync_deployed(self) -> None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from ipaddress import ip_address
 from typing import Protocol
@@ -384,13 +384,35 @@ class Switch:
             flow.relay.reshaped()
 
     def _resolves_elsewhere(self, flow: Flow) -> bool:
+        return self._elsewhere(flow) is not None
+
+    def _elsewhere(self, flow: Flow) -> tuple[AppEntry, str] | None:
+        """The application (and address) the name ``flow`` was opened to means now, when it
+        is another than the flow's; None when it is the same, or the flow named no name or
+        was steered by a traffic rule."""
         _, apps = self._world()
         host = flow.route.requested
         if not host or is_ip(host) or flow.decision is not None:
-            return False
+            return None
         hosts = self.hosts_of(flow.route.ue, flow.route.source)
         found = apps.resolve(host, hosts, self.platforms, flow.route.ue)
-        return found is not None and found[0].name != flow.route.app
+        return found if found is not None and found[0].name != flow.route.app else None
+
+    def rerouted(self, flow: Flow) -> Route | None:
+        """``flow``'s route to the instance its name means now (a relocation switched it), or
+        None when that is where it goes already (or it cannot be told)."""
+        found = self._elsewhere(flow)
+        if found is None:
+            return None
+        app, address = found
+        return replace(
+            flow.route, app=app.name, dst_ip=address, target=self._target(app, flow.protocol)
+        )
+
+    def moved(self, flow: Flow, route: Route) -> None:
+        """``flow`` carries on along ``route`` (its relay moved it): counted and shaped so."""
+        self.registry.reroute(flow, route)
+        self.refresh(flow, rules=False)
 
     def refresh_ue(self, ue: str) -> None:
         for flow in self.registry.of_ue(ue):

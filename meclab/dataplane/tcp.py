@@ -17,6 +17,12 @@ asks the flow's pipeline, and hands the pieces to an :class:`~.outbox.Outbox` to
   bytes (they count against the buffer limit, so reading stops soon) and admits them again, in
   order, when coverage returns. The connection stays open.
 * **Fast path.** A flow with nothing to shape writes what it reads at once.
+* **Move.** A flow can be moved to another upstream (a relocated application instance) on the
+  same client connection: between two exchanges, once nothing is in flight either way, the
+  last answer is delivered and the upstream has been quiet a moment, the relay closes its
+  connection to the old upstream (FIN), opens one to the new, and passes on what the client
+  sent meanwhile. For request/response protocols (HTTP/1.1 keep-alive); a flow that does not
+  pause in time is reset, so that its client reconnects.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import cast
 
-from meclab.dataplane.flows import Flow
+from meclab.dataplane.flows import Flow, Route
 from meclab.dataplane.outbox import Outbox, Payload
 from meclab.dataplane.shaping.piece import Ending
 from meclab.dataplane.shaping.pipeline import Pipeline
@@ -40,6 +46,7 @@ MIRROR_BUFFER_BYTES = 4 * 1024 * 1024
 """A DUPLICATE_* rule's copy is skipped while this much waits unsent to the duplicate."""
 
 CloseHook = Callable[[Flow, str], None]
+MoveHook = Callable[[Flow, Route], None]
 
 
 def reset_transport(transport: asyncio.BaseTransport | None) -> None:
@@ -157,6 +164,14 @@ class TcpRelay:
         self.finished = False
         self.reason = "closed"
         self.probe: tuple[float, float] | None = None
+        self.upstream: UpstreamLeg | None = None
+        self.awaiting = False
+        """The client sent bytes the upstream has not answered yet."""
+        self.last_down = 0.0
+        """When the upstream last sent something (clock)."""
+        self.moving: asyncio.Task[None] | None = None
+        self.moves = 0
+        """Times the flow was moved to another upstream."""
         self._ending: asyncio.TimerHandle | None = None
         self._ending_at = float("inf")
         flow.relay = self
@@ -167,13 +182,9 @@ class TcpRelay:
     async def connect(self, *, timeout_s: float = 10.0) -> None:
         """Connect to the flow's target (and a duplicate's); OSError when it cannot."""
         host, port = self.flow.route.target
-        async with asyncio.timeout(timeout_s):
-            transport, _ = await self.loop.create_connection(lambda: UpstreamLeg(self), host, port)
+        await self._dial(host, port, timeout_s)
         if self.finished:
-            transport.close()
             return
-        transport = cast(asyncio.Transport, transport)
-        self.transports[DOWN] = transport
         self.open_legs += 1
         duplicate = self.flow.route.duplicate
         if duplicate is not None:
@@ -182,6 +193,17 @@ class TcpRelay:
                     mirror, _ = await self.loop.create_connection(_Sink, *duplicate[2])
                 mirror = cast(asyncio.Transport, mirror)
                 self.mirror = mirror
+
+    async def _dial(self, host: str, port: int, timeout_s: float) -> None:
+        async with asyncio.timeout(timeout_s):
+            transport, leg = await self.loop.create_connection(
+                lambda: UpstreamLeg(self), host, port
+            )
+        if self.finished:
+            transport.close()
+            return
+        self.transports[DOWN] = cast(asyncio.Transport, transport)
+        self.upstream = leg
 
     # --- data ---------------------------------------------------------------------------------
 
@@ -195,13 +217,23 @@ class TcpRelay:
         if self.ended[side]:  # a toxic half-closed this direction: the rest is dropped
             self._count_drop(side, len(data))
             return
+        if side == UP:
+            self.awaiting = True
+        else:
+            self.awaiting = False
+            self.last_down = self.clock()
         held = self.held[side]
-        if held or (side == DOWN and self.holding):  # keep order: nothing overtakes the held
+        if held or self._holds(side):  # keep order: nothing overtakes the held
             held.append(data)
             self.held_bytes[side] += len(data)
             self._pressure(side)
             return
         self._admit(side, data, self.clock())
+
+    def _holds(self, side: int) -> bool:
+        """Whether ``side``'s bytes wait: the application's until the SOCKS5 reply went, the
+        client's while the flow moves to another upstream."""
+        return self.holding if side == DOWN else self.moving is not None and self.upstream is None
 
     def _admit(self, side: int, data: bytes, now: float) -> None:
         pipe = self._pipe(side)
@@ -321,7 +353,7 @@ class TcpRelay:
         now = self.clock()
         for side in (UP, DOWN):
             held = self.held[side]
-            if side == DOWN and self.holding:
+            if self._holds(side):
                 continue
             while held and not self._pipe(side).stalled:
                 data = held.popleft()
@@ -353,6 +385,54 @@ class TcpRelay:
 
     def _end(self, ending: Ending) -> None:
         self.abort("toxic", reset=ending.reset)
+
+    def move(self, route: Route, moved: MoveHook, *, quiet_s: float, within_s: float) -> None:
+        """Move the flow to ``route`` (its ``target``) at its next pause (see the module
+        docstring): nothing in flight either way, no request unanswered, the upstream quiet
+        for ``quiet_s``; ``moved(flow, route)`` then, before the new upstream is dialled.
+        Reset it when no pause comes within ``within_s``."""
+        if self.finished:
+            return
+        if self.moving is not None:
+            self.moving.cancel()
+        self.moving = self.loop.create_task(self._move(route, moved, quiet_s, within_s))
+
+    def _paused(self, quiet_s: float) -> bool:
+        return (
+            not self.awaiting
+            and not any(box.queue for box in self.boxes)
+            and not any(self.held)
+            and not any(self.eof_in)
+            and self.clock() - self.last_down >= quiet_s
+        )
+
+    async def _move(self, route: Route, moved: MoveHook, quiet_s: float, within_s: float) -> None:
+        deadline = self.clock() + within_s
+        try:
+            while not self._paused(quiet_s):
+                if self.finished:
+                    return
+                if self.clock() >= deadline:
+                    self.abort("relocated", reset=True)
+                    return
+                await asyncio.sleep(max(quiet_s / 2, 0.001))
+            old, leg = self.transports[DOWN], self.upstream
+            if leg is not None:
+                leg.relay = None  # its close is no end of the flow
+            self.upstream = None  # the client's bytes wait from here (see _holds)
+            if old is not None:
+                old.close()
+            moved(self.flow, route)
+            try:
+                await self._dial(*route.target, timeout_s=max(deadline - self.clock(), 1.0))
+            except (OSError, TimeoutError):
+                self.abort("relocated", reset=True)
+                return
+            self.moves += 1
+        finally:
+            if asyncio.current_task() is self.moving:
+                self.moving = None
+        self.reshaped()
 
     def abort(self, reason: str, *, reset: bool = True) -> None:
         """End the flow now: RST both sides, or flush what is due and close them."""

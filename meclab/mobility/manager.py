@@ -47,7 +47,7 @@ from meclab.mobility.notices import (
     MobilityStatus,
     ProcedureNotice,
 )
-from meclab.mobility.policy import MobilityPolicy, OpenFlows
+from meclab.mobility.policy import MobilityPolicy
 from meclab.mobility.procedure import Cue, IllegalCue, Procedure, State
 from meclab.mobility.registry import (
     Device,
@@ -60,7 +60,7 @@ from meclab.platform.apps import AppInstance
 from meclab.platform.errors import NotFound, Unprocessable
 from meclab.platform.platform import Platforms
 from meclab.platform.serving import host_index, serving_hosts
-from meclab.platform.steering import AppKey
+from meclab.platform.steering import AppKey, OpenFlows
 from meclab.runtime import Runtime
 
 log = logging.getLogger("meclab.mobility")
@@ -293,7 +293,7 @@ class Mobility:
                 best = registration
         return best.app_instance_id if best is not None else None
 
-    async def _repin(self, ue: str, *, reset_flows: bool = False) -> None:
+    async def _repin(self, ue: str, *, flows: OpenFlows = OpenFlows.KEEP) -> None:
         steering = self.platforms.steering
         keys = set(steering.pins(ue))
         for registration in self.registry.naming(ue):
@@ -303,9 +303,9 @@ class Mobility:
         for key in keys:
             wanted = self._pinned_instance(ue, key)
             if wanted is None:
-                await steering.unpin(ue, key, reset_flows=reset_flows)
+                await steering.unpin(ue, key, flows=flows)
             else:
-                await steering.pin(ue, key, wanted, reset_flows=reset_flows)
+                await steering.pin(ue, key, wanted, flows=flows)
 
     async def _devices_changed(self, devices: Iterable[Device]) -> None:
         for ue in {d.ue for d in devices}:
@@ -514,7 +514,7 @@ class Mobility:
         if registration is not None and device is not None:
             device.transfer = TransferState.USER_CONTEXT_TRANSFER_COMPLETED
             await self.registry.put(registration)
-        await self._repin(proc.ue, reset_flows=self.policy.flows is OpenFlows.RESET)
+        await self._repin(proc.ue, flows=self.policy.flows)
         await self._notify(proc, MobilityStatus.INTERHOST_MOVEOUT_COMPLETED)
         self._release_later(proc.source_instance)
 

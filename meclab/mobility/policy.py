@@ -6,19 +6,9 @@ those of a MEC system that relocates for its users without being asked twice.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class OpenFlows(StrEnum):
-    """What becomes of a terminal's open flows to the source instance at the switch."""
-
-    KEEP = "keep"
-    """They go on to the source instance until they end; new flows reach the target. No byte
-    of a stream in progress is lost."""
-    RESET = "reset"
-    """They are reset, so that the terminal's clients reconnect, to the target."""
+from meclab.platform.steering import OpenFlows
 
 
 class MobilityPolicy(BaseModel):
@@ -38,6 +28,7 @@ class MobilityPolicy(BaseModel):
     target_start_timeout_s: float = Field(default=60.0, gt=0)
     """How long a target instance may take to become READY."""
     flows: OpenFlows = OpenFlows.KEEP
+    """What becomes of the terminal's open flows to the source instance at the switch."""
     predictive_lead_s: float = Field(default=0.0, ge=0)
     """Start a procedure this many simulation seconds before a predicted zone change (and
     switch at the handover itself); 0: only once the terminal has moved."""

@@ -19,9 +19,26 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 AppKey = tuple[str, str]
 """(appName, appProvider): what the instances of one application share."""
+
+
+class OpenFlows(StrEnum):
+    """What becomes of a terminal's open flows to the instance it was pinned to, when the pin
+    changes."""
+
+    KEEP = "keep"
+    """They go on to that instance until they end; new flows reach the new one. No byte of a
+    stream in progress is lost."""
+    RESET = "reset"
+    """They are reset, so that the terminal's clients reconnect, to the new instance."""
+    MOVE = "move"
+    """TCP flows carry on to the new instance on the same client connection, from their next
+    pause between two exchanges (for request/response protocols such as HTTP/1.1 keep-alive;
+    a stream that never pauses, a websocket say, is better kept or reset); one that does not
+    pause in time is reset."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +51,8 @@ class PinChange:
     """The instance pinned until now (None: the serving hosts' instance served it)."""
     after: str | None
     """The instance pinned from now on (None: the serving hosts' again)."""
-    reset_flows: bool = False
-    """Whether the terminal's open flows to ``before`` are to be reset (its clients reconnect,
-    reaching ``after``) rather than left to end by themselves."""
+    flows: OpenFlows = OpenFlows.KEEP
+    """What becomes of the terminal's open flows to ``before``."""
 
 
 PinListener = Callable[[PinChange], Awaitable[None]]
@@ -63,16 +79,16 @@ class Steering:
         return list(self._pins)
 
     async def pin(
-        self, ue: str, key: AppKey, app_instance_id: str, *, reset_flows: bool = False
+        self, ue: str, key: AppKey, app_instance_id: str, *, flows: OpenFlows = OpenFlows.KEEP
     ) -> None:
         """Serve ``ue``'s traffic for application ``key`` by ``app_instance_id``."""
         before = self._pins.get(ue, {}).get(key)
         if before == app_instance_id:
             return
         self._pins.setdefault(ue, {})[key] = app_instance_id
-        await self._changed(PinChange(ue, key, before, app_instance_id, reset_flows))
+        await self._changed(PinChange(ue, key, before, app_instance_id, flows))
 
-    async def unpin(self, ue: str, key: AppKey, *, reset_flows: bool = False) -> None:
+    async def unpin(self, ue: str, key: AppKey, *, flows: OpenFlows = OpenFlows.KEEP) -> None:
         """Let ``ue``'s traffic for ``key`` follow its serving hosts again."""
         pins = self._pins.get(ue)
         if pins is None or key not in pins:
@@ -80,7 +96,7 @@ class Steering:
         before = pins.pop(key)
         if not pins:
             del self._pins[ue]
-        await self._changed(PinChange(ue, key, before, None, reset_flows))
+        await self._changed(PinChange(ue, key, before, None, flows))
 
     async def forget_instance(self, app_instance_id: str) -> None:
         """Drop every pin to an instance that is going away."""

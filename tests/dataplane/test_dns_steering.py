@@ -10,7 +10,7 @@ from dnslib import QTYPE, DNSHeader, DNSQuestion, DNSRecord
 from meclab.dataplane.dns import answer
 from meclab.engine.world import World
 from meclab.platform.platform import Platforms
-from meclab.platform.steering import PinChange
+from meclab.platform.steering import OpenFlows, PinChange
 from meclab.scenario.model import Scenario
 
 from .mec_world import close, document, platforms_for
@@ -66,12 +66,12 @@ async def test_a_pin_answers_with_its_instance_and_supersedes_its_applications_o
     assert sorted(addresses(platforms, "ue-1", "multi.example.com")) == ["10.1.2.2"]
     assert addresses(platforms, "ue-2", "app.example.com") == ["10.1.0.1"]  # its own pin
 
-    await platforms.steering.unpin("ue-2", edge_a.app_key, reset_flows=True)
+    await platforms.steering.unpin("ue-2", edge_a.app_key, flows=OpenFlows.RESET)
     assert addresses(platforms, "ue-2", "app.example.com") == ["10.2.0.1"]
     assert changes == [
         PinChange("ue-2", edge_a.app_key, None, edge_a.app_instance_id),
         PinChange("ue-1", edge_b.app_key, None, edge_b.app_instance_id),
-        PinChange("ue-2", edge_a.app_key, edge_a.app_instance_id, None, reset_flows=True),
+        PinChange("ue-2", edge_a.app_key, edge_a.app_instance_id, None, OpenFlows.RESET),
     ]
 
 

@@ -9,6 +9,7 @@ import pytest
 from helpers import until
 
 from meclab.dataplane.flows import FlowState
+from meclab.dataplane.tcp import TcpRelay
 
 from .conftest import (
     CELL_A,
@@ -85,6 +86,29 @@ async def test_a_new_connection_after_handover_reaches_the_new_zones_instance(en
     await round_trips(reader, writer, 1)
     flows = env.plane.registry.of_ue("ue-1")
     assert [f.route.app for f in flows] == ["edge-b"]
+    await close(writer)
+
+
+async def test_an_open_flow_moved_to_the_new_zones_instance_carries_on(env: Env) -> None:
+    reader, writer = await socks_connect(env.socks, "ue-1", "edge.example", 7)
+    await round_trips(reader, writer, 3)
+    [flow] = env.plane.registry.of_ue("ue-1")
+    sent = flow.stats.bytes_up
+    await env.move("ue-1", CELL_B)
+    switch = env.plane.switch
+    assert switch is not None and flow.route.app == "edge-a"  # open flows stay (by default)
+    route = switch.rerouted(flow)
+    assert route is not None and route.app == "edge-b"
+    relay = flow.relay
+    assert isinstance(relay, TcpRelay)
+    relay.move(route, switch.moved, quiet_s=0.005, within_s=2.0)
+    await until(lambda: relay.moves == 1, "the flow to move")
+    await round_trips(reader, writer, 3)  # the same connection, to edge-b now
+    assert flow.route.app == "edge-b" and env.plane.registry.of_app("edge-b") == [flow]
+    assert env.plane.registry.of_app("edge-a") == []
+    # what it moved to edge-a stays counted there; edge-b's counters start at the move
+    assert env.plane.registry.totals[("ue-1", "", "edge-a", "TCP")].bytes_up == sent
+    assert flow.stats.bytes_up == 3 * 32
     await close(writer)
 
 

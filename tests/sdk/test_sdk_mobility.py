@@ -198,14 +198,24 @@ async def test_the_context_follows_its_user_to_the_other_host(
 
 async def stream(
     name: str, plane: DataPlane, stop: asyncio.Event, *, keep_alive: bool
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], int, int]:
     """The UE's requests, one at a time, each on a new flow (the MEC DNS answer of the
-    moment) or on one kept alive (the policy keeps open flows where they go), a 503 (the user
-    relocated while it waited) asked again: every answer."""
+    moment) or on one kept alive, a 503 (the user relocated while it waited) asked again:
+    every answer, and how many connections it took and how many 503s it was answered."""
     headers = {} if keep_alive else {"Connection": "close"}
     answers: list[dict[str, Any]] = []
+    connections = refused = 0
+
+    async def opened(*_: object) -> None:
+        nonlocal connections
+        connections += 1
+
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_create_end.append(opened)
     timeout = aiohttp.ClientTimeout(total=5)
-    async with aiohttp.ClientSession(connector=plane.connector(), timeout=timeout) as session:
+    async with aiohttp.ClientSession(
+        connector=plane.connector(), timeout=timeout, trace_configs=[trace]
+    ) as session:
         while not stop.is_set():
             for _ in range(3):
                 async with session.get(
@@ -214,20 +224,30 @@ async def stream(
                     body = await response.json(content_type=None)
                 if response.status != 503:
                     break
+                refused += 1
             assert response.status == 200, body
             answers.append(body)
             await asyncio.sleep(0.01)
-    return answers
+    return answers, connections, refused
 
 
 @pytest.mark.parametrize(
-    ("mode", "keep_alive"), [(Mode.ASSISTED, False), (Mode.ASSISTED, True), (Mode.SELF, False)]
+    ("mode", "keep_alive", "flows"),
+    [
+        (Mode.ASSISTED, False, "keep"),
+        (Mode.ASSISTED, True, "keep"),  # the source's 503 closes it: the next one is new
+        (Mode.ASSISTED, True, "move"),  # the relay carries it on to the target
+        (Mode.SELF, False, "keep"),
+    ],
 )
 async def test_a_user_streaming_all_along_is_answered_old_instance_then_new(
-    meclab_up: str, ports: dict[str, int], move: Any, mode: Mode, keep_alive: bool
+    meclab_up: str, ports: dict[str, int], move: Any, mode: Mode, keep_alive: bool, flows: str
 ) -> None:
-    to, _ = move
+    to, http = move
     stop = asyncio.Event()
+    policy = (await http.get("/meclab/v1/relocations/policy")).json()
+    changed = await http.put("/meclab/v1/relocations/policy", json={**policy, "flows": flows})
+    assert changed.status_code == 200, changed.text
     async with serving(meclab_up, ports, mode) as (source, target):
         plane = await DataPlane.locate("ue-1", PlatformConfig(meclab_up), environ={})
         streaming = asyncio.create_task(stream(NAMES[mode], plane, stop, keep_alive=keep_alive))
@@ -238,11 +258,14 @@ async def test_a_user_streaming_all_along_is_answered_old_instance_then_new(
         await until(lambda: USER not in source.store, "the source to let the user go")
         await asyncio.sleep(0.5)
         stop.set()
-        answers = await streaming
+        answers, connections, refused = await streaming
+    await http.put("/meclab/v1/relocations/policy", json=policy)
     served = [a["from"] for a in answers]
     switch = served.index(target.app.app_instance_id)
     assert switch > 0 and set(served[:switch]) == {source.app.app_instance_id}
     assert set(served[switch:]) == {target.app.app_instance_id}, served
+    if flows == "move":  # one connection all along, no 503 on it: the flow itself moved
+        assert (connections, refused) == (1, 0)
     counts = [a["count"] for a in answers]
     if mode is Mode.ASSISTED:  # the target waited for the source's last copy: no gap, no repeat
         assert counts == list(range(1, len(answers) + 1)), counts
