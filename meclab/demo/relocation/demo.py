@@ -127,10 +127,10 @@ def run_mode(
         command(stage.url, "resume")
         sampler = Sampler(stage.url, world.walker)
         sampler.start()
-        crossing = " and back at ".join(f"t={c.t:.0f} s" for c in world.crossings)
+        crossings = ", ".join(f"{c.after} at t={c.t:.0f} s" for c in world.crossings)
         progress(
-            f"{world.walker} walks to {world.target_cell} and back at x{speed:g}, changing zone "
-            f"at {crossing}: {run_s:.0f} s"
+            f"{world.walker} walks to {world.target_cell} and back at x{speed:g} ({crossings}): "
+            f"{run_s:.0f} s"
         )
         stage.wait([client_run], timeout_s=run_s + 30)
         sampler.done.set()

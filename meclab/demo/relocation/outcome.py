@@ -115,6 +115,11 @@ class Relocation:
     answered: int = 0
     """Answers around the switch."""
 
+    @property
+    def ended(self) -> float:
+        """Wall-clock time of its last step."""
+        return self.detected + self.steps[-1].at_ms / 1000.0
+
     def reached_ms(self, state: str) -> float | None:
         """Milliseconds from detection until the procedure first reached ``state``."""
         return next((s.at_ms for s in self.steps if s.state == state), None)
@@ -153,21 +158,16 @@ def relocations(
         (_procedure(mode, clock, p) for p in procedures if p["steps"]),
         key=lambda r: r.steps[0].t,
     )
-    spans = [(r.detected, r.detected + r.steps[-1].at_ms / 1000.0) for r in found]
-    for record in edges:
-        if record.get("kind") != "relocation":
-            continue
-        pair = [
-            (abs(record["wall"] - span[0]), i)
-            for i, (r, span) in enumerate(zip(found, spans, strict=True))
-            if (r.source_instance, r.target_instance) == (record["source"], record["target"])
-        ]
-        if pair:
-            owner = found[min(pair)[1]]
+    for record in (e for e in edges if e.get("kind") == "relocation"):
+        pair = (record["source"], record["target"])
+        same = [r for r in found if (r.source_instance, r.target_instance) == pair]
+        if same:
+            owner = min(same, key=lambda r: abs(record["wall"] - r.detected))
             (owner.pushed if record["direction"] == "out" else owner.arrived).append(dict(record))
-    for i, (r, (start, end)) in enumerate(zip(found, spans, strict=True)):
-        low = max(start - PRE_S, spans[i - 1][1] if i else float("-inf"))
-        high = min(end + POST_S, spans[i + 1][0] if i + 1 < len(spans) else float("inf"))
+    for i, r in enumerate(found):
+        before = found[i - 1].ended if i else float("-inf")
+        after = found[i + 1].detected if i + 1 < len(found) else float("inf")
+        low, high = max(r.detected - PRE_S, before), min(r.ended + POST_S, after)
         r.window = (low, high)
         around = [a for a in frames if low <= a.sent <= high]
         came = sorted(a.arrived for a in around if a.arrived is not None)
