@@ -17,8 +17,9 @@ It implements :class:`meclab.services.ams.port.AmsPort` for the AMS of every hos
 * **tells** the source host's AMS each step (TRIGGERED with the target, then COMPLETED or
   FAILED) and the event stream every step (``relocation`` events), and keeps each procedure's
   steps with their times for the control API;
-* **cleans up**: an instance the lifecycle deployed that has no terminal left after a relocation
-  is terminated once the policy's keep-warm time has passed, if nothing pinned it again.
+* **cleans up** (with :mod:`.instances`, which also starts targets): an instance the lifecycle
+  deployed that has no terminal left after a relocation is terminated once the policy's
+  keep-warm time has passed, if nothing pinned it again.
 
 Procedures live in memory: a restart of meclab ends the open ones (their terminals keep their
 source instance, which the restored registrations pin again).
@@ -32,14 +33,14 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from meclab.bus.base import EventRecord
 from meclab.engine.events import Connected, Handover, RelocationStep
 from meclab.engine.prediction import predict_zone_changes
 from meclab.engine.world import World
 from meclab.lifecycle.manager import Lifecycle
-from meclab.lifecycle.records import OperationState
+from meclab.mobility.instances import Instances, StartFailed
 from meclab.mobility.notices import (
     AdjacentChange,
     AdjacentInstance,
@@ -86,14 +87,6 @@ def _copies(devices: Iterable[Device]) -> list[Device]:
     return [replace(d, associate_id=dict(d.associate_id)) for d in devices]
 
 
-@dataclass(slots=True)
-class _Release:
-    """An instance to terminate once ``at`` has passed, if it still serves no one."""
-
-    instance: str
-    at: float
-
-
 class Mobility:
     """Application mobility for every host (see the module docstring)."""
 
@@ -109,7 +102,7 @@ class Mobility:
     ) -> None:
         self.platforms = platforms
         self.runtime = runtime
-        self.lifecycle = lifecycle
+        self.instances = Instances(lifecycle, self._serves_anyone, wall)
         self.policy = policy or MobilityPolicy()
         self.address_of = address_of
         self.wall = wall
@@ -118,7 +111,6 @@ class Mobility:
         self._active: dict[tuple[str, AppKey], Procedure] = {}
         self._deadlines: dict[str, float] = {}
         """Open procedure id -> wall time it times out."""
-        self._releases: dict[str, _Release] = {}
         self._handover_due: dict[str, float] = {}
         self._foreseen_at = float("-inf")
         """Predicted procedure id -> simulation time by which its handover must have come."""
@@ -246,7 +238,7 @@ class Mobility:
             out.append(
                 AdjacentInstance(
                     instance=self._address(app),
-                    app_d_id=self._app_d_id(app),
+                    app_d_id=self.instances.app_d_id(app),
                     host_name=app.host,
                     registered_instance_id=mine,
                 )
@@ -412,55 +404,36 @@ class Mobility:
             await self._cue(proc, Cue.TARGET_FOUND, f"target instance {target.app_instance_id}")
             await self._triggered(proc)
             return
-        why = self._cannot_start(source)
+        why = self.instances.cannot_start(source, self.policy.instance_relocation)
         if why is not None:
             await self._cue(
                 proc, Cue.TARGET_FAILED, f"no instance of {key[0]} on {target_host} and {why}"
             )
             return
         await self._cue(proc, Cue.TARGET_MISSING, f"starting {key[0]} on {target_host}")
-        self._spawn(self._start_target(proc, self._app_d_id(source)))
-
-    def _cannot_start(self, source: AppInstance) -> str | None:
-        if not self.policy.instance_relocation:
-            return "the policy does not relocate instances"
-        if self.lifecycle is None:
-            return "meclab runs no lifecycle"
-        try:
-            self.lifecycle.instance(source.app_instance_id)
-        except NotFound:
-            return "it was not deployed from a package (the scenario declares it)"
-        return None
+        self._spawn(self._start_target(proc, self.instances.app_d_id(source)))
 
     async def _start_target(self, proc: Procedure, app_d_id: str) -> None:
-        assert self.lifecycle is not None
-        lifecycle = self.lifecycle
-        try:
-            instance = await lifecycle.create(
-                app_d_id, description=f"relocation {proc.id} of {proc.ue}", users=[proc.ue]
-            )
-            proc.target_instance = instance.id
+        def created(instance_id: str) -> None:
+            proc.target_instance = instance_id
             proc.started_target = True
-            op = await lifecycle.instantiate(
-                instance.id, {"selectedMECHostInfo": [{"hostId": proc.target_host}]}
+
+        try:
+            instance_id = await self.instances.start(
+                app_d_id,
+                proc.target_host,
+                description=f"relocation {proc.id} of {proc.ue}",
+                users=[proc.ue],
+                timeout_s=self.policy.target_start_timeout_s,
+                created=created,
             )
-            ended = await lifecycle.settled(op, self.policy.target_start_timeout_s)
-        except Exception as exc:  # any refusal of the lifecycle ends the procedure, told why
-            detail = getattr(exc, "detail", None) or str(exc)
-            await self._target_failed(proc, f"the lifecycle refused: {detail}")
-            return
-        if ended.state is not OperationState.COMPLETED:
-            detail = (ended.error or {}).get("detail", ended.state)
-            with contextlib.suppress(Exception):  # nothing of the attempt is left behind
-                if ended.state is OperationState.FAILED_TEMP:
-                    await lifecycle.fail(ended.id)
-                await lifecycle.delete(instance.id)
-            await self._target_failed(proc, f"the target did not start: {detail}")
+        except StartFailed as failed:
+            await self._target_failed(proc, failed.reason)
             return
         if not proc.open:  # withdrawn while it started: it serves no one
-            self._release_later(instance.id)
+            self.instances.release_later(instance_id, self.policy.keep_warm_s)
             return
-        await self._cue(proc, Cue.TARGET_READY, f"target instance {instance.id} is READY")
+        await self._cue(proc, Cue.TARGET_READY, f"target instance {instance_id} is READY")
         await self._triggered(proc)
 
     async def _target_failed(self, proc: Procedure, reason: str) -> None:
@@ -516,14 +489,14 @@ class Mobility:
             await self.registry.put(registration)
         await self._repin(proc.ue, flows=self.policy.flows)
         await self._notify(proc, MobilityStatus.INTERHOST_MOVEOUT_COMPLETED)
-        self._release_later(proc.source_instance)
+        self.instances.release_later(proc.source_instance, self.policy.keep_warm_s)
 
     async def _failed(self, proc: Procedure) -> None:
         self._close(proc)
         await self._repin(proc.ue)
         await self._notify(proc, MobilityStatus.INTERHOST_MOVEOUT_FAILED)
         if proc.started_target and proc.target_instance is not None:
-            self._release_later(proc.target_instance)
+            self.instances.release_later(proc.target_instance, self.policy.keep_warm_s)
 
     def _close(self, proc: Procedure) -> None:
         self._deadlines.pop(proc.id, None)
@@ -574,12 +547,6 @@ class Mobility:
     def _instance_on(self, key: AppKey, host: str) -> AppInstance | None:
         return next((a for a in self.platforms.apps_on(host) if a.app_key == key and a.ready), None)
 
-    def _app_d_id(self, app: AppInstance) -> str:
-        if self.lifecycle is not None:
-            with contextlib.suppress(NotFound):
-                return self.lifecycle.instance(app.app_instance_id).app_d_id
-        return app.app_name
-
     def _address(self, app: AppInstance) -> InstanceAddress:
         address, port = self.address_of(app)
         return InstanceAddress(app.app_instance_id, app.host, address, port)
@@ -591,33 +558,6 @@ class Mobility:
         return any(
             instance_id in (p.source_instance, p.target_instance) for p in self._active.values()
         )
-
-    def _release_later(self, instance_id: str) -> None:
-        keep = self.policy.keep_warm_s
-        if keep is None or self.lifecycle is None:
-            return
-        try:
-            self.lifecycle.instance(instance_id)
-        except NotFound:
-            return  # not the lifecycle's: a scenario instance stays
-        self._releases[instance_id] = _Release(instance_id, self.wall() + keep)
-
-    async def _release(self, instance_id: str) -> None:
-        assert self.lifecycle is not None
-        if self._serves_anyone(instance_id):
-            return
-        with contextlib.suppress(NotFound):
-            instance = self.lifecycle.instance(instance_id)
-            if instance.instantiation_state.value != "INSTANTIATED":
-                return
-            log.info("terminating %s: no terminal left on it after relocation", instance_id)
-            op = await self.lifecycle.terminate(
-                instance_id, {"terminationType": "GRACEFUL", "gracefulTerminationTimeout": 5}
-            )
-            ended = await self.lifecycle.settled(op, 30.0)
-            if ended.state is OperationState.COMPLETED:
-                with contextlib.suppress(Exception):
-                    await self.lifecycle.delete(instance_id)
 
     async def _instance_changed(self, app: AppInstance) -> None:
         """An instance's readiness or rules changed: tell the AMS of hosts whose registered
@@ -732,10 +672,7 @@ class Mobility:
             elif t is not None and t > due:
                 del self._handover_due[proc_id]
                 await self._cue(proc, Cue.TIMED_OUT, "the predicted handover did not happen")
-        for release in list(self._releases.values()):
-            if release.at <= now:
-                del self._releases[release.instance]
-                self._spawn(self._release(release.instance))
+        self.instances.due(self._spawn)
 
     def _t(self) -> float | None:
         world = self.platforms.world
@@ -764,7 +701,7 @@ class Mobility:
         for proc in list(self._active.values()):
             proc.cue(Cue.WITHDRAWN, why, self.wall(), None)
             self._close(proc)
-        self._releases.clear()
+        self.instances.clear()
 
     def _spawn(self, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)
