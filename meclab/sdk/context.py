@@ -12,11 +12,14 @@ and versioned::
 A blob with another ``schema`` or an unknown ``version`` is refused with
 :class:`ContextFormatError`, never half-read. ``state`` is the application's JSON data.
 
-``revision`` (format 2) numbers the user's context: every :meth:`~ContextStore.put` and every
-:meth:`~ContextStore.export` gives a new one (an export too, since the state may have changed in
-place), and an import continues from the revision the context came with. So each blob a store
-exports of a user carries a higher revision than any before it, across a chain of instances,
-and a receiver can refuse one that is not newer than what it holds (a replay, or a late copy).
+``revision`` (format 2) numbers the user's context: every change by :meth:`~ContextStore.put`
+and every :meth:`~ContextStore.export` gives a new one (an export too, since the state may have
+changed in place), and an import continues from the revision the context came with. A context
+made afresh (the store held none for the user) is no newer than the last one the store saw of
+that user: it knows nothing of what happened elsewhere since, so the user's own context coming
+back supersedes it. So each blob a store exports of a user carries a higher revision than any
+before it, across a chain of instances, and a receiver can refuse one that is not newer than
+what it holds (a replay, or a late copy).
 Format 1 blobs (no revision) are still read; importing one makes a new local revision.
 
 Hooks let the application take part: ``on_export(user, state)`` runs before a context leaves
@@ -130,16 +133,18 @@ class ContextStore:
         return self._contexts[user]
 
     def put(self, user: str, state: dict[str, Any]) -> None:
-        """Replace the user's context; it must be JSON data (checked now, not at export)."""
+        """Replace the user's context (a new revision), or make it (at the revision last seen:
+        see the module docstring); it must be JSON data (checked now, not at export)."""
         if not user:
             raise ValueError("a context needs the user's address")
         try:
             json.dumps(state)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"context of {user}: not JSON data: {exc}") from exc
+        changed = user in self._contexts
         self._contexts[user] = state
         self._updated[user] = self._clock()
-        self._revisions[user] = self.revision(user) + 1
+        self._revisions[user] = self.revision(user) + (1 if changed else 0)
 
     def revision(self, user: str) -> int:
         """The revision of the user's context held here; 0 when none was ever held."""

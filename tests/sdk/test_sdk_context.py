@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from meclab.sdk.context import SCHEMA, VERSION, ContextFormatError, ContextStore
+from meclab.sdk.context import SCHEMA, VERSION, ContextFormatError, ContextStore, read_blob
 
 
 def test_a_context_round_trips_between_two_stores_through_the_hooks() -> None:
@@ -28,7 +28,7 @@ def test_a_context_round_trips_between_two_stores_through_the_hooks() -> None:
         "schema": SCHEMA,
         "version": VERSION,
         "user": "acr:10.0.0.1",
-        "revision": 2,
+        "revision": 1,
         "updated": 12.5,
         "state": {"score": 3, "frames": [1, 2]},
     }
@@ -62,3 +62,20 @@ def test_unknown_or_malformed_blobs_are_refused_and_nothing_is_stored(
 def test_state_must_be_json_data() -> None:
     with pytest.raises(ValueError, match="not JSON data"):
         ContextStore().put("acr:10.0.0.1", {"when": object()})
+
+
+def test_a_context_made_afresh_is_no_newer_than_the_last_one_seen() -> None:
+    here, there = ContextStore(), ContextStore()
+    here.put("acr:10.0.0.1", {"score": 1})
+    assert here.revision("acr:10.0.0.1") == 0  # made, not changed
+    here.put("acr:10.0.0.1", {"score": 2})
+    assert here.revision("acr:10.0.0.1") == 1
+    there.import_(here.export("acr:10.0.0.1"))  # the user moves there: revision 2
+    here.remove("acr:10.0.0.1")
+    here.get("acr:10.0.0.1")["score"] = 0  # served here again without it: made afresh
+    assert here.revision("acr:10.0.0.1") == 2
+    there.get("acr:10.0.0.1")["score"] = 3
+    coming_back = read_blob(there.export("acr:10.0.0.1"))
+    assert coming_back.revision > here.revision("acr:10.0.0.1")  # it supersedes the fresh one
+    here.adopt(coming_back)
+    assert here.get("acr:10.0.0.1") == {"score": 3}
