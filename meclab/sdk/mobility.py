@@ -34,8 +34,8 @@ From then on the SDK does, with the platform's Application Mobility Service:
 
 * the push at INTERHOST_MOVEOUT_TRIGGERED is *provisional*: the source goes on serving the user
   until the platform switches its traffic (after a predicted move, for seconds). On
-  INTERHOST_MOVEOUT_COMPLETED the source serves the requests still on their way, until
-  ``drain_s`` passed since the switch and the user's last request, then holds new ones, pushes
+  INTERHOST_MOVEOUT_COMPLETED the source serves the requests still on their way, for
+  ``drain_s`` and until those in progress ended, then holds new ones, pushes
   the *final* copy and releases the user: its context leaves the store and its device the
   registration; the sessions it held raise :class:`UserRelocated`. The target,
   holding a provisional copy, makes the user's sessions wait for the final one (at most
@@ -96,7 +96,7 @@ UE_IPV4_ADDRESS = 1
 HOLD_S = 2.0
 """How long a session waits, by default, for a context in transit."""
 DRAIN_S = 0.05
-"""How long, by default, the source waits after the switch, and after the user's last request,
+"""How long, by default, the source goes on serving a user after it is told of the switch,
 before the final copy goes: requests routed here before the switch are still on their way (one
 trip of the old path), and serving them here is quicker for the user than sending them on."""
 
@@ -190,7 +190,6 @@ class UserMobility:
         self._leaving: dict[str, asyncio.Event] = {}  # set when the final push is done
         self._left: dict[str, tuple[str, float]] = {}  # user: (target, when it left)
         self._busy: dict[str, int] = {}
-        self._began: dict[str, float] = {}  # user: when its last session began
         self._idle: dict[str, asyncio.Event] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._registry = asyncio.Lock()
@@ -217,7 +216,6 @@ class UserMobility:
         its final copy; raises :class:`UserRelocated` when the user's context left while it
         waited, or left within ``hold_s`` before (a request sent before the switch)."""
         await self._await_transit(user)
-        self._began[user] = time.monotonic()
         self._busy[user] = self._busy.get(user, 0) + 1
         self._idle.setdefault(user, asyncio.Event()).clear()
         try:
@@ -250,9 +248,8 @@ class UserMobility:
             del self._left[user]
 
     async def _drained(self, user: str, told: float) -> None:
-        """Until the user's sessions here ended and none began for ``drain_s``, nor was the
-        switch ``told`` (monotonic) sooner: at most half of ``hold_s``, which the target
-        waits."""
+        """Until ``drain_s`` has passed since the switch was ``told`` (monotonic) and the
+        user's sessions here have ended: at most half of ``hold_s``, which the target waits."""
         deadline = time.monotonic() + self.hold_s / 2
         while (left := deadline - time.monotonic()) > 0:
             idle = self._idle.get(user)
@@ -260,10 +257,10 @@ class UserMobility:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(idle.wait(), left)
                 continue
-            quiet = time.monotonic() - max(told, self._began.get(user, 0.0))
-            if quiet >= self.drain_s:
+            early = told + self.drain_s - time.monotonic()
+            if early <= 0:
                 return
-            await asyncio.sleep(min(self.drain_s - quiet, left))
+            await asyncio.sleep(min(early, left))
 
     # --- users --------------------------------------------------------------------------------
 
@@ -372,7 +369,7 @@ class UserMobility:
     async def _moved_out(self, user: str, note: MobilityProcedureNotification) -> None:
         told = time.monotonic()
         # The user was served here up to the switch, and requests routed before it may still
-        # come: the final copy goes once the user was quiet here for drain_s; sessions after
+        # come: the final copy goes drain_s later, once none is in progress; sessions after
         # that wait for it, then learn where the user went.
         if user not in self.store or not self._push_target(note):
             self.store.remove(user)
@@ -392,7 +389,6 @@ class UserMobility:
             else:
                 self._left[user] = (event.target, time.monotonic())
             self.store.remove(user)
-            self._began.pop(user, None)
         finally:
             del self._leaving[user]
             leaving.set()
