@@ -124,7 +124,8 @@ def _banner(
     lines = [
         f"meclab: {_opened(how, world.scenario.name, world.state.t)}: "
         f"{len(world.poa_names)} points of access, {len(world.ue_names)} terminals, "
-        f"speed x{runtime.clock.speed:g}",
+        f"speed x{runtime.clock.speed:g}"
+        + (" (paused: meclab event resume)" if runtime.clock.paused else ""),
         f"  control API  {base}/meclab/v1/world",
         f"  MEC APIs     {base}{api_root}/mec_service_mgmt/v1/services  "
         f"(any host: {base}{api_root}/hosts/<host>/...)",
@@ -205,6 +206,7 @@ async def _serve(
     lock: DataDirLock,
     plane: DataPlane | None,
     api_root: str = "",
+    paused: bool = False,
 ) -> None:
     # First: a busy port must not touch the stored worlds (the data dir is held already).
     data_dir = lock.data_dir
@@ -218,6 +220,8 @@ async def _serve(
         runtime = Runtime(shelf, MemoryBus(), tick_hz=tick_hz)
         runtime.bus.subscribe(log_events)
         how = await runtime.open(scenario, speed=speed)
+        if paused and not runtime.clock.paused:
+            await runtime.pause()
         app = create_app(
             runtime,
             base_url=base,
@@ -311,6 +315,14 @@ def up_command(
         bool,
         typer.Option("--no-dataplane", help="Serve the APIs only: no relay, DNS or toxiproxy API."),
     ] = False,
+    paused: Annotated[
+        bool,
+        typer.Option(
+            "--paused",
+            help="Start with simulation time stopped (until `meclab event resume`): set up "
+            "apps and clients first, then let the world run.",
+        ),
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
     """Start meclab: the world, its event log and every API, until Ctrl-C."""
@@ -337,7 +349,7 @@ def up_command(
     lock = _hold(data_dir or default_data_dir())
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_serve(chosen, host, port, speed, tick_hz, lock, plane, api_root))
+            asyncio.run(_serve(chosen, host, port, speed, tick_hz, lock, plane, api_root, paused))
     except OSError as exc:
         typer.echo(f"meclab up: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         raise typer.Exit(1) from exc

@@ -195,6 +195,22 @@ def test_up_serves_advances_stops_and_resumes(tmp_path: Path, processes: list[Me
     assert second.interrupt() == 0
 
 
+def test_up_paused_holds_the_clock_until_resumed(tmp_path: Path, processes: list[Meclab]) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    args = ["up", "--paused", "--port", str(port), "--data-dir", str(tmp_path / "data")]
+    up = Meclab([*args, *ANY_DATAPLANE_PORTS], tmp_path, "paused")
+    processes.append(up)
+    world = up.wait_ready(base)
+    assert world["paused"] is True and "(paused: meclab event resume)" in up.stdout
+    time.sleep(0.5)
+    assert get(base, "/world")["time_s"] == world["time_s"]
+    resumed = CliRunner().invoke(app, ["event", "resume", "--url", base])
+    assert resumed.exit_code == 0, resumed.output
+    assert wait_for_time_past(base, world["time_s"]) > world["time_s"]
+    assert up.interrupt() == 0
+
+
 BAD_MNC_YAML = """\
 name: broken
 domains:
