@@ -4,7 +4,7 @@ One file, ``signing-keys.json`` in the given directory (owner-only, see :mod:`.f
 every key still needed, each as a private JWK (RFC 7517) with when it stopped signing::
 
     {"keys": [{"jwk": {"kty": "EC", "crv": "P-256", "d": ..., "kid": ...},
-               "created_at": 1764876000.0, "superseded_at": null}, ...]}
+               "superseded_at": 1764876000.0}, ..., {"jwk": ..., "superseded_at": null}]}
 
 The newest key signs; :meth:`SigningKeys.rotate` makes a new one and leaves the others to
 verify the tokens they signed until ``retire_after_s`` after they stopped signing. Every
@@ -38,11 +38,11 @@ DEFAULT_RETIRE_AFTER_S = 305.0
 the leeway a verifier allows an expiry (5 s): no token outlives its key."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Entry:
     key: ECKey
-    created_at: float
     superseded_at: float | None
+    """When it stopped signing; None for the current key."""
 
 
 class SigningKeys:
@@ -74,15 +74,17 @@ class SigningKeys:
     def rotate(self) -> str:
         """Make a new signing key; the previous ones verify until retired. The new ``kid``."""
         with self._lock:
-            entries = self._load()
             now = self._clock()
-            for entry in entries:
-                if entry.superseded_at is None:
-                    entry.superseded_at = now
-            entries.append(_Entry(_generate(), now, None))
-            self._entries = [e for e in entries if self._valid(e, now)]
-            self._save()
-            return _kid(entries[-1].key)
+            kept = [
+                _Entry(e.key, now if e.superseded_at is None else e.superseded_at)
+                for e in self._load()
+                if self._valid(e, now)
+            ]
+            new = _Entry(_generate(), None)
+            # Saved first: should the write fail, the keys in use stay as they were.
+            self._save([*kept, new])
+            self._entries = [*kept, new]
+            return _kid(new.key)
 
     def verification_key(self, kid: str) -> ECKey | None:
         """The key named ``kid``, if it still verifies tokens; None otherwise."""
@@ -107,22 +109,18 @@ class SigningKeys:
         if self._entries is None:
             data = read_private(self.path)
             if data is None:
-                self._entries = [_Entry(_generate(), self._clock(), None)]
-                self._save()
+                entries = [_Entry(_generate(), None)]
+                self._save(entries)
+                self._entries = entries
             else:
                 self._entries = _parse(self.path, data)
         return self._entries
 
-    def _save(self) -> None:
-        assert self._entries is not None  # _load() made or read them
+    def _save(self, entries: list[_Entry]) -> None:
         document = {
             "keys": [
-                {
-                    "jwk": e.key.as_dict(private=True),
-                    "created_at": e.created_at,
-                    "superseded_at": e.superseded_at,
-                }
-                for e in self._entries
+                {"jwk": e.key.as_dict(private=True), "superseded_at": e.superseded_at}
+                for e in entries
             ]
         }
         write_private(self.path, json.dumps(document, indent=1).encode())
@@ -146,7 +144,6 @@ def _parse(path: Path, data: bytes) -> list[_Entry]:
         entries = [
             _Entry(
                 ECKey.import_key(item["jwk"]),
-                float(item["created_at"]),
                 None if item["superseded_at"] is None else float(item["superseded_at"]),
             )
             for item in document["keys"]
@@ -155,6 +152,8 @@ def _parse(path: Path, data: bytes) -> list[_Entry]:
         raise DamagedFile(path, f"not a signing keys file ({error})") from error
     if not entries or entries[-1].superseded_at is not None:
         raise DamagedFile(path, "holds no current signing key")
+    if any(e.superseded_at is None for e in entries[:-1]):
+        raise DamagedFile(path, "holds more than one current signing key")
     for entry in entries:
         if not entry.key.is_private or entry.key.kid is None or entry.key.curve_name != "P-256":
             raise DamagedFile(path, "holds a key that is not a private P-256 key with a kid")

@@ -16,13 +16,14 @@ raises it): that is no token request.
 A request, in the order it is checked (first failure answers):
 
 1. the body is ``application/x-www-form-urlencoded`` UTF-8 with each parameter at most once
-   (§3.2), and the client uses one way to authenticate: else ``invalid_request``;
+   (§3.2): else ``invalid_request``;
 2. ``grant_type`` is present (else ``invalid_request``) and ``client_credentials`` (else
    ``unsupported_grant_type``);
 3. ``scope``, if given, is a list of scope names (§3.3; else ``invalid_scope``);
-4. the client authenticates, by HTTP Basic (``client_secret_basic``, id and secret
-   form-encoded, §2.3.1) or by ``client_id`` and ``client_secret`` in the body
-   (``client_secret_post``): else ``invalid_client``;
+4. the client authenticates by one of HTTP Basic (``client_secret_basic``, id and secret
+   form-encoded, §2.3.1) and ``client_id`` with ``client_secret`` in the body
+   (``client_secret_post``): both, or a body ``client_id`` unlike the Basic one, is an
+   ``invalid_request`` (§2.3); neither, another scheme or a wrong secret ``invalid_client``;
 5. it holds every scope asked for (none asked: all it holds): else ``invalid_scope``.
 
 A parameter sent with an empty value counts as absent (§3.1).

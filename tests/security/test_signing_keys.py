@@ -87,7 +87,7 @@ def test_an_unknown_kid_verifies_nothing(keys: SigningKeys) -> None:
     [
         b"not json",
         b'{"keys": []}',
-        b'{"keys": [{"jwk": {"kty": "EC"}, "created_at": 0, "superseded_at": null}]}',
+        b'{"keys": [{"jwk": {"kty": "EC"}, "superseded_at": null}]}',
     ],
 )
 def test_a_damaged_keys_file_is_named(secrets_dir: Path, clock: FakeTime, content: bytes) -> None:
@@ -97,10 +97,20 @@ def test_a_damaged_keys_file_is_named(secrets_dir: Path, clock: FakeTime, conten
         SigningKeys(secrets_dir, clock=clock).jwks()
 
 
+def test_two_current_keys_are_refused(secrets_dir: Path, keys: SigningKeys) -> None:
+    keys.rotate()
+    path = secrets_dir / KEYS_FILE
+    document = json.loads(path.read_text())
+    document["keys"][0]["superseded_at"] = None
+    path.write_text(json.dumps(document))
+    with pytest.raises(DamagedFile, match="more than one current"):
+        SigningKeys(secrets_dir).jwks()
+
+
 def test_a_public_key_alone_is_refused(secrets_dir: Path, clock: FakeTime) -> None:
     keys = SigningKeys(secrets_dir, clock=clock)
     public = keys.current.as_dict(private=False)
-    document = {"keys": [{"jwk": public, "created_at": clock.now, "superseded_at": None}]}
+    document = {"keys": [{"jwk": public, "superseded_at": None}]}
     (secrets_dir / KEYS_FILE).write_text(json.dumps(document))
     with pytest.raises(DamagedFile, match="private P-256"):
         SigningKeys(secrets_dir, clock=clock).jwks()

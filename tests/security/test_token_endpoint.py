@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from meclab.http.problem import ProblemError, install_problem_handlers
 from meclab.security.credentials import Credentials
 from meclab.security.errors import InvalidToken
 from meclab.security.keys import SigningKeys
@@ -274,3 +275,22 @@ async def test_the_jwks_lists_the_keys_that_verify(
     new = keys.rotate()
     listed = {key["kid"] for key in (await client.get("/oauth2/jwks")).json()["keys"]}
     assert listed == {old, new}
+
+
+async def test_beside_meclabs_problem_handlers(service: TokenService, secret: str) -> None:
+    # OAuth errors stay OAuth's; what is not a token request (an unknown host) is a problem.
+    def known_hosts(host: str | None) -> str:
+        if host not in (None, "mec-a", "mec-b"):
+            raise ProblemError(404, f"no MEC host {host}")
+        return issuer_of(host)
+
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.include_router(token_router(service, known_hosts), prefix="/hosts/{host}")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=BASE) as http:
+        form = {"grant_type": "client_credentials"}
+        assert_error(await post(http, form), "invalid_client", status=401)
+        unknown = await post(http, form, basic(APP, secret), path="/hosts/mec-z/oauth2/token")
+        assert unknown.status_code == 404
+        assert unknown.headers["content-type"] == "application/problem+json"
+        assert unknown.json()["detail"] == "no MEC host mec-z"
