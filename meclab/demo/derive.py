@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Network, ip_address
 
 from meclab.scenario.loader import validate_document
-from meclab.scenario.model import Application, ComputeNode, Scenario, Terminal
+from meclab.scenario.model import Application, ComputeNode, DnsRule, Scenario, Terminal
 
 
 class DeriveError(ValueError):
@@ -113,6 +113,34 @@ def free_loopback_ports(count: int) -> list[int]:
     finally:
         for sock in sockets:
             sock.close()
+
+
+def named_edge_app(
+    host: str,
+    name: str,
+    *,
+    app_name: str,
+    address: str,
+    port: int,
+    domain: str,
+    rule_id: str,
+    app_instance_id: str | None = None,
+) -> Placement:
+    """A demo's own edge process (``emulated: false``, at loopback ``port``) as instance
+    ``name`` of application ``app_name`` on ``host``, at emulated ``address``, which the MEC
+    DNS of ``host``'s zone answers for ``domain`` (rule ``rule_id``)."""
+    return Placement(
+        host,
+        Application(
+            name=name,
+            app_name=app_name,
+            app_instance_id=app_instance_id,
+            emulated=False,
+            address=address,
+            endpoint=f"127.0.0.1:{port}",
+            dns_rules=[DnsRule(id=rule_id, domain_name=domain, ip_address=address)],
+        ),
+    )
 
 
 def with_apps(scenario: Scenario, placements: Iterable[Placement], *, name: str) -> Scenario:

@@ -159,6 +159,7 @@ class Stage:
         *,
         workdir: Path,
         speed: float = 1.0,
+        paused: bool = False,
         say: Say = print,
         start_timeout_s: float = 60.0,
         stop_timeout_s: float = 10.0,
@@ -167,6 +168,8 @@ class Stage:
         self.workdir = workdir
         self.data_dir = workdir / "data"
         self.speed = speed
+        self.paused = paused
+        """Whether meclab starts with simulation time stopped (the demo resumes it)."""
         self.say = say
         self.start_timeout_s = start_timeout_s
         self.stop_timeout_s = stop_timeout_s
@@ -204,7 +207,7 @@ class Stage:
         argv = meclab_argv(
             "up", str(scenario_file), "--data-dir", str(self.data_dir), "--port", "0",
             "--socks-port", "0", "--dns-port", "0", "--toxiproxy-port", "0",
-            "--speed", f"{self.speed:g}",
+            "--speed", f"{self.speed:g}", *(["--paused"] if self.paused else []),
         )  # fmt: skip
         self._meclab = self._spawn(Component("meclab", tuple(argv)), {})
         deadline = time.monotonic() + self.start_timeout_s

@@ -35,6 +35,13 @@ DRAIN_S = 2 * edge.USAGE_EVERY_S + 0.5
 """Real seconds the edge is left running after the client: its last usage report is sent."""
 
 
+def cloud_component(port: int) -> Component:
+    """The AR cloud component (usage statistics), serving on loopback ``port``."""
+    return Component.module(
+        "ar-cloud", cloud.__name__, port=port, env={cloud.ENV_ENDPOINT: f"127.0.0.1:{port}"}
+    )
+
+
 def command(url: str, kind: str, **fields: object) -> None:
     """Send meclab's control API the command ``{"type": kind, **fields}`` (pause, resume,
     speed with ``speed=``)."""
@@ -122,17 +129,9 @@ def run(
     base = default_scenario() if scenario is None else load_file(scenario)
     world = ar_world(base)
     run_s = world.duration_s / speed + SETTLE_S
-    with Stage(world.scenario, workdir=out_dir, speed=speed, say=progress) as stage:
-        # The walk waits for the components: at speed it would be half done before they start.
-        command(stage.url, "pause")
-        cloud_run = stage.start(
-            Component.module(
-                "ar-cloud",
-                cloud.__name__,
-                port=world.cloud_port,
-                env={cloud.ENV_ENDPOINT: f"127.0.0.1:{world.cloud_port}"},
-            )
-        )
+    # The walk waits for the components: at speed it would be half done before they start.
+    with Stage(world.scenario, workdir=out_dir, speed=speed, paused=True, say=progress) as stage:
+        cloud_run = stage.start(cloud_component(world.cloud_port))
         edge_run = stage.start(
             Component.edge_app(
                 "ar-edge",

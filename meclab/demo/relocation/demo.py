@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from meclab.demo.ar import client, cloud, edge
-from meclab.demo.ar.demo import FPS, SETTLE_S, Sampler, command
+from meclab.demo.ar import client, edge
+from meclab.demo.ar.demo import FPS, SETTLE_S, Sampler, cloud_component, command
 from meclab.demo.ar.report import Clock
 from meclab.demo.relocation.outcome import ModeRun, answers, relocations, spans_on
 from meclab.demo.relocation.report import plot, table
@@ -96,18 +96,9 @@ def run_mode(
     """One walk in ``mode`` on a meclab of its own in ``workdir``."""
     progress(f"mode {mode.value}: {WHAT.get(mode, mode.value)}")
     run_s = world.duration_s / speed + SETTLE_S
-    # meclab starts at x1 and is paused at once: the world runs while that command comes, and
-    # at the demo's speed the walker would be well on its way by then
-    with Stage(world.scenario, workdir=workdir, speed=1.0, say=progress) as stage:
-        command(stage.url, "pause")  # the walk waits for the components, as in the AR demo
-        cloud_run = stage.start(
-            Component.module(
-                "ar-cloud",
-                cloud.__name__,
-                port=world.cloud_port,
-                env={cloud.ENV_ENDPOINT: f"127.0.0.1:{world.cloud_port}"},
-            )
-        )
+    # the walk waits for the components, as in the AR demo
+    with Stage(world.scenario, workdir=workdir, speed=speed, paused=True, say=progress) as stage:
+        cloud_run = stage.start(cloud_component(world.cloud_port))
         edges = stage.start_all([_edge(world, e, mode, key) for e in (world.source, world.target)])
         client_run = stage.start(
             Component.module(
@@ -123,7 +114,6 @@ def run_mode(
                 recorded=True,  # the source has served the walker once: it follows the user
             )
         )
-        command(stage.url, "speed", speed=speed)
         command(stage.url, "resume")
         sampler = Sampler(stage.url, world.walker)
         sampler.start()

@@ -30,13 +30,13 @@ from meclab.demo.derive import (
     clouds,
     free_addresses,
     free_loopback_ports,
+    named_edge_app,
     with_apps,
 )
 from meclab.engine.geo import LocalProjection
 from meclab.engine.world import World
 from meclab.scenario.model import (
     Application,
-    DnsRule,
     Domain,
     PointOfAccess,
     Scenario,
@@ -187,17 +187,15 @@ def relocation_world(
         for z, address, port in zip((zone, target_zone), addresses, ports, strict=True)
     ]
     placements = [
-        Placement(
+        named_edge_app(
             edge.host,
-            Application(
-                name=edge.app,
-                app_name=APP_NAME,
-                app_instance_id=edge.app,
-                emulated=False,
-                address=edge.address,
-                endpoint=f"127.0.0.1:{edge.port}",
-                dns_rules=[DnsRule(id=DNS_RULE_ID, domain_name=DOMAIN, ip_address=edge.address)],
-            ),
+            edge.app,
+            app_name=APP_NAME,
+            address=edge.address,
+            port=edge.port,
+            domain=DOMAIN,
+            rule_id=DNS_RULE_ID,
+            app_instance_id=edge.app,
         )
         for edge in edges
     ]

@@ -21,9 +21,10 @@ from meclab.demo.derive import (
     free_addresses,
     free_loopback_ports,
     mec_hosts,
+    named_edge_app,
     with_apps,
 )
-from meclab.scenario.model import Application, DnsRule, Scenario
+from meclab.scenario.model import Application, Scenario
 
 DOMAIN = "video-edge.mec"
 APP_NAME = "video-edge"
@@ -75,16 +76,14 @@ def video_world(scenario: Scenario, *, cameras: int) -> VideoWorld:
         for host, address, port in zip(hosts, addresses, edge_ports, strict=True)
     ]
     placements = [
-        Placement(
+        named_edge_app(
             edge.host,
-            Application(
-                name=edge.app,
-                app_name=APP_NAME,
-                emulated=False,
-                address=edge.address,
-                endpoint=f"127.0.0.1:{edge.port}",
-                dns_rules=[DnsRule(id=DNS_RULE_ID, domain_name=DOMAIN, ip_address=edge.address)],
-            ),
+            edge.app,
+            app_name=APP_NAME,
+            address=edge.address,
+            port=edge.port,
+            domain=DOMAIN,
+            rule_id=DNS_RULE_ID,
         )
         for edge in edges
     ]
