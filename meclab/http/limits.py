@@ -27,15 +27,15 @@ metric label, the id is not (a label per client would let clients grow the regis
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import time
 import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
+import orjson
 from prometheus_client import CollectorRegistry, Counter
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -137,19 +137,12 @@ class RateLimiter:
         return wait if wait else None
 
 
-class _Lane:
-    __slots__ = ("running", "waiting")
-
-    def __init__(self) -> None:
-        self.running = 0
-        self.waiting: deque[asyncio.Future[None]] = deque()
-
-
 class FairSlots:
     """Per key, at most ``concurrent`` holders of a slot and ``queued`` more waiting (FIFO).
 
-    A lane exists only while its key has a request running, so memory is bounded by the
-    requests in flight. A slot freed goes straight to the first waiter of its lane.
+    A key is remembered only while it has a request running (its queue only while one
+    waits), so memory is bounded by the requests in flight. A slot freed goes straight to the
+    key's first waiter.
     """
 
     def __init__(self, concurrent: int, queued: int) -> None:
@@ -157,25 +150,22 @@ class FairSlots:
             raise ValueError(f"need concurrent >= 1 and queued >= 0, not {concurrent}, {queued}")
         self.concurrent = concurrent
         self.queued = queued
-        self._lanes: dict[str, _Lane] = {}
+        self._running: dict[str, int] = {}
+        self._queues: dict[str, deque[asyncio.Future[None]]] = {}
 
     def running(self, key: str) -> int:
         """Slots ``key`` holds now."""
-        lane = self._lanes.get(key)
-        return lane.running if lane else 0
+        return self._running.get(key, 0)
 
     def waiting(self, key: str) -> int:
         """Requests of ``key`` waiting for a slot now."""
-        lane = self._lanes.get(key)
-        return len(lane.waiting) if lane else 0
+        return len(self._queues.get(key, ()))
 
     def enter(self, key: str) -> bool:
         """Take a slot at once if ``key`` has one free (no coroutine: the common case)."""
-        lane = self._lanes.get(key)
-        if lane is None:
-            lane = self._lanes[key] = _Lane()
-        if lane.running < self.concurrent:
-            lane.running += 1
+        running = self._running.get(key, 0)
+        if running < self.concurrent:
+            self._running[key] = running + 1
             return True
         return False
 
@@ -184,32 +174,42 @@ class FairSlots:
 
         A waiter cancelled after it was handed a slot passes the slot on.
         """
-        lane = self._lanes[key]  # enter() made it and its runners keep it
-        if len(lane.waiting) >= self.queued:
+        queue = self._queues.get(key)
+        if queue is None:
+            queue = self._queues[key] = deque()
+        if len(queue) >= self.queued:
             return False
         turn = asyncio.get_running_loop().create_future()
-        lane.waiting.append(turn)
+        queue.append(turn)
         try:
             await turn
         except asyncio.CancelledError:
             if turn.done() and not turn.cancelled():
                 self.release(key)
-            elif turn in lane.waiting:  # release() skips and drops cancelled turns itself
-                lane.waiting.remove(turn)
+            elif turn in queue:  # release() skips and drops cancelled turns itself
+                queue.remove(turn)
+                if not queue and self._queues.get(key) is queue:
+                    del self._queues[key]
             raise
         return True
 
     def release(self, key: str) -> None:
         """Give back a slot of ``key``: to its next waiter, if any."""
-        lane = self._lanes[key]
-        while lane.waiting:
-            turn = lane.waiting.popleft()
+        queue = self._queues.get(key)
+        while queue:
+            turn = queue.popleft()
             if not turn.done():
+                if not queue:
+                    del self._queues[key]
                 turn.set_result(None)
                 return
-        lane.running -= 1
-        if lane.running == 0:
-            del self._lanes[key]
+        if queue is not None:
+            del self._queues[key]
+        running = self._running[key] - 1
+        if running:
+            self._running[key] = running
+        else:
+            del self._running[key]
 
 
 class LimitCounters:
@@ -262,7 +262,7 @@ def problem_parts(
     status: int, detail: str, *, instance: str | None = None, headers: dict[str, str] | None = None
 ) -> tuple[list[tuple[bytes, bytes]], bytes]:
     """The header fields and body of a problem+json response, ready for ASGI or the wire."""
-    body = json.dumps(problem_body(status, detail, instance=instance)).encode()
+    body = orjson.dumps(problem_body(status, detail, instance=instance))
     fields = [
         (b"Content-Type", PROBLEM_JSON.encode()),
         (b"Content-Length", str(len(body)).encode()),
@@ -298,11 +298,15 @@ class RequestRefused(ProblemError):
         self.reason = reason
 
 
-@dataclass
+@dataclass(eq=False)
 class _Body:
     """What a request with a body needs while it runs: bytes counted, the refusal if any."""
 
     received: int = 0
+    waiting_since: float | None = None
+    """Loop time since which the app waits in ``receive()``; None while it does not."""
+    waiter: asyncio.Task[Any] | None = None
+    """The task waiting in ``receive()`` (the request's, or one the app made to read it)."""
     refused: RequestRefused | None = None
     answered: bool = False
 
@@ -339,6 +343,11 @@ class LimitsMiddleware:
         self.slots = FairSlots(max_concurrent_per_key, max_queued_per_key)
         self.max_body_bytes = max_body_bytes
         self.body_timeout_s = body_timeout_s
+        # asyncio.timeout() around each receive() cost ~6 us a request (a timer armed and
+        # cancelled each time); one sweep over the bodies in flight costs nothing per request.
+        self._bodies: set[_Body] = set()
+        self._sweeper: asyncio.TimerHandle | None = None
+        self._sweeping: asyncio.AbstractEventLoop | None = None  # the loop _sweeper is on
         self.counters = LimitCounters.of(metrics)
 
     def _count(self, reason: str, key: str) -> None:
@@ -401,21 +410,21 @@ class LimitsMiddleware:
         """Run the app on a request with a body: its pace watched, its size counted when not
         declared (h11 already holds a declared Content-Length to its word)."""
         body = _Body()
+        loop = asyncio.get_running_loop()
 
         async def receive_guarded() -> Message:
             if body.refused is not None:
                 raise body.refused
+            body.waiting_since, body.waiter = loop.time(), asyncio.current_task()
             try:
-                async with asyncio.timeout(self.body_timeout_s):
-                    message = await receive()
-            except TimeoutError:
-                body.refused = RequestRefused(
-                    408,
-                    f"no part of the request body came for {self.body_timeout_s:g} s",
-                    "body_timeout",
-                    Connection="close",  # the rest may never come (RFC 9110 15.5.9)
-                )
+                message = await receive()
+            except asyncio.CancelledError:
+                if body.refused is None or body.waiter is None:
+                    raise
+                body.waiter.uncancel()  # the sweep's cancel, not the server's: refuse instead
                 raise body.refused from None
+            finally:
+                body.waiting_since = None
             if counted and message["type"] == "http.request":
                 body.received += len(message.get("body", b""))
                 if body.received > self.max_body_bytes:
@@ -429,13 +438,44 @@ class LimitsMiddleware:
                 await send(message)
             # else: the app's answer to the refusal is dropped; the refusal is answered below
 
+        self._bodies.add(body)
+        if self._sweeper is None or self._sweeping is not loop:  # an app outlives test loops
+            self._sweeper = loop.call_later(self._sweep_every_s, self._sweep, loop)
+            self._sweeping = loop
         try:
             await self.app(scope, receive_guarded, send_guarded)
         except Exception:
             if body.refused is None or body.answered:
                 raise
+        finally:
+            self._bodies.discard(body)
         if body.refused is not None and not body.answered:
             self._count(body.refused.reason, key)
             await send_problem(
                 send, scope, body.refused.status, body.refused.detail, body.refused.headers
             )
+
+    @property
+    def _sweep_every_s(self) -> float:
+        # A stalled body is refused at most min(1 s, a quarter timeout) after its timeout.
+        return min(1.0, self.body_timeout_s / 4)
+
+    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Refuse the requests whose app has waited ``body_timeout_s`` for more body (408)."""
+        if loop is not self._sweeping:
+            return  # a sweeper left on a loop that another has since replaced
+        now = loop.time()
+        for body in self._bodies:
+            since = body.waiting_since
+            if since is not None and body.refused is None and now - since >= self.body_timeout_s:
+                body.refused = RequestRefused(
+                    408,
+                    f"no part of the request body came for {self.body_timeout_s:g} s",
+                    "body_timeout",
+                    Connection="close",  # the rest may never come (RFC 9110 15.5.9)
+                )
+                if body.waiter is not None:
+                    body.waiter.cancel()
+        self._sweeper = (
+            loop.call_later(self._sweep_every_s, self._sweep, loop) if self._bodies else None
+        )

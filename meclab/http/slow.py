@@ -69,6 +69,7 @@ class GuardedH11Protocol(ProblemH11Protocol):
     _head_timer: asyncio.TimerHandle | None = None
     _drain_timer: asyncio.TimerHandle | None = None
     _counted: str | None = None
+    _upgraded = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -109,7 +110,7 @@ class GuardedH11Protocol(ProblemH11Protocol):
 
     def _watch(self) -> None:
         """Arm or disarm the timers for the state the connection is in now."""
-        if self.transport.is_closing():
+        if self._upgraded or self.transport.is_closing():
             return
         state = self.conn.their_state
         # A head is due when a connection has had no request yet, or has part of the next one.
@@ -119,7 +120,9 @@ class GuardedH11Protocol(ProblemH11Protocol):
         elif not due and self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
-        draining = state is h11.SEND_BODY and self.cycle.response_complete
+        draining = (
+            state is h11.SEND_BODY and self.cycle is not None and self.cycle.response_complete
+        )
         if draining and self._drain_timer is None:
             self._drain_timer = self.loop.call_later(self.drain_timeout_s, self._drained_too_long)
         elif not draining and self._drain_timer is not None:
@@ -165,6 +168,7 @@ class GuardedH11Protocol(ProblemH11Protocol):
 
     def handle_websocket_upgrade(self, event: h11.Request) -> None:
         # The websocket protocol takes the transport over; this one never hears of it again.
+        self._upgraded = True
         self._forget()
         super().handle_websocket_upgrade(event)
 

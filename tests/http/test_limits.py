@@ -138,7 +138,7 @@ async def test_slots_queue_in_order_and_refuse_beyond_the_queue() -> None:
     for key in ("a", "a", "b"):
         slots.release(key)
     assert slots.running("a") == slots.running("b") == 0
-    assert not slots._lanes  # nothing kept for keys with nothing running
+    assert not slots._running and not slots._queues  # nothing kept for idle keys
 
 
 async def test_a_cancelled_waiter_leaves_the_queue_and_passes_on_a_slot_given_to_it() -> None:
@@ -304,6 +304,26 @@ async def test_a_chunked_body_growing_over_the_max_is_413_in_place_of_the_apps_a
     assert refused(metrics, "body", "client") == 1
     answer = await client.post("/echo", content=_chunks(4, 250))
     assert answer.json() == {"bytes": 1000}
+
+
+async def test_slots_are_given_back_whatever_the_end(clock: FakeTime) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == "/fail":
+            raise RuntimeError("the app broke")
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    middleware = _limits(app, clock, burst=100)
+    transport = httpx.ASGITransport(middleware, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://meclab.test") as client:
+        assert (await client.post("/any", content=_chunks(5, 300))).status_code == 413
+        assert (await client.post("/any", content=b"x" * 2000)).status_code == 413
+        assert (await client.get("/fail")).status_code == 500
+        assert (await client.post("/any", content=_chunks(2, 300))).status_code == 204
+    assert middleware.slots.running("client:127.0.0.1") == 0
+    assert not middleware._bodies
 
 
 async def test_a_bare_asgi_app_gets_the_same_413(clock: FakeTime) -> None:
