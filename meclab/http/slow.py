@@ -90,7 +90,8 @@ class GuardedH11Protocol(ProblemH11Protocol):
             status, detail = 503, f"more than {self.max_connections} connections in all"
 
         async def refuse(scope: Scope, receive: Receive, send: Send) -> None:
-            headers = {"Connection": "close", "Retry-After": "1"}
+            # Answered past the app and its middleware (CanonicalHeaders adds Date there).
+            headers = {"Connection": "close", "Retry-After": "1", "Date": formatdate(usegmt=True)}
             await send_problem(send, scope, status, detail, headers)
 
         self.app = refuse

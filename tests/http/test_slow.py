@@ -299,6 +299,7 @@ async def test_connections_beyond_the_per_client_cap_are_answered_429(server: Se
     _, headers, body = answers[4]
     assert headers["connection"] == "close"
     assert headers["retry-after"] == "1"
+    assert "date" in headers
     assert json.loads(body)["detail"] == "more than 4 connections from 127.0.0.1"
     assert await closed(connections[4][0])
     assert server.shed("per_client") == 1
