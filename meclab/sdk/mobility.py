@@ -34,8 +34,9 @@ From then on the SDK does, with the platform's Application Mobility Service:
 
 * the push at INTERHOST_MOVEOUT_TRIGGERED is *provisional*: the source goes on serving the user
   until the platform switches its traffic (after a predicted move, for seconds). On
-  INTERHOST_MOVEOUT_COMPLETED the source serves the requests still on their way, for
-  ``drain_s`` and until those in progress ended, then holds new ones, pushes
+  INTERHOST_MOVEOUT_COMPLETED (or as soon as the target says the user reached it, if that is
+  sooner) the source serves the requests still on their way, for ``drain_s`` (not once the
+  user is at the target) and until those in progress ended, then holds new ones, pushes
   the *final* copy and releases the user: its context leaves the store and its device the
   registration; the sessions it held raise :class:`UserRelocated`. The target,
   holding a provisional copy, makes the user's sessions wait for the final one (at most
@@ -190,6 +191,8 @@ class UserMobility:
         self._leaving: dict[str, asyncio.Event] = {}  # set when the final push is done
         self._left: dict[str, tuple[str, float]] = {}  # user: (target, when it left)
         self._busy: dict[str, int] = {}
+        self._reached: dict[str, asyncio.Event] = {}  # set when the target saw the user
+        self._watchers: dict[str, asyncio.Task[None]] = {}
         self._idle: dict[str, asyncio.Event] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._registry = asyncio.Lock()
@@ -229,6 +232,8 @@ class UserMobility:
                 self._idle.pop(user).set()
 
     async def _await_transit(self, user: str) -> None:
+        if user in self._incoming:
+            self.relocation.arrived(user)  # the source, told, sends the final copy at once
         waited = self._incoming.get(user) or self._leaving.get(user)
         if waited is not None:
             try:
@@ -251,6 +256,7 @@ class UserMobility:
         """Until ``drain_s`` has passed since the switch was ``told`` (monotonic) and the
         user's sessions here have ended: at most half of ``hold_s``, which the target waits."""
         deadline = time.monotonic() + self.hold_s / 2
+        reached = self._reached.setdefault(user, asyncio.Event())
         while (left := deadline - time.monotonic()) > 0:
             idle = self._idle.get(user)
             if idle is not None:
@@ -258,9 +264,10 @@ class UserMobility:
                     await asyncio.wait_for(idle.wait(), left)
                 continue
             early = told + self.drain_s - time.monotonic()
-            if early <= 0:
+            if early <= 0 or reached.is_set():  # the user is at the target: nothing is to come
                 return
-            await asyncio.sleep(min(early, left))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(reached.wait(), min(early, left))
 
     # --- users --------------------------------------------------------------------------------
 
@@ -351,6 +358,8 @@ class UserMobility:
                 elif note.mobilityStatus is MobilityStatus.INTERHOST_MOVEOUT_COMPLETED:
                     await self._moved_out(user, note)
                 else:
+                    self._unwatch(user)
+                    self._reached.pop(user, None)
                     log.info("relocation of %s failed; it stays here", user)
             except (SdkError, ValueError) as exc:
                 self.failures += 1
@@ -361,10 +370,44 @@ class UserMobility:
     ) -> None:
         if user not in self.store or not self._push_target(note):
             return
-        await self._push(user, note, Stage.PROVISIONAL)
+        sent = await self._push(user, note, Stage.PROVISIONAL)
+        self._watch(user, note, sent)
         if self.mode is Mode.ASSISTED and self.registration_id is not None:
             async with self._registry:
                 await self.ams.report_transferred(self.registration_id, associate)
+
+    def _watch(self, user: str, note: MobilityProcedureNotification, sent: RelocationEvent) -> None:
+        """Ask the target to say when the user reaches it, and then move the user out at
+        once: the user's own arrival there is the surest sign of the switch, and comes
+        sooner than the platform's word of it."""
+        target = note.targetAppInfo
+        assert target is not None and target.commInterface is not None
+        address = (target.commInterface.ipAddresses or [])[0]
+
+        async def watch() -> None:
+            try:
+                while user in self.store:
+                    arrived = await self.relocation.await_arrival(
+                        user, sent.target, address.host, address.port, sent.revision
+                    )
+                    if arrived:
+                        self._reached.setdefault(user, asyncio.Event()).set()
+                        async with self._locks.setdefault(user, asyncio.Lock()):
+                            await self._moved_out(user, note)
+                        return
+            except (SdkError, ValueError) as exc:  # the platform's word will do
+                log.debug("no word of %s's arrival from %s: %s", user, sent.target, exc)
+            finally:
+                if self._watchers.get(user) is asyncio.current_task():
+                    del self._watchers[user]
+
+        self._unwatch(user)
+        self._watchers[user] = asyncio.ensure_future(watch())
+
+    def _unwatch(self, user: str) -> None:
+        watcher = self._watchers.pop(user, None)
+        if watcher is not None and watcher is not asyncio.current_task():
+            watcher.cancel()
 
     async def _moved_out(self, user: str, note: MobilityProcedureNotification) -> None:
         told = time.monotonic()
@@ -372,6 +415,7 @@ class UserMobility:
         # come: the final copy goes drain_s later, once none is in progress; sessions after
         # that wait for it, then learn where the user went.
         if user not in self.store or not self._push_target(note):
+            self._unwatch(user)
             self.store.remove(user)
             await self.release(user)
             return
@@ -392,6 +436,8 @@ class UserMobility:
         finally:
             del self._leaving[user]
             leaving.set()
+            self._reached.pop(user, None)
+        self._unwatch(user)
         await self.release(user)
 
     def _push_target(self, note: MobilityProcedureNotification) -> bool:

@@ -39,6 +39,13 @@ the user (a newer, final one follows), ``final`` (the default) for the last one.
 500    the application's ``on_import`` hook raised
 =====  =========================================================================================
 
+``GET /meclab-sdk/v1/contexts/{user}/arrival?wait=S``, with the same three headers and
+``Meclab-Context-Proof`` (an empty payload sealed for that binding, base64url: only a holder
+of the key asks), waits at most ``S`` seconds (30 at most) for the user's first request at
+the target (:meth:`UserContextRelocation.arrived`) and answers ``{"arrived": true|false}``.
+A source that pushed a provisional copy asks it, so that it learns the switch has happened
+from the user itself, as soon as the target sees the user, and sends the final copy then.
+
 Every refusal is RFC 7807 problem details. The revision is checked after the seal is opened,
 so only a holder of the key learns what revision an instance holds.
 
@@ -56,8 +63,10 @@ Errors, added to the tree of :mod:`meclab.sdk.errors`::
 from __future__ import annotations
 
 import asyncio
+import base64
 import enum
 import inspect
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -85,6 +94,11 @@ HEADER_SOURCE = "Meclab-Context-Source"
 HEADER_TARGET = "Meclab-Context-Target"
 HEADER_REVISION = "Meclab-Context-Revision"
 HEADER_STAGE = "Meclab-Context-Stage"
+HEADER_PROOF = "Meclab-Context-Proof"
+ARRIVAL_PROOF = b"arrival"
+"""What a proof seals: nothing secret, the seal itself (AES-GCM under the app's key) is the
+proof."""
+MAX_ARRIVAL_WAIT_S = 30.0
 PUSH_TIMEOUT_S = 10.0
 MAX_BYTES = 16 * 1024 * 1024
 """The largest sealed context the endpoint takes by default."""
@@ -190,7 +204,10 @@ class UserContextRelocation:
         self._direct = direct
         self._hooks: list[Hook] = []
         self._client: aiohttp.ClientSession | None = None
+        self._poller: aiohttp.ClientSession | None = None
+        self._arrivals: dict[str, asyncio.Event] = {}
         app.web.router.add_post(PATH, self._receive)
+        app.web.router.add_get(PATH + "/arrival", self._arrival)
         app.web.on_cleanup.append(lambda _web: self.close())
 
     def on_relocation(self, hook: Hook) -> Hook:
@@ -218,8 +235,7 @@ class UserContextRelocation:
             raise ContextNotFound(user)
         source = self.app.app_instance_id
         waited = self.timeout_s if timeout_s is None else timeout_s
-        shown = f"[{host}]" if ":" in host else host
-        url = f"http://{shown}:{port}{PATH.format(user=quote(user, safe=''))}"
+        url = self._url(host, port, user)
         started = time.monotonic()
         blob = self.store.export(user)
         revision = self.store.revision(user)
@@ -265,24 +281,78 @@ class UserContextRelocation:
         await self._run_hooks(event)
         return event
 
+    async def await_arrival(
+        self,
+        user: str,
+        target_instance_id: str,
+        host: str,
+        port: int,
+        revision: int,
+        *,
+        wait_s: float = MAX_ARRIVAL_WAIT_S,
+    ) -> bool:
+        """Whether ``user`` reached the target (its first request there) within ``wait_s``;
+        ``revision``: that of the copy pushed there. RelocationFailed when it cannot be told."""
+        source = self.app.app_instance_id
+        proof = self.key.seal(ARRIVAL_PROOF, Binding(user, source, target_instance_id, revision))
+        headers = {
+            "Accept": "application/json",
+            HEADER_SOURCE: source,
+            HEADER_TARGET: target_instance_id,
+            HEADER_REVISION: str(revision),
+            HEADER_PROOF: base64.urlsafe_b64encode(proof).decode(),
+        }
+        url = self._url(host, port, user) + f"/arrival?wait={wait_s:g}"
+        # A session of its own: the connection pushes use stays free for the final copy.
+        if self._poller is None:
+            self._poller = aiohttp.ClientSession(connector=await self._connector())
+        limit = aiohttp.ClientTimeout(total=wait_s + self.timeout_s)
+        try:
+            async with self._poller.get(url, headers=headers, timeout=limit) as response:
+                status, raw = response.status, await response.read()
+        except (TimeoutError, aiohttp.ClientError, SdkError) as exc:
+            reason = str(exc) or type(exc).__name__
+            raise TargetUnreachable(user, target_instance_id, url, reason) from exc
+        if status != 200:
+            raise RelocationRefused(user, target_instance_id, url, status, _problem(status, raw))
+        try:
+            return bool(json.loads(raw)["arrived"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RelocationFailed(
+                user, target_instance_id, url, f"bad answer {raw[:100]!r}"
+            ) from exc
+
+    def arrived(self, user: str) -> None:
+        """``user``, whose provisional copy came in, made a request here: the source asking
+        (or about to ask) is answered. Forgotten when the final copy comes, or the next
+        provisional one."""
+        self._arrivals.setdefault(user, asyncio.Event()).set()
+
+    @staticmethod
+    def _url(host: str, port: int, user: str) -> str:
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{port}{PATH.format(user=quote(user, safe=''))}"
+
     async def _session(self) -> aiohttp.ClientSession:
         """One session for every push, so that the connection to a target opened by a first
         push (made ahead of a move) carries the final one at once."""
         if self._client is None:
-            if self._direct:
-                connector: aiohttp.BaseConnector = aiohttp.TCPConnector()
-            else:
-                if self._plane is None:
-                    self._plane = await DataPlane.locate(self.app.app_instance_id, self.app.config)
-                connector = self._plane.connector()
-            self._client = aiohttp.ClientSession(connector=connector)
+            self._client = aiohttp.ClientSession(connector=await self._connector())
         return self._client
+
+    async def _connector(self) -> aiohttp.BaseConnector:
+        if self._direct:
+            return aiohttp.TCPConnector()
+        if self._plane is None:
+            self._plane = await DataPlane.locate(self.app.app_instance_id, self.app.config)
+        return self._plane.connector()
 
     async def close(self) -> None:
         """Close the connections pushes keep (done when the app's server winds down)."""
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        for client in (self._client, self._poller):
+            if client is not None:
+                await client.close()
+        self._client = self._poller = None
 
     # --- the target's side ------------------------------------------------------------------
 
@@ -336,6 +406,9 @@ class UserContextRelocation:
                 f"revision {context.revision} of {user} is not newer than revision {held} "
                 "held here",
             )
+        waiting = self._arrivals.pop(user, None)  # a new relocation, or the end of this one
+        if waiting is not None and binding_stage_final(request):
+            waiting.set()  # a source still asking has its answer: it sent the final copy
         try:
             self.store.adopt(context)
         except Exception:
@@ -358,6 +431,42 @@ class UserContextRelocation:
         await self._run_hooks(event)
         return response
 
+    async def _arrival(self, request: web.Request) -> web.StreamResponse:
+        user = request.match_info["user"]
+        source = request.headers.get(HEADER_SOURCE, "").strip()
+        target = request.headers.get(HEADER_TARGET, "").strip()
+        revision_text = request.headers.get(HEADER_REVISION, "").strip()
+        proof_text = request.headers.get(HEADER_PROOF, "").strip()
+        for name, value in ((HEADER_SOURCE, source), (HEADER_TARGET, target)):
+            if not value:
+                return problem_response(400, f"header {name} is missing: the appInstanceId")
+        if not revision_text.isdigit():
+            return problem_response(
+                400, f"header {HEADER_REVISION} must be a whole number, not {revision_text!r}"
+            )
+        me = self.app.app_instance_id
+        if target != me:
+            return problem_response(421, f"addressed to {target}; this instance is {me}")
+        try:
+            wait_s = min(float(request.query.get("wait", "0")), MAX_ARRIVAL_WAIT_S)
+        except ValueError:
+            return problem_response(
+                400, f"query wait must be seconds, not {request.query['wait']!r}"
+            )
+        try:
+            proof = base64.urlsafe_b64decode(proof_text)
+            opened = self.key.open(proof, Binding(user, source, me, int(revision_text)))
+        except (ValueError, SealFormatError, ContextIntegrityError):
+            return problem_response(422, f"header {HEADER_PROOF} does not prove the key")
+        if opened != ARRIVAL_PROOF:
+            return problem_response(422, f"header {HEADER_PROOF} does not prove the key")
+        event = self._arrivals.setdefault(user, asyncio.Event())
+        try:
+            await asyncio.wait_for(event.wait(), max(wait_s, 0.0))
+        except TimeoutError:
+            return web.json_response({"arrived": False})
+        return web.json_response({"arrived": True})
+
     async def _run_hooks(self, event: RelocationEvent) -> None:
         for hook in self._hooks:
             try:
@@ -369,6 +478,11 @@ class UserContextRelocation:
             except Exception:
                 self.hook_errors += 1
                 log.exception("on_relocation hook %r failed", hook)
+
+
+def binding_stage_final(request: web.Request) -> bool:
+    """Whether a push is its relocation's final copy (``Meclab-Context-Stage``)."""
+    return request.headers.get(HEADER_STAGE, Stage.FINAL.value).strip() == Stage.FINAL.value
 
 
 async def _post(

@@ -21,6 +21,7 @@ from meclab.sdk.app import EdgeApp
 from meclab.sdk.config import PlatformConfig
 from meclab.sdk.context import ContextNotFound, ContextStore, read_blob
 from meclab.sdk.relocation import (
+    HEADER_PROOF,
     HEADER_REVISION,
     HEADER_SOURCE,
     HEADER_STAGE,
@@ -311,3 +312,24 @@ async def test_push_failures_are_typed(pair: tuple[End, End]) -> None:
     with pytest.raises(TargetUnreachable, match=f"to dst-1 at http://127.0.0.1:{port}/"):
         await source.channel.push(USER, "dst-1", "127.0.0.1", port)
     assert source.events == []
+
+
+async def test_a_source_learns_of_the_users_arrival_and_only_with_the_key(
+    pair: tuple[End, End],
+) -> None:
+    source, target = pair
+    source.store.put(USER, {"score": 1})
+    sent = await source.channel.push(
+        USER, "dst-1", "127.0.0.1", target.port, stage=Stage.PROVISIONAL
+    )
+    args = (USER, "dst-1", "127.0.0.1", target.port, sent.revision)
+    assert await source.channel.await_arrival(*args, wait_s=0.1) is False  # not there yet
+    asking = asyncio.ensure_future(source.channel.await_arrival(*args, wait_s=5.0))
+    await asyncio.sleep(0.05)
+    target.channel.arrived(USER)
+    assert await asyncio.wait_for(asking, 2.0) is True
+    stranger = make_end("src-1", ContextKey.generate())
+    with pytest.raises(RelocationRefused) as refused:
+        await stranger.channel.await_arrival(*args, wait_s=0.1)
+    assert refused.value.status == 422 and HEADER_PROOF in (refused.value.problem.detail or "")
+    await stranger.channel.close()
