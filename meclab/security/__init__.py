@@ -1,4 +1,5 @@
-"""Identities and tokens: who an API client is, and what it may do (issue 12).
+"""Identities, tokens and TLS: who an API client is, what it may do, and whom it talks to
+(issue 12).
 
 Every app instance (and the operator) is an OAuth 2.0 client (RFC 6749 §4.4, as ETSI GS MEC
 009 asks); a MEC host's token endpoint trades its client id and secret for a short-lived signed
@@ -11,6 +12,7 @@ JWT access token (RFC 9068) naming its scopes; the APIs check that token on ever
 ``tokens``          issuing and verifying access tokens
 ``bearer``          the ``Authorization: Bearer`` header and its ``WWW-Authenticate`` challenge
 ``oauth``           the token endpoint and the JWKS as FastAPI routes
+``ca``              the local CA and the server certificate it issues for TLS
 ``files``           owner-only files and directories for all of the above
 ``errors``          what can go wrong, and what each fault answers
 =================== ===============================================================
