@@ -147,6 +147,21 @@ def user_of(associate: AssociateId) -> str:
     return f"acr:{associate.value}"
 
 
+Target = tuple[str, str, int]
+"""Where a user's context goes: the target's appInstanceId, host and port."""
+
+
+def _target(note: MobilityProcedureNotification) -> Target | None:
+    """The target a notification names (``targetAppInfo``); None, logged, when it names none
+    with an address."""
+    target = note.targetAppInfo
+    addresses = target.commInterface.ipAddresses if target and target.commInterface else None
+    if target is None or not addresses:
+        log.warning("no target address to move the context to")
+        return None
+    return target.appInstanceId, addresses[0].host, addresses[0].port
+
+
 class UserMobility:
     """The users of one edge instance, followed across hosts (see the module docstring).
 
@@ -220,7 +235,7 @@ class UserMobility:
         waited, or left within ``hold_s`` before (a request sent before the switch)."""
         await self._await_transit(user)
         self._busy[user] = self._busy.get(user, 0) + 1
-        self._idle.setdefault(user, asyncio.Event()).clear()
+        self._idle.setdefault(user, asyncio.Event())  # set when the last one ends
         try:
             context = self.store.get(user)
             await self.serve(user)
@@ -368,35 +383,33 @@ class UserMobility:
     async def _move_out(
         self, user: str, associate: AssociateId, note: MobilityProcedureNotification
     ) -> None:
-        if user not in self.store or not self._push_target(note):
+        where = _target(note)
+        if user not in self.store or where is None:
             return
-        sent = await self._push(user, note, Stage.PROVISIONAL)
-        self._watch(user, note, sent)
+        sent = await self._push(user, where, Stage.PROVISIONAL)
+        self._watch(user, note, where, sent.revision)
         if self.mode is Mode.ASSISTED and self.registration_id is not None:
             async with self._registry:
                 await self.ams.report_transferred(self.registration_id, associate)
 
-    def _watch(self, user: str, note: MobilityProcedureNotification, sent: RelocationEvent) -> None:
+    def _watch(
+        self, user: str, note: MobilityProcedureNotification, where: Target, revision: int
+    ) -> None:
         """Ask the target to say when the user reaches it, and then move the user out at
         once: the user's own arrival there is the surest sign of the switch, and comes
         sooner than the platform's word of it."""
-        target = note.targetAppInfo
-        assert target is not None and target.commInterface is not None
-        address = (target.commInterface.ipAddresses or [])[0]
 
         async def watch() -> None:
             try:
                 while user in self.store:
-                    arrived = await self.relocation.await_arrival(
-                        user, sent.target, address.host, address.port, sent.revision
-                    )
+                    arrived = await self.relocation.await_arrival(user, *where, revision)
                     if arrived:
                         self._reached.setdefault(user, asyncio.Event()).set()
                         async with self._locks.setdefault(user, asyncio.Lock()):
                             await self._moved_out(user, note)
                         return
             except (SdkError, ValueError) as exc:  # the platform's word will do
-                log.debug("no word of %s's arrival from %s: %s", user, sent.target, exc)
+                log.debug("no word of %s's arrival from %s: %s", user, where[0], exc)
             finally:
                 if self._watchers.get(user) is asyncio.current_task():
                     del self._watchers[user]
@@ -414,7 +427,8 @@ class UserMobility:
         # The user was served here up to the switch, and requests routed before it may still
         # come: the final copy goes drain_s later, once none is in progress; sessions after
         # that wait for it, then learn where the user went.
-        if user not in self.store or not self._push_target(note):
+        where = _target(note)
+        if user not in self.store or where is None:
             self._unwatch(user)
             self.store.remove(user)
             await self.release(user)
@@ -423,15 +437,11 @@ class UserMobility:
         leaving = self._leaving[user] = asyncio.Event()  # set before any other await
         try:
             try:
-                event = await self._push(user, note, Stage.FINAL)
+                await self._push(user, where, Stage.FINAL)
             except RelocationRefused as exc:
                 if exc.status != 409:  # 409: the target holds as new a revision already
                     raise
-                target = note.targetAppInfo
-                assert target is not None
-                self._left[user] = (target.appInstanceId, time.monotonic())
-            else:
-                self._left[user] = (event.target, time.monotonic())
+            self._left[user] = (where[0], time.monotonic())
             self.store.remove(user)
         finally:
             del self._leaving[user]
@@ -440,26 +450,8 @@ class UserMobility:
         self._unwatch(user)
         await self.release(user)
 
-    def _push_target(self, note: MobilityProcedureNotification) -> bool:
-        target = note.targetAppInfo
-        ok = (
-            target is not None
-            and target.commInterface is not None
-            and bool(target.commInterface.ipAddresses)
-        )
-        if not ok:
-            log.warning("no target address to move the context to")
-        return ok
-
-    async def _push(
-        self, user: str, note: MobilityProcedureNotification, stage: Stage
-    ) -> RelocationEvent:
-        target = note.targetAppInfo
-        assert target is not None and target.commInterface is not None
-        address = (target.commInterface.ipAddresses or [])[0]
-        return await self.relocation.push(
-            user, target.appInstanceId, address.host, address.port, stage=stage
-        )
+    async def _push(self, user: str, where: Target, stage: Stage) -> RelocationEvent:
+        return await self.relocation.push(user, *where, stage=stage)
 
     async def _arrived(self, event: RelocationEvent) -> None:
         if event.direction is Direction.IN:

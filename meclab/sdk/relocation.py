@@ -363,16 +363,10 @@ class UserContextRelocation:
             return problem_response(
                 415, f"Content-Type must be {SEALED_MEDIA}, not {request.content_type!r}"
             )
-        source = request.headers.get(HEADER_SOURCE, "").strip()
-        target = request.headers.get(HEADER_TARGET, "").strip()
-        revision_text = request.headers.get(HEADER_REVISION, "").strip()
-        for name, value in ((HEADER_SOURCE, source), (HEADER_TARGET, target)):
-            if not value:
-                return problem_response(400, f"header {name} is missing: the appInstanceId")
-        if not revision_text.isdigit():
-            return problem_response(
-                400, f"header {HEADER_REVISION} must be a whole number, not {revision_text!r}"
-            )
+        parties = _parties(request)
+        if isinstance(parties, web.Response):
+            return parties
+        source, target, revision = parties
         stage_text = request.headers.get(HEADER_STAGE, Stage.FINAL.value).strip()
         if stage_text not in set(Stage):
             stages = " or ".join(repr(s.value) for s in Stage)
@@ -381,11 +375,11 @@ class UserContextRelocation:
             )
         me = self.app.app_instance_id
         if target != me:
-            return problem_response(421, f"addressed to {target}; this instance is {me}")
+            return _misdirected(target, me)
         sealed = await _body(request, self.max_bytes)
         if sealed is None:
             return problem_response(413, f"a sealed context here is at most {self.max_bytes} B")
-        binding = Binding(user, source, me, int(revision_text))
+        binding = Binding(user, source, me, revision)
         try:
             context = read_blob(self.key.open(sealed, binding))
         except SealFormatError as exc:
@@ -407,7 +401,7 @@ class UserContextRelocation:
                 "held here",
             )
         waiting = self._arrivals.pop(user, None)  # a new relocation, or the end of this one
-        if waiting is not None and binding_stage_final(request):
+        if waiting is not None and stage_text == Stage.FINAL:
             waiting.set()  # a source still asking has its answer: it sent the final copy
         try:
             self.store.adopt(context)
@@ -433,20 +427,14 @@ class UserContextRelocation:
 
     async def _arrival(self, request: web.Request) -> web.StreamResponse:
         user = request.match_info["user"]
-        source = request.headers.get(HEADER_SOURCE, "").strip()
-        target = request.headers.get(HEADER_TARGET, "").strip()
-        revision_text = request.headers.get(HEADER_REVISION, "").strip()
+        parties = _parties(request)
+        if isinstance(parties, web.Response):
+            return parties
+        source, target, revision = parties
         proof_text = request.headers.get(HEADER_PROOF, "").strip()
-        for name, value in ((HEADER_SOURCE, source), (HEADER_TARGET, target)):
-            if not value:
-                return problem_response(400, f"header {name} is missing: the appInstanceId")
-        if not revision_text.isdigit():
-            return problem_response(
-                400, f"header {HEADER_REVISION} must be a whole number, not {revision_text!r}"
-            )
         me = self.app.app_instance_id
         if target != me:
-            return problem_response(421, f"addressed to {target}; this instance is {me}")
+            return _misdirected(target, me)
         try:
             wait_s = min(float(request.query.get("wait", "0")), MAX_ARRIVAL_WAIT_S)
         except ValueError:
@@ -455,7 +443,7 @@ class UserContextRelocation:
             )
         try:
             proof = base64.urlsafe_b64decode(proof_text)
-            opened = self.key.open(proof, Binding(user, source, me, int(revision_text)))
+            opened = self.key.open(proof, Binding(user, source, me, revision))
         except (ValueError, SealFormatError, ContextIntegrityError):
             return problem_response(422, f"header {HEADER_PROOF} does not prove the key")
         if opened != ARRIVAL_PROOF:
@@ -480,9 +468,23 @@ class UserContextRelocation:
                 log.exception("on_relocation hook %r failed", hook)
 
 
-def binding_stage_final(request: web.Request) -> bool:
-    """Whether a push is its relocation's final copy (``Meclab-Context-Stage``)."""
-    return request.headers.get(HEADER_STAGE, Stage.FINAL.value).strip() == Stage.FINAL.value
+def _parties(request: web.Request) -> tuple[str, str, int] | web.Response:
+    """(source, target, revision) from a request's headers, or the 400 naming the bad one."""
+    source = request.headers.get(HEADER_SOURCE, "").strip()
+    target = request.headers.get(HEADER_TARGET, "").strip()
+    revision_text = request.headers.get(HEADER_REVISION, "").strip()
+    for name, value in ((HEADER_SOURCE, source), (HEADER_TARGET, target)):
+        if not value:
+            return problem_response(400, f"header {name} is missing: the appInstanceId")
+    if not revision_text.isdigit():
+        return problem_response(
+            400, f"header {HEADER_REVISION} must be a whole number, not {revision_text!r}"
+        )
+    return source, target, int(revision_text)
+
+
+def _misdirected(target: str, me: str) -> web.Response:
+    return problem_response(421, f"addressed to {target}; this instance is {me}")
 
 
 async def _post(
