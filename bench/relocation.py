@@ -285,7 +285,7 @@ async def run_instance(size: int, period_s: float) -> list[dict[str, Any]]:
     with MeclabUp(world(None, walking=False), "--speed", "1") as up:
         app_d_id = onboard(up.base, up.workdir, GUIDE_APP)
         async with aiohttp.ClientSession() as session:
-            source = (await deploy(session, up.base, app_d_id, "mec-a"))["deployment"]
+            await deploy(session, up.base, app_d_id, "mec-a")
         async with httpx.AsyncClient(base_url=up.base, timeout=30) as control:
             plane = await DataPlane.locate("ue-1", PlatformConfig(up.base), environ={})
             done = asyncio.Event()
@@ -302,7 +302,8 @@ async def run_instance(size: int, period_s: float) -> list[dict[str, Any]]:
             done.set()
             answers = await streaming
             relocations = (await control.get("/meclab/v1/relocations")).json()[::-1]
-            pushes = [await pushes_of(control, i) for i in deployments_of(relocations, source)]
+            sources = [r["source"]["appInstanceId"] for r in relocations]
+            pushes = [await pushes_of(control, source) for source in sources]
     results = []
     for index, (moved_at, relocation) in enumerate(zip(moves, relocations, strict=True)):
         ends = moves[index + 1] if index + 1 < len(moves) else float("inf")
@@ -324,11 +325,6 @@ async def until_ended(control: httpx.AsyncClient, count: int) -> None:
             return
         await asyncio.sleep(0.1)
     raise RuntimeError(f"relocation {count} did not end in 60 s")
-
-
-def deployments_of(relocations: list[dict[str, Any]], first: str) -> list[str]:
-    """The source instance of each relocation, in order (the first is ``first``)."""
-    return [r["source"]["appInstanceId"] for r in relocations] or [first]
 
 
 async def pushes_of(control: httpx.AsyncClient, deployment: str) -> list[dict[str, Any]]:

@@ -193,11 +193,7 @@ class FlowRegistry:
 
     def add(self, flow: Flow) -> None:
         self.open[flow.id] = flow
-        if flow.route.ue is not None:
-            self.by_ue.setdefault(flow.route.ue, set()).add(flow.id)
-        if flow.route.app is not None:
-            self.by_app.setdefault(flow.route.app, set()).add(flow.id)
-        self.totals.setdefault(flow.labels, Totals()).flows += 1
+        self._index(flow)
 
     def remove(self, flow: Flow, reason: str, now: float | None = None) -> None:
         """Forget an open flow (idempotent), adding what it moved to the totals."""
@@ -220,10 +216,12 @@ class FlowRegistry:
         s = flow.stats
         s.bytes_up = s.bytes_down = s.dropped_up = s.dropped_down = 0
         flow.route = route
-        if route.ue is not None:
-            self.by_ue.setdefault(route.ue, set()).add(flow.id)
-        if route.app is not None:
-            self.by_app.setdefault(route.app, set()).add(flow.id)
+        self._index(flow)
+
+    def _index(self, flow: Flow) -> None:
+        for index, key in ((self.by_ue, flow.route.ue), (self.by_app, flow.route.app)):
+            if key is not None:
+                index.setdefault(key, set()).add(flow.id)
         self.totals.setdefault(flow.labels, Totals()).flows += 1
 
     def _unindex(self, flow: Flow) -> None:

@@ -217,18 +217,17 @@ class TcpRelay:
         if self.ended[side]:  # a toxic half-closed this direction: the rest is dropped
             self._count_drop(side, len(data))
             return
-        if side == UP:
-            self.awaiting = True
-        else:
-            self.awaiting = False
-            self.last_down = self.clock()
+        now = self.clock()
+        self.awaiting = side == UP  # an answer coming down settles what went up
+        if side == DOWN:
+            self.last_down = now
         held = self.held[side]
         if held or self._holds(side):  # keep order: nothing overtakes the held
             held.append(data)
             self.held_bytes[side] += len(data)
             self._pressure(side)
             return
-        self._admit(side, data, self.clock())
+        self._admit(side, data, now)
 
     def _holds(self, side: int) -> bool:
         """Whether ``side``'s bytes wait: the application's until the SOCKS5 reply went, the

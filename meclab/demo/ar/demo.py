@@ -42,6 +42,18 @@ def cloud_component(port: int) -> Component:
     )
 
 
+def client_component(
+    ue: str, edge_app: str, run_s: float, *, flow_per_frame: bool = False, recorded: bool = False
+) -> Component:
+    """The AR camera on terminal ``ue``, sending :data:`FPS` frames a second to ``edge_app``
+    (an application's name, or a name MEC DNS answers) for ``run_s`` seconds; a connection
+    per frame with ``flow_per_frame``; ``recorded``: ready once it recorded a first answer."""
+    env = {client.ENV_EDGE: edge_app, client.ENV_FPS: f"{FPS:g}", client.ENV_RUN_S: f"{run_s:g}"}
+    if flow_per_frame:
+        env[client.ENV_FLOW_PER_FRAME] = "1"
+    return Component.module("ar-client", client.__name__, ue=ue, env=env, recorded=recorded)
+
+
 def command(url: str, kind: str, **fields: object) -> None:
     """Send meclab's control API the command ``{"type": kind, **fields}`` (pause, resume,
     speed with ``speed=``)."""
@@ -142,18 +154,7 @@ def run(
                 env={edge.ENV_UE: world.scenario_address, edge.ENV_CLOUD: world.cloud_app},
             )
         )
-        client_run = stage.start(
-            Component.module(
-                "ar-client",
-                client.__name__,
-                ue=world.walker,
-                env={
-                    client.ENV_EDGE: world.edge_app,
-                    client.ENV_FPS: f"{FPS:g}",
-                    client.ENV_RUN_S: f"{run_s:g}",
-                },
-            )
-        )
+        client_run = stage.start(client_component(world.walker, world.edge_app, run_s))
         command(stage.url, "resume")
         sampler = Sampler(stage.url, world.walker)  # after the pause: wall maps to world linearly
         sampler.start()

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from meclab.demo.ar import client, edge
-from meclab.demo.ar.demo import FPS, SETTLE_S, Sampler, cloud_component, command
+from meclab.demo.ar import edge
+from meclab.demo.ar.demo import SETTLE_S, Sampler, client_component, cloud_component, command
 from meclab.demo.ar.report import Clock
 from meclab.demo.relocation.outcome import ModeRun, answers, relocations, spans_on
 from meclab.demo.relocation.report import plot, table
@@ -100,19 +100,9 @@ def run_mode(
     with Stage(world.scenario, workdir=workdir, speed=speed, paused=True, say=progress) as stage:
         cloud_run = stage.start(cloud_component(world.cloud_port))
         edges = stage.start_all([_edge(world, e, mode, key) for e in (world.source, world.target)])
+        # ready once the source has served the walker once: it follows the user from then
         client_run = stage.start(
-            Component.module(
-                "ar-client",
-                client.__name__,
-                ue=world.walker,
-                env={
-                    client.ENV_EDGE: DOMAIN,
-                    client.ENV_FPS: f"{FPS:g}",
-                    client.ENV_RUN_S: f"{run_s:g}",
-                    client.ENV_FLOW_PER_FRAME: "1",
-                },
-                recorded=True,  # the source has served the walker once: it follows the user
-            )
+            client_component(world.walker, DOMAIN, run_s, flow_per_frame=True, recorded=True)
         )
         command(stage.url, "resume")
         sampler = Sampler(stage.url, world.walker)
