@@ -27,9 +27,11 @@ API_NAMES: tuple[str, ...] = (
     "ams",
     "bwm",
     "mts",
+    "control",
 )
 """The APIs that scopes protect; MEC 011's names are those of its subscription registry
-(:mod:`meclab.services.mec011.routing`)."""
+(:mod:`meclab.services.mec011.routing`). ``control`` is meclab's own control API (and its
+metrics): the operator's."""
 
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 """RFC 6749 §3.3 ``scope-token``: printable ASCII but space, ``"`` and ``\\``."""
