@@ -45,6 +45,8 @@ from meclab.platform.apps import AppInstance, OperationAction
 from meclab.platform.delivery import CLOSE_SUBSCRIPTION_GONE, Notifier
 from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
+from meclab.secure_mode import Limits, SecureMode
+from meclab.security.authority import Authority
 from meclab.services.ams.service import Ams
 from meclab.services.app_lcm.service import AppLcm
 from meclab.services.app_pkgm.service import AppPkgm
@@ -115,6 +117,8 @@ def create_app(
     dataplane: DataPlane | None = None,
     data_dir: Path | None = None,
     on_started: Callable[[], None] | None = None,
+    security: Authority | None = None,
+    limits: Limits | None = None,
 ) -> FastAPI:
     """An ASGI app serving ``runtime`` and the MEC platforms of its world.
 
@@ -125,6 +129,8 @@ def create_app(
     starts (its lifespan), from whatever world the runtime holds then, and rebuilt whenever
     the runtime loads another scenario. ``data_dir`` keeps onboarded packages and the
     deployed instances' working directories (default: a temporary directory, gone at exit).
+    With ``security`` the app runs in secure mode (:mod:`meclab.secure_mode`): every API wants
+    an access token, and ``limits`` bound each client's requests.
     """
     metrics = metrics or Metrics()
     if dataplane is not None and dataplane.metrics is None:
@@ -141,11 +147,19 @@ def create_app(
     assert data_dir is not None
     packages = PackageRegistry(data_dir / "packages")
 
-    def process_environment() -> dict[str, str]:
+    secure = (
+        SecureMode(security, platforms, base_url=base_url, limits=limits, metrics=metrics)
+        if security is not None
+        else None
+    )
+
+    def process_environment(instance: AppInstance, required: list[str]) -> dict[str, str]:
         env = {"MECLAB_URL": base_url}
         socks = dataplane.entry_points().socks5 if dataplane is not None else None
         if socks is not None:
             env["MECLAB_SOCKS_URL"] = f"socks5://{socks}"
+        if secure is not None:
+            env |= secure.environment(instance, required)
         return env
 
     lifecycle = Lifecycle(
@@ -250,6 +264,8 @@ def create_app(
     device_contexts.context_users = services["dev_app"].context_users
     for service in services.values():
         service.mount(app)
+    if secure is not None:
+        secure.install(app)
     system_apis = [f"{platforms.api_root}{path}" for path in SYSTEM_APIS]
     install_openapi(app, apis=[CONTROL_API, *system_apis], per_host=host_apis(app))
     app.state.runtime = runtime
@@ -262,6 +278,7 @@ def create_app(
     if scratch is not None:  # removed with the app
         weakref.finalize(app, shutil.rmtree, scratch, ignore_errors=True)
     app.state.packages = packages
+    app.state.secure = secure
 
     @app.websocket("/meclab/ws/notifications/{sub_id}")
     async def notification_socket(websocket: WebSocket, sub_id: str) -> None:
@@ -269,6 +286,10 @@ def create_app(
         sub = platforms.subscriptions.find(sub_id)
         if sub is None or not sub.websocket:
             await websocket.close(CLOSE_SUBSCRIPTION_GONE, "no websocket subscription with this id")
+            return
+        if secure is not None and not await secure.authenticate_socket(
+            websocket, sub.host, sub.owner
+        ):
             return
         await websocket.accept()
         platforms.notifier.attach_websocket(sub, websocket)

@@ -46,6 +46,10 @@ from meclab.metrics import Metrics
 Clock = Callable[[], float]
 KeyOf = Callable[[Scope], str | None]
 
+REFUSED = "meclab.refused"
+"""The ASGI scope key naming the limit a refused request broke (``rate``, ``queue``, ``body``,
+``body_timeout``), for the audit."""
+
 _EPSILON = 1e-9
 """Float slack: a token refilled at 0.9999999999 is a token, a wait of 2.0000000001 s is 2 s."""
 
@@ -350,7 +354,8 @@ class LimitsMiddleware:
         self._sweeping: asyncio.AbstractEventLoop | None = None  # the loop _sweeper is on
         self.counters = LimitCounters.of(metrics)
 
-    def _count(self, reason: str, key: str) -> None:
+    def _count(self, scope: Scope, reason: str, key: str) -> None:
+        scope[REFUSED] = reason
         if self.counters is not None:
             self.counters.requests_refused.labels(reason, key_kind(key)).inc()
 
@@ -365,7 +370,7 @@ class LimitsMiddleware:
 
         wait = self.rates.check(key)
         if wait is not None:
-            self._count("rate", key)
+            self._count(scope, "rate", key)
             rates = self.rates
             detail = (
                 f"over the rate limit of {rates.rate_per_s:g} requests/s (burst {rates.burst:g})"
@@ -380,12 +385,12 @@ class LimitsMiddleware:
             elif name == b"transfer-encoding":
                 chunked = True
         if length > self.max_body_bytes:
-            self._count("body", key)
+            self._count(scope, "body", key)
             await send_problem(send, scope, 413, self._too_large())
             return
 
         if not self.slots.enter(key) and not await self.slots.wait(key):
-            self._count("queue", key)
+            self._count(scope, "queue", key)
             slots = self.slots
             detail = (
                 f"{slots.concurrent} requests of this client are running and {slots.queued} "
@@ -450,7 +455,7 @@ class LimitsMiddleware:
         finally:
             self._bodies.discard(body)
         if body.refused is not None and not body.answered:
-            self._count(body.refused.reason, key)
+            self._count(scope, body.refused.reason, key)
             await send_problem(
                 send, scope, body.refused.status, body.refused.detail, body.refused.headers
             )

@@ -115,13 +115,15 @@ class Lifecycle:
         *,
         directory: Path,
         announce_termination: TerminationHook | None = None,
-        environment: Callable[[], Mapping[str, str]] | None = None,
+        environment: Callable[[AppInstance, list[str]], Mapping[str, str]] | None = None,
         context_keys: ContextKeys | None = None,
     ) -> None:
-        """``directory`` holds each instance's working directory and output; ``environment``
-        gives what every process gets besides its own variables (e.g. the data plane's
-        entry points, known only once it runs); ``context_keys`` the ``MECLAB_CONTEXT_KEY``
-        each instance gets, the same for every instance of one application."""
+        """``directory`` holds each instance's working directory and output;
+        ``environment(instance, required)`` gives what each process gets besides its own
+        variables (e.g. the data plane's entry points, known only once it runs, and in secure
+        mode the instance's credential for the ``serName``s its AppD requires);
+        ``context_keys`` the ``MECLAB_CONTEXT_KEY`` each instance gets, the same for every
+        instance of one application."""
         self.platforms = platforms
         self.packages = packages
         self.backend = backend
@@ -609,7 +611,11 @@ class Lifecycle:
         if manifest.program_in_package is not None:  # a file of the package, wherever it runs
             command[0] = str(copy / manifest.program_in_package)
         env = {
-            **(self.environment() if self.environment is not None else {}),
+            **(
+                self.environment(app, [s.serName for s in appd.appServiceRequired or []])
+                if self.environment is not None
+                else {}
+            ),
             **(
                 {"MECLAB_CONTEXT_KEY": self.context_keys.key_for(instance.app_d_id)}
                 if self.context_keys is not None

@@ -67,6 +67,7 @@ HOST_KINDS = (ElementKind.MEC_HOST, ElementKind.FOG)
 RulesListener = Callable[[AppInstance], Awaitable[None]]
 LoadedListener = Callable[[World, bool], Awaitable[None]]
 ResetListener = Callable[[], Awaitable[None]]
+RemovalListener = Callable[[AppInstance], Awaitable[None]]
 RuleT = TypeVar("RuleT", DnsRule, TrafficRule)
 
 
@@ -111,6 +112,8 @@ class Platforms:
         self.rules_version = 0
         """Grows whenever any instance's rules or readiness change: a cheap cache key."""
         """Told after an instance's DNS or traffic rules, or its readiness, changed."""
+        self.removal_listeners: list[RemovalListener] = []
+        """Told after an instance was removed (its credential goes with it)."""
         self.reset_listeners: list[ResetListener] = []
         """Told after a new scenario replaced every platform (API modules drop their own state)."""
         self.loaded_listeners: list[LoadedListener] = []
@@ -370,6 +373,8 @@ class Platforms:
         app.dns_rules.clear()
         app.traffic_rules.clear()
         await self._rules_changed(app)
+        for listener in list(self.removal_listeners):
+            await listener(app)
         log.info(
             "application instance %s (%s) removed from %s",
             app.app_instance_id,

@@ -75,6 +75,12 @@ class LocalCA:
         """The CA's certificate, PEM: what a client is given to trust meclab."""
         return self.certificate.public_bytes(serialization.Encoding.PEM)
 
+    @property
+    def file(self) -> Path:
+        """The CA certificate's PEM file (made at first use), for clients to trust."""
+        self._load()
+        return self.directory / CA_CERT
+
     def trust(self) -> ssl.SSLContext:
         """A client TLS context that trusts this CA (and verifies names), nothing else."""
         return ssl.create_default_context(cadata=self.pem.decode())

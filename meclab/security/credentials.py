@@ -97,6 +97,11 @@ class Credentials:
                 self._save()
         return existed
 
+    def clients(self) -> list[str]:
+        """Every client id, in the order they were first issued."""
+        with self._lock:
+            return list(self._load())
+
     def scopes_of(self, client_id: str) -> frozenset[str]:
         """The scopes ``client_id`` holds; UnknownClient if there is no such client."""
         with self._lock:

@@ -96,13 +96,14 @@ class InsufficientScope(SecurityError, StatusError):
 class OAuthErrorCode(StrEnum):
     """The ``error`` codes of RFC 6749 §5.2 this token endpoint can answer.
 
-    ``invalid_grant`` and ``unauthorized_client`` never arise: the client credentials grant
-    carries no authorization grant that could be invalid, and every client meclab registers
-    may use that grant (the only one it serves).
+    ``invalid_grant`` never arises: the client credentials grant carries no authorization
+    grant that could be invalid. ``unauthorized_client`` is a client asking an endpoint that
+    does not serve it (another MEC host's, or the operator's).
     """
 
     INVALID_REQUEST = "invalid_request"
     INVALID_CLIENT = "invalid_client"
+    UNAUTHORIZED_CLIENT = "unauthorized_client"
     UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"
     INVALID_SCOPE = "invalid_scope"
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
@@ -42,6 +43,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from meclab.security.bearer import REALM
+from meclab.security.credentials import Client
 from meclab.security.errors import OAuthError, OAuthErrorCode
 from meclab.security.scopes import parse_scope
 from meclab.security.tokens import TokenService
@@ -67,6 +69,7 @@ _OAUTH_ERROR = {
 
 IssuerOf = Callable[[str | None], str]
 AudienceOf = Callable[[str | None], str | Sequence[str]]
+Admit = Callable[[str | None, Client], None]
 
 
 def _form(request: Request, body: bytes) -> dict[str, str]:
@@ -149,7 +152,10 @@ def _error_response(error: OAuthError) -> Response:
 
 
 def token_router(
-    service: TokenService, issuer_of: IssuerOf, audience_of: AudienceOf | None = None
+    service: TokenService,
+    issuer_of: IssuerOf,
+    audience_of: AudienceOf | None = None,
+    admit: Admit | None = None,
 ) -> APIRouter:
     """The token endpoint and the JWKS of a MEC host.
 
@@ -157,7 +163,8 @@ def token_router(
     host): ``issuer_of(host)`` gives the issuer its tokens name, ``host`` being the ``{host}``
     path parameter, None where the router is mounted without one. ``audience_of(host)`` gives
     their audience (the issuer by default: the host itself). Either may raise a meclab
-    StatusError, e.g. a 404 for an unknown host.
+    StatusError, e.g. a 404 for an unknown host. ``admit(host, client)`` may refuse a client
+    that proved itself this endpoint's tokens, raising OAuthError (``unauthorized_client``).
     """
     audience_for = audience_of or issuer_of
     router = APIRouter(tags=["OAuth 2.0"])
@@ -191,7 +198,13 @@ def token_router(
             client_id, secret = _client(request, form)
             # The secret's hash takes tens of milliseconds: not on the event loop.
             access_token, expires_in, scope = await run_in_threadpool(
-                service.issue, client_id, secret, scopes, audience, issuer
+                service.issue,
+                client_id,
+                secret,
+                scopes,
+                audience,
+                issuer,
+                None if admit is None else functools.partial(admit, host),
             )
         except OAuthError as error:
             return _error_response(error)

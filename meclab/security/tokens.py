@@ -36,7 +36,7 @@ from joserfc.errors import JoseError
 from joserfc.jws import JWSRegistry
 
 from meclab.security.bearer import MalformedAuthorization, parse_authorization
-from meclab.security.credentials import Credentials
+from meclab.security.credentials import Client, Credentials
 from meclab.security.errors import (
     InsufficientScope,
     InvalidToken,
@@ -124,17 +124,21 @@ class TokenService:
         requested_scopes: Collection[str] | None,
         audience: str | Sequence[str],
         issuer: str,
+        admit: Callable[[Client], None] | None = None,
     ) -> tuple[str, int, str]:
         """A token for a client proving itself with ``secret``: (token, expires_in, scope).
 
         ``requested_scopes`` None asks for every scope the client holds (RFC 6749 §3.3 lets the
         server pick a default). OAuthError ``invalid_client`` for an unknown client or a wrong
-        secret, ``invalid_scope`` for a scope it does not hold. Slow (the secret's hash): call
-        it off the event loop.
+        secret, ``invalid_scope`` for a scope it does not hold. ``admit(client)``, once the
+        client proved itself, may refuse it this endpoint (raising OAuthError). Slow (the
+        secret's hash): call it off the event loop.
         """
         client = self.credentials.check(client_id, secret)
         if client is None:
             raise OAuthError(OAuthErrorCode.INVALID_CLIENT, "unknown client or wrong secret")
+        if admit is not None:
+            admit(client)
         scopes = client.scopes if requested_scopes is None else frozenset(requested_scopes)
         refused = scopes - client.scopes
         if refused:
