@@ -117,7 +117,9 @@ def app_scopes(required: Iterable[str] = ()) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """The request limits of secure mode, per app instance (or client address)."""
+    """The request limits of secure mode, per app instance (or client address). An app
+    instance's rate and burst are its host's (the scenario's ``api`` of each MEC host);
+    these rates are for other clients (the token endpoint's, by address)."""
 
     rate_per_s: float = 200.0
     burst: float = 400.0
@@ -238,6 +240,17 @@ class SecureMode:
             return None
         return f"app:{client}" if client else client_key(asgi_scope)
 
+    def rate_of(self, key: str) -> tuple[float, float] | None:
+        """An app instance's rate and burst: its MEC host's API limits in the scenario."""
+        kind, _, client = key.partition(":")
+        instance = self.platforms.apps.get(client) if kind == "app" else None
+        world = self.platforms.world
+        if instance is None or world is None:
+            return None
+        node = world.top.nodes.get(instance.host)
+        api = getattr(node, "api", None)
+        return None if api is None else (api.rate_per_s, api.burst)
+
     def install(self, app: FastAPI) -> None:
         """Secure ``app``: its token endpoints and control routes, the limits and, outside
         them, the authentication layer; credentials revoked with their instances."""
@@ -252,6 +265,7 @@ class SecureMode:
             max_concurrent_per_key=self.limits.max_concurrent,
             max_queued_per_key=self.limits.max_queued,
             metrics=self.metrics,
+            rate_of=self.rate_of,
         )
         app.add_middleware(
             AuthLayer,

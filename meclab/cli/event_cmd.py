@@ -9,6 +9,7 @@ import httpx
 import typer
 
 from meclab.cli.instance import DataDirOption, UrlOption, instance_url
+from meclab.cli.operator import client_options
 from meclab.engine.events import EventKind
 
 event_app = typer.Typer(help="Steer the running world.", no_args_is_help=True)
@@ -21,7 +22,9 @@ def _fail(message: str) -> typer.Exit:
 
 def _request(method: str, base: str, path: str, **kwargs: Any) -> Any:
     try:
-        response = httpx.request(method, base + path, timeout=30.0, **kwargs)
+        response = httpx.request(
+            method, base + path, timeout=30.0, **client_options(base), **kwargs
+        )
     except httpx.HTTPError as exc:
         raise _fail(f"cannot reach meclab at {base}: {exc}. Is `meclab up` running?") from exc
     if response.is_error:
@@ -199,7 +202,11 @@ def events_command(
         stream_params["type"] = [str(kind) for kind in event_type]
     try:
         with httpx.stream(
-            "GET", base + "/meclab/v1/events/stream", params=stream_params, timeout=None
+            "GET",
+            base + "/meclab/v1/events/stream",
+            params=stream_params,
+            timeout=None,
+            **client_options(base),
         ) as response:
             for line in response.iter_lines():
                 if line.startswith("data:"):

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from meclab.cli.operator import remember
 from meclab.lock import holder
 
 DATA_DIR_DEFAULT = "$MECLAB_DATA_DIR, else $XDG_DATA_HOME/meclab, else ~/.local/share/meclab"
@@ -57,6 +58,8 @@ def instance_url(url: str | None, data_dir: Path | None) -> str:
             err=True,
         )
         raise typer.Exit(1)
+    if running.url is not None:
+        remember(running.url.rstrip("/"), directory)
     if running.url is None:
         typer.echo(
             f"data dir {directory} is held by {running.describe()}; try again when it serves",

@@ -12,6 +12,7 @@ from meclab.cli.listen_cmd import listen_command
 from meclab.cli.relocations_cmd import relocations_app
 from meclab.cli.run_cmd import run_command
 from meclab.cli.scenario_cmd import scenario_app
+from meclab.cli.security_cmd import ca_command, credentials_command
 from meclab.cli.up import up_command
 from meclab.cli.worlds_cmd import reset_command, worlds_command
 
@@ -46,9 +47,11 @@ app.command("listen")(listen_command)
 app.command("run")(run_command)
 app.command("worlds")(worlds_command)
 app.command("reset")(reset_command)
+app.command("ca")(ca_command)
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(event_app, name="event")
 app.add_typer(demo_app, name="demo")
+app_app.command("credentials")(credentials_command)
 app.add_typer(app_app, name="app")
 app.add_typer(relocations_app, name="relocations")
 

@@ -21,6 +21,7 @@ import typer
 
 from meclab.cli.event_cmd import _request
 from meclab.cli.instance import DataDirOption, UrlOption, instance_url
+from meclab.cli.security_cmd import app_environment
 
 CHILD = (
     "import functools, importlib, sys\n"
@@ -75,6 +76,8 @@ def environment(base: str, host: str, app: str | None) -> dict[str, str]:
     }
     if chosen.get("endpoint"):
         env["MEC_APP_ENDPOINT"] = chosen["endpoint"]
+    if base.startswith("https:"):  # secure mode: the instance gets a credential of its own
+        env |= app_environment(base, chosen["name"])
     return env
 
 
@@ -97,7 +100,8 @@ def run_command(
     base = instance_url(url, data_dir)
     env = environment(base, host, app)
     for name, value in env.items():
-        typer.echo(f"{name}={value}", err=True)
+        shown = "(hidden)" if name == "MEC_CLIENT_SECRET" else value
+        typer.echo(f"{name}={shown}", err=True)
     child = subprocess.Popen([sys.executable, "-c", CHILD, module, attr], env={**os.environ, **env})
 
     def forward(signum: int, _: FrameType | None) -> None:

@@ -22,12 +22,15 @@ from meclab.cli.scenario_cmd import EXIT_INVALID, report_invalid
 from meclab.dataplane.plane import DataPlane
 from meclab.engine.events import Connected, Disconnected, Handover, ManualEvent
 from meclab.http.headers import SERVER_OPTIONS
+from meclab.http.slow import server_limits
 from meclab.lock import DataDirBusy, DataDirLock
+from meclab.metrics import Metrics
 from meclab.runtime import Runtime
 from meclab.scenario.builtin import default_scenario
 from meclab.scenario.errors import ScenarioError
 from meclab.scenario.loader import load_file
 from meclab.scenario.model import Scenario
+from meclab.security.authority import Authority
 from meclab.services.hosting import api_root_path
 from meclab.sockets import listen_tcp
 from meclab.worlds import WorldShelf
@@ -101,10 +104,18 @@ async def log_events(records: Sequence[EventRecord]) -> None:
         )
 
 
-def public_url(host: str, port: int) -> str:
+def public_url(host: str, port: int, scheme: str = "http") -> str:
     """The URL clients use: a wildcard listen address is shown as loopback."""
     shown = f"[{host}]" if ":" in host else ("127.0.0.1" if host in ("0.0.0.0", "") else host)
-    return f"http://{shown}:{port}"
+    return f"{scheme}://{shown}:{port}"
+
+
+def certificate_names(host: str) -> list[str]:
+    """The names the server certificate must hold for clients reaching meclab on ``host``."""
+    names = ["localhost", "127.0.0.1", "::1"]
+    if host not in ("0.0.0.0", "::", "") and host not in names:
+        names.append(host)
+    return names
 
 
 def _opened(how: str, name: str, t: float) -> str:
@@ -117,8 +128,28 @@ def _opened(how: str, name: str, t: float) -> str:
     }[how]
 
 
+def _mode_lines(authority: Authority | None) -> list[str]:
+    """What the banner says of the security mode."""
+    if authority is None:
+        return [
+            "  mode         open: every API answers anyone, over plain HTTP "
+            "(meclab up --secure: tokens, TLS, limits)"
+        ]
+    return [
+        "  mode         secure: OAuth 2.0 access tokens on every API, TLS, request limits",
+        f"  operator     {authority.operator_file} (the CLI reads it)",
+        f"  CA           {authority.ca.file} (meclab ca prints it)",
+    ]
+
+
 def _banner(
-    runtime: Runtime, how: str, base: str, data_dir: Path, plane: DataPlane | None, api_root: str
+    runtime: Runtime,
+    how: str,
+    base: str,
+    data_dir: Path,
+    plane: DataPlane | None,
+    api_root: str,
+    authority: Authority | None = None,
 ) -> str:
     world = runtime.world
     lines = [
@@ -131,6 +162,7 @@ def _banner(
         f"(any host: {base}{api_root}/hosts/<host>/...)",
         f"  events       {base}/meclab/v1/events/stream",
         f"  API docs     {base}/docs",
+        *_mode_lines(authority),
     ]
     if plane is not None:
         lines += plane.entry_points().banner()
@@ -207,13 +239,12 @@ async def _serve(
     plane: DataPlane | None,
     api_root: str = "",
     paused: bool = False,
+    secure: bool = False,
 ) -> None:
     # First: a busy port must not touch the stored worlds (the data dir is held already).
     data_dir = lock.data_dir
     check_ports(host, port, plane)
     sock = listen_tcp(host, port)
-    base = public_url(host, sock.getsockname()[1])
-    lock.record(url=base)
     shelf = WorldShelf(data_dir, on_open=lambda name: lock.record(world=name))
     try:
         await shelf.migrate_legacy()
@@ -222,19 +253,31 @@ async def _serve(
         how = await runtime.open(scenario, speed=speed)
         if paused and not runtime.clock.paused:
             await runtime.pause()
+        metrics = Metrics()
+        options = dict(SERVER_OPTIONS)
+        authority = None
+        if secure or runtime.world.scenario.secure:
+            authority = Authority(data_dir / "security", metrics=metrics)
+            files = authority.ca.server_files(certificate_names(host))
+            options |= server_limits(metrics=metrics)
+            options |= {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
+        base = public_url(host, sock.getsockname()[1], "https" if authority else "http")
+        lock.record(url=base)
         app = create_app(
             runtime,
             base_url=base,
             api_root=api_root,
+            metrics=metrics,
             dataplane=plane,
             data_dir=data_dir,
             # Once started, so that the data plane's ports (0: any free one) are known.
-            on_started=lambda: typer.echo(_banner(runtime, how, base, data_dir, plane, api_root)),
+            on_started=lambda: typer.echo(
+                _banner(runtime, how, base, data_dir, plane, api_root, authority)
+            ),
+            security=authority,
         )
         server = uvicorn.Server(
-            uvicorn.Config(
-                app, log_level="critical", lifespan="on", access_log=False, **SERVER_OPTIONS
-            )
+            uvicorn.Config(app, log_level="critical", lifespan="on", access_log=False, **options)
         )
 
         try:
@@ -323,6 +366,15 @@ def up_command(
             "apps and clients first, then let the world run.",
         ),
     ] = False,
+    secure: Annotated[
+        bool,
+        typer.Option(
+            "--secure",
+            help="Zero-trust mode (also the scenario's `secure: true`): every API wants an "
+            "OAuth 2.0 access token, over HTTPS from meclab's local CA, with per-app request "
+            "limits. The operator's secret is kept in the data dir for the CLI.",
+        ),
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
     """Start meclab: the world, its event log and every API, until Ctrl-C."""
@@ -349,7 +401,9 @@ def up_command(
     lock = _hold(data_dir or default_data_dir())
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_serve(chosen, host, port, speed, tick_hz, lock, plane, api_root, paused))
+            asyncio.run(
+                _serve(chosen, host, port, speed, tick_hz, lock, plane, api_root, paused, secure)
+            )
     except OSError as exc:
         typer.echo(f"meclab up: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         raise typer.Exit(1) from exc

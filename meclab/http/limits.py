@@ -45,6 +45,7 @@ from meclab.metrics import Metrics
 
 Clock = Callable[[], float]
 KeyOf = Callable[[Scope], str | None]
+RateOf = Callable[[str], tuple[float, float] | None]
 
 REFUSED = "meclab.refused"
 """The ASGI scope key naming the limit a refused request broke (``rate``, ``queue``, ``body``,
@@ -115,6 +116,7 @@ class RateLimiter:
         burst: float,
         clock: Clock = time.monotonic,
         max_keys: int = 10_000,
+        rate_of: RateOf | None = None,
     ) -> None:
         TokenBucket(rate_per_s, burst, clock)  # the settings' errors, now rather than later
         if max_keys < 1:
@@ -123,6 +125,8 @@ class RateLimiter:
         self.burst = burst
         self.clock = clock
         self.max_keys = max_keys
+        self.rate_of = rate_of
+        """``rate_of(key)`` -> (rate_per_s, burst) of that key, None for the defaults."""
         self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
 
     def __len__(self) -> int:
@@ -130,15 +134,27 @@ class RateLimiter:
 
     def check(self, key: str) -> float | None:
         """Count a request of ``key``: None when allowed, else the seconds it should wait."""
+        wait = self.bucket(key).take()
+        return wait if wait else None
+
+    def bucket(self, key: str) -> TokenBucket:
+        """The bucket of ``key``, made full at its first request."""
         bucket = self._buckets.get(key)
         if bucket is None:
             if len(self._buckets) >= self.max_keys:
                 self._buckets.popitem(last=False)
-            bucket = self._buckets[key] = TokenBucket(self.rate_per_s, self.burst, self.clock)
+            rate, burst = (self.rate_of(key) if self.rate_of else None) or (
+                self.rate_per_s,
+                self.burst,
+            )
+            bucket = self._buckets[key] = TokenBucket(rate, burst, self.clock)
         else:
             self._buckets.move_to_end(key)
-        wait = bucket.take()
-        return wait if wait else None
+        return bucket
+
+    def clear(self) -> None:
+        """Forget every bucket (the rates changed): each key starts again full."""
+        self._buckets.clear()
 
 
 class FairSlots:
@@ -324,6 +340,7 @@ class LimitsMiddleware:
     at once, ``max_queued_per_key`` more wait their turn. A body may have ``max_body_bytes``,
     and the app never waits more than ``body_timeout_s`` for the next piece of it. Refusals
     are counted on ``metrics``' registry when given. ``clock`` is monotonic seconds.
+    ``rate_of(key)`` may give a key a rate and burst of its own (None: the defaults).
     """
 
     def __init__(
@@ -340,10 +357,11 @@ class LimitsMiddleware:
         body_timeout_s: float = 10.0,
         max_keys: int = 10_000,
         clock: Clock = time.monotonic,
+        rate_of: RateOf | None = None,
     ) -> None:
         self.app = app
         self.key_of = key_of
-        self.rates = RateLimiter(rate_per_s, burst, clock, max_keys)
+        self.rates = RateLimiter(rate_per_s, burst, clock, max_keys, rate_of)
         self.slots = FairSlots(max_concurrent_per_key, max_queued_per_key)
         self.max_body_bytes = max_body_bytes
         self.body_timeout_s = body_timeout_s
@@ -371,10 +389,8 @@ class LimitsMiddleware:
         wait = self.rates.check(key)
         if wait is not None:
             self._count(scope, "rate", key)
-            rates = self.rates
-            detail = (
-                f"over the rate limit of {rates.rate_per_s:g} requests/s (burst {rates.burst:g})"
-            )
+            bucket = self.rates.bucket(key)
+            detail = f"over the rate limit of {bucket.rate:g} requests/s (burst {bucket.burst:g})"
             await send_problem(send, scope, 429, detail, {"Retry-After": retry_after(wait)})
             return
 

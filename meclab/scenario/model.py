@@ -279,10 +279,21 @@ class ComputeNode(StrictModel):
     apps: list[Application] = Field(default_factory=list)
 
 
+class ApiLimits(StrictModel):
+    """Each application instance's share of a MEC host's API capacity, enforced in secure
+    mode (``meclab up --secure``): a token bucket per instance, 429 with Retry-After beyond."""
+
+    rate_per_s: float = Field(200.0, gt=0, le=1_000_000)
+    """Requests per second one instance may make to this host's APIs, sustained."""
+    burst: float = Field(400.0, ge=1, le=10_000_000)
+    """Requests it may make at once after a quiet spell."""
+
+
 class MecHost(ComputeNode):
     """A MEC host serving a zone; it runs its own MEC platform."""
 
     position: Position
+    api: ApiLimits = Field(default_factory=ApiLimits)
 
 
 # --- radio -------------------------------------------------------------------------------
@@ -386,6 +397,9 @@ class Scenario(StrictModel):
     description: str = Field("", max_length=4096)
     seed: int = Field(0, ge=0, le=2**63 - 1)
     """Seeds every random draw (jitter, loss) so a scenario replays exactly."""
+    secure: bool = False
+    """Run meclab in secure mode with this scenario, as ``meclab up --secure`` does (read when
+    meclab starts): access tokens, TLS, request limits."""
     radio: RadioSettings = Field(default_factory=RadioSettings)
     netchar: NetChar = Field(default_factory=NetChar)
     clouds: list[ComputeNode] = Field(default_factory=list)

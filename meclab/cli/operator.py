@@ -1,0 +1,122 @@
+"""How the CLI talks to a meclab in secure mode: as the operator, trusting meclab's own CA.
+
+A meclab started with ``--secure`` serves HTTPS with a certificate from the local CA in its data
+dir and wants an access token on every request. The CLI, run by the same user on the same
+machine, reads the operator's secret and the CA certificate from that data dir
+(:mod:`meclab.security.authority`), trades the secret for a token at the operator's token
+endpoint (``/meclab/v1/oauth2/token``) and sends it, fetching a new one when it is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import ssl
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus
+
+import httpx
+import typer
+
+from meclab.security.authority import OPERATOR_SECRET
+from meclab.security.credentials import OPERATOR
+
+SECURITY_DIR = "security"
+CA_FILE = Path("ca") / "ca.pem"
+
+_data_dirs: dict[str, Path] = {}
+"""The data dir each base URL was found through (see :func:`remember`)."""
+
+
+def remember(base: str, data_dir: Path) -> None:
+    """Note that the meclab at ``base`` keeps its data in ``data_dir``."""
+    _data_dirs[base] = data_dir
+
+
+def security_dir(base: str) -> Path:
+    """Where the meclab at ``base`` keeps its secrets (its data dir's, else the default's)."""
+    from meclab.cli.instance import default_data_dir
+
+    return (_data_dirs.get(base) or default_data_dir()) / SECURITY_DIR
+
+
+class OperatorAuth(httpx.Auth):
+    """Bearer tokens for the operator, from the operator's token endpoint at ``base``."""
+
+    requires_response_body = True
+
+    def __init__(self, base: str, secret: str) -> None:
+        self.token_url = f"{base}/meclab/v1/oauth2/token"
+        self.secret = secret
+        self.token: str | None = None
+
+    def _token_request(self) -> httpx.Request:
+        return httpx.Request(
+            "POST",
+            self.token_url,
+            data={"grant_type": "client_credentials"},
+            headers={"Authorization": f"Basic {_basic(OPERATOR, self.secret)}"},
+        )
+
+    def _take(self, response: httpx.Response) -> None:
+        if response.status_code != 200:
+            try:
+                reason = response.json().get("error_description") or response.text
+            except ValueError:
+                reason = response.text
+            typer.echo(
+                f"meclab refused the operator's credential at {self.token_url} "
+                f"({response.status_code}): {reason}",
+                err=True,
+            )
+            raise typer.Exit(1)
+        self.token = response.json()["access_token"]
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        fresh = self.token is None
+        if fresh:
+            self._take((yield self._token_request()))
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        response = yield request
+        if response.status_code == 401 and not fresh:  # expired since: once more, anew
+            self._take((yield self._token_request()))
+            request.headers["Authorization"] = f"Bearer {self.token}"
+            yield request
+
+
+def _basic(user: str, password: str) -> str:
+    # RFC 6749 §2.3.1: each part form-encoded before the RFC 7617 encoding
+    pair = f"{quote_plus(user)}:{quote_plus(password)}"
+    return base64.b64encode(pair.encode()).decode()
+
+
+_auths: dict[str, OperatorAuth] = {}
+
+
+def client_options(base: str) -> dict[str, Any]:
+    """What ``httpx`` needs to reach ``base``: nothing for plain HTTP; for HTTPS, meclab's CA
+    (when its data dir has one) and the operator's token. Exits 1 naming the file that is
+    missing when the meclab there wants a token the CLI cannot get."""
+    if not base.startswith("https:"):
+        return {}
+    directory = security_dir(base)
+    ca = directory / CA_FILE
+    options: dict[str, Any] = {}
+    if ca.is_file():
+        options["verify"] = ssl.create_default_context(cafile=str(ca))
+    auth = _auths.get(base)
+    if auth is None:
+        secret_file = directory / OPERATOR_SECRET
+        try:
+            secret = secret_file.read_text().strip()
+        except OSError as exc:
+            typer.echo(
+                f"meclab at {base} is in secure mode, and the operator's secret is not in "
+                f"{secret_file} ({exc.strerror}): give the --data-dir that meclab runs on",
+                err=True,
+            )
+            raise typer.Exit(1) from exc
+        auth = _auths[base] = OperatorAuth(base, secret)
+    options["auth"] = auth
+    return options
