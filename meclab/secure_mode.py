@@ -62,7 +62,7 @@ SCOPE_OF_API: dict[str, str] = {
     "/mec_service_mgmt/v1": "mec011_service_mgmt",
     "/rni/v2": "rnis",
     "/location/v2": "location",
-    "/location/v3": "location",
+    "/location/v2.2.1": "location",
     "/wai/v2": "wai",
     "/ui/v1": "ueid",
     "/amsi/v1": "ams",
@@ -158,6 +158,8 @@ class SecureMode:
     ) -> None:
         self.authority = authority
         self.metrics = metrics
+        if metrics is not None:
+            authority.audit.count_on(metrics)
         self.platforms = platforms
         self.base_url = base_url.rstrip("/")
         self.limits = limits or Limits()

@@ -37,6 +37,7 @@ from meclab.app import create_app
 from meclab.engine.clock import SimClock
 from meclab.platform.delivery import Notifier, RetryPolicy
 from meclab.runtime import Runtime
+from meclab.security.authority import Authority
 
 BASE_URL = "http://meclab.test"
 """The base URL the tests' in-process apps are told they are served at."""
@@ -117,13 +118,18 @@ async def advance(runtime: Runtime, fake: FakeTime, t: float) -> None:
 
 @asynccontextmanager
 async def serve(
-    runtime: Runtime, *, retries: RetryPolicy | None = None, api_root: str = ""
+    runtime: Runtime,
+    *,
+    retries: RetryPolicy | None = None,
+    api_root: str = "",
+    security: Authority | None = None,
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     """meclab's app on ``runtime`` (every API, at :data:`BASE_URL`) started as a server starts
     it (its lifespan: the MEC platforms are built; nothing ticks), and an HTTP client on it, in
     process (no socket). ``retries``: the notifier's retry policy instead of the default;
-    ``api_root``: the path prefix of the ETSI APIs (``meclab up --api-root``)."""
-    app = create_app(runtime, tick=False, base_url=BASE_URL, api_root=api_root)
+    ``api_root``: the path prefix of the ETSI APIs (``meclab up --api-root``); ``security``:
+    secure mode with this authority (``meclab up --secure``)."""
+    app = create_app(runtime, tick=False, base_url=BASE_URL, api_root=api_root, security=security)
     if retries is not None:
         app.state.platforms.notifier.policy = retries
     transport = httpx.ASGITransport(app=app)

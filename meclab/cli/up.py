@@ -257,7 +257,7 @@ async def _serve(
         options = dict(SERVER_OPTIONS)
         authority = None
         if secure or runtime.world.scenario.secure:
-            authority = Authority(data_dir / "security", metrics=metrics)
+            authority = Authority(data_dir / "security")
             files = authority.ca.server_files(certificate_names(host))
             options |= server_limits(metrics=metrics)
             options |= {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}

@@ -64,22 +64,22 @@ class Refusal:
 class Audit:
     """The refusals of one meclab (see the module docstring)."""
 
-    def __init__(self, metrics: Metrics | None = None, clock: Callable[[], float] = time.time):
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._kept: deque[Refusal] = deque(maxlen=KEPT)
         self.total = 0
         self._window = (0, 0)  # (second, lines logged in it)
         self._unlogged = 0
-        self._counter = (
-            Counter(
-                "meclab_security_refusals",
-                "Requests refused for security: authentication (401), authorization (403) "
-                "and limits (408, 413, 429), by reason",
-                ["kind", "reason"],
-                registry=metrics.registry,
-            )
-            if metrics is not None
-            else None
+        self._counter: Counter | None = None
+
+    def count_on(self, metrics: Metrics) -> None:
+        """Count refusals on ``metrics``' registry (from now on)."""
+        self._counter = Counter(
+            "meclab_security_refusals",
+            "Requests refused for security: authentication (401), authorization (403) "
+            "and limits (408, 413, 429), by reason",
+            ["kind", "reason"],
+            registry=metrics.registry,
         )
 
     def record(

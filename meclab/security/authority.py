@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from meclab.metrics import Metrics
 from meclab.security.audit import Audit
 from meclab.security.ca import LocalCA
 from meclab.security.credentials import OPERATOR, Credentials
@@ -40,7 +39,6 @@ class Authority:
         self,
         directory: Path,
         *,
-        metrics: Metrics | None = None,
         lifetime_s: int = DEFAULT_LIFETIME_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -49,7 +47,7 @@ class Authority:
         self.keys = SigningKeys(directory, retire_after_s=lifetime_s + LEEWAY_S, clock=clock)
         self.tokens = TokenService(self.keys, self.credentials, lifetime_s, clock)
         self.ca = LocalCA(directory / "ca")
-        self.audit = Audit(metrics, clock)
+        self.audit = Audit(clock)
 
     @property
     def operator_file(self) -> Path:

@@ -18,7 +18,7 @@ from meclab.security.scopes import (
 
 
 def test_every_api_has_a_read_and_a_write_scope() -> None:
-    assert len(all_scopes()) == 2 * len(API_NAMES) == 26
+    assert len(all_scopes()) == 2 * len(API_NAMES) == 28
     assert scope("rnis", Access.READ) == "rnis:read"
     assert scope("mec011_service_mgmt", "write") == "mec011_service_mgmt:write"
     assert {"bwm:read", "mts:write", "app_lcm:read"} <= all_scopes()
