@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import shutil
+import ssl
 import tempfile
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -119,6 +120,7 @@ def create_app(
     on_started: Callable[[], None] | None = None,
     security: Authority | None = None,
     limits: Limits | None = None,
+    callback_trust: ssl.SSLContext | None = None,
 ) -> FastAPI:
     """An ASGI app serving ``runtime`` and the MEC platforms of its world.
 
@@ -130,7 +132,8 @@ def create_app(
     the runtime loads another scenario. ``data_dir`` keeps onboarded packages and the
     deployed instances' working directories (default: a temporary directory, gone at exit).
     With ``security`` the app runs in secure mode (:mod:`meclab.secure_mode`): every API wants
-    an access token, and ``limits`` bound each client's requests.
+    an access token, and ``limits`` bound each client's requests. ``callback_trust``
+    verifies the certificates of ``https`` notification callbacks (default: the system's CAs).
     """
     metrics = metrics or Metrics()
     if dataplane is not None and dataplane.metrics is None:
@@ -139,7 +142,7 @@ def create_app(
         runtime.store,
         base_url=base_url,
         api_root=api_root_path(api_root),
-        notifier=Notifier(metrics=metrics, store=runtime.store),
+        notifier=Notifier(metrics=metrics, store=runtime.store, trust=callback_trust),
     )
     mec011_service = Mec011(platforms)
     scratch = Path(tempfile.mkdtemp(prefix="meclab-")) if data_dir is None else None

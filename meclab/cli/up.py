@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import ssl
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
@@ -240,6 +241,7 @@ async def _serve(
     api_root: str = "",
     paused: bool = False,
     secure: bool = False,
+    callback_trust: ssl.SSLContext | None = None,
 ) -> None:
     # First: a busy port must not touch the stored worlds (the data dir is held already).
     data_dir = lock.data_dir
@@ -275,6 +277,7 @@ async def _serve(
                 _banner(runtime, how, base, data_dir, plane, api_root, authority)
             ),
             security=authority,
+            callback_trust=callback_trust,
         )
         server = uvicorn.Server(
             uvicorn.Config(app, log_level="critical", lifespan="on", access_log=False, **options)
@@ -375,6 +378,15 @@ def up_command(
             "limits. The operator's secret is kept in the data dir for the CLI.",
         ),
     ] = False,
+    callback_ca: Annotated[
+        Path | None,
+        typer.Option(
+            "--callback-ca",
+            help="A PEM file of CA certificates to trust, besides the system's, when "
+            "notifications go to https callbacks (e.g. your test receiver's own CA).",
+            show_default="the system's CAs only",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
     """Start meclab: the world, its event log and every API, until Ctrl-C."""
@@ -391,6 +403,14 @@ def up_command(
     except ValueError as exc:
         typer.echo(f"meclab up: {scenario}: {exc}", err=True)
         raise typer.Exit(EXIT_INVALID) from exc
+    trust = None
+    if callback_ca is not None:
+        trust = ssl.create_default_context()
+        try:
+            trust.load_verify_locations(cafile=str(callback_ca))
+        except (OSError, ssl.SSLError) as exc:
+            typer.echo(f"meclab up: --callback-ca {callback_ca}: {exc}", err=True)
+            raise typer.Exit(EXIT_INVALID) from exc
     # The data plane stays on loopback whatever --host says: a SOCKS5 relay on a public
     # address would be an open proxy into the emulated network.
     plane = (
@@ -402,7 +422,9 @@ def up_command(
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(
-                _serve(chosen, host, port, speed, tick_hz, lock, plane, api_root, paused, secure)
+                _serve(
+                    chosen, host, port, speed, tick_hz, lock, plane, api_root, paused, secure, trust
+                )
             )
     except OSError as exc:
         typer.echo(f"meclab up: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)

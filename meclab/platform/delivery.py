@@ -29,6 +29,7 @@ import contextlib
 import logging
 import math
 import random
+import ssl
 import time
 from collections import deque
 from collections.abc import Callable
@@ -153,9 +154,11 @@ class Notifier:
         wall: Callable[[], float] = time.time,
         seed: int = 0,
         store: Store | None = None,
+        trust: ssl.SSLContext | None = None,
     ) -> None:
         """``store``: where outboxes survive a restart (call :meth:`restore` before the first
-        :meth:`send`); without one they live in memory only."""
+        :meth:`send`); without one they live in memory only. ``trust``: what verifies the
+        certificates of ``https`` callbacks (default: the system's CAs)."""
         self.policy = policy or RetryPolicy()
         self.timeout_s = timeout_s
         self.max_backlog = max_backlog
@@ -178,13 +181,17 @@ class Notifier:
         self._concurrency = concurrency
         self._boxes: dict[str, _Outbox] = {}
         self._session: aiohttp.ClientSession | None = None
+        self.trust = trust
         self._hang_ups: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Open the HTTP client (keep-alive pool sized to the concurrency bound)."""
         if self._session is None:
             connector = aiohttp.TCPConnector(
-                limit=self._concurrency, limit_per_host=0, keepalive_timeout=30
+                limit=self._concurrency,
+                limit_per_host=0,
+                keepalive_timeout=30,
+                ssl=self.trust if self.trust is not None else True,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
