@@ -39,16 +39,22 @@ from fastapi import APIRouter, Body, FastAPI, Query, WebSocket
 from pydantic import BaseModel, Field
 
 from meclab.control.routes import PREFIX as CONTROL_API
-from meclab.http.auth import AuthLayer, Requirement
+from meclab.http.auth import AuthLayer, Requirement, refusal_of
 from meclab.http.limits import LimitsMiddleware, client_key
 from meclab.metrics import Metrics
 from meclab.platform.apps import AppInstance
-from meclab.platform.errors import InvalidField, NotFound
+from meclab.platform.errors import Forbidden, InvalidField, NotFound
 from meclab.platform.platform import Platforms
 from meclab.security.audit import Kind
 from meclab.security.authority import Authority
 from meclab.security.credentials import OPERATOR, Client
-from meclab.security.errors import OAuthError, OAuthErrorCode, SecurityError, UnknownScope
+from meclab.security.errors import (
+    InvalidToken,
+    MissingToken,
+    OAuthError,
+    OAuthErrorCode,
+    UnknownScope,
+)
 from meclab.security.oauth import token_router
 from meclab.security.scopes import Access, for_method, parse_scope, scope
 from meclab.services.ams.service import SERVICE as AMS
@@ -280,25 +286,28 @@ class SecureMode:
         """Whether a notification websocket may open: a token for ``host`` of the
         subscription's ``owner`` (or the operator's). Refused ones are audited and closed."""
         own = self.issuer(host)
+        client_id = None
         try:
             claims = self.authority.tokens.authenticate(
                 websocket.headers.get("authorization"), own, (own, self.control_issuer)
             )
-            if claims.client_id not in (owner, OPERATOR):
-                raise NotFound("no websocket subscription with this id for this client")
-        except (SecurityError, NotFound) as error:
+            client_id = claims.client_id
+            if client_id not in (owner, OPERATOR):
+                raise Forbidden("no websocket subscription with this id for this client")
+        except (MissingToken, InvalidToken, Forbidden) as error:
+            kind, reason = refusal_of(error)
             client = websocket.client
             self.authority.audit.record(
-                Kind.AUTHORIZATION if isinstance(error, NotFound) else Kind.AUTHENTICATION,
-                "forbidden" if isinstance(error, NotFound) else "invalid_token",
-                status=403 if isinstance(error, NotFound) else 401,
-                client_id=None,
+                kind,
+                reason,
+                status=error.status,
+                client_id=client_id,
                 address=client.host if client else None,
                 method="GET",
                 path=websocket.url.path,
-                detail=str(error),
+                detail=error.detail,
             )
-            await websocket.close(1008, str(error)[:120])
+            await websocket.close(1008, error.detail[:120])
             return False
         return True
 

@@ -96,15 +96,7 @@ class AuthLayer:
             await self.app(scope, receive, self._watching(scope, send))
 
     def _refused(self, scope: Scope, error: StatusError) -> None:
-        if isinstance(error, MissingToken):
-            kind, reason = Kind.AUTHENTICATION, "missing_token"
-        elif isinstance(error, InvalidToken):
-            kind, reason = Kind.AUTHENTICATION, "invalid_token"
-        elif isinstance(error, InsufficientScope):
-            kind, reason = Kind.AUTHORIZATION, "insufficient_scope"
-        else:
-            kind, reason = Kind.AUTHENTICATION, "invalid_request"
-        self._record(scope, kind, reason, error.status, error.detail)
+        self._record(scope, *refusal_of(error), error.status, error.detail)
 
     def _record(self, scope: Scope, kind: Kind, reason: str, status: int, detail: str) -> None:
         client = scope.get("client")
@@ -141,6 +133,17 @@ class AuthLayer:
             await send(message)
 
         return watched
+
+
+def refusal_of(error: StatusError) -> tuple[Kind, str]:
+    """The audit's kind and reason for an error that refused a request."""
+    if isinstance(error, MissingToken):
+        return Kind.AUTHENTICATION, "missing_token"
+    if isinstance(error, InvalidToken):
+        return Kind.AUTHENTICATION, "invalid_token"
+    if isinstance(error, InsufficientScope):
+        return Kind.AUTHORIZATION, "insufficient_scope"
+    return Kind.AUTHORIZATION, "forbidden"
 
 
 def _detail(chunks: Iterable[bytes]) -> str:
