@@ -12,7 +12,7 @@ from meclab.cli.listen_cmd import listen_command
 from meclab.cli.relocations_cmd import relocations_app
 from meclab.cli.run_cmd import run_command
 from meclab.cli.scenario_cmd import scenario_app
-from meclab.cli.security_cmd import ca_command, credentials_command
+from meclab.cli.security_cmd import ca_command, credentials_command, security_app
 from meclab.cli.up import up_command
 from meclab.cli.worlds_cmd import reset_command, worlds_command
 
@@ -54,6 +54,7 @@ app.add_typer(demo_app, name="demo")
 app_app.command("credentials")(credentials_command)
 app.add_typer(app_app, name="app")
 app.add_typer(relocations_app, name="relocations")
+app.add_typer(security_app, name="security")
 
 
 def main() -> None:

@@ -1,14 +1,19 @@
-"""``meclab ca`` and ``meclab app credentials``: what clients of a secure meclab need.
+"""``meclab ca``, ``meclab app credentials`` and ``meclab security``: a secure meclab's clients
+and its operator.
 
 * ``meclab ca`` prints the local CA's certificate (PEM), for curl's ``--cacert``, a browser or
   another machine's trust store; the CA is made in the data dir if it is not there yet.
 * ``meclab app credentials NAME`` issues an app instance a new client secret (its old one stops
   working) and prints the environment the SDK reads (``MEC_CLIENT_ID``, ``MEC_CLIENT_SECRET``,
   ``MEC_TOKEN_URL``, ``MEC_CA_FILE``), one ``NAME=value`` a line, for ``export`` or a ``.env``.
+* ``meclab security audit`` lists the latest refused requests (who, what, why);
+  ``meclab security rotate-keys`` makes new tokens be signed by a new key (those issued stay
+  valid until they expire); ``meclab security revoke CLIENT`` ends a client's credential.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +22,7 @@ import typer
 from meclab.cli.event_cmd import _request
 from meclab.cli.instance import DataDirOption, UrlOption, default_data_dir, instance_url
 from meclab.cli.operator import CA_FILE, SECURITY_DIR, security_dir
+from meclab.security.audit import Kind
 from meclab.security.ca import LocalCA
 from meclab.security.errors import SecurityError
 
@@ -68,3 +74,68 @@ def credentials_command(
         raise typer.Exit(1)
     for key, value in app_environment(base, name).items():
         typer.echo(f"{key}={value}")
+
+
+security_app = typer.Typer(
+    help="A secure meclab's audit, signing keys and credentials (meclab up --secure).",
+    no_args_is_help=True,
+)
+
+
+def _secure_base(url: str | None, data_dir: Path | None) -> str:
+    base = instance_url(url, data_dir)
+    if not base.startswith("https:"):
+        typer.echo(
+            f"meclab at {base} runs in open mode (start it with meclab up --secure)", err=True
+        )
+        raise typer.Exit(1)
+    return base
+
+
+@security_app.command("audit")
+def audit_command(
+    kind: Annotated[
+        Kind | None, typer.Option(help="Only refusals of this kind.", show_default="all")
+    ] = None,
+    client: Annotated[
+        str | None, typer.Option(help="Only this client id's.", show_default="every client's")
+    ] = None,
+    last: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 20,
+    url: UrlOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """The latest refused requests: authentication, authorization and limits."""
+    params: dict[str, str | int] = {"limit": last}
+    if kind is not None:
+        params["kind"] = kind.value
+    if client is not None:
+        params["client_id"] = client
+    answer = _request(
+        "GET", _secure_base(url, data_dir), "/meclab/v1/security/audit", params=params
+    )
+    for r in answer["refusals"]:
+        when = time.strftime("%H:%M:%S", time.localtime(r["time"]))
+        who = r["client_id"] or "anonymous"
+        typer.echo(
+            f"{when} {r['status']} {r['kind']:<14} {r['reason']:<18} {who} {r['address'] or '-'} "
+            f"{r['method']} {r['path']}: {r['detail']}"
+        )
+    typer.echo(f"{answer['total']} refused in all ({answer['dropped']} no longer kept)")
+
+
+@security_app.command("rotate-keys")
+def rotate_keys_command(url: UrlOption = None, data_dir: DataDirOption = None) -> None:
+    """Sign new access tokens with a new key; tokens already issued stay valid until they expire."""
+    answer = _request("POST", _secure_base(url, data_dir), "/meclab/v1/keys/rotate")
+    typer.echo(f"new signing key {answer['kid']}")
+
+
+@security_app.command("revoke")
+def revoke_command(
+    client: Annotated[str, typer.Argument(help="The client id (an appInstanceId ...).")],
+    url: UrlOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """End a client's credential: its secret gets no more tokens (those issued expire)."""
+    _request("DELETE", _secure_base(url, data_dir), f"/meclab/v1/credentials/{client}")
+    typer.echo(f"revoked {client}")

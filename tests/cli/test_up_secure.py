@@ -169,3 +169,21 @@ def test_the_cli_names_the_missing_secret(meclab: SecureMeclab, tmp_path: Path) 
     )
     assert result.returncode == 1
     assert "secure mode" in result.stderr and "operator.secret" in result.stderr
+
+
+def test_the_operators_security_commands(meclab: SecureMeclab) -> None:
+    with httpx.Client(verify=trusting(meclab.ca), timeout=5.0) as client:
+        assert client.get(f"{meclab.base}{SERVICES}").status_code == 401
+    audit = meclab.cli("security", "audit", "--kind", "authentication")
+    assert audit.returncode == 0, audit.stderr
+    assert (
+        f"401 authentication missing_token      anonymous 127.0.0.1 GET {SERVICES}: "
+        in audit.stdout
+    )
+    rotated = meclab.cli("security", "rotate-keys")
+    assert rotated.returncode == 0 and rotated.stdout.startswith("new signing key ")
+    issued = meclab.cli("app", "credentials", "ar-guide-fontvieille")
+    client_id = issued.stdout.splitlines()[0].split("=", 1)[1]
+    assert meclab.cli("security", "revoke", client_id).stdout == f"revoked {client_id}\n"
+    again = meclab.cli("security", "revoke", client_id)
+    assert again.returncode == 1 and "no app client" in again.stderr

@@ -6,6 +6,8 @@ runs ``far-app``. Tokens come from the token endpoints as a client gets them (te
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -272,3 +274,26 @@ async def test_enrolling_a_client_by_id(secure: Any) -> None:
     assert (
         await client.delete("/meclab/v1/credentials/dev-1", headers=operator)
     ).status_code == 404
+
+
+async def test_rotating_keys_keeps_issued_tokens_and_signs_new_ones_anew(secure: Any) -> None:
+    _, client, tokens = secure
+    before = await tokens.app("edge-app")
+    operator = await tokens.operator()
+    old_keys = {k["kid"] for k in (await client.get("/oauth2/jwks")).json()["keys"]}
+    rotated = await client.post("/meclab/v1/keys/rotate", headers=operator)
+    assert rotated.status_code == 200
+    new_kid = rotated.json()["kid"]
+    assert new_kid not in old_keys
+    published = {k["kid"] for k in (await client.get("/hosts/mec-b/oauth2/jwks")).json()["keys"]}
+    assert published == old_keys | {new_kid}  # the old key verifies until its tokens expire
+    assert (await client.get(SERVICES, headers=before)).status_code == 200
+    after = await tokens.app("edge-app")
+    header = jws_header(after["Authorization"].removeprefix("Bearer "))
+    assert header["kid"] == new_kid and header["alg"] == "ES256" and header["typ"] == "at+jwt"
+    assert (await client.get(SERVICES, headers=after)).status_code == 200
+
+
+def jws_header(token: str) -> dict[str, Any]:
+    part = token.split(".")[0]
+    return dict(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))))
