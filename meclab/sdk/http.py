@@ -193,6 +193,8 @@ def _decoded(raw: bytes) -> tuple[Any, bool]:
 
 @dataclass(frozen=True, slots=True)
 class _Answer:
+    """An answer as it came, before the SDK reads it."""
+
     status: int
     reason: str
     headers: CIMultiDict[str]
@@ -228,7 +230,9 @@ class HttpClient:
         tokens: TokenSource | None = None,
     ) -> None:
         self.config = config
-        self.tokens = tokens if tokens is not None or not config.client_id else TokenSource(config)
+        if tokens is None and config.client_id:
+            tokens = TokenSource(config)
+        self.tokens = tokens
         self._session = session
         self._owned = session is None
 
@@ -306,16 +310,15 @@ class HttpClient:
         data: bytes | None = None
         if json_body is not None:
             data = json.dumps(body_json(json_body)).encode()
+        pairs = query(params)
         token = await self.bearer_token()
         sent = self._headers(token, data is not None, content_type, headers)
-        answer = await self._exchange(method, url, params=query(params), data=data, headers=sent)
+        answer = await self._exchange(method, url, params=pairs, data=data, headers=sent)
         if self.refused(token, answer.status, answer.headers):
             log.debug("%s %s: access token refused; once more with a new one", method, url)
             token = await self.bearer_token()
             sent = self._headers(token, data is not None, content_type, headers)
-            answer = await self._exchange(
-                method, url, params=query(params), data=data, headers=sent
-            )
+            answer = await self._exchange(method, url, params=pairs, data=data, headers=sent)
         body, readable = _decoded(answer.raw)
         status = answer.status
         if status not in expect:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI, Request, WebSocket
+from fastapi import FastAPI, Request, Response, WebSocket
 from helpers import FakeTime, free_port, on_loopback, until
 
 from meclab.http.problem import install_problem_handlers
@@ -61,6 +61,7 @@ class Platform:
     token_requests: int = 0
     api_calls: int = 0
     ws_tokens: list[str] = field(default_factory=list)
+    ws_refusals: int = 0
     close_ws: asyncio.Event = field(default_factory=asyncio.Event)
 
     def claims(self, authorization: str | None, host: str) -> Claims:
@@ -79,7 +80,8 @@ class Platform:
 def build_app(platform: Platform) -> FastAPI:
     """The token endpoint of every host (and of the default one, at the root), an API that
     says whose token it got, one that refuses every token, and a websocket that records the
-    token of each connection and stays open until told to close (or the client leaves)."""
+    token of each connection (refusing an invalid one with 401 at the handshake) and stays open
+    until told to close (or the client leaves)."""
     app = FastAPI()
     install_problem_handlers(app)
 
@@ -108,7 +110,12 @@ def build_app(platform: Platform) -> FastAPI:
 
     @app.websocket("/hosts/{host}/ws")
     async def ws(websocket: WebSocket, host: str) -> None:
-        claims = platform.claims(websocket.headers.get("authorization"), host)
+        try:
+            claims = platform.claims(websocket.headers.get("authorization"), host)
+        except InvalidToken as refusal:
+            platform.ws_refusals += 1
+            await websocket.send_denial_response(Response(status_code=401, headers=refusal.headers))
+            return
         await websocket.accept()
         platform.ws_tokens.append(claims.jwt_id)
         told = asyncio.ensure_future(platform.close_ws.wait())
@@ -307,6 +314,31 @@ async def test_a_websocket_sends_a_fresh_token_on_every_connection(
             await until(lambda: len(platform.ws_tokens) == 2, "the reconnection")
     assert platform.ws_tokens[0] != platform.ws_tokens[1]
     assert platform.token_requests == 2
+
+
+async def test_a_websocket_handshake_refusing_the_token_gets_a_new_one_next_time(
+    platform: Platform, sdk_clock: FakeTime
+) -> None:
+    async with client(platform, sdk_clock) as http:
+        await whoami(http)
+        platform.server_clock.now += 400.0  # the SDK's token has expired, to the platform
+        uri = http.url("/ws").replace("http://", "ws://", 1)
+        async with WebSocketDelivery(http, uri, Api.WAI, lambda _: None, reconnect_s=0.01):
+            await until(lambda: len(platform.ws_tokens) == 1, "the connection with a new token")
+    assert (platform.ws_refusals, platform.token_requests) == (1, 2)
+
+
+async def test_a_websocket_whose_client_the_token_endpoint_refuses_stops_with_that_error(
+    platform: Platform, sdk_clock: FakeTime
+) -> None:
+    async with client(platform, sdk_clock, client_secret="wrong") as http:
+        uri = http.url("/ws").replace("http://", "ws://", 1)
+        delivery = WebSocketDelivery(http, uri, Api.WAI, lambda _: None, reconnect_s=0.01)
+        delivery.start()
+        with pytest.raises(AuthenticationFailed, match="invalid_client"):
+            await asyncio.wait_for(delivery.wait(), timeout=5)
+        await delivery.stop()
+    assert (platform.token_requests, platform.ws_refusals, platform.ws_tokens) == (1, 0, [])
 
 
 async def test_https_with_meclabs_ca_file_for_the_token_endpoint_and_the_api(
