@@ -7,6 +7,7 @@ small: pydantic, aiohttp and the shared wire models.
 ::
 
     config.py   where the platform is (PlatformConfig; from the environment)
+    tokens.py   TokenSource: OAuth 2.0 access tokens obtained and renewed for the client
     errors.py   the one error tree (SdkError and below)
     http.py     the keep-alive session; answers to typed bodies, errors to SdkError
     clients/    one typed client per ETSI API (MEC 011, 012, 013 v3 and v2.2.1, 021, 028, 014)
@@ -31,6 +32,7 @@ from meclab.sdk.context import ContextStore
 from meclab.sdk.control import ControlClient
 from meclab.sdk.dataplane import DataPlane
 from meclab.sdk.errors import (
+    AuthenticationFailed,
     ConfigError,
     MecApiError,
     PlatformUnreachable,
@@ -56,10 +58,12 @@ from meclab.sdk.relocation import (
 from meclab.sdk.sealing import ContextIntegrityError, ContextKey
 from meclab.sdk.subscriptions import Subscription
 from meclab.sdk.sync import SyncPlatform
+from meclab.sdk.tokens import TokenSource
 from meclab.sdk.websocket import WebSocketDelivery
 
 __all__ = [
     "Api",
+    "AuthenticationFailed",
     "ConfigError",
     "ContextIntegrityError",
     "ContextKey",
@@ -87,6 +91,7 @@ __all__ = [
     "SyncPlatform",
     "Tagged",
     "TargetUnreachable",
+    "TokenSource",
     "UnexpectedResponse",
     "UnparseableNotification",
     "UserContextRelocation",

@@ -5,6 +5,8 @@
     SdkError
       ├── ConfigError          a setting is missing or wrong; names the variable or field
       ├── PlatformUnreachable  no answer from the platform: refused, reset, timed out; names the URL
+      ├── AuthenticationFailed the token endpoint refused the client credentials or the scopes;
+      │                        carries the OAuth error code and description, names the URL
       ├── MecApiError          the platform answered an error status; carries its ProblemDetails
       ├── UnexpectedResponse   an answer the SDK cannot read (not JSON, not the expected body,
       │                        201 without Location); names what was wrong
@@ -37,6 +39,26 @@ class PlatformUnreachable(SdkError):
         self.url = url
         self.reason = reason
         super().__init__(f"{method} {url}: platform unreachable: {reason}")
+
+
+class AuthenticationFailed(SdkError):
+    """The token endpoint at ``token_url`` answered ``status`` instead of an access token.
+
+    ``error`` is the OAuth 2.0 error code (RFC 6749 §5.2: ``invalid_client`` for an unknown
+    client or a wrong secret, ``invalid_scope`` for a scope the client does not hold ...) and
+    ``description`` the endpoint's explanation; both None when the answer carried none (an
+    endpoint that is no OAuth one, a 404 for an unknown host).
+    """
+
+    def __init__(
+        self, token_url: str, status: int, error: str | None, description: str | None
+    ) -> None:
+        self.token_url = token_url
+        self.status = status
+        self.error = error
+        self.description = description
+        what = ": ".join(part for part in (error, description) if part) or "no reason given"
+        super().__init__(f"POST {token_url}: no access token ({status}): {what}")
 
 
 class MecApiError(SdkError):

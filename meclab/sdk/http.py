@@ -1,7 +1,9 @@
 """One keep-alive HTTP session to a MEC platform, and the one place its answers become types.
 
 Every client of :mod:`meclab.sdk` sends through :class:`HttpClient`: it joins paths to the
-platform's URL and API root, adds the bearer token, turns an error status into
+platform's URL and API root, adds the bearer token (the config's own, or one its
+:class:`~meclab.sdk.tokens.TokenSource` obtains, with one retry on a fresh token when an API
+refuses the one sent as invalid), turns an error status into
 :class:`~meclab.sdk.errors.MecApiError` with the platform's ProblemDetails, a failed connection
 into :class:`~meclab.sdk.errors.PlatformUnreachable` naming the URL, and a body into the
 shared wire model (one definition of each body, the server's own).
@@ -32,6 +34,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from meclab.platform.wire import ProblemDetails
 from meclab.sdk.config import PlatformConfig
 from meclab.sdk.errors import ConfigError, MecApiError, PlatformUnreachable, UnexpectedResponse
+from meclab.sdk.tokens import TokenSource, bearer_error
 
 log = logging.getLogger("meclab.sdk")
 
@@ -178,6 +181,27 @@ def parse(adapter: TypeAdapter[Any], data: Any, *, method: str, url: str, status
     raise UnexpectedResponse(method, url, status, "the body does not match the API's model")
 
 
+def _decoded(raw: bytes) -> tuple[Any, bool]:
+    """A body as JSON (None when empty), and whether it was JSON."""
+    if not raw.strip():
+        return None, True
+    try:
+        return json.loads(raw.decode("utf-8", "replace")), True
+    except ValueError:
+        return None, False
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """An answer as it came, before the SDK reads it."""
+
+    status: int
+    reason: str
+    headers: CIMultiDict[str]
+    raw: bytes
+    media: str
+
+
 def _problem(status: int, reason: str, body: Any, text: str) -> ProblemDetails:
     if isinstance(body, dict):
         try:
@@ -192,13 +216,23 @@ class HttpClient:
     """A keep-alive session to one platform (async context manager).
 
     ``session``: share an aiohttp session of the application's own; it is then not closed here.
+    ``tokens``: where access tokens come from; by default a new
+    :class:`~meclab.sdk.tokens.TokenSource` when ``config`` has client credentials (give one
+    source to several clients of the same config so that they share its token).
     Paths are relative to the platform's URL and API root; absolute URLs are used as they are.
     """
 
     def __init__(
-        self, config: PlatformConfig, *, session: aiohttp.ClientSession | None = None
+        self,
+        config: PlatformConfig,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        tokens: TokenSource | None = None,
     ) -> None:
         self.config = config
+        if tokens is None and config.client_id:
+            tokens = TokenSource(config)
+        self.tokens = tokens
         self._session = session
         self._owned = session is None
 
@@ -234,6 +268,28 @@ class HttpClient:
         """The absolute URL of ``path`` on the platform."""
         return self.config.api_url(path)
 
+    async def bearer_token(self) -> str | None:
+        """The access token to send now: the config's static one, or one from the token
+        source (fetched or renewed first if need be); None when there are no credentials.
+
+        AuthenticationFailed when the token endpoint refuses the client, PlatformUnreachable
+        when it does not answer.
+        """
+        if self.tokens is None:
+            return self.config.token
+        return await self.tokens.token(self._post_form)
+
+    def refused(self, token: str | None, status: int, headers: Mapping[str, str]) -> bool:
+        """Whether an answer refused ``token`` as invalid (401 with a Bearer challenge
+        ``error="invalid_token"``, RFC 6750 §3.1) and a new token from the source may do
+        better; the refused token is dropped then, so the next :meth:`bearer_token` fetches."""
+        if self.tokens is None or token is None or status != 401:
+            return False
+        if bearer_error(headers.get("WWW-Authenticate")) != "invalid_token":
+            return False
+        self.tokens.invalidate(token)
+        return True
+
     async def request(
         self,
         method: str,
@@ -245,24 +301,70 @@ class HttpClient:
         content_type: str = JSON,
         expect: Sequence[int] = (200,),
     ) -> Reply:
-        """Send one request; the answer if its status is in ``expect``, else the typed error."""
+        """Send one request; the answer if its status is in ``expect``, else the typed error.
+
+        With a token source, a request whose token an API refuses as invalid is sent once more
+        with a new token; a second refusal is the MecApiError of that answer.
+        """
         url = self.url(path)
-        sent = {"Accept": f"{JSON}, application/problem+json"}
-        if self.config.token:
-            sent["Authorization"] = f"Bearer {self.config.token}"
         data: bytes | None = None
         if json_body is not None:
             data = json.dumps(body_json(json_body)).encode()
+        pairs = query(params)
+        token = await self.bearer_token()
+        sent = self._headers(token, data is not None, content_type, headers)
+        answer = await self._exchange(method, url, params=pairs, data=data, headers=sent)
+        if self.refused(token, answer.status, answer.headers):
+            log.debug("%s %s: access token refused; once more with a new one", method, url)
+            token = await self.bearer_token()
+            sent = self._headers(token, data is not None, content_type, headers)
+            answer = await self._exchange(method, url, params=pairs, data=data, headers=sent)
+        body, readable = _decoded(answer.raw)
+        status = answer.status
+        if status not in expect:
+            if status >= 400:
+                text = answer.raw.decode("utf-8", "replace")
+                problem = _problem(status, answer.reason, body, text)
+                raise MecApiError(method, url, status, problem)
+            raise UnexpectedResponse(method, url, status, f"expected {_statuses(expect)}")
+        if not readable:
+            raise UnexpectedResponse(method, url, status, f"body is not JSON ({answer.media})")
+        return Reply(method, url, status, answer.headers, body)
+
+    @staticmethod
+    def _headers(
+        token: str | None, has_body: bool, content_type: str, extra: Mapping[str, str] | None
+    ) -> dict[str, str]:
+        sent = {"Accept": f"{JSON}, application/problem+json"}
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        if has_body:
             sent["Content-Type"] = content_type
-        sent.update(headers or {})
+        sent.update(extra or {})
+        return sent
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: list[tuple[str, str]] | None = None,
+        data: bytes | None = None,
+        headers: Mapping[str, str],
+    ) -> _Answer:
+        """One request and its whole answer; aiohttp's failures as the SDK's errors."""
         try:
             async with self.session().request(
-                method, url, params=query(params), data=data, headers=sent
+                method, url, params=params, data=data, headers=headers
             ) as response:
                 raw = await response.read()
-                status, reason = response.status, response.reason or ""
-                answer_headers = CIMultiDict(response.headers)
-                media = response.content_type
+                return _Answer(
+                    response.status,
+                    response.reason or "",
+                    CIMultiDict(response.headers),
+                    raw,
+                    response.content_type,
+                )
         except aiohttp.InvalidURL as exc:
             raise ConfigError(f"{method} {url}: not a valid URL") from exc
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
@@ -273,21 +375,13 @@ class HttpClient:
             ) from exc
         except asyncio.CancelledError:
             raise
-        text = raw.decode("utf-8", "replace")
-        body: Any = None
-        readable = True
-        if raw.strip():
-            try:
-                body = json.loads(text)
-            except ValueError:
-                readable = False
-        if status not in expect:
-            if status >= 400:
-                raise MecApiError(method, url, status, _problem(status, reason, body, text))
-            raise UnexpectedResponse(method, url, status, f"expected {_statuses(expect)}")
-        if not readable:
-            raise UnexpectedResponse(method, url, status, f"body is not JSON ({media})")
-        return Reply(method, url, status, answer_headers, body)
+
+    async def _post_form(
+        self, url: str, form: bytes, headers: Mapping[str, str]
+    ) -> tuple[int, Any]:
+        """The token source's request (:data:`meclab.sdk.tokens.Post`), on this session."""
+        answer = await self._exchange("POST", url, data=form, headers=headers)
+        return answer.status, _decoded(answer.raw)[0]
 
     def read(self, reply: Reply, model: type[M]) -> M:
         """The reply's body as ``model``."""

@@ -29,7 +29,7 @@ from typing import Self
 
 import aiohttp
 
-from meclab.sdk.errors import SdkError, SubscriptionGone
+from meclab.sdk.errors import PlatformUnreachable, SdkError, SubscriptionGone
 from meclab.sdk.http import HttpClient
 from meclab.sdk.notifications import Api
 from meclab.sdk.receiver import Callback, Dispatcher, Route
@@ -44,7 +44,11 @@ class WebSocketDelivery(Dispatcher):
     """Receives one subscription's notifications from ``uri`` (see the module docstring).
 
     ``http`` lends its session and access token, so the socket sees the platform as the REST
-    calls do.
+    calls do: each connection, the first and every reconnection, sends the token good at that
+    moment (renewed by the token source when due), and a handshake refused for an invalid
+    token drops it, so the next attempt fetches a new one. A token endpoint that does not
+    answer is retried like the platform; one that refuses the client stops the delivery
+    (:meth:`wait` raises its :class:`~meclab.sdk.errors.AuthenticationFailed`).
     """
 
     def __init__(
@@ -100,7 +104,7 @@ class WebSocketDelivery(Dispatcher):
             try:
                 if await self._session_once():
                     delay = self._reconnect_s  # it was up: start the backoff afresh
-            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            except (aiohttp.ClientError, OSError, TimeoutError, PlatformUnreachable) as exc:
                 log.warning("websocket %s: %s; retrying in %g s", self.uri, exc, delay)
             finally:
                 self.connected.clear()  # also when the subscription is gone or we stop
@@ -109,9 +113,8 @@ class WebSocketDelivery(Dispatcher):
 
     async def _session_once(self) -> bool:
         """Read one connection to its end; whether it had opened."""
-        headers = {}
-        if self._http.config.token:
-            headers["Authorization"] = f"Bearer {self._http.config.token}"
+        token = await self._http.bearer_token()
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
             ws = await self._http.session().ws_connect(
                 self.uri, headers=headers, timeout=aiohttp.ClientWSTimeout(ws_close=5.0)
@@ -121,6 +124,7 @@ class WebSocketDelivery(Dispatcher):
             # through ASGI servers that cannot send a close frame then (uvicorn: 403).
             if exc.status in (403, 404):
                 raise SubscriptionGone(self.uri, f"handshake refused ({exc.status})") from exc
+            self._http.refused(token, exc.status, exc.headers or {})
             raise
         async with ws:
             self.connected.set()
