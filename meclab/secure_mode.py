@@ -186,10 +186,18 @@ class SecureMode:
     def _host_issuers(self) -> list[str]:
         return [self.issuer(h) for h in self.platforms.hosts]
 
-    def _admit_host(self, host: str | None, client: Client) -> None:
+    def _everywhere(self) -> list[str]:
+        """The audience of the operator's tokens: every host, the system, the control API."""
+        return [self.control_issuer, self.system_audience, *self._host_issuers()]
+
+    def _issuers(self) -> tuple[str, ...]:
+        # Any of meclab's endpoints: the audience is what keeps a token to its host.
+        return (*self._host_issuers(), self.control_issuer)
+
+    def _admit_host(self, host: str | None, client: Client) -> list[str] | None:
         name = host or self.platforms.default_host
         if client.client_id == OPERATOR:
-            return
+            return self._everywhere()
         app = self.platforms.apps.get(client.client_id)
         if app is not None and app.host != name:
             raise OAuthError(
@@ -197,6 +205,7 @@ class SecureMode:
                 f"application instance {client.client_id} runs on {app.host}: ask that host's "
                 f"token endpoint ({self.issuer(app.host)}/oauth2/token)",
             )
+        return None
 
     @staticmethod
     def _admit_operator(_: str | None, client: Client) -> None:
@@ -214,9 +223,7 @@ class SecureMode:
         if path.startswith(PUBLIC) or path.startswith(SOCKETS):
             return None
         if path.startswith("/meclab/") or path == "/metrics":
-            return Requirement(
-                self.control_issuer, (self.control_issuer,), scope("control", access)
-            )
+            return Requirement(self.control_issuer, self._issuers(), scope("control", access))
         root = self.platforms.api_root
         if root:
             if not path.startswith(f"{root}/"):
@@ -233,12 +240,10 @@ class SecureMode:
         if api is None:
             return None
         if api in SYSTEM_SCOPES:
-            issuers = (*self._host_issuers(), self.control_issuer)
-            return Requirement(self.system_audience, issuers, scope(api, access))
+            return Requirement(self.system_audience, self._issuers(), scope(api, access))
         if host not in self.platforms.hosts:
             return None  # 404 from the routes
-        own = self.issuer(host)
-        return Requirement(own, (own, self.control_issuer), scope(api, access))
+        return Requirement(self.issuer(host), self._issuers(), scope(api, access))
 
     def key_of(self, asgi_scope: dict[str, Any]) -> str | None:
         """The rate-limit key of a request: its app instance, else its client's address;
@@ -289,7 +294,7 @@ class SecureMode:
         client_id = None
         try:
             claims = self.authority.tokens.authenticate(
-                websocket.headers.get("authorization"), own, (own, self.control_issuer)
+                websocket.headers.get("authorization"), own, self._issuers()
             )
             client_id = claims.client_id
             if client_id not in (owner, OPERATOR):
@@ -374,7 +379,7 @@ class SecureMode:
         operator = token_router(
             tokens,
             lambda _: self.control_issuer,
-            lambda _: [self.control_issuer, self.system_audience, *self._host_issuers()],
+            lambda _: self._everywhere(),
             self._admit_operator,
         )
         app.include_router(operator, prefix=CONTROL_API)

@@ -69,7 +69,7 @@ _OAUTH_ERROR = {
 
 IssuerOf = Callable[[str | None], str]
 AudienceOf = Callable[[str | None], str | Sequence[str]]
-Admit = Callable[[str | None, Client], None]
+Admit = Callable[[str | None, Client], str | Sequence[str] | None]
 
 
 def _form(request: Request, body: bytes) -> dict[str, str]:
@@ -164,7 +164,8 @@ def token_router(
     path parameter, None where the router is mounted without one. ``audience_of(host)`` gives
     their audience (the issuer by default: the host itself). Either may raise a meclab
     StatusError, e.g. a 404 for an unknown host. ``admit(host, client)`` may refuse a client
-    that proved itself this endpoint's tokens, raising OAuthError (``unauthorized_client``).
+    that proved itself this endpoint's tokens, raising OAuthError (``unauthorized_client``), or
+    give its tokens an audience of their own (returning it; None for ``audience_of``'s).
     """
     audience_for = audience_of or issuer_of
     router = APIRouter(tags=["OAuth 2.0"])

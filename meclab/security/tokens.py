@@ -124,21 +124,22 @@ class TokenService:
         requested_scopes: Collection[str] | None,
         audience: str | Sequence[str],
         issuer: str,
-        admit: Callable[[Client], None] | None = None,
+        admit: Callable[[Client], str | Sequence[str] | None] | None = None,
     ) -> tuple[str, int, str]:
         """A token for a client proving itself with ``secret``: (token, expires_in, scope).
 
         ``requested_scopes`` None asks for every scope the client holds (RFC 6749 §3.3 lets the
         server pick a default). OAuthError ``invalid_client`` for an unknown client or a wrong
         secret, ``invalid_scope`` for a scope it does not hold. ``admit(client)``, once the
-        client proved itself, may refuse it this endpoint (raising OAuthError). Slow (the
+        client proved itself, may refuse it this endpoint (raising OAuthError) or give its
+        token an audience of its own (None: ``audience``). Slow (the
         secret's hash): call it off the event loop.
         """
         client = self.credentials.check(client_id, secret)
         if client is None:
             raise OAuthError(OAuthErrorCode.INVALID_CLIENT, "unknown client or wrong secret")
         if admit is not None:
-            admit(client)
+            audience = admit(client) or audience
         scopes = client.scopes if requested_scopes is None else frozenset(requested_scopes)
         refused = scopes - client.scopes
         if refused:
