@@ -57,6 +57,7 @@ from meclab.mobility.registry import (
     ServiceLevel,
     TransferState,
 )
+from meclab.platform.access import check_owner, visible
 from meclab.platform.apps import AppInstance
 from meclab.platform.errors import NotFound, Unprocessable
 from meclab.platform.platform import Platforms
@@ -127,11 +128,16 @@ class Mobility:
 
     # --- AmsPort: registrations ---------------------------------------------------------------
 
+    # A registration is its consumer's (Registration.owner): the port's lookups serve
+    # requests, so they show the caller its own only, and every change goes through them.
+
     def registrations(self, host: str) -> list[Registration]:
-        return self.registry.on(host)
+        return [r for r in self.registry.on(host) if visible(r.owner)]
 
     def registration(self, host: str, registration_id: str) -> Registration:
-        return self.registry.get(host, registration_id)
+        found = self.registry.get(host, registration_id)
+        check_owner(found.owner, f"application mobility service {registration_id}")
+        return found
 
     async def register(
         self,
@@ -164,7 +170,7 @@ class Mobility:
         devices: list[Device],
         expiry_s: int | None,
     ) -> Registration:
-        current = self.registry.get(host, registration_id)
+        current = self.registration(host, registration_id)
         self._check_consumer(host, app_instance_id, devices)
         confirmed = [
             d.ue
@@ -185,11 +191,11 @@ class Mobility:
         return current
 
     async def deregister(self, host: str, registration_id: str) -> None:
-        registration = self.registry.get(host, registration_id)
+        registration = self.registration(host, registration_id)
         await self._remove(registration, "the registration was deleted")
 
     async def deregister_task(self, host: str, registration_id: str) -> None:
-        registration = self.registry.get(host, registration_id)
+        registration = self.registration(host, registration_id)
         due = registration.expires_at
         if due is None or due <= self.wall():
             await self._remove(registration, "deregistered")
@@ -202,6 +208,13 @@ class Mobility:
     ) -> None:
         if app_instance_id is not None:
             self.platforms.app(host, app_instance_id)  # NotFound: not an instance of this host
+        # An instance registers itself only; a MEC platform's registration is the operator's.
+        check_owner(
+            app_instance_id,
+            f"a registration of application instance {app_instance_id}"
+            if app_instance_id is not None
+            else "a registration of a MEC platform",
+        )
         seen: set[str] = set()
         for i, device in enumerate(devices):
             if device.ue in seen:

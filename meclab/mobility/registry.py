@@ -92,6 +92,13 @@ class Registration:
     deregister_at: float | None = None
     """Wall-clock time a deregister_task set for the deregistration, when one is pending."""
 
+    @property
+    def owner(self) -> str | None:
+        """The application instance that owns the registration (issue 12): its consumer.
+        Only that instance (or the operator) may make it, so a MEC platform's (``mepId``)
+        has none and is the operator's alone."""
+        return self.app_instance_id
+
     def device(self, ue: str) -> Device | None:
         """The entry for terminal ``ue``, if the registration lists it."""
         return next((d for d in self.devices if d.ue == ue), None)

@@ -3,6 +3,12 @@
 :class:`meclab.mobility.manager.Mobility` implements it; tests may use a fake. The AMS service
 validates REST bodies, resolves AssociateIds to terminals and shapes notifications; the port
 keeps the registrations and runs the procedures.
+
+Ownership (issue 12): a registration belongs to its consumer instance
+(:attr:`~meclab.mobility.registry.Registration.owner`). In a request, the port lists the
+caller's own registrations only, and refuses (Forbidden, 403) to give, change or remove
+another's, or to register (or re-register) for an instance other than the caller; the
+operator, and meclab's own work outside requests, may do all of it.
 """
 
 from __future__ import annotations

@@ -22,6 +22,11 @@ a device registered twice). ``subscriptiontype`` is the v2.2.1 file's spelling; 
 ``subscriptionType`` is accepted too (INVENTORY §3.6). A subscription filter naming an
 application instance that is not on the host, or an AssociateId naming no terminal, is a 400
 naming the attribute (``filterCriteria.appInstanceId``, ``filterCriteria.associateId[i]``).
+
+Ownership in secure mode (issue 12): a registration is its consumer instance's (the mobility
+manager checks it, :mod:`.port`), a subscription its creator's. Listings show the caller its
+own; another instance's registration or subscription answers 403 (after the 404 for an unknown
+one); the operator sees and changes all. The adjacent-instance query answers any instance.
 """
 
 from typing import TYPE_CHECKING, Annotated, Any
@@ -36,6 +41,7 @@ from meclab.http.query import reject_unknown_query
 from meclab.http.routing import PrefixedRouter
 from meclab.http.selectors import Filter, Selection, attribute_filter, attribute_selection, select
 from meclab.mobility.registry import Registration
+from meclab.platform.access import check_owner, owner_for_new, visible
 from meclab.platform.errors import InvalidField, Unprocessable
 from meclab.platform.subscription import Subscription
 from meclab.services.ams.bodies import (
@@ -205,7 +211,8 @@ def build_router(ams: "Ams") -> APIRouter:
             )
         name = "subscriptiontype" if subscriptionType is None else "subscriptionType"
         wanted = check_type_filter(subscriptiontype or subscriptionType, SHORT_TYPES, name)
-        subs = registry.list(host, API, types=None if wanted is None else [wanted])
+        listed = registry.list(host, API, types=None if wanted is None else [wanted])
+        subs = [sub for sub in listed if visible(sub.owner)]
         return JSONResponse(link_list(ams.url(host, "/subscriptions"), subs, member="subscription"))
 
     @router.post(
@@ -228,6 +235,7 @@ def build_router(ams: "Ams") -> APIRouter:
             body=without_alternative(body, websocket),
             href=lambda sub_id: ams.url(host, f"/subscriptions/{sub_id}"),
             criteria=criteria,
+            owner=owner_for_new(),
             callback=callback,
             websocket=websocket,
             expiry=expiry_of(wire, ams.platforms.wall()),
@@ -236,7 +244,9 @@ def build_router(ams: "Ams") -> APIRouter:
         return created(sub.body, sub.href)
 
     async def subscription(host: host_dep, subscriptionId: str) -> Subscription:
-        return registry.get(host, API, subscriptionId)
+        sub = registry.get(host, API, subscriptionId)
+        check_owner(sub.owner, f"subscription {subscriptionId}")
+        return sub
 
     Current = Annotated[
         Subscription, Depends(matching(subscription, lambda sub: etag_of(sub.body)))

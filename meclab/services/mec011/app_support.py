@@ -9,6 +9,10 @@
 * ``.../dns_rules`` and ``.../traffic_rules`` (list, GET, PUT with If-Match);
 * ``/timing/current_time`` and ``/timing/timing_caps``;
 * ``/registrations`` (POST, GET, PUT, DELETE; :mod:`.registrations`).
+
+In secure mode (issue 12) everything under ``/applications/{appInstanceId}`` answers that
+instance and the operator only (403 for another instance: :func:`.routing.app_resolver`);
+timing answers any authenticated instance.
 """
 
 # No ``from __future__ import annotations``: FastAPI reads the route signatures' annotations,

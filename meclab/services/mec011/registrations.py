@@ -19,6 +19,11 @@ Either way the instance is INSTANTIATED until it confirms ready (clause 5.2.2), 
 instance the platform did not start itself. The stored AppInfo carries the ``appInstanceId``
 and ``isInsByMec`` the platform settled on.
 
+In secure mode (issue 12) a registration is its instance's own: an application instance
+registers itself only (403 for an AppInfo naming another ``appInstanceId``; without one, the
+caller's id is the instance's), and reads, updates or deletes only its own registration; the
+operator may do all of it for any instance.
+
 DELETE ends a registration. A run-time instance then has nothing left that manages it: it is
 removed with its services (subscribers are told) and subscriptions. A scenario instance lives
 on (its life is MEC management's, MEC 010-2), it only forgets its AppInfo and may register
@@ -34,6 +39,7 @@ from fastapi import APIRouter, Depends, Response
 
 from meclab.http.body import body_doc, json_body
 from meclab.http.etag import etag_of
+from meclab.platform.access import check_owner, owner_for_new
 from meclab.platform.apps import AppInstance, AppState
 from meclab.platform.errors import Conflict, InvalidField, NotFound
 from meclab.platform.platform import Platforms
@@ -79,7 +85,10 @@ def _stored(app: AppInstance, info: AppInfo) -> dict[str, object]:
 
 async def register(platforms: Platforms, host: str, info: AppInfo) -> AppInstance:
     """Register an instance on ``host`` from its AppInfo (see module docstring)."""
-    known = platforms.apps.get(info.appInstanceId) if info.appInstanceId else None
+    instance_id = info.appInstanceId or owner_for_new()
+    if instance_id is not None:
+        check_owner(instance_id, f"the registration of application instance {instance_id}")
+    known = platforms.apps.get(instance_id) if instance_id else None
     if known is not None:
         if known.host != host:
             # The id is taken, as by any other holder (Platforms.add_app): a bad field, since
@@ -110,7 +119,7 @@ async def register(platforms: Platforms, host: str, info: AppInfo) -> AppInstanc
     if info.endpoint is None:
         raise InvalidField("endpoint", "required when isInsByMec is false (MEC 011 7.1.2.6)")
     app = AppInstance(
-        app_instance_id=info.appInstanceId or str(uuid.uuid4()),
+        app_instance_id=instance_id or str(uuid.uuid4()),
         host=host,
         app_name=info.appName,
         app_provider=info.appProvider or "",
@@ -133,6 +142,7 @@ def add_registration_routes(router: APIRouter, mec011: "Mec011") -> None:
         app = platforms.apps.get(appInstanceId)
         if app is None or app.host != host or app.registration is None:
             raise NotFound(f"no registration of application instance {appInstanceId!r} on {host}")
+        check_owner(appInstanceId, f"the registration of application instance {appInstanceId}")
         return app
 
     Registered = Annotated[AppInstance, Depends(registered)]

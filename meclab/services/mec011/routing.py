@@ -5,6 +5,9 @@ Order of checks, for every route (first failure answers):
 1. an unknown query parameter: 400 (:func:`meclab.http.query.reject_unknown_query`, a route
    dependency);
 2. an unknown MEC host, application instance, service, rule or subscription in the path: 404;
+   then, in secure mode, an application instance in the path that is not the caller: 403
+   (:func:`app_resolver`; issue 12: an instance's rules, services, subscriptions and
+   registration are its own, and only it and the operator may read or change them);
 3. ``If-Match`` that names another ETag: 412 (RFC 9110 13.2.1: before the content is read);
 4. a request body that is not JSON: 415; then a malformed or invalid one: 400 naming the field.
 
@@ -24,6 +27,7 @@ from fastapi import Depends
 
 from meclab.http.etag import etag_of, matching
 from meclab.http.query import reject_unknown_query
+from meclab.platform.access import check_owner
 from meclab.platform.apps import AppInstance
 from meclab.platform.platform import Platforms
 from meclab.services.hosting import host_resolver
@@ -47,11 +51,15 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def app_resolver(platforms: Platforms) -> Callable[..., Awaitable[AppInstance]]:
-    """A dependency giving the instance ``{appInstanceId}`` names on the addressed host (404)."""
+    """A dependency giving the instance ``{appInstanceId}`` names on the addressed host (404),
+    to itself or the operator only (403, :func:`~meclab.platform.access.check_owner`): every
+    route under an instance's path serves what that instance owns."""
     current_host = host_resolver(platforms)
 
     async def current_app(appInstanceId: str, host: str = Depends(current_host)) -> AppInstance:
-        return platforms.app(host, appInstanceId)
+        app = platforms.app(host, appInstanceId)
+        check_owner(app.app_instance_id, f"a resource of application instance {appInstanceId}")
+        return app
 
     return current_app
 

@@ -11,6 +11,11 @@
 * ``/liveness/{serInstanceId}`` (GET, PATCH): the "Individual mecServiceLiveness" resource
   whose URI the platform allocates (clause 8.2.10) for services registered with a
   ``livenessInterval``.
+
+In secure mode (issue 12) discovery (``/services``, ``/transports``) answers any
+authenticated instance; an instance's own services and subscriptions answer it and the
+operator only (403: :func:`.routing.app_resolver`), and so does a service's liveness resource
+(its producer's heartbeat).
 """
 
 # No ``from __future__ import annotations``: FastAPI reads the route signatures' annotations,
@@ -23,6 +28,7 @@ from fastapi.responses import JSONResponse
 from meclab.http.body import body_doc, json_body
 from meclab.http.etag import matching
 from meclab.http.routing import PrefixedRouter
+from meclab.platform.access import check_owner
 from meclab.platform.apps import AppInstance
 from meclab.platform.errors import Conflict, InvalidField, NotFound
 from meclab.platform.platform import Platforms
@@ -286,6 +292,8 @@ def build_router(mec011: "Mec011") -> APIRouter:
         # The resource lives on the producer's host, and only for services with liveness.
         if record is None or record.host != host or not record.info.livenessInterval:
             raise NotFound(f"no liveness resource for service {serInstanceId!r} on {host}")
+        # The producer's heartbeat resource: another instance may not read or beat it.
+        check_owner(record.owner, f"the liveness of service {serInstanceId}")
         return record
 
     Alive = Annotated[ServiceRecord, Depends(alive)]

@@ -7,10 +7,11 @@ PUT  sets the state of each tag of the body (the others keep theirs); If-Match g
 ==== ============================================================================================
 
 Errors, first failure answers: an unknown query parameter (400), an unknown MEC host or
-application instance on it (404), a missing tag list (400); for PUT If-Match (412, evaluated
-before the body is read: RFC 9110 13.2.1), a non-JSON (415), malformed or invalid (400) body,
-an instance that is terminating (403: it may no longer claim UEs), a tag registered that names
-no terminal (400).
+application instance on it (404), in secure mode an instance other than the caller (403: an
+instance's registrations are its own, the operator excepted; issue 12), a missing tag list
+(400); for PUT If-Match (412, evaluated before the body is read: RFC 9110 13.2.1), a non-JSON
+(415), malformed or invalid (400) body, an instance that is terminating (403: it may no longer
+claim UEs), a tag registered that names no terminal (400).
 
 The resource is the instance's set of registered tags, and its ETag is computed from that set:
 every GET, whichever tags it asks about, returns it, and a PUT is checked against it whatever
@@ -30,7 +31,7 @@ from meclab.http.query import reject_unknown_query
 from meclab.http.routing import PrefixedRouter
 from meclab.platform.apps import AppInstance, AppState
 from meclab.platform.errors import Forbidden, InvalidField
-from meclab.services.hosting import host_resolver
+from meclab.services.mec011.routing import app_resolver
 from meclab.services.ueid.models import TagState, UeIdentityTagInfo, UeIdentityTags
 
 if TYPE_CHECKING:
@@ -55,10 +56,7 @@ def build_router(service: "UeIdentity") -> APIRouter:
     )
     platforms = service.platforms
     registry = service.registry
-    current_host = host_resolver(platforms)
-
-    async def current_app(appInstanceId: str, host: str = Depends(current_host)) -> AppInstance:
-        return platforms.app(host, appInstanceId)
+    current_app = app_resolver(platforms)
 
     def tags_etag(app: AppInstance) -> str:
         """The ETag of the instance's registrations (module docstring)."""
