@@ -126,15 +126,22 @@ def build_router(service: "AppLcm") -> APIRouter:
     lifecycle = service.lifecycle
     urls = service.urls
     registry = service.platforms.subscriptions
+    owners = service.owners
 
+    # Every route on one instance, occurrence or subscription resolves it here: the caller's
+    # ownership is checked once (AppLcm's docstring).
     async def current_instance(appInstanceId: str) -> LcmInstance:
-        return lifecycle.instance(appInstanceId)
+        inst = lifecycle.instance(appInstanceId)
+        await owners.check(inst.id, f"application instance {inst.id}")
+        return inst
 
     async def current_occurrence(appLcmOpOccId: str) -> OpOcc:
-        return lifecycle.occurrence(appLcmOpOccId)
+        op = lifecycle.occurrence(appLcmOpOccId)
+        await owners.check(op.instance_id, f"operation occurrence {op.id}")
+        return op
 
     async def current_subscription(subscriptionId: str) -> Subscription:
-        return registry.get(SYSTEM_HOST, API, subscriptionId)
+        return registry.owned(SYSTEM_HOST, API, subscriptionId)
 
     Instance = Annotated[LcmInstance, Depends(current_instance)]
     Occurrence = Annotated[OpOcc, Depends(current_occurrence)]
@@ -155,6 +162,7 @@ def build_router(service: "AppLcm") -> APIRouter:
         inst = await lifecycle.create(
             body.appDId, body.appInstanceName, body.appInstanceDescription, placement
         )
+        await owners.created(inst.id)
         return created(instance_info(urls, inst), urls.instance(inst.id))
 
     @router.get(
@@ -163,7 +171,8 @@ def build_router(service: "AppLcm") -> APIRouter:
         summary="Application instances (MEC 009 filter and attribute selectors)",
     )
     async def list_instances(flt: FilterParam, selection: SelectionParam) -> JSONResponse:
-        items = [instance_info(urls, inst) for inst in lifecycle.instances()]
+        mine = await owners.visible(lifecycle.instances(), lambda inst: inst.id)
+        items = [instance_info(urls, inst) for inst in mine]
         chosen = flt.apply(items) if flt is not None else items
         return JSONResponse(select(chosen, selection, default_excluded=INSTANCE_DEFAULT_EXCLUDED))
 
@@ -241,7 +250,8 @@ def build_router(service: "AppLcm") -> APIRouter:
         summary="Lifecycle operation occurrences (MEC 009 filter and attribute selectors)",
     )
     async def list_occurrences(flt: FilterParam, selection: SelectionParam) -> JSONResponse:
-        items = [op_occ(urls, op) for op in lifecycle.occurrences()]
+        mine = await owners.visible(lifecycle.occurrences(), lambda op: op.instance_id)
+        items = [op_occ(urls, op) for op in mine]
         chosen = flt.apply(items) if flt is not None else items
         return JSONResponse(select(chosen, selection, default_excluded=OCCURRENCE_DEFAULT_EXCLUDED))
 
