@@ -38,6 +38,13 @@ def path_of(url: str) -> str:
     return urlsplit(url).path
 
 
+def hrefs(answer: httpx.Response, member: str = "subscriptions") -> list[str]:
+    """The hrefs a link list answer lists as ``member``: in its ``_links`` (MEC 011, 012,
+    010-2) or beside them (MEC 028)."""
+    body = answer.json()
+    return [s["href"] for s in body["_links"].get(member) or body.get(member) or []]
+
+
 @dataclass
 class World:
     """A secure meclab, its HTTP client and the tokens of the operator, app A and app B."""
