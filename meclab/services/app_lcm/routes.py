@@ -126,18 +126,17 @@ def build_router(service: "AppLcm") -> APIRouter:
     lifecycle = service.lifecycle
     urls = service.urls
     registry = service.platforms.subscriptions
-    owners = service.owners
 
     # Every route on one instance, occurrence or subscription resolves it here: the caller's
     # ownership is checked once (AppLcm's docstring).
     async def current_instance(appInstanceId: str) -> LcmInstance:
         inst = lifecycle.instance(appInstanceId)
-        await owners.check(inst.id, f"application instance {inst.id}")
+        await service.owners.check(inst.id, f"application instance {inst.id}")
         return inst
 
     async def current_occurrence(appLcmOpOccId: str) -> OpOcc:
         op = lifecycle.occurrence(appLcmOpOccId)
-        await owners.check(op.instance_id, f"operation occurrence {op.id}")
+        await service.owners.check(op.instance_id, f"operation occurrence {op.id}")
         return op
 
     async def current_subscription(subscriptionId: str) -> Subscription:
@@ -162,7 +161,7 @@ def build_router(service: "AppLcm") -> APIRouter:
         inst = await lifecycle.create(
             body.appDId, body.appInstanceName, body.appInstanceDescription, placement
         )
-        await owners.created(inst.id)
+        await service.owners.created(inst.id)
         return created(instance_info(urls, inst), urls.instance(inst.id))
 
     @router.get(
@@ -171,7 +170,7 @@ def build_router(service: "AppLcm") -> APIRouter:
         summary="Application instances (MEC 009 filter and attribute selectors)",
     )
     async def list_instances(flt: FilterParam, selection: SelectionParam) -> JSONResponse:
-        mine = await owners.visible(lifecycle.instances(), lambda inst: inst.id)
+        mine = await service.owners.visible(lifecycle.instances(), lambda inst: inst.id)
         items = [instance_info(urls, inst) for inst in mine]
         chosen = flt.apply(items) if flt is not None else items
         return JSONResponse(select(chosen, selection, default_excluded=INSTANCE_DEFAULT_EXCLUDED))
@@ -250,7 +249,7 @@ def build_router(service: "AppLcm") -> APIRouter:
         summary="Lifecycle operation occurrences (MEC 009 filter and attribute selectors)",
     )
     async def list_occurrences(flt: FilterParam, selection: SelectionParam) -> JSONResponse:
-        mine = await owners.visible(lifecycle.occurrences(), lambda op: op.instance_id)
+        mine = await service.owners.visible(lifecycle.occurrences(), lambda op: op.instance_id)
         items = [op_occ(urls, op) for op in mine]
         chosen = flt.apply(items) if flt is not None else items
         return JSONResponse(select(chosen, selection, default_excluded=OCCURRENCE_DEFAULT_EXCLUDED))
