@@ -6,6 +6,13 @@ creates, reads, replaces and deletes subscriptions, and asks which ones an event
 Deciding whether a subscription's filter matches an event is the API's job, on the criteria it
 parsed; deciding how and when the notification gets there is :mod:`.delivery`'s.
 
+Ownership (issue 12): a subscription belongs to the app instance whose request made it (the
+caller, unless the API names its owner, as MEC 011 does by its path). A request resolves one by
+:meth:`SubscriptionRegistry.owned` (403 for another app's, :func:`~meclab.platform.access.
+check_owner`), and :meth:`SubscriptionRegistry.list` shows a caller only its own; meclab's own
+work (:meth:`~SubscriptionRegistry.get`, :meth:`~SubscriptionRegistry.subscribers`) sees them
+all.
+
 Expiry (MEC 009 subscriptions with ``expiryDeadline``): at the deadline the API's
 ExpiryNotification (where it has one) is sent as the subscription's last notification, and the
 subscription is removed.
@@ -21,6 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from meclab.platform.access import check_owner, owner_for_new, visible
 from meclab.platform.delivery import Notifier
 from meclab.platform.errors import NotFound
 from meclab.platform.subscription import Subscription, SubscriptionState
@@ -116,6 +124,16 @@ class SubscriptionRegistry:
             raise NotFound(f"no subscription {sub_id!r}")
         return sub
 
+    def owned(self, host: str, api: str, sub_id: str) -> Subscription:
+        """:meth:`get` for a request: NotFound, then Forbidden unless the caller owns it."""
+        return self.checked(self.get(host, api, sub_id))
+
+    @staticmethod
+    def checked(sub: Subscription, what: str = "subscription") -> Subscription:
+        """``sub``, if the caller of the request may act on it (Forbidden otherwise)."""
+        check_owner(sub.owner, f"{what} {sub.id}")
+        return sub
+
     def find(self, sub_id: str) -> Subscription | None:
         """A live subscription by id alone (websocket connections name only that)."""
         return self._subs.get(sub_id)
@@ -123,12 +141,15 @@ class SubscriptionRegistry:
     def list(
         self, host: str, api: str, *, owner: str | None = None, types: Iterable[str] | None = None
     ) -> list[Subscription]:
-        """Subscriptions of a host and API, oldest first, optionally of one owner or some types."""
+        """Subscriptions of a host and API that the caller may see, oldest first, optionally
+        of one owner or some types."""
         wanted = set(types) if types is not None else None
         return [
             s
             for s in self._by_kind.get((host, api), {}).values()
-            if (owner is None or s.owner == owner) and (wanted is None or s.type in wanted)
+            if (owner is None or s.owner == owner)
+            and (wanted is None or s.type in wanted)
+            and visible(s.owner)
         ]
 
     def subscribers(self, api: str, host: str | None = None) -> list[Subscription]:
@@ -154,7 +175,8 @@ class SubscriptionRegistry:
         expiry: float | None = None,
         test_notification: bool = False,
     ) -> Subscription:
-        """Create a subscription; ``href(id)`` gives its resource URL.
+        """Create a subscription; ``href(id)`` gives its resource URL. Its ``owner`` is the
+        app instance given, else the caller's (none for the operator and meclab itself).
 
         The stored body gets ``_links.self``, the ``expiryDeadline`` and, for a websocket
         subscriber, the ``websocketUri`` to connect to.
@@ -167,7 +189,7 @@ class SubscriptionRegistry:
             type=type,
             body={},
             href=href(sub_id),
-            owner=owner,
+            owner=owner if owner is not None else owner_for_new(),
             callback=callback,
             websocket=websocket,
             expiry=expiry,

@@ -127,14 +127,20 @@ def build_router(service: "AppLcm") -> APIRouter:
     urls = service.urls
     registry = service.platforms.subscriptions
 
+    # Every route on one instance, occurrence or subscription resolves it here: the caller's
+    # ownership is checked once (AppLcm's docstring).
     async def current_instance(appInstanceId: str) -> LcmInstance:
-        return lifecycle.instance(appInstanceId)
+        inst = lifecycle.instance(appInstanceId)
+        await service.owners.check(inst.id, f"application instance {inst.id}")
+        return inst
 
     async def current_occurrence(appLcmOpOccId: str) -> OpOcc:
-        return lifecycle.occurrence(appLcmOpOccId)
+        op = lifecycle.occurrence(appLcmOpOccId)
+        await service.owners.check(op.instance_id, f"operation occurrence {op.id}")
+        return op
 
     async def current_subscription(subscriptionId: str) -> Subscription:
-        return registry.get(SYSTEM_HOST, API, subscriptionId)
+        return registry.owned(SYSTEM_HOST, API, subscriptionId)
 
     Instance = Annotated[LcmInstance, Depends(current_instance)]
     Occurrence = Annotated[OpOcc, Depends(current_occurrence)]
@@ -155,6 +161,7 @@ def build_router(service: "AppLcm") -> APIRouter:
         inst = await lifecycle.create(
             body.appDId, body.appInstanceName, body.appInstanceDescription, placement
         )
+        await service.owners.created(inst.id)
         return created(instance_info(urls, inst), urls.instance(inst.id))
 
     @router.get(
@@ -163,7 +170,8 @@ def build_router(service: "AppLcm") -> APIRouter:
         summary="Application instances (MEC 009 filter and attribute selectors)",
     )
     async def list_instances(flt: FilterParam, selection: SelectionParam) -> JSONResponse:
-        items = [instance_info(urls, inst) for inst in lifecycle.instances()]
+        mine = await service.owners.visible(lifecycle.instances(), lambda inst: inst.id)
+        items = [instance_info(urls, inst) for inst in mine]
         chosen = flt.apply(items) if flt is not None else items
         return JSONResponse(select(chosen, selection, default_excluded=INSTANCE_DEFAULT_EXCLUDED))
 
@@ -241,7 +249,8 @@ def build_router(service: "AppLcm") -> APIRouter:
         summary="Lifecycle operation occurrences (MEC 009 filter and attribute selectors)",
     )
     async def list_occurrences(flt: FilterParam, selection: SelectionParam) -> JSONResponse:
-        items = [op_occ(urls, op) for op in lifecycle.occurrences()]
+        mine = await service.owners.visible(lifecycle.occurrences(), lambda op: op.instance_id)
+        items = [op_occ(urls, op) for op in mine]
         chosen = flt.apply(items) if flt is not None else items
         return JSONResponse(select(chosen, selection, default_excluded=OCCURRENCE_DEFAULT_EXCLUDED))
 

@@ -191,12 +191,19 @@ def build_router(service: "AppPkgm") -> APIRouter:
     async def package_of(appDId: str) -> OnboardedPackage:
         return packages.get(appDId)
 
+    async def owned_package(appDId: str) -> OnboardedPackage:
+        """A package the caller is about to change: its owner's (the service's docstring)."""
+        package = packages.get(appDId)
+        await service.owners.check(package.id, f"application package {package.id}")
+        return package
+
     Package = Annotated[OnboardedPackage, Depends(package_of)]
-    current = matching(package_of, lambda p: etag_of(info(p)))
+    Owned = Annotated[OnboardedPackage, Depends(owned_package)]
+    current = matching(owned_package, lambda p: etag_of(info(p)))
     Current = Annotated[OnboardedPackage, Depends(current)]
 
     async def subscription_of(subscriptionId: str) -> Subscription:
-        return registry.get(SYSTEM_HOST, API, subscriptionId)
+        return registry.owned(SYSTEM_HOST, API, subscriptionId)
 
     def subscription_body(sub: Subscription) -> dict[str, Any]:
         return AppPkgSubscriptionInfo.model_validate(
@@ -237,6 +244,7 @@ def build_router(service: "AppPkgm") -> APIRouter:
             user_defined_data=body.userDefinedData,
             pkg_path=body.appPkgPath,
         )
+        await service.owners.created(package.id)
         return created(info(package), service.package_url(package))
 
     @router.get(
@@ -344,7 +352,7 @@ def build_router(service: "AppPkgm") -> APIRouter:
         },
         summary="Upload a package's archive (processed in the background)",
     )
-    async def put_content(package: Package, request: Request) -> Response:
+    async def put_content(package: Owned, request: Request) -> Response:
         data = await read_zip(request, packages.limits.max_bytes)
         await packages.upload(package.id, data)
         return Response(status_code=202)

@@ -18,6 +18,14 @@ deleted                      AppPackageDeleted                           AppPack
 
 A subscription with ``appPkgFilter`` is told of a package when any of its filters matches it
 (every attribute a filter gives must equal the package's, as its AppPkgInfo shows it).
+
+Ownership (issue 12, :mod:`meclab.services.app_lcm.owners`): a package belongs to the client
+that created it, and only it (or the operator) may change it: upload its content, enable or
+disable it, delete it; another client is refused (403). Reading packages, their AppDs and
+archives stays open to every client of the API: the onboarded packages are the MEC system's
+catalogue, from which any app_lcm client instantiates by appDId. A
+subscription is its subscriber's: another client cannot read or delete it, and lists only its
+own.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from meclab.platform.platform import Platforms
 from meclab.platform.subscription import Subscription
 from meclab.platform.subscriptions import SubscriptionApi
 from meclab.platform.wire import TimeStamp
+from meclab.services.app_lcm.owners import PACKAGES, Owners
 from meclab.services.app_pkgm.models import (
     AppPkgFilter,
     AppPkgInfo,
@@ -78,6 +87,7 @@ class AppPkgm:
     def __init__(self, platforms: Platforms, packages: PackageRegistry) -> None:
         self.platforms = platforms
         self.packages = packages
+        self.owners = Owners(platforms.store, PACKAGES)
         platforms.subscriptions.register_api(SubscriptionApi(name=API, parse=parse_criteria))
         packages.on_change(self._changed)
 
@@ -124,6 +134,8 @@ class AppPkgm:
         return self.platforms.subscriptions.list(SYSTEM_HOST, API)
 
     async def _changed(self, kind: str, package: OnboardedPackage) -> None:
+        if kind == "deleted":
+            await self.owners.forget(package.id)
         told = NOTIFIED.get(kind)
         if told is None:
             return

@@ -80,11 +80,13 @@ class Contexts:
     # --- reading --------------------------------------------------------------------------
 
     def get(self, context_id: str) -> Subscription:
-        """A context's record; NotFound if none."""
+        """A context's record for a request; NotFound if none, Forbidden unless the caller
+        made it."""
         try:
-            return self.registry.get(SYSTEM_HOST, API, context_id)
+            record = self.registry.get(SYSTEM_HOST, API, context_id)
         except NotFound:
             raise NotFound(f"no application context {context_id!r}") from None
+        return self.registry.checked(record, "application context")
 
     def all(self) -> list[Subscription]:
         return self.registry.subscribers(API, SYSTEM_HOST)

@@ -55,12 +55,17 @@ def build_router(service: "Granting") -> APIRouter:
         summary="Request a grant for a lifecycle operation",
     )
     async def create_grant(request: Request) -> Response:
-        body = parse(GrantRequest, await read_json(request))
-        grant = representation(await lifecycle.grant(body.wire()))
+        body = parse(GrantRequest, await read_json(request)).wire()
+        # 404 for an unknown instance before 403 for another client's.
+        instance = lifecycle.instance(body["appInstanceId"])
+        await service.check(body, f"application instance {instance.id}")
+        grant = representation(await lifecycle.grant(body))
         return created(grant, service.url(f"grants/{grant['id']}"))
 
     @router.get("/grants/{grantId}", response_model=Grant, summary="One grant")
     async def get_grant(grantId: str) -> Response:
-        return resource(representation(lifecycle.grant_of(grantId)))
+        grant = lifecycle.grant_of(grantId)
+        await service.check(grant, f"grant {grantId}")
+        return resource(representation(grant))
 
     return router

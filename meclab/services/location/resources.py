@@ -62,11 +62,11 @@ class Subscriptions:
 
     def find(self, host: str, sub_id: str, kinds: dict[str, tuple[str, ...]]) -> Subscription:
         """The subscription ``sub_id`` of ``host`` if it is of one of ``kinds`` (API -> types)
-        the resource holds; NotFound otherwise."""
+        the resource holds; NotFound otherwise, Forbidden unless the caller owns it."""
         sub = self.registry.find(sub_id)
         if sub is None or sub.host != host or sub.type not in kinds.get(sub.api, ()):
             raise NotFound(f"no subscription {sub_id!r} here")
-        return sub
+        return self.registry.checked(sub)
 
     def listed(self, host: str, kinds: dict[str, tuple[str, ...]]) -> list[Subscription]:
         """Subscriptions of ``host`` of the given kinds, oldest first."""

@@ -106,7 +106,8 @@ class Rnis:
         return self.platforms.url(host, f"{BASE_PATH}/subscriptions")
 
     def get(self, host: str, sub_id: str) -> Subscription:
-        return self.platforms.subscriptions.get(host, API, sub_id)
+        """A subscription of ``host`` for a request: NotFound, or Forbidden unless the caller's."""
+        return self.platforms.subscriptions.owned(host, API, sub_id)
 
     def _read(self, host: str, body: Any) -> _Request:
         """A request body, validated and ready to store (400/422 problems otherwise)."""

@@ -4,6 +4,11 @@ A configuration names stations and one measurement; the stations' ``sta_informat
 carries its reports, measured at query time and tagged with its ``measurementId``. They are
 kept in the store (collection ``wai_measurements``), restored when meclab resumes and dropped
 when a new scenario is loaded, like subscriptions.
+
+A configuration belongs to the app instance that created it (issue 12): a request reads,
+replaces or deletes only its own (:meth:`MeasurementConfigs.owned`, 403 for another's) and lists
+only its own (:meth:`MeasurementConfigs.listed`). The reports in ``sta_information`` are
+information, readable by every app of the host, whoever configured them.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from meclab.platform.access import check_owner, owner_for_new, visible
 from meclab.platform.errors import NotFound, Unprocessable
 from meclab.services.wai.models_ids import StaIdentity
 from meclab.services.wai.models_measure import MeasurementConfig
@@ -32,6 +38,8 @@ class MeasurementRecord:
     config: MeasurementConfig
     """With ``_links.self`` set."""
     created: float
+    owner: str | None = None
+    """The app instance that created it; None for the operator's."""
 
     def body(self) -> dict[str, Any]:
         return self.config.wire()
@@ -43,6 +51,7 @@ class MeasurementRecord:
             "href": self.href,
             "config": self.body(),
             "created": self.created,
+            "owner": self.owner,
         }
 
     @classmethod
@@ -53,6 +62,7 @@ class MeasurementRecord:
             data["href"],
             MeasurementConfig.model_validate(data["config"]),
             data["created"],
+            data.get("owner"),  # records stored before ownership have none
         )
 
 
@@ -78,10 +88,20 @@ class MeasurementConfigs:
         """A host's configurations, oldest first."""
         return [r for r in self._records.values() if r.host == host]
 
+    def listed(self, host: str) -> list[MeasurementRecord]:
+        """A host's configurations the caller of a request may see, oldest first."""
+        return [r for r in self.list(host) if visible(r.owner)]
+
     def get(self, host: str, config_id: str) -> MeasurementRecord:
         record = self._records.get(config_id)
         if record is None or record.host != host:
             raise NotFound(f"no measurement configuration {config_id!r}")
+        return record
+
+    def owned(self, host: str, config_id: str) -> MeasurementRecord:
+        """:meth:`get` for a request: Forbidden unless the caller owns the configuration."""
+        record = self.get(host, config_id)
+        check_owner(record.owner, f"measurement configuration {config_id}")
         return record
 
     def for_station(
@@ -108,7 +128,12 @@ class MeasurementConfigs:
         url = href(config_id)
         body = {**config.wire(), "_links": {"self": {"href": url}}}
         record = MeasurementRecord(
-            config_id, host, url, MeasurementConfig.model_validate(body), self.wall()
+            config_id,
+            host,
+            url,
+            MeasurementConfig.model_validate(body),
+            self.wall(),
+            owner_for_new(),
         )
         self._records[config_id] = record
         await self.store.put(COLLECTION, config_id, record.to_store())

@@ -120,7 +120,7 @@ def build_router(wai: "Wai") -> APIRouter:
         return created(sub.body, sub.href)
 
     async def subscription(host: host_dep, subscriptionId: str) -> Subscription:
-        return registry.get(host, API, subscriptionId)
+        return registry.owned(host, API, subscriptionId)
 
     Current = Annotated[
         Subscription, Depends(matching(subscription, lambda sub: etag_of(sub.body)))

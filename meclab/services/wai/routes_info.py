@@ -79,7 +79,7 @@ def add_info_routes(router: APIRouter, wai: "Wai", host_dep: Any) -> None:
                 "_links": {"self": {"href": wai.url(host, "/measurements")}},
                 "measurementConfig": [
                     {"href": r.href, "measurementId": r.config.measurementId}
-                    for r in measurements.list(host)
+                    for r in measurements.listed(host)
                 ],
             }
         )
@@ -100,7 +100,7 @@ def add_info_routes(router: APIRouter, wai: "Wai", host_dep: Any) -> None:
         return created(record.body(), record.href)
 
     async def measurement(host: host_dep, measurementConfigId: str) -> MeasurementRecord:
-        return measurements.get(host, measurementConfigId)
+        return measurements.owned(host, measurementConfigId)
 
     Current = Annotated[
         MeasurementRecord, Depends(matching(measurement, lambda record: etag_of(record.body())))
