@@ -16,10 +16,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from secured import Tokens, bearer
 
 from meclab.app import create_app
 from meclab.bus.memory import MemoryBus
-from meclab.metrics import Metrics
 from meclab.runtime import Runtime
 from meclab.security.authority import Authority
 from meclab.worlds import WorldShelf
@@ -27,10 +27,6 @@ from meclab.worlds import WorldShelf
 BASE_URL = "http://127.0.0.1:8080"
 CALLBACK = "http://127.0.0.1:9/notify"
 """A callback nobody serves: these tests look at the resources, not at their notifications."""
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def path_of(url: str) -> str:
@@ -70,35 +66,25 @@ class World:
         assert other.json()["status"] == 403
 
 
-async def _token(client: httpx.AsyncClient, url: str, client_id: str, secret: str) -> str:
-    answer = await client.post(
-        url, data={"grant_type": "client_credentials"}, auth=(client_id, secret)
-    )
-    assert answer.status_code == 200, answer.text
-    token: str = answer.json()["access_token"]
-    return token
-
-
 @asynccontextmanager
 async def secure_world(data_dir: Path, scopes: str) -> AsyncIterator[World]:
     """The default scenario in secure mode, with apps A and B holding ``scopes``."""
     runtime = Runtime(WorldShelf(data_dir), MemoryBus())
     await runtime.open(None)
-    metrics = Metrics()
-    authority = Authority(data_dir / "security", metrics=metrics)
-    app = create_app(runtime, tick=False, metrics=metrics, data_dir=data_dir, security=authority)
+    authority = Authority(data_dir / "security")
+    app = create_app(runtime, tick=False, data_dir=data_dir, security=authority)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
-            secret = authority.operator_file.read_text().strip()
-            operator = bearer(await _token(client, "/meclab/v1/oauth2/token", "operator", secret))
+            tokens = Tokens(client, authority)
+            operator = await tokens.operator()
             apps = (await client.get("/meclab/v1/apps", headers=operator)).json()
             by_host: dict[str, list[dict[str, Any]]] = {}
             for entry in apps:
                 if entry["kind"] == "edge":
                     by_host.setdefault(entry["runs_on"], []).append(entry)
             host, (first, second, *_) = next((h, e) for h, e in by_host.items() if len(e) > 1)
-            tokens = []
+            headers = []
             for entry in (first, second):
                 # The app's own credential names its host's token endpoint; enrolling its id
                 # again gives it the scopes under test (the old secret stops working).
@@ -111,19 +97,17 @@ async def secure_world(data_dir: Path, scopes: str) -> AsyncIterator[World]:
                     headers=operator,
                 )
                 assert enrolled.status_code == 200, enrolled.text
-                tokens.append(
-                    await _token(
-                        client,
-                        path_of(issued.json()["token_url"]),
-                        entry["app_instance_id"],
-                        enrolled.json()["client_secret"],
-                    )
+                token = await tokens.token(
+                    issued.json()["token_url"],
+                    entry["app_instance_id"],
+                    enrolled.json()["client_secret"],
                 )
+                headers.append(bearer(token))
             yield World(
                 client,
                 operator,
-                bearer(tokens[0]),
-                bearer(tokens[1]),
+                headers[0],
+                headers[1],
                 first["app_instance_id"],
                 second["app_instance_id"],
                 f"/hosts/{host}",

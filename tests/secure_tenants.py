@@ -25,9 +25,9 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from helpers import BASE_URL, problem
+from secured import Tokens
 
 from meclab.app import create_app
-from meclab.metrics import Metrics
 from meclab.platform.platform import Platforms
 from meclab.runtime import Runtime
 from meclab.security.authority import Authority
@@ -60,10 +60,6 @@ def tenants_document(lab: dict[str, Any]) -> dict[str, Any]:
     return lab
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @dataclass
 class Tenants:
     """meclab served in secure mode, and the credentials of its callers."""
@@ -75,6 +71,9 @@ class Tenants:
     """The operator's Authorization header."""
     tokens: dict[str, dict[str, str]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self._tokens = Tokens(self.client, self.authority)
+
     @property
     def platforms(self) -> Platforms:
         platforms: Platforms = self.app.state.platforms
@@ -85,30 +84,12 @@ class Tenants:
         return self.platforms.app_named(name).app_instance_id
 
     async def login_operator(self) -> None:
-        secret = self.authority.operator_file.read_text().strip()
-        response = await self.client.post(
-            f"{CONTROL}/oauth2/token",
-            data={"grant_type": "client_credentials"},
-            auth=("operator", secret),
-        )
-        assert response.status_code == 200, response.text
-        self.operator = bearer(response.json()["access_token"])
+        self.operator = await self._tokens.operator()
 
     async def as_app(self, name: str) -> dict[str, str]:
         """The Authorization header of scenario application ``name`` (enrolled once)."""
         if name not in self.tokens:
-            issued = await self.client.post(
-                f"{CONTROL}/apps/{name}/credentials", headers=self.operator
-            )
-            assert issued.status_code == 200, issued.text
-            credential = issued.json()
-            response = await self.client.post(
-                credential["token_url"],
-                data={"grant_type": "client_credentials"},
-                auth=(credential["client_id"], credential["client_secret"]),
-            )
-            assert response.status_code == 200, response.text
-            self.tokens[name] = bearer(response.json()["access_token"])
+            self.tokens[name] = await self._tokens.app(name)
         return self.tokens[name]
 
 
@@ -116,16 +97,8 @@ class Tenants:
 async def secured(runtime: Runtime, directory: Path) -> AsyncIterator[Tenants]:
     """meclab's app on ``runtime`` in secure mode (its security files in ``directory``),
     started, not ticking, with the operator logged in."""
-    metrics = Metrics()
-    authority = Authority(directory / "security", metrics=metrics)
-    app = create_app(
-        runtime,
-        tick=False,
-        base_url=BASE_URL,
-        metrics=metrics,
-        data_dir=directory,
-        security=authority,
-    )
+    authority = Authority(directory / "security")
+    app = create_app(runtime, tick=False, base_url=BASE_URL, data_dir=directory, security=authority)
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),

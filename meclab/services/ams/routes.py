@@ -41,7 +41,6 @@ from meclab.http.query import reject_unknown_query
 from meclab.http.routing import PrefixedRouter
 from meclab.http.selectors import Filter, Selection, attribute_filter, attribute_selection, select
 from meclab.mobility.registry import Registration
-from meclab.platform.access import check_owner, owner_for_new, visible
 from meclab.platform.errors import InvalidField, Unprocessable
 from meclab.platform.subscription import Subscription
 from meclab.services.ams.bodies import (
@@ -211,8 +210,7 @@ def build_router(ams: "Ams") -> APIRouter:
             )
         name = "subscriptiontype" if subscriptionType is None else "subscriptionType"
         wanted = check_type_filter(subscriptiontype or subscriptionType, SHORT_TYPES, name)
-        listed = registry.list(host, API, types=None if wanted is None else [wanted])
-        subs = [sub for sub in listed if visible(sub.owner)]
+        subs = registry.list(host, API, types=None if wanted is None else [wanted])
         return JSONResponse(link_list(ams.url(host, "/subscriptions"), subs, member="subscription"))
 
     @router.post(
@@ -235,7 +233,6 @@ def build_router(ams: "Ams") -> APIRouter:
             body=without_alternative(body, websocket),
             href=lambda sub_id: ams.url(host, f"/subscriptions/{sub_id}"),
             criteria=criteria,
-            owner=owner_for_new(),
             callback=callback,
             websocket=websocket,
             expiry=expiry_of(wire, ams.platforms.wall()),
@@ -244,9 +241,7 @@ def build_router(ams: "Ams") -> APIRouter:
         return created(sub.body, sub.href)
 
     async def subscription(host: host_dep, subscriptionId: str) -> Subscription:
-        sub = registry.get(host, API, subscriptionId)
-        check_owner(sub.owner, f"subscription {subscriptionId}")
-        return sub
+        return registry.owned(host, API, subscriptionId)
 
     Current = Annotated[
         Subscription, Depends(matching(subscription, lambda sub: etag_of(sub.body)))
