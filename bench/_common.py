@@ -15,10 +15,12 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -92,15 +94,17 @@ class _Process:
             )
         self.log = log
 
-    def wait_ready(self, path: str) -> None:
+    def wait_ready(self, path: str, trust: Callable[[], ssl.SSLContext] | None = None) -> None:
+        """Return once ``path`` answers 200; over TLS verified with ``trust()`` if given."""
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text(errors='replace')}")
             try:
-                if httpx.get(self.base + path, timeout=5.0).status_code == 200:
+                verify = trust() if trust is not None else True
+                if httpx.get(self.base + path, timeout=5.0, verify=verify).status_code == 200:
                     return
-            except httpx.TransportError:
+            except (httpx.TransportError, OSError):  # OSError: the server's CA is not made yet
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"{self.base}{path} did not answer in {START_TIMEOUT_S} s")
@@ -127,10 +131,26 @@ class MeclabUp(_Process):
 
     ``scenario``: a document (written to a file) or what ``meclab up`` takes as argument
     (``generate:...``, ``default``). The data plane's entry points get free ports.
+    ``secure``: ``meclab up --secure``, served over HTTPS from the local CA in its data dir
+    (:attr:`ca`; :meth:`trust` verifies against it), its operator secret there too.
     """
 
-    def __init__(self, scenario: dict[str, Any] | str, *extra: str, dataplane: bool = True) -> None:
+    def __init__(
+        self,
+        scenario: dict[str, Any] | str,
+        *extra: str,
+        dataplane: bool = True,
+        secure: bool = False,
+    ) -> None:
         super().__init__("meclab-bench-")
+        self.secure = secure
+        self.data_dir = self.workdir / "data"
+        self.ca = self.data_dir / "security" / "ca" / "ca.pem"
+        """The local CA's certificate (secure mode), made by meclab at its first start."""
+        self.operator_secret_file = self.data_dir / "security" / "operator.secret"
+        if secure:
+            self.base = f"https://127.0.0.1:{self.port}"
+            extra = ("--secure", *extra)
         if isinstance(scenario, dict):
             path = self.workdir / "scenario.json"
             path.write_text(json.dumps(scenario))
@@ -141,11 +161,24 @@ class MeclabUp(_Process):
             else ["--no-dataplane"]
         )
         args = [sys.executable, "-m", "meclab", "up", scenario, "--port", str(self.port)]
-        args += ["--data-dir", str(self.workdir / "data"), *plane, *extra]
+        args += ["--data-dir", str(self.data_dir), *plane, *extra]
         self._start(args, self.workdir / "meclab.log")
 
+    def trust(self) -> ssl.SSLContext:
+        """A client TLS context trusting this server's CA (secure mode)."""
+        return ssl.create_default_context(cafile=str(self.ca))
+
     def __enter__(self) -> MeclabUp:
-        self.wait_ready("/meclab/v1/world")
+        try:
+            if self.secure:
+                # The control API wants the operator's token; the API docs answer anyone.
+                self.wait_ready("/openapi.json", self.trust)
+            else:
+                self.wait_ready("/meclab/v1/world")
+        except BaseException:
+            # A with statement calls __exit__ only after __enter__ returned: stop it here.
+            self.__exit__(None, None, None)
+            raise
         return self
 
 
@@ -179,10 +212,18 @@ def need_wrk() -> None:
         sys.exit("this benchmark needs wrk and taskset (Debian: apt install wrk util-linux)")
 
 
-def wrk(url: str, seconds: float, connections: int = WRK_CONNECTIONS) -> tuple[float, float, float]:
-    """requests/s, p50 ms, p99 ms of wrk's keep-alive connections, from the client core."""
+def wrk(
+    url: str,
+    seconds: float,
+    connections: int = WRK_CONNECTIONS,
+    headers: tuple[str, ...] = (),
+) -> tuple[float, float, float]:
+    """requests/s, p50 ms, p99 ms of wrk's keep-alive connections, from the client core.
+
+    ``headers``: ``"Name: value"`` header fields sent with every request (wrk ``-H``).
+    """
     cmd = ["taskset", "-c", str(cpu(SERVER_CPU + 1)), "wrk", "-t1", f"-c{connections}"]
-    cmd += [f"-d{seconds:g}s", "--latency", url]
+    cmd += [f"-d{seconds:g}s", "--latency", *(a for h in headers for a in ("-H", h)), url]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     if re.search(r"Non-2xx or 3xx responses", out):
