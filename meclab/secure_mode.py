@@ -172,6 +172,9 @@ class SecureMode:
         self.control_issuer = f"{self.base_url}{CONTROL_API}"
         self.system_audience = f"{self.base_url}{platforms.api_root}"
         self.operator_secret = authority.operator_secret()
+        self._seen_world: object = None
+        self._issuers_by_host: dict[str, str] = {}
+        self._all_issuers: tuple[str, ...] = ()
 
     # --- issuers and audiences ----------------------------------------------------------------
 
@@ -184,7 +187,17 @@ class SecureMode:
         return f"{self.base_url}{self.platforms.api_root}/hosts/{name}"
 
     def _host_issuers(self) -> list[str]:
-        return [self.issuer(h) for h in self.platforms.hosts]
+        return list(self._issuer_of().values())
+
+    def _issuer_of(self) -> dict[str, str]:
+        """Each host's issuer, worked out once per world (every request needs them)."""
+        world = self.platforms.world
+        if world is not self._seen_world:
+            self._seen_world = world
+            base = f"{self.base_url}{self.platforms.api_root}/hosts/"
+            self._issuers_by_host = {host: f"{base}{host}" for host in self.platforms.hosts}
+            self._all_issuers = (*self._issuers_by_host.values(), self.control_issuer)
+        return self._issuers_by_host
 
     def _everywhere(self) -> list[str]:
         """The audience of the operator's tokens: every host, the system, the control API."""
@@ -192,7 +205,8 @@ class SecureMode:
 
     def _issuers(self) -> tuple[str, ...]:
         # Any of meclab's endpoints: the audience is what keeps a token to its host.
-        return (*self._host_issuers(), self.control_issuer)
+        self._issuer_of()
+        return self._all_issuers
 
     def _admit_host(self, host: str | None, client: Client) -> list[str] | None:
         name = host or self.platforms.default_host
@@ -223,7 +237,7 @@ class SecureMode:
         if path.startswith(PUBLIC) or path.startswith(SOCKETS):
             return None
         if path.startswith("/meclab/") or path == "/metrics":
-            return Requirement(self.control_issuer, self._issuers(), scope("control", access))
+            return Requirement(self.control_issuer, self._issuers(), f"control:{access}")
         root = self.platforms.api_root
         if root:
             if not path.startswith(f"{root}/"):
@@ -240,10 +254,11 @@ class SecureMode:
         if api is None:
             return None
         if api in SYSTEM_SCOPES:
-            return Requirement(self.system_audience, self._issuers(), scope(api, access))
-        if host not in self.platforms.hosts:
-            return None  # 404 from the routes
-        return Requirement(self.issuer(host), self._issuers(), scope(api, access))
+            return Requirement(self.system_audience, self._issuers(), f"{api}:{access}")
+        own = self._issuer_of().get(host or "")
+        if own is None:
+            return None  # an unknown host: 404 from the routes
+        return Requirement(own, self._all_issuers, f"{api}:{access}")
 
     def key_of(self, asgi_scope: dict[str, Any]) -> str | None:
         """The rate-limit key of a request: its app instance, else its client's address;

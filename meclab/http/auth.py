@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import orjson
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from meclab.errors import StatusError
@@ -80,9 +79,7 @@ class AuthLayer:
             await self.app(scope, receive, self._watching(scope, send))
             return
         try:
-            claims = self.tokens.authenticate(
-                Headers(scope=scope).get("authorization"), need.audience, need.issuers
-            )
+            claims = self.tokens.authenticate(_authorization(scope), need.audience, need.issuers)
             scope[CLIENT] = claims.client_id
             claims.require(need.scope)
         except StatusError as error:
@@ -133,6 +130,14 @@ class AuthLayer:
             await send(message)
 
         return watched
+
+
+def _authorization(scope: Scope) -> str | None:
+    """The request's ``Authorization`` header (ASGI names are lower-case bytes)."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return str(value.decode("latin-1"))
+    return None
 
 
 def refusal_of(error: StatusError) -> tuple[Kind, str]:

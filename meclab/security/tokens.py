@@ -205,10 +205,13 @@ class TokenService:
         MissingToken when the header carries no bearer token, InvalidToken when it is not a
         valid one: both StatusErrors (401 with their ``WWW-Authenticate`` challenge).
         """
-        try:
-            token = parse_authorization(authorization)
-        except MalformedAuthorization as error:
-            raise InvalidToken(TokenFault.MALFORMED, str(error)) from error
+        token = authorization[7:] if authorization and authorization[:7] == "Bearer " else None
+        # A token verified before was well formed then: its header needs no parsing again.
+        if token is None or token not in self._verified:
+            try:
+                token = parse_authorization(authorization)
+            except MalformedAuthorization as error:
+                raise InvalidToken(TokenFault.MALFORMED, str(error)) from error
         if token is None:
             raise MissingToken()
         return self.verify(token, audience, issuer)
