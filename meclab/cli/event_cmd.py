@@ -9,7 +9,7 @@ import httpx
 import typer
 
 from meclab.cli.instance import DataDirOption, UrlOption, instance_url
-from meclab.cli.operator import client_options
+from meclab.cli.operator import CA_FILE, client_options, security_dir
 from meclab.engine.events import EventKind
 
 event_app = typer.Typer(help="Steer the running world.", no_args_is_help=True)
@@ -21,12 +21,25 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _request(method: str, base: str, path: str, **kwargs: Any) -> Any:
+    return _answer(_send(method, base, path, **kwargs))
+
+
+def _send(method: str, base: str, path: str, **kwargs: Any) -> httpx.Response:
+    """Send one request to meclab (as the operator, should it ask); exit 1 if it is not there."""
     try:
-        response = httpx.request(
-            method, base + path, timeout=30.0, **client_options(base), **kwargs
-        )
+        return httpx.request(method, base + path, timeout=30.0, **client_options(base), **kwargs)
     except httpx.HTTPError as exc:
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+            raise _fail(
+                f"meclab at {base} serves HTTPS with a certificate this CLI does not trust: "
+                f"meclab's CA is not in {security_dir(base) / CA_FILE}; give the --data-dir "
+                "that meclab runs on"
+            ) from exc
         raise _fail(f"cannot reach meclab at {base}: {exc}. Is `meclab up` running?") from exc
+
+
+def _answer(response: httpx.Response) -> Any:
+    """The JSON of a successful answer; exit 1 with the problem's detail otherwise."""
     if response.is_error:
         try:
             problem = response.json()

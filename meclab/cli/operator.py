@@ -42,24 +42,41 @@ def security_dir(base: str) -> Path:
 
 
 class OperatorAuth(httpx.Auth):
-    """Bearer tokens for the operator, from the operator's token endpoint at ``base``."""
+    """Bearer tokens for the operator, fetched when meclab first asks for one (a 401 with a
+    Bearer challenge) and again when it refuses the one held (expired): a meclab in open mode
+    is never asked for a token."""
 
-    requires_response_body = True
+    # Not True: httpx would then read every answer whole before handing it back, and the event
+    # stream never ends. The token endpoint's answer is read here, the rest is the caller's.
+    requires_response_body = False
 
-    def __init__(self, base: str, secret: str) -> None:
+    def __init__(self, base: str, secret_file: Path) -> None:
+        self.base = base
         self.token_url = f"{base}/meclab/v1/oauth2/token"
-        self.secret = secret
+        self.secret_file = secret_file
         self.token: str | None = None
+
+    def _secret(self) -> str:
+        try:
+            return self.secret_file.read_text().strip()
+        except OSError as exc:
+            typer.echo(
+                f"meclab at {self.base} is in secure mode, and the operator's secret is not in "
+                f"{self.secret_file} ({exc.strerror}): give the --data-dir that meclab runs on",
+                err=True,
+            )
+            raise typer.Exit(1) from exc
 
     def _token_request(self) -> httpx.Request:
         return httpx.Request(
             "POST",
             self.token_url,
             data={"grant_type": "client_credentials"},
-            headers={"Authorization": f"Basic {_basic(OPERATOR, self.secret)}"},
+            headers={"Authorization": f"Basic {_basic(OPERATOR, self._secret())}"},
         )
 
     def _take(self, response: httpx.Response) -> None:
+        response.read()
         if response.status_code != 200:
             try:
                 reason = response.json().get("error_description") or response.text
@@ -74,15 +91,15 @@ class OperatorAuth(httpx.Auth):
         self.token = response.json()["access_token"]
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        fresh = self.token is None
-        if fresh:
-            self._take((yield self._token_request()))
-        request.headers["Authorization"] = f"Bearer {self.token}"
-        response = yield request
-        if response.status_code == 401 and not fresh:  # expired since: once more, anew
-            self._take((yield self._token_request()))
+        if self.token is not None:
             request.headers["Authorization"] = f"Bearer {self.token}"
-            yield request
+        response = yield request
+        challenge = response.headers.get("www-authenticate", "")
+        if response.status_code != 401 or not challenge.startswith("Bearer"):
+            return
+        self._take((yield self._token_request()))
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        yield request
 
 
 def _basic(user: str, password: str) -> str:
@@ -95,28 +112,15 @@ _auths: dict[str, OperatorAuth] = {}
 
 
 def client_options(base: str) -> dict[str, Any]:
-    """What ``httpx`` needs to reach ``base``: nothing for plain HTTP; for HTTPS, meclab's CA
-    (when its data dir has one) and the operator's token. Exits 1 naming the file that is
-    missing when the meclab there wants a token the CLI cannot get."""
-    if not base.startswith("https:"):
-        return {}
+    """What ``httpx`` needs to reach ``base``: for HTTPS, meclab's CA (when its data dir has
+    one); and the operator's token, should meclab ask for it (see :class:`OperatorAuth`)."""
     directory = security_dir(base)
-    ca = directory / CA_FILE
     options: dict[str, Any] = {}
-    if ca.is_file():
+    ca = directory / CA_FILE
+    if base.startswith("https:") and ca.is_file():
         options["verify"] = ssl.create_default_context(cafile=str(ca))
     auth = _auths.get(base)
     if auth is None:
-        secret_file = directory / OPERATOR_SECRET
-        try:
-            secret = secret_file.read_text().strip()
-        except OSError as exc:
-            typer.echo(
-                f"meclab at {base} is in secure mode, and the operator's secret is not in "
-                f"{secret_file} ({exc.strerror}): give the --data-dir that meclab runs on",
-                err=True,
-            )
-            raise typer.Exit(1) from exc
-        auth = _auths[base] = OperatorAuth(base, secret)
+        auth = _auths[base] = OperatorAuth(base, directory / OPERATOR_SECRET)
     options["auth"] = auth
     return options

@@ -76,8 +76,9 @@ def environment(base: str, host: str, app: str | None) -> dict[str, str]:
     }
     if chosen.get("endpoint"):
         env["MEC_APP_ENDPOINT"] = chosen["endpoint"]
-    if base.startswith("https:"):  # secure mode: the instance gets a credential of its own
-        env |= app_environment(base, chosen["name"])
+    credential = app_environment(base, chosen["name"])  # None: open mode, none is needed
+    if credential is not None:
+        env |= credential
     return env
 
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import httpx
 import typer
 
-from meclab.cli.event_cmd import _request
+from meclab.cli.event_cmd import _answer, _send
 from meclab.cli.instance import DataDirOption, UrlOption, default_data_dir, instance_url
 from meclab.cli.operator import CA_FILE, SECURITY_DIR, security_dir
 from meclab.security.audit import Kind
@@ -41,9 +42,42 @@ def ca_command(data_dir: DataDirOption = None) -> None:
     typer.echo(pem.decode(), nl=False)
 
 
-def app_environment(base: str, name: str) -> dict[str, str]:
-    """A new credential for app instance ``name`` as the SDK's environment variables."""
-    issued = _request("POST", base, f"/meclab/v1/apps/{name}/credentials")
+def _open_mode(base: str) -> typer.Exit:
+    typer.echo(
+        f"meclab at {base} runs in open mode: its APIs want no credentials "
+        "(start it with meclab up --secure)",
+        err=True,
+    )
+    return typer.Exit(1)
+
+
+def secure_request(method: str, base: str, path: str, **kwargs: Any) -> Any:
+    """A request to one of secure mode's own routes; exit 1 saying so when meclab runs in
+    open mode (the route is not there)."""
+    response = _send(method, base, path, **kwargs)
+    if _no_route(response):
+        raise _open_mode(base)
+    return _answer(response)
+
+
+def _no_route(response: httpx.Response) -> bool:
+    """Whether meclab has no route for the request's path (not: no such app, client ...)."""
+    if response.status_code != 404:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and str(body.get("detail", "")).startswith("no resource at ")
+
+
+def app_environment(base: str, name: str) -> dict[str, str] | None:
+    """A new credential for app instance ``name`` as the SDK's environment variables; None
+    when meclab runs in open mode."""
+    response = _send("POST", base, f"/meclab/v1/apps/{name}/credentials")
+    if _no_route(response):
+        return None
+    issued = _answer(response)
     env = {
         "MEC_CLIENT_ID": issued["client_id"],
         "MEC_CLIENT_SECRET": issued["client_secret"],
@@ -65,14 +99,10 @@ def credentials_command(
     """Issue an app instance a new client secret (the old one stops working) and print it as
     the SDK's environment (a secure meclab only)."""
     base = instance_url(url, data_dir)
-    if not base.startswith("https:"):
-        typer.echo(
-            f"meclab at {base} runs in open mode: its APIs want no credentials "
-            "(start it with meclab up --secure)",
-            err=True,
-        )
-        raise typer.Exit(1)
-    for key, value in app_environment(base, name).items():
+    env = app_environment(base, name)
+    if env is None:
+        raise _open_mode(base)
+    for key, value in env.items():
         typer.echo(f"{key}={value}")
 
 
@@ -80,16 +110,6 @@ security_app = typer.Typer(
     help="A secure meclab's audit, signing keys and credentials (meclab up --secure).",
     no_args_is_help=True,
 )
-
-
-def _secure_base(url: str | None, data_dir: Path | None) -> str:
-    base = instance_url(url, data_dir)
-    if not base.startswith("https:"):
-        typer.echo(
-            f"meclab at {base} runs in open mode (start it with meclab up --secure)", err=True
-        )
-        raise typer.Exit(1)
-    return base
 
 
 @security_app.command("audit")
@@ -110,8 +130,8 @@ def audit_command(
         params["kind"] = kind.value
     if client is not None:
         params["client_id"] = client
-    answer = _request(
-        "GET", _secure_base(url, data_dir), "/meclab/v1/security/audit", params=params
+    answer = secure_request(
+        "GET", instance_url(url, data_dir), "/meclab/v1/security/audit", params=params
     )
     for r in answer["refusals"]:
         when = time.strftime("%H:%M:%S", time.localtime(r["time"]))
@@ -126,7 +146,7 @@ def audit_command(
 @security_app.command("rotate-keys")
 def rotate_keys_command(url: UrlOption = None, data_dir: DataDirOption = None) -> None:
     """Sign new access tokens with a new key; tokens already issued stay valid until they expire."""
-    answer = _request("POST", _secure_base(url, data_dir), "/meclab/v1/keys/rotate")
+    answer = secure_request("POST", instance_url(url, data_dir), "/meclab/v1/keys/rotate")
     typer.echo(f"new signing key {answer['kid']}")
 
 
@@ -137,5 +157,5 @@ def revoke_command(
     data_dir: DataDirOption = None,
 ) -> None:
     """End a client's credential: its secret gets no more tokens (those issued expire)."""
-    _request("DELETE", _secure_base(url, data_dir), f"/meclab/v1/credentials/{client}")
+    secure_request("DELETE", instance_url(url, data_dir), f"/meclab/v1/credentials/{client}")
     typer.echo(f"revoked {client}")

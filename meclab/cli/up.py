@@ -129,18 +129,21 @@ def _opened(how: str, name: str, t: float) -> str:
     }[how]
 
 
-def _mode_lines(authority: Authority | None) -> list[str]:
+def _mode_lines(authority: Authority | None, https: bool) -> list[str]:
     """What the banner says of the security mode."""
     if authority is None:
         return [
             "  mode         open: every API answers anyone, over plain HTTP "
             "(meclab up --secure: tokens, TLS, limits)"
         ]
-    return [
-        "  mode         secure: OAuth 2.0 access tokens on every API, TLS, request limits",
+    lines = [
+        "  mode         secure: OAuth 2.0 access tokens on every API, request limits, "
+        + ("TLS" if https else "plain HTTP (--no-tls: TLS is your gateway's)"),
         f"  operator     {authority.operator_file} (the CLI reads it)",
-        f"  CA           {authority.ca.file} (meclab ca prints it)",
     ]
+    if https:
+        lines.append(f"  CA           {authority.ca.file} (meclab ca prints it)")
+    return lines
 
 
 def _banner(
@@ -151,6 +154,7 @@ def _banner(
     plane: DataPlane | None,
     api_root: str,
     authority: Authority | None = None,
+    https: bool = False,
 ) -> str:
     world = runtime.world
     lines = [
@@ -163,7 +167,7 @@ def _banner(
         f"(any host: {base}{api_root}/hosts/<host>/...)",
         f"  events       {base}/meclab/v1/events/stream",
         f"  API docs     {base}/docs",
-        *_mode_lines(authority),
+        *_mode_lines(authority, https),
     ]
     if plane is not None:
         lines += plane.entry_points().banner()
@@ -242,6 +246,7 @@ async def _serve(
     paused: bool = False,
     secure: bool = False,
     callback_trust: ssl.SSLContext | None = None,
+    tls: bool = True,
 ) -> None:
     # First: a busy port must not touch the stored worlds (the data dir is held already).
     data_dir = lock.data_dir
@@ -260,10 +265,12 @@ async def _serve(
         authority = None
         if secure or runtime.world.scenario.secure:
             authority = Authority(data_dir / "security")
-            files = authority.ca.server_files(certificate_names(host))
             options |= server_limits(metrics=metrics)
-            options |= {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
-        base = public_url(host, sock.getsockname()[1], "https" if authority else "http")
+            if tls:
+                files = authority.ca.server_files(certificate_names(host))
+                options |= {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
+        https = authority is not None and tls
+        base = public_url(host, sock.getsockname()[1], "https" if https else "http")
         lock.record(url=base)
         app = create_app(
             runtime,
@@ -274,7 +281,7 @@ async def _serve(
             data_dir=data_dir,
             # Once started, so that the data plane's ports (0: any free one) are known.
             on_started=lambda: typer.echo(
-                _banner(runtime, how, base, data_dir, plane, api_root, authority)
+                _banner(runtime, how, base, data_dir, plane, api_root, authority, https)
             ),
             security=authority,
             callback_trust=callback_trust,
@@ -378,6 +385,14 @@ def up_command(
             "limits. The operator's secret is kept in the data dir for the CLI.",
         ),
     ] = False,
+    no_tls: Annotated[
+        bool,
+        typer.Option(
+            "--no-tls",
+            help="With --secure: serve plain HTTP, for a gateway in front that terminates TLS "
+            "(tokens, scopes and limits stay on).",
+        ),
+    ] = False,
     callback_ca: Annotated[
         Path | None,
         typer.Option(
@@ -423,7 +438,18 @@ def up_command(
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(
                 _serve(
-                    chosen, host, port, speed, tick_hz, lock, plane, api_root, paused, secure, trust
+                    chosen,
+                    host,
+                    port,
+                    speed,
+                    tick_hz,
+                    lock,
+                    plane,
+                    api_root,
+                    paused,
+                    secure,
+                    trust,
+                    not no_tls,
                 )
             )
     except OSError as exc:

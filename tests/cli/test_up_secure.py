@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -26,12 +27,13 @@ def trusting(ca: Path) -> ssl.SSLContext:
 
 
 class SecureMeclab:
-    """One ``meclab up --secure`` on a data dir of its own."""
+    """One ``meclab up FLAGS`` (``--secure`` ...) on a data dir of its own."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *flags: str) -> None:
         self.data_dir = workdir / "data"
         self.port = free_port()
-        self.base = f"https://127.0.0.1:{self.port}"
+        self.tls = flags == ("--secure",)
+        self.base = f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
         self.env = {**os.environ, "MECLAB_DATA_DIR": str(self.data_dir)}
         self.env.pop("MECLAB_URL", None)
         self.log = (workdir / "up.out").open("wb")
@@ -41,10 +43,10 @@ class SecureMeclab:
                 "-m",
                 "meclab",
                 "up",
-                "--secure",
+                *flags,
                 "--no-dataplane",
                 "--port",
-                str(self.port),
+                f"{self.port}",
             ],
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -61,8 +63,9 @@ class SecureMeclab:
             if self.process.poll() is not None:
                 raise AssertionError(f"meclab exited with {self.process.returncode}")
             try:
-                # Any answer over a verified TLS connection: the server is up.
-                httpx.get(f"{self.base}/openapi.json", verify=trusting(self.ca), timeout=2.0)
+                # Any answer (over a verified TLS connection): the server is up.
+                verify = trusting(self.ca) if self.tls else True
+                httpx.get(f"{self.base}/openapi.json", verify=verify, timeout=2.0)
                 return
             except (httpx.TransportError, FileNotFoundError, OSError):
                 pass
@@ -91,14 +94,20 @@ class SecureMeclab:
         self.log.close()
 
 
-@pytest.fixture
-def meclab(tmp_path: Path) -> Iterator[SecureMeclab]:
-    running = SecureMeclab(tmp_path)
+@contextmanager
+def started(workdir: Path, *flags: str) -> Iterator[SecureMeclab]:
+    running = SecureMeclab(workdir, *flags)
     try:
         running.wait_ready()
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def meclab(tmp_path: Path) -> Iterator[SecureMeclab]:
+    with started(tmp_path, "--secure") as running:
+        yield running
 
 
 def test_secure_mode_end_to_end(meclab: SecureMeclab) -> None:
@@ -168,7 +177,8 @@ def test_the_cli_names_the_missing_secret(meclab: SecureMeclab, tmp_path: Path) 
         check=False,
     )
     assert result.returncode == 1
-    assert "secure mode" in result.stderr and "operator.secret" in result.stderr
+    assert "a certificate this CLI does not trust" in result.stderr
+    assert str(tmp_path / "other" / "security" / "ca" / "ca.pem") in result.stderr
 
 
 def test_the_operators_security_commands(meclab: SecureMeclab) -> None:
@@ -187,3 +197,26 @@ def test_the_operators_security_commands(meclab: SecureMeclab) -> None:
     assert meclab.cli("security", "revoke", client_id).stdout == f"revoked {client_id}\n"
     again = meclab.cli("security", "revoke", client_id)
     assert again.returncode == 1 and "no app client" in again.stderr
+
+
+def test_secure_without_tls_behind_a_gateway(tmp_path: Path) -> None:
+    with started(tmp_path, "--secure", "--no-tls") as meclab:
+        assert "plain HTTP (--no-tls" in Path(meclab.log.name).read_text()
+        assert httpx.get(f"{meclab.base}{SERVICES}", timeout=5.0).status_code == 401
+        assert meclab.cli("status").returncode == 0
+        events = meclab.cli("events", "--last", "1")
+        assert events.returncode == 0 and events.stdout.startswith("#")
+        issued = meclab.cli("app", "credentials", "ar-guide-fontvieille")
+        env = dict(line.split("=", 1) for line in issued.stdout.splitlines())
+        assert set(env) == {"MEC_CLIENT_ID", "MEC_CLIENT_SECRET", "MEC_TOKEN_URL"}
+        assert env["MEC_TOKEN_URL"].startswith("http://")
+
+
+def test_credentials_of_an_open_meclab_are_refused_plainly(tmp_path: Path) -> None:
+    with started(tmp_path) as meclab:
+        issued = meclab.cli("app", "credentials", "ar-guide-fontvieille")
+        assert issued.returncode == 1
+        assert "runs in open mode: its APIs want no credentials" in issued.stderr
+        audit = meclab.cli("security", "audit")
+        assert audit.returncode == 1 and "open mode" in audit.stderr
+        assert meclab.cli("status").returncode == 0  # no token asked, none fetched
