@@ -132,7 +132,8 @@ class MeclabUp(_Process):
     ``scenario``: a document (written to a file) or what ``meclab up`` takes as argument
     (``generate:...``, ``default``). The data plane's entry points get free ports.
     ``secure``: ``meclab up --secure``, served over HTTPS from the local CA in its data dir
-    (:attr:`ca`; :meth:`trust` verifies against it), its operator secret there too.
+    (:attr:`ca`; :meth:`trust` verifies against it), its operator secret there too; with
+    ``tls`` False, ``--secure --no-tls`` (plain HTTP, tokens and limits on).
     """
 
     def __init__(
@@ -141,16 +142,19 @@ class MeclabUp(_Process):
         *extra: str,
         dataplane: bool = True,
         secure: bool = False,
+        tls: bool = True,
     ) -> None:
         super().__init__("meclab-bench-")
         self.secure = secure
+        self.tls = secure and tls
         self.data_dir = self.workdir / "data"
         self.ca = self.data_dir / "security" / "ca" / "ca.pem"
         """The local CA's certificate (secure mode), made by meclab at its first start."""
         self.operator_secret_file = self.data_dir / "security" / "operator.secret"
         if secure:
+            extra = ("--secure", *extra) if tls else ("--secure", "--no-tls", *extra)
+        if self.tls:
             self.base = f"https://127.0.0.1:{self.port}"
-            extra = ("--secure", *extra)
         if isinstance(scenario, dict):
             path = self.workdir / "scenario.json"
             path.write_text(json.dumps(scenario))
@@ -172,7 +176,7 @@ class MeclabUp(_Process):
         try:
             if self.secure:
                 # The control API wants the operator's token; the API docs answer anyone.
-                self.wait_ready("/openapi.json", self.trust)
+                self.wait_ready("/openapi.json", self.trust if self.tls else None)
             else:
                 self.wait_ready("/meclab/v1/world")
         except BaseException:

@@ -102,6 +102,9 @@ SCOPE_OF_SERVICE = {
 PUBLIC = ("/docs", "/openapi.json", "/meclab/static/", "/meclab/v1/oauth2/")
 """Paths (or path prefixes) open to anyone: documentation and the operator's token endpoint."""
 
+REMEMBERED_PATHS = 4096
+"""Paths whose requirement is kept (all are forgotten when there are more)."""
+
 SOCKETS = "/meclab/ws/"
 """Notification websockets: authenticated by their route, which knows the subscription's host."""
 
@@ -175,6 +178,7 @@ class SecureMode:
         self._seen_world: object = None
         self._issuers_by_host: dict[str, str] = {}
         self._all_issuers: tuple[str, ...] = ()
+        self._required: dict[tuple[str, str], Requirement | None] = {}
 
     # --- issuers and audiences ----------------------------------------------------------------
 
@@ -197,6 +201,7 @@ class SecureMode:
             base = f"{self.base_url}{self.platforms.api_root}/hosts/"
             self._issuers_by_host = {host: f"{base}{host}" for host in self.platforms.hosts}
             self._all_issuers = (*self._issuers_by_host.values(), self.control_issuer)
+            self._required.clear()
         return self._issuers_by_host
 
     def _everywhere(self) -> list[str]:
@@ -232,7 +237,20 @@ class SecureMode:
     # --- what each request needs -------------------------------------------------------------
 
     def requirement_of(self, path: str, method: str) -> Requirement | None:
-        """What a request to ``path`` needs (the table of the module docstring)."""
+        """What a request to ``path`` needs (the table of the module docstring); the answers
+        for the paths seen last are kept (a client asks the same paths again and again)."""
+        self._issuer_of()  # a new world clears what is kept
+        key = (path, method)
+        try:
+            return self._required[key]
+        except KeyError:
+            pass
+        if len(self._required) >= REMEMBERED_PATHS:
+            self._required.clear()
+        need = self._required[key] = self._requirement(path, method)
+        return need
+
+    def _requirement(self, path: str, method: str) -> Requirement | None:
         access = for_method(method)
         if path.startswith(PUBLIC) or path.startswith(SOCKETS):
             return None

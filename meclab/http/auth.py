@@ -7,7 +7,7 @@ one of some issuers, holding a scope). It then
 * answers 401 with the ``WWW-Authenticate`` challenge of RFC 6750 §3 for no token or a bad
   one, and 403 (``insufficient_scope``) for a token without the scope, before the app sees
   the request;
-* serves the request as the token's client (:func:`meclab.security.principal.acting_as`), so
+* serves the request as the token's client (:data:`meclab.security.principal.CALLER`), so
   that the platform core can check ownership (:mod:`meclab.platform.access`), and names the
   client in the ASGI scope (``meclab.client``) for the rate limits inside it;
 * records every refusal the request meets, its own and those of the layers and routes inside
@@ -29,7 +29,7 @@ from meclab.errors import StatusError
 from meclab.http.limits import REFUSED, send_problem
 from meclab.security.audit import Audit, Kind
 from meclab.security.errors import InsufficientScope, InvalidToken, MissingToken
-from meclab.security.principal import Principal, acting_as
+from meclab.security.principal import CALLER, Principal
 from meclab.security.tokens import TokenService
 
 CLIENT = "meclab.client"
@@ -89,8 +89,11 @@ class AuthLayer:
             else:
                 await send_problem(send, scope, error.status, error.detail, error.headers)
             return
-        with acting_as(Principal(claims.client_id, claims.scopes)):
+        reset = CALLER.set(Principal(claims.client_id, claims.scopes))
+        try:
             await self.app(scope, receive, self._watching(scope, send))
+        finally:
+            CALLER.reset(reset)
 
     def _refused(self, scope: Scope, error: StatusError) -> None:
         self._record(scope, *refusal_of(error), error.status, error.detail)

@@ -19,7 +19,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,11 @@ class _Entry:
     key: ECKey
     superseded_at: float | None
     """When it stopped signing; None for the current key."""
+    kid: str = field(init=False)
+    """The key's id, read once: every request's token names one."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kid", _kid(self.key))
 
 
 class SigningKeys:
@@ -91,7 +96,7 @@ class SigningKeys:
         with self._lock:
             now = self._clock()
             for entry in self._load():
-                if _kid(entry.key) == kid and self._valid(entry, now):
+                if entry.kid == kid and self._valid(entry, now):
                     return entry.key
         return None
 

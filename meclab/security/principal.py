@@ -29,19 +29,20 @@ class Principal:
         return self.client_id == OPERATOR
 
 
-_current: ContextVar[Principal | None] = ContextVar("meclab_principal", default=None)
+CALLER: ContextVar[Principal | None] = ContextVar("meclab_principal", default=None)
+"""The client of the request being served (set by the authentication layer)."""
 
 
 def current() -> Principal | None:
     """The client of the request being served; None outside a checked request."""
-    return _current.get()
+    return CALLER.get()
 
 
 @contextmanager
 def acting_as(principal: Principal | None) -> Iterator[None]:
     """Serve what runs inside as ``principal``."""
-    token = _current.set(principal)
+    token = CALLER.set(principal)
     try:
         yield
     finally:
-        _current.reset(token)
+        CALLER.reset(token)
