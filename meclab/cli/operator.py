@@ -42,9 +42,10 @@ def security_dir(base: str) -> Path:
 
 
 class OperatorAuth(httpx.Auth):
-    """Bearer tokens for the operator, fetched when meclab first asks for one (a 401 with a
-    Bearer challenge) and again when it refuses the one held (expired): a meclab in open mode
-    is never asked for a token."""
+    """Bearer tokens for the operator: fetched before the first request when the operator's
+    secret is there, else when meclab asks for one (a 401 with a Bearer challenge), and again
+    when meclab refuses the one held (expired). A meclab in open mode has no token endpoint
+    (404): requests then go without."""
 
     # Not True: httpx would then read every answer whole before handing it back, and the event
     # stream never ends. The token endpoint's answer is read here, the rest is the caller's.
@@ -55,6 +56,8 @@ class OperatorAuth(httpx.Auth):
         self.token_url = f"{base}/meclab/v1/oauth2/token"
         self.secret_file = secret_file
         self.token: str | None = None
+        self.open = False
+        """meclab turned out to have no token endpoint (open mode)."""
 
     def _secret(self) -> str:
         try:
@@ -91,6 +94,13 @@ class OperatorAuth(httpx.Auth):
         self.token = response.json()["access_token"]
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self.token is None and not self.open and self.secret_file.exists():
+            # Ask first rather than be refused first: a refusal would be in meclab's audit.
+            answer = yield self._token_request()
+            if answer.status_code == 404:  # no token endpoint: meclab runs in open mode
+                self.open = True
+            else:
+                self._take(answer)
         if self.token is not None:
             request.headers["Authorization"] = f"Bearer {self.token}"
         response = yield request

@@ -186,6 +186,8 @@ def test_the_operators_security_commands(meclab: SecureMeclab) -> None:
         assert client.get(f"{meclab.base}{SERVICES}").status_code == 401
     audit = meclab.cli("security", "audit", "--kind", "authentication")
     assert audit.returncode == 0, audit.stderr
+    # The CLI asked for its token before its request: the one refusal is the client's above.
+    assert audit.stdout.endswith("1 refused in all (0 no longer kept)\n")
     assert (
         f"401 authentication missing_token      anonymous 127.0.0.1 GET {SERVICES}: "
         in audit.stdout
