@@ -41,6 +41,7 @@ from pydantic import BaseModel, Field
 from meclab.control.routes import PREFIX as CONTROL_API
 from meclab.http.auth import AuthLayer, Requirement, refusal_of
 from meclab.http.limits import LimitsMiddleware, client_key
+from meclab.http.problem import problem_response
 from meclab.metrics import Metrics
 from meclab.platform.apps import AppInstance
 from meclab.platform.errors import Forbidden, InvalidField, NotFound
@@ -106,6 +107,9 @@ REMEMBERED_PATHS = 4096
 """Paths whose requirement is kept (all are forgotten when there are more)."""
 
 SOCKETS = "/meclab/ws/"
+
+DENIAL = "websocket.http.response"
+"""The ASGI extension that lets a refused websocket handshake get a real HTTP answer."""
 """Notification websockets: authenticated by their route, which knows the subscription's host."""
 
 
@@ -179,6 +183,8 @@ class SecureMode:
         self._issuers_by_host: dict[str, str] = {}
         self._all_issuers: tuple[str, ...] = ()
         self._required: dict[tuple[str, str], Requirement | None] = {}
+        self._generation = 0
+        """How many worlds this mode has seen (rate-limit keys carry it)."""
 
     # --- issuers and audiences ----------------------------------------------------------------
 
@@ -202,6 +208,7 @@ class SecureMode:
             self._issuers_by_host = {host: f"{base}{host}" for host in self.platforms.hosts}
             self._all_issuers = (*self._issuers_by_host.values(), self.control_issuer)
             self._required.clear()
+            self._generation += 1
         return self._issuers_by_host
 
     def _everywhere(self) -> list[str]:
@@ -284,11 +291,13 @@ class SecureMode:
         client = asgi_scope.get("meclab.client")
         if client == OPERATOR:
             return None
-        return f"app:{client}" if client else client_key(asgi_scope)
+        # The world's number in the key: a new world's limits start with new buckets.
+        return f"app:{self._generation}:{client}" if client else client_key(asgi_scope)
 
     def rate_of(self, key: str) -> tuple[float, float] | None:
         """An app instance's rate and burst: its MEC host's API limits in the scenario."""
-        kind, _, client = key.partition(":")
+        kind, _, rest = key.partition(":")
+        client = rest.partition(":")[2]
         instance = self.platforms.apps.get(client) if kind == "app" else None
         world = self.platforms.world
         if instance is None or world is None:
@@ -345,7 +354,13 @@ class SecureMode:
                 path=websocket.url.path,
                 detail=error.detail,
             )
-            await websocket.close(1008, error.detail[:120])
+            if DENIAL in websocket.scope.get("extensions", {}):
+                # The handshake answered as a request would be: 401 with the Bearer
+                # challenge (a client renews its token), 403 for another's subscription.
+                denial = problem_response(error.status, error.detail, headers=error.headers)
+                await websocket.send_denial_response(denial)
+            else:
+                await websocket.close(1008, error.detail[:120])
             return False
         return True
 

@@ -297,3 +297,18 @@ async def test_rotating_keys_keeps_issued_tokens_and_signs_new_ones_anew(secure:
 def jws_header(token: str) -> dict[str, Any]:
     part = token.split(".")[0]
     return dict(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))))
+
+
+async def test_a_new_world_brings_its_own_limits(secure: Any, lab_doc: dict[str, Any]) -> None:
+    _, client, tokens = secure
+    edge = await tokens.app("edge-app")
+    statuses = [(await client.get(SERVICES, headers=edge)).status_code for _ in range(4)]
+    assert statuses[-1] == 429  # burst 3 on mec-a
+    document = lab_doc  # the fixture's world: two_hosts() made it so
+    document["domains"][0]["zones"][0]["mec_hosts"][0]["api"] = {"rate_per_s": 5, "burst": 20}
+    document["name"] = "lab-roomier"
+    loaded = await client.put("/meclab/v1/scenario", json=document, headers=await tokens.operator())
+    assert loaded.status_code == 200, loaded.text
+    # The token still verifies (same instance id, same host); its bucket is the new world's.
+    statuses = [(await client.get(SERVICES, headers=edge)).status_code for _ in range(20)]
+    assert statuses == [200] * 20

@@ -50,11 +50,15 @@ async def test_only_the_owner_opens_the_subscriptions_socket(
             created = await client.post("/rni/v2/subscriptions", json=body, headers=owner)
             assert created.status_code == 201, created.text
             uri = created.json()["websockNotifConfig"]["websocketUri"]
-            for refused in ({}, await tokens.app("other-app")):
+            # Refused as a request would be: 401 with the challenge, 403 for another's.
+            for refused, status in (({}, 401), (await tokens.app("other-app"), 403)):
                 with pytest.raises(websockets.InvalidStatus) as caught:
                     async with websockets.connect(uri, additional_headers=refused):
                         pass
-                assert caught.value.response.status_code == 403
+                assert caught.value.response.status_code == status
+                if status == 401:
+                    challenge = caught.value.response.headers["WWW-Authenticate"]
+                    assert challenge == 'Bearer realm="meclab"'
             for allowed in (owner, await tokens.operator()):
                 async with websockets.connect(uri, additional_headers=allowed) as socket:
                     assert socket.state.name == "OPEN"
