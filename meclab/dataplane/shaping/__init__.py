@@ -14,4 +14,6 @@ One pipeline per direction of a flow (STYLE.md §7, after toxiproxy's link)::
 * :mod:`.delay`: one-way latency plus a jitter sample from the scenario's distribution;
 * :mod:`.toxics`: toxiproxy's toxics, for faults injected through its API;
 * :mod:`.pipeline`: the chain, updated in place, never reordering nor losing stream bytes.
+* :mod:`.share`: an access's capacity divided among the flows crossing it (fair, weighted,
+  with guarantees), the rate each flow's rate stage is to get.
 """
