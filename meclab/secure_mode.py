@@ -178,7 +178,7 @@ class SecureMode:
         self.limits = limits or Limits()
         self.control_issuer = f"{self.base_url}{CONTROL_API}"
         self.system_audience = f"{self.base_url}{platforms.api_root}"
-        self.operator_secret = authority.operator_secret()
+        authority.operator_secret()  # made, or checked, now: the CLI reads it from the start
         self._seen_world: object = None
         self._issuers_by_host: dict[str, str] = {}
         self._all_issuers: tuple[str, ...] = ()
