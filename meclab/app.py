@@ -56,6 +56,7 @@ from meclab.services.granting.service import Granting
 from meclab.services.hosting import api_root_path, host_apis
 from meclab.services.location.service import Location
 from meclab.services.mec011.service import Mec011
+from meclab.services.mts.service import Mts
 from meclab.services.rnis.service import Rnis
 from meclab.services.ueid.service import UeIdentity
 from meclab.services.wai.service import Wai
@@ -259,6 +260,7 @@ def create_app(
         "rnis": Rnis(platforms, runtime),
         "location": Location(platforms, runtime),
         "ams": Ams(platforms, runtime, mobility),
+        "mts": Mts(platforms, runtime),
         "app_pkgm": AppPkgm(platforms, packages),
         "app_lcm": AppLcm(platforms, lifecycle),
         "granting": Granting(platforms, lifecycle),

@@ -338,6 +338,10 @@ class Terminal(StrictModel):
         max_length=3,
     )
     """Radio types the terminal may use, most preferred first."""
+    multi_access: list[RadioType] | None = Field(None, max_length=3)
+    """Radio types the terminal can use at the same time (a phone on 5G and Wi-Fi at once),
+    each also in ``radio_priority``, at least two; the accesses MTS may steer its traffic over
+    (ETSI GS MEC 015). None, the default: one radio at a time, the most preferred in reach."""
     netchar: NetChar = Field(default_factory=NetChar)
     compute: Compute | None = None
     """Cores, speed and memory; a phone's default when absent (meclab.scenario.compute)."""
@@ -350,6 +354,24 @@ class Terminal(StrictModel):
     def _distinct_priorities(self) -> Terminal:
         if len(set(self.radio_priority)) != len(self.radio_priority):
             raise ValueError("radio_priority lists a radio type twice")
+        return self
+
+    @model_validator(mode="after")
+    def _multi_access_radios(self) -> Terminal:
+        if self.multi_access is None:
+            return self
+        if len(set(self.multi_access)) != len(self.multi_access):
+            raise ValueError("multi_access lists a radio type twice")
+        if len(self.multi_access) < 2:
+            raise ValueError(
+                "multi_access lists one radio type; one at a time is the default: leave it "
+                "out, or list two or more"
+            )
+        unusable = [str(r) for r in self.multi_access if r not in self.radio_priority]
+        if unusable:
+            raise ValueError(
+                f"multi_access lists {', '.join(unusable)}, which radio_priority does not list"
+            )
         return self
 
     @model_validator(mode="after")
