@@ -170,6 +170,18 @@ async def ams_subscription(client: httpx.AsyncClient) -> str:
     return await created(client, "/amsi/v1/subscriptions", body)
 
 
+async def mts_session(client: httpx.AsyncClient) -> str:
+    body = {
+        "appInsId": DEV,
+        "requestType": 0,
+        "flowFilter": [],
+        "qosD": {},
+        "mtsMode": 1,
+        "trafficDirection": "10",
+    }
+    return await created(client, "/mts/v1/mts_sessions", body)
+
+
 def exists(path: str) -> Callable[[httpx.AsyncClient], Awaitable[str]]:
     """A resource the scenario made."""
 
@@ -195,6 +207,7 @@ CASES: dict[tuple[str, str], Callable[[httpx.AsyncClient], Awaitable[str]]] = {
     ("put", "/ui/v1/{appInstanceId}/ue_identity_tag_info"): ue_identity,
     ("put", "/amsi/v1/app_mobility_services/{appMobilityServiceId}"): ams_registration,
     ("put", "/amsi/v1/subscriptions/{subscriptionId}"): ams_subscription,
+    ("put", "/mts/v1/mts_sessions/{sessionId}"): mts_session,
     ("put", "/location/v2/subscriptions/zones/{subscriptionId}"): location_v3_subscription,
     ("put", "/location/v2/subscriptions/zonalTraffic/{subscriptionId}"): location_v2_subscription,
 }
