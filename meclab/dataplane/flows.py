@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -97,6 +97,9 @@ class Flow:
     relay: FlowRelay | None = None
     toxic_stages: dict[tuple[str, str, str], Any] = field(default_factory=dict)
     """Per-connection toxic stages by (proxy, toxic, stream), kept across updates."""
+    share_bps: tuple[float | None, float | None] = (None, None)
+    """What the shared capacity of its access grants it (up, down), in bit/s; None: no share
+    limits that direction (see :mod:`.capacity`), 0: it is held."""
 
     @property
     def labels(self) -> Labels:
@@ -112,7 +115,7 @@ class Flow:
 
         Returns whether the flow's state or shape changed.
         """
-        before = (self.state, self.up.shape, self.down.shape)
+        before = self._shaping()
         self.path = path
         if path is None:
             self.up.stall()
@@ -121,17 +124,38 @@ class Flow:
                 self.state = FlowState.STALLED
                 self.stalled_since = now
         else:
-            up, down = Shape.of_path(path), Shape.of_path(path, reverse=True)
             # the RTO a stream pays per damaged piece: RFC 6298 with the path's RTT and jitter
             rto = rto_s(2 * path.latency_ms / 1000.0, 2 * path.jitter_ms / 1000.0)
-            self.up.update(up, rto_s=rto)
-            self.down.update(down, rto_s=rto)
-            self.up.resume()
-            self.down.resume()
+            for pipe, shape, share in (
+                (self.up, Shape.of_path(path), self.share_bps[0]),
+                (self.down, Shape.of_path(path, reverse=True), self.share_bps[1]),
+            ):
+                if share is not None and share > 0:
+                    rate = share / 8.0
+                    if shape.rate_Bps is None or rate < shape.rate_Bps:
+                        shape = replace(shape, rate_Bps=rate)
+                pipe.update(shape, rto_s=rto)
+                if share == 0:  # guarantees took the whole access: held, as a stall holds
+                    pipe.stall()
+                else:
+                    pipe.resume()
             if self.state is FlowState.STALLED:
                 self.state = FlowState.OPEN
                 self.stalled_since = None
-        return before != (self.state, self.up.shape, self.down.shape)
+        return before != self._shaping()
+
+    def _shaping(self) -> tuple[object, ...]:
+        up, down = self.up, self.down
+        return (self.state, up.shape, down.shape, up.stalled, down.stalled)
+
+    def set_share(self, up: bool, bps: float | None, now: float) -> bool:
+        """Its access grants ``bps`` to its uplink (``up``) or downlink: shaped with the lower
+        of that and its path's rate. Returns whether its shape changed."""
+        before = self.share_bps
+        self.share_bps = (bps, before[1]) if up else (before[0], bps)
+        if self.share_bps == before or self.path is None:
+            return False
+        return self.apply_path(self.path, now)
 
     def unshaped(self) -> None:
         """No emulated network (no UE): only toxics act."""
@@ -172,6 +196,10 @@ class Flow:
             "shaping": None
             if self.state is FlowState.STALLED or route.source is None
             else {"up": self.up.shape.to_dict(), "down": self.down.shape.to_dict()},
+            "share_mbps": {
+                way: None if bps is None else round(bps / 1e6, 6)
+                for way, bps in zip(("up", "down"), self.share_bps, strict=True)
+            },
             "hops": list(self.path.hops) if self.path is not None else None,
             "closed_reason": self.closed_reason,
         }
@@ -187,6 +215,8 @@ class FlowRegistry:
         self.by_app: dict[str, set[int]] = {}
         self.closed: deque[Flow] = deque(maxlen=RECENTLY_CLOSED)
         self.totals: dict[Labels, Totals] = {}
+        self.removed: list[Callable[[Flow], None]] = []
+        """Called with each flow the registry forgets (the shared capacity lets it go)."""
 
     def next_id(self) -> int:
         return next(self._ids)
@@ -205,6 +235,8 @@ class FlowRegistry:
         self._unindex(flow)
         self._account(flow)
         self.closed.append(flow)
+        for listener in self.removed:
+            listener(flow)
 
     def reroute(self, flow: Flow, route: Route) -> None:
         """An open flow moved to ``route`` (a relocated instance): what it moved so far stays

@@ -4,9 +4,12 @@ The runtime publishes each tick's events as one batch on the bus; this handler r
 publication, so a flow's pipelines change before the next tick (and before any later command):
 
 * ``handover``, ``connect``, ``disconnect``, ``zone_enter``/``zone_leave`` of a UE: its flows
-  get their new path and, since the serving host may have changed, their traffic rules again;
+  get their new path and, since the serving host may have changed, their traffic rules again,
+  and move to the new PoA's shared capacity; the shares the batch changed are divided again
+  before the handler returns;
 * ``netchar_change`` of any element: the flows whose path crosses it (and the stalled ones,
-  whose path is unknown) are reshaped;
+  whose path is unknown) are reshaped, and a PoA's shared capacity (:mod:`.capacity`) follows
+  its throughput;
 * a manual ``move``: covered by the handover events it causes.
 
 Out of coverage (``disconnect``, or no path): a flow **stalls**. TCP keeps its connection and
@@ -55,7 +58,7 @@ class Follower:
 
     async def on_events(self, records: Sequence[EventRecord]) -> None:
         """Bus handler."""
-        if self.switch.world is None or not self.switch.registry.open:
+        if self.switch.world is None:
             return
         ues: dict[str, None] = {}
         elements: dict[str, None] = {}
@@ -65,10 +68,16 @@ class Follower:
                 ues[event.ue] = None
             elif isinstance(event, NetCharChanged):
                 elements[event.element] = None
+        capacity = self.switch.capacity
+        for element in elements:  # even with no flow open: the next one finds it right
+            capacity.retune(element)
+        if not self.switch.registry.open:
+            return
         for ue in ues:
             self.switch.refresh_ue(ue)
         for element in elements:
             self.switch.refresh_element(element)
+        capacity.apply()  # the shares the batch changed, divided again within its tick
 
     def start(self, bus: EventBus) -> None:
         """Follow ``bus`` and watch stalled flows."""

@@ -8,7 +8,8 @@
                                  │    path, toxics)
                               relay (tcp.py / udp.py): pipeline per direction, outbox
                                  ▲
-    engine events (bus) ─► follower ─► reshape / stall / reset
+    engine events (bus) ─► follower ─► reshape / stall / reset, shares moved (capacity.py)
+    engine ticks ─► capacity: each PoA's throughput divided among its flows
     MEC 011 rule changes ─► switch.refresh_all
     pins (application mobility) ─► switch.refresh_ue, reset of the UE's flows to the old instance
     toxiproxy API :8474 ─► proxy table ─► toxic stages of the flows concerned
@@ -225,6 +226,7 @@ class DataPlane:
             if runtime.opened is not None:
                 await self._load(runtime.world)
             runtime.on_load(self._on_load)
+            runtime.on_tick(self._on_tick)
             platforms.rules_listeners.append(self._rules_changed)
             platforms.steering.listeners.append(self._pin_changed)
             if self.socks_port is not None:
@@ -317,6 +319,11 @@ class DataPlane:
     async def _on_load(self, world: World, resumed: bool) -> None:
         if self._running:
             await self._load(world)
+
+    async def _on_tick(self, world: World) -> None:
+        # (the runtime keeps its listeners: a stopped data plane's stays, doing nothing)
+        if self._running and self.switch is not None:
+            self.switch.capacity.tick(world)
 
     async def _load(self, world: World) -> None:
         """A world was loaded or resumed: close the old flows, give every app its proxy."""
@@ -511,6 +518,13 @@ class DataPlane:
         if include_closed:
             rows += [f.to_dict(now) for f in self.registry.closed]
         return rows
+
+    def accesses(self) -> list[dict[str, Any]]:
+        """The load of every point of access that shares a capacity (see :mod:`.capacity`)."""
+        if self.switch is None:
+            return []
+        capacity = self.switch.capacity
+        return [capacity.load(poa) for poa in capacity.accesses()]
 
     def router(self) -> APIRouter:
         """The control API's data-plane routes (see :mod:`.routes`)."""

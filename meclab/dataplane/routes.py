@@ -7,6 +7,13 @@
   second, measured RTT, the UE or the sending application, the application reached, the rule
   that acted and the shaping applied now.
 * ``GET /meclab/v1/dataplane/flows/{id}``: one flow.
+* ``GET /meclab/v1/dataplane/access``: the real load of each point of access whose throughput
+  its flows share (:mod:`.capacity`), per direction (``up``, ``down``; null when that direction
+  has no throughput): ``capacity_mbps``, ``used_mbps`` (what its flows delivered over the last
+  second), ``utilisation`` (used over capacity), ``flows``, ``active_ues`` (UEs whose flows
+  delivered bytes), ``ue_throughput_mbps`` per UE, ``guarantees_met``.
+* ``GET /meclab/v1/dataplane/access/{poa}``: one point of access (404 when unknown; its
+  directions null when it shares nothing).
 * ``GET /meclab/v1/dataplane/toxiproxy/openapi.json``: the OpenAPI document of the
   toxiproxy-compatible API, whose own port refuses browsers as toxiproxy does.
 """
@@ -63,6 +70,20 @@ def build_router(plane: DataPlane) -> APIRouter:
             if row["id"] == flow_id:
                 return row
         raise ProblemError(404, f"no flow {flow_id}")
+
+    @router.get("/access", summary="Load of each point of access whose capacity is shared")
+    async def accesses() -> dict[str, Any]:
+        return {"access": plane.accesses()}
+
+    @router.get("/access/{poa}", summary="Load of one point of access")
+    async def access(poa: str) -> dict[str, Any]:
+        switch = plane.switch
+        try:
+            if switch is None:
+                raise KeyError(poa)
+            return switch.capacity.load(poa)
+        except KeyError:
+            raise ProblemError(404, f"no point of access {poa}") from None
 
     @router.get("/toxiproxy/openapi.json", summary="OpenAPI document of the toxiproxy API")
     async def toxiproxy_document() -> dict[str, Any]:

@@ -37,6 +37,7 @@ from typing import Protocol
 import numpy as np
 
 from meclab.dataplane.appsource import app_hosts, find_app
+from meclab.dataplane.capacity import Capacity
 from meclab.dataplane.flows import Flow, FlowRegistry, FlowState, Route
 from meclab.dataplane.identity import ue_address
 from meclab.dataplane.resolve import AppDirectory, AppEntry, is_ip
@@ -134,6 +135,8 @@ class Switch:
         self.responder = responder
         """Real address of the built-in responder for ``TCP`` or ``UDP``."""
         self.clock = clock
+        self.capacity = Capacity(registry, clock=clock)
+        """The shared capacity of the points of access (see :mod:`.capacity`)."""
         self.world: World | None = None
         self.apps: AppDirectory | None = None
         self._tables: dict[tuple[tuple[str, ...], tuple[str, ...]], RuleTable] = {}
@@ -148,6 +151,7 @@ class Switch:
         self.apps = AppDirectory(world)
         self._tables.clear()
         self._seed = world.scenario.seed
+        self.capacity.reset(world)
 
     def _world(self) -> tuple[World, AppDirectory]:
         if self.world is None or self.apps is None:
@@ -290,6 +294,7 @@ class Switch:
             flow.apply_path(path, now)
         self._attach_toxics(flow, now)
         self.registry.add(flow)
+        self.capacity.join(flow)
         return flow
 
     def _target(self, app: AppEntry, protocol: str) -> tuple[str, int]:
@@ -353,6 +358,7 @@ class Switch:
             return
         now = self.clock()
         changed = flow.apply_path(self.path_of(flow), now)
+        self.capacity.follow(flow)  # a handover moves its share to the new PoA
         if rules and flow.state is FlowState.OPEN:
             request = FlowRequest(
                 flow.protocol,
