@@ -22,7 +22,9 @@ receiver is beside it, in tests/receiver.py.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
+import os
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -46,11 +48,36 @@ FAST_RETRIES = RetryPolicy(initial_s=0.05, factor=2.0, max_s=0.2, jitter=0.0)
 """Retries every 50 to 200 ms, so that a receiver that comes back is reached quickly."""
 
 
+def _port_block() -> range:
+    """This test worker's own ports: below the kernel's ephemeral range, one block per xdist
+    worker. A port the kernel picked for a bind to 0 and released at once could be picked again
+    for another socket (a data plane port of a meclab under test, in this worker or another)
+    before the test's server binds it; ports outside that range never are, and the workers'
+    blocks do not overlap."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    size = 400
+    start = low - size * (worker + 1)
+    if start < 1024:
+        raise RuntimeError(f"no block of {size} ports below {low} for xdist worker {worker}")
+    return range(start, start + size)
+
+
+_PORTS = itertools.cycle(_port_block())
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on (as the kernel just chose it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nothing listens on, from this worker's block (see
+    :func:`_port_block`), so that nothing but the test takes it before the test binds it."""
+    for _ in range(400):
+        port = next(_PORTS)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:  # in use, or still in TIME_WAIT from an earlier test
+                continue
+            return port
+    raise RuntimeError("every port of this test worker's block is in use")
 
 
 async def until(predicate: Callable[[], bool], what: str, timeout_s: float = 10.0) -> None:

@@ -10,12 +10,14 @@ from fastapi import Request
 
 from meclab.http.problem import ProblemError
 
-_ALLOWED: dict[int, frozenset[str]] = {}
+# Kept on the route itself, not in a table by id(route): an id is reused once its route is gone
+# (apps are built and dropped per world), and a stale entry would judge a route by another's
+# parameters. Routes are unhashable, so no weak-keyed table either.
+_CACHE = "_meclab_query_names"
 
 
 def _allowed(route: object) -> frozenset[str]:
-    key = id(route)
-    allowed = _ALLOWED.get(key)
+    allowed: frozenset[str] | None = getattr(route, _CACHE, None)
     if allowed is None:
         names: set[str] = set()
         pending = [getattr(route, "dependant", None)]
@@ -24,7 +26,9 @@ def _allowed(route: object) -> frozenset[str]:
             if dependant is not None:
                 names.update(p.alias for p in dependant.query_params)
                 pending.extend(dependant.dependencies)
-        allowed = _ALLOWED[key] = frozenset(names)
+        allowed = frozenset(names)
+        if route is not None:
+            setattr(route, _CACHE, allowed)
     return allowed
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+import gc
 from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Query
 
 from meclab.http.problem import ProblemError, install_problem_handlers
 from meclab.http.query import reject_unknown_query
@@ -565,3 +566,22 @@ async def test_route_declares_the_parameters(client: httpx.AsyncClient) -> None:
     assert response.status_code == 400
     assert "unknown query parameter(s): colour" in response.json()["detail"]
     assert "exclude_default" in response.json()["detail"]
+
+
+async def test_strict_query_judges_each_route_by_its_own_parameters() -> None:
+    # apps are built and dropped per world and per test: a new route may take the memory of a
+    # dropped one, and must still be judged by the parameters it declares itself
+    for i in range(40):
+        app = FastAPI()
+        install_problem_handlers(app)
+
+        @app.get("/r", dependencies=[Depends(reject_unknown_query)])
+        async def r(value: str = Query(alias=f"q{i}")) -> dict[str, str]:
+            return {"value": value}
+
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            answer = await client.get("/r", params={f"q{i}": "x"})
+        assert answer.status_code == 200, answer.text
+        del app, r, transport, client
+        gc.collect(1)
