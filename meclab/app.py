@@ -267,6 +267,8 @@ def create_app(
         "dev_app": DevApp(platforms, device_contexts),
     }
     device_contexts.context_users = services["dev_app"].context_users
+    if dataplane is not None:
+        services["rnis"].meter = dataplane  # layer 2 measurements from the relayed load
     for service in services.values():
         service.mount(app)
     if secure is not None:

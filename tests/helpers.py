@@ -36,6 +36,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from meclab.app import create_app
+from meclab.demo.derive import SPARE_PORTS, ephemeral_ports
 from meclab.engine.clock import SimClock
 from meclab.platform.delivery import Notifier, RetryPolicy
 from meclab.runtime import Runtime
@@ -49,12 +50,12 @@ FAST_RETRIES = RetryPolicy(initial_s=0.05, factor=2.0, max_s=0.2, jitter=0.0)
 
 
 def _port_block() -> range:
-    """This test worker's own ports: below the kernel's ephemeral range, one block per xdist
-    worker. A port the kernel picked for a bind to 0 and released at once could be picked again
-    for another socket (a data plane port of a meclab under test, in this worker or another)
-    before the test's server binds it; ports outside that range never are, and the workers'
-    blocks do not overlap."""
-    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    """This test worker's own ports: one block per xdist worker, below the kernel's ephemeral
+    range and below the ports meclab's demos draw from. A port the kernel picked for a bind to 0
+    and released at once could be picked again for another socket (a data plane port of a
+    meclab under test, in this worker or another) before the test's server binds it; ports
+    outside that range never are, and the workers' blocks do not overlap."""
+    low = ephemeral_ports().start - SPARE_PORTS
     worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
     size = 400
     start = low - size * (worker + 1)

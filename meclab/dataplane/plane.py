@@ -526,6 +526,13 @@ class DataPlane:
         capacity = self.switch.capacity
         return [capacity.load(poa) for poa in capacity.accesses()]
 
+    def access_load(self, poa: str) -> dict[str, Any] | None:
+        """The load of ``poa`` (:meth:`.capacity.Capacity.load`), or None while the data plane
+        has not started or when ``poa`` shares no capacity in either direction."""
+        if self.switch is None or poa not in self.switch.capacity.accesses():
+            return None
+        return self.switch.capacity.load(poa)
+
     def router(self) -> APIRouter:
         """The control API's data-plane routes (see :mod:`.routes`)."""
         from meclab.dataplane.routes import build_router

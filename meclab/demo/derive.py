@@ -8,10 +8,12 @@ scenario's own error naming the path.
 
 from __future__ import annotations
 
+import random
 import socket
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Network, ip_address
+from pathlib import Path
 
 from meclab.scenario.loader import validate_document
 from meclab.scenario.model import Application, ComputeNode, DnsRule, Scenario, Terminal
@@ -102,14 +104,46 @@ def free_addresses(scenario: Scenario, network: str, count: int) -> list[str]:
     )
 
 
-def free_loopback_ports(count: int) -> list[int]:
-    """``count`` distinct TCP ports of 127.0.0.1 that nothing listens on now, as the kernel
-    chooses them (all held open together, so they differ); a component then binds its own."""
-    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+SPARE_PORTS = 2048
+"""How many ports just below the kernel's ephemeral range :func:`free_loopback_ports` draws from."""
+
+
+def ephemeral_ports() -> range:
+    """The ports the kernel hands out for a bind to port 0 and for outgoing connections (Linux's
+    ``ip_local_port_range``; elsewhere IANA's dynamic range)."""
     try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+    except (OSError, ValueError):
+        return range(49152, 65536)
+    return range(int(low), int(high) + 1)
+
+
+def free_loopback_ports(count: int) -> list[int]:
+    """``count`` distinct TCP ports of 127.0.0.1 that nothing listens on now (all held open
+    together, so they differ); a component then binds its own.
+
+    Drawn at random from the :data:`SPARE_PORTS` just below the ephemeral range: a port the
+    kernel chose for a bind to 0 and that was released could be chosen again for any other
+    socket (one of meclab's own data plane ports, started between this choice and the
+    component's bind), while these it never chooses by itself.
+    """
+    low = ephemeral_ports().start
+    candidates = random.sample(
+        range(max(1024, low - SPARE_PORTS), low), k=min(SPARE_PORTS, low - 1024)
+    )
+    sockets: list[socket.socket] = []
+    try:
+        for port in candidates:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:  # in use, or in TIME_WAIT
+                sock.close()
+                continue
+            sockets.append(sock)
+            if len(sockets) == count:
+                return [int(s.getsockname()[1]) for s in sockets]
+        raise DeriveError(f"fewer than {count} free loopback ports below {low}")
     finally:
         for sock in sockets:
             sock.close()

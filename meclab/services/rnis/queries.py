@@ -26,6 +26,7 @@ from meclab.platform.wire import TimeStamp
 from meclab.services.rnis import identity, layer2, reports
 from meclab.services.rnis.bearers import Bearer, Bearers
 from meclab.services.rnis.identity import AssociateKey
+from meclab.services.rnis.measured import LoadMeter, measured
 from meclab.services.rnis.models import (
     CELL_MEASUREMENTS,
     CellUserInfo,
@@ -101,8 +102,17 @@ class UeFilter:
 class Queries:
     """The four RNI queries of one world."""
 
-    def __init__(self, platforms: Platforms, view: Southbound, bearers: Bearers, wall: float):
+    def __init__(
+        self,
+        platforms: Platforms,
+        view: Southbound,
+        bearers: Bearers,
+        wall: float,
+        meter: LoadMeter | None = None,
+    ):
         self.platforms = platforms
+        self.meter = meter
+        """The data plane's load measurements, when it runs (:mod:`.measured`)."""
         self.view = view
         self.bearers = bearers
         self.stamp = TimeStamp.of(wall)
@@ -233,14 +243,16 @@ class Queries:
         }
         ue_filters = {n: w for n, w in figures.items() if w is not None and n not in cell_filters}
         selected = []
+        loads = {}
         for c in self.cells(host, cell_ids):
-            info = layer2.cell_info(self.view, self.bearers, c, self.now)
+            loads[c] = measured(self.meter, self.view.world.poa_names[c])
+            info = layer2.cell_info(self.view, self.bearers, c, self.now, loads[c])
             if _matches(info.model_dump(), cell_filters):
                 selected.append((c, info))
         ue_entries = []
         with_ues = set()
         for b in self.bearers_on([c for c, _ in selected], ues):
-            entry = layer2.ue_info(self.view, b, self.now)
+            entry = layer2.ue_info(self.view, b, self.now, loads[b.cell])
             if entry is not None and _matches(entry.model_dump(), ue_filters):
                 ue_entries.append(entry)
                 with_ues.add(b.cell)

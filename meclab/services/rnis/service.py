@@ -31,6 +31,7 @@ from meclab.services.rnis.criteria import (
     read_subscription,
 )
 from meclab.services.rnis.dispatch import API, Dispatcher
+from meclab.services.rnis.measured import LoadMeter
 from meclab.services.rnis.models_common import LinkType, NotificationLinks
 from meclab.services.rnis.models_notifications import ExpiryNotification, TestNotification
 from meclab.services.rnis.models_subscriptions import AnySubscription
@@ -65,6 +66,8 @@ class Rnis:
         self.platforms = platforms
         self.runtime = runtime
         self.dispatch = Dispatcher(platforms, config or ReportConfig(), runtime.wall)
+        self.meter: LoadMeter | None = None
+        """The data plane's measured load of the cells, when one runs (:mod:`.measured`)."""
         platforms.subscriptions.register_api(
             SubscriptionApi(API, parse_stored, self._expiry_notification, self._test_notification)
         )
@@ -95,7 +98,7 @@ class Rnis:
         view = self.dispatch.view
         if view is None:
             raise ProblemError(503, "no world is loaded yet")
-        return Queries(self.platforms, view, self.dispatch.bearers, self.runtime.wall())
+        return Queries(self.platforms, view, self.dispatch.bearers, self.runtime.wall(), self.meter)
 
     # --- subscriptions ---------------------------------------------------------------------
 

@@ -1,0 +1,84 @@
+"""RNIS layer 2 measurements from the load the relay carries: four backlogged flows saturate a
+4G cell's uplink, and the cell's uplink PRB usage, active UEs and each UE's throughput in
+``layer2_meas`` are what the data plane measured, not the traffic model's figures."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from helpers import on_loopback, until
+
+from meclab.app import create_app
+from meclab.bus.memory import MemoryBus
+from meclab.dataplane.plane import DataPlane
+from meclab.runtime import Runtime
+from meclab.scenario.model import Scenario
+from meclab.store.sqlite import SqliteStore
+
+from .conftest import Env
+from .test_shared_capacity import (
+    CELL_MBPS,
+    EXTRA_UES,
+    open_loops,
+    rates_mbps,
+    shared_document,
+    stop_all,
+)
+
+L2 = "/rni/v2/queries/layer2_meas"
+
+
+@pytest.fixture
+async def served(tmp_path: Path, echo: tuple[str, int]) -> AsyncIterator[tuple[Env, str]]:
+    store = SqliteStore(tmp_path / "l2.sqlite")
+    runtime = Runtime(store, MemoryBus())
+    await runtime.open(Scenario.model_validate(shared_document(echo)))
+    plane = DataPlane(socks_port=0, dns_port=None, toxiproxy_port=None)
+
+    def make(base_url: str) -> FastAPI:
+        return create_app(runtime, tick=True, base_url=base_url, dataplane=plane)
+
+    try:
+        async with on_loopback(make, timeout_s=30.0) as (app, port):
+            platforms = app.state.platforms
+            yield Env(runtime, platforms, plane, app.state.metrics), f"http://127.0.0.1:{port}"
+    finally:
+        await store.close()
+
+
+def cell(body: dict[str, Any]) -> dict[str, Any]:
+    (info,) = body["cellInfo"]
+    return info
+
+
+async def test_layer2_reports_the_relayed_load(served: tuple[Env, str]) -> None:
+    env, url = served
+    async with httpx.AsyncClient(base_url=url) as client:
+        modelled = (await client.get(L2)).json()
+        assert cell(modelled)["ul_nongbr_prb_usage_cell"] < 100  # the model: a few UEs' share
+
+        ues = ["ue-1", *EXTRA_UES]
+        loops = await open_loops(env, ues)
+        rates = await rates_mbps(loops)
+        assert sum(rates) == pytest.approx(CELL_MBPS, rel=0.05)
+
+        body = (await client.get(L2)).json()
+        info = cell(body)
+        assert info["ul_nongbr_prb_usage_cell"] >= 95  # saturated, as measured
+        assert info["ul_total_prb_usage_cell"] == info["ul_nongbr_prb_usage_cell"]
+        assert info["number_of_active_ue_ul_nongbr_cell"] == len(ues)
+        by_address = {u["associateId"]["value"]: u for u in body["cellUEInfo"]}
+        for ue in ues:
+            address = env.runtime.world.terminal(ue).address.removeprefix("acr:")
+            kbps = by_address[address]["ul_nongbr_throughput_ue"]
+            assert kbps == pytest.approx(CELL_MBPS / len(ues) * 1000, rel=0.1), (ue, kbps)
+        # the downlink shares no capacity (no throughput configured): the model's figures stay
+        assert info["dl_total_prb_usage_cell"] == cell(modelled)["dl_total_prb_usage_cell"]
+
+        await stop_all(loops)
+        await until(lambda: not env.plane.registry.open, "the flows to close")
