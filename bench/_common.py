@@ -29,6 +29,8 @@ import aiohttp
 import httpx
 import yaml
 
+from meclab.demo.derive import free_loopback_ports
+
 SERVER_CPU = 0
 """The core the measured server runs on; clients (wrk, aiohttp) take the other one."""
 
@@ -37,10 +39,11 @@ START_TIMEOUT_S = 180.0
 
 
 def free_port() -> int:
-    """A TCP port nothing listens on now, on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A TCP port nothing listens on now, on loopback, outside the kernel's ephemeral range
+    (:func:`meclab.demo.derive.free_loopback_ports`): the data plane's own sockets, bound to
+    port 0 meanwhile, never take it."""
+    (port,) = free_loopback_ports(1)
+    return port
 
 
 def cpu(index: int) -> int:
@@ -69,6 +72,32 @@ def cpu_seconds(pid: int) -> float:
     """User plus system CPU time process ``pid`` (all its threads) has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class StreamSource(asyncio.Protocol):
+    """A server protocol that writes zeros as fast as its connection takes them, for many
+    connections at once on one event loop (threads would not scale)."""
+
+    block = b"\0" * 65536
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport: asyncio.Transport = transport  # type: ignore[assignment]
+        self.paused = False
+        self.pump()
+
+    def pump(self) -> None:
+        while not self.paused and not self.transport.is_closing():
+            self.transport.write(self.block)
+
+    def pause_writing(self) -> None:
+        self.paused = True
+
+    def resume_writing(self) -> None:
+        self.paused = False
+        self.pump()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.paused = True
 
 
 class _Process:

@@ -35,7 +35,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from _common import SERVER_CPU, MeclabUp, cpu_seconds, pin
+from _common import SERVER_CPU, MeclabUp, StreamSource, cpu_seconds, pin
 
 CHUNK = 256 * 1024
 RATES = ("throughput_dl_mbps", "throughput_ul_mbps")
@@ -91,31 +91,6 @@ def _source(conn: socket.socket) -> None:
     with conn, contextlib.suppress(OSError):
         while True:
             conn.sendall(block)
-
-
-class _AsyncSource(asyncio.Protocol):
-    """A source for many connections at once, on an event loop (threads would not scale)."""
-
-    block = b"\0" * 65536
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport: asyncio.Transport = transport  # type: ignore[assignment]
-        self.paused = False
-        self.pump()
-
-    def pump(self) -> None:
-        while not self.paused and not self.transport.is_closing():
-            self.transport.write(self.block)
-
-    def pause_writing(self) -> None:
-        self.paused = True
-
-    def resume_writing(self) -> None:
-        self.paused = False
-        self.pump()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.paused = True
 
 
 def _connect(via: dict[str, Any], port: int) -> socket.socket:
@@ -250,7 +225,7 @@ def worker() -> None:
     threading.Thread(target=loop.run_forever, daemon=True).start()
 
     async def start_many() -> int:
-        server = await loop.create_server(_AsyncSource, "127.0.0.1", 0, backlog=4096)
+        server = await loop.create_server(StreamSource, "127.0.0.1", 0, backlog=4096)
         return int(server.sockets[0].getsockname()[1])
 
     many_port = asyncio.run_coroutine_threadsafe(start_many(), loop).result()

@@ -22,8 +22,10 @@ applies what it divides to the flows' rate stages. No I/O: the data plane calls 
   the outbox also holds pieces waiting out the path's latency, which says nothing of the rate.
 * **Rates.** A flow's rate stage is the lower of its path's bottleneck and its grant: its
   division rate, raised to ``weight x level`` while the access is contended so that a flow
-  below its share can grow at once (re-divided at the next tick); no limit beyond the path when
-  every demand is met. A grant of 0 (guarantees took everything) stalls the direction, its
+  below its share can grow at once (re-divided at the next tick); when every demand is met,
+  its demand plus its weight's part of what the demands leave, so that the flows together
+  never get more than the capacity (a lone flow gets the whole of it, as without sharing).
+  A grant of 0 (guarantees took everything) stalls the direction, its
   data held as out of coverage. A newcomer (or a flow handed over) gets its rate from the
   division with it at once; the others' rates follow at the next division, so that a flow
   opening in a crowded cell does not reshape every flow there.
@@ -323,11 +325,15 @@ class Capacity:
 
     def _grant_from(self, member: _Member, way: Direction, division: Division[int]) -> None:
         level = division.level_bps
+        claim = member.claims[way]
         grant = division[member.flow.id]
-        if math.isinf(level):  # every demand met: nothing beyond the path
-            grant = math.inf
+        if math.isinf(level):  # every demand met: room to grow into what the others leave
+            grant += claim.weight * division.spare_bps
         elif level > 0:  # contended: room to grow up to the fair share at once
-            grant = max(grant, member.claims[way].weight * level)
+            grant = max(grant, claim.weight * level)
+        # and to its guarantee at once, whatever it moved so far (guarantees are admitted
+        # within the capacity, or scaled down together)
+        grant = max(grant, claim.guaranteed_bps * division.guarantee_scale)
         self._grant(member.flow, way, grant)
 
     def _grant(self, flow: Flow, way: Direction, bps: float | None) -> None:

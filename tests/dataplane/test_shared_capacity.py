@@ -139,7 +139,8 @@ async def test_a_flow_alone_gets_its_paths_rate_and_one_leaving_restores_the_oth
     assert measured == pytest.approx(CELL_MBPS, rel=0.05)
     flow = flow_of(shared, "ue-1")
     assert flow.up.shape.rate_Bps == pytest.approx(CELL_MBPS * 1e6 / 8)  # the path's own rate
-    assert flow.share_bps == (None, None)  # every demand met: nothing beyond the path
+    # alone, it has the whole capacity; the downlink shares none
+    assert flow.share_bps == (pytest.approx(CELL_MBPS * 1e6), None)
 
     (other,) = await open_loops(shared, ["ue-3"])
     pair = await rates_mbps([alone, other])
@@ -171,7 +172,7 @@ async def test_a_handover_moves_the_flows_share_to_the_new_cell(shared: Env) -> 
     # within the event's handling: ue-3 now shares cell-b with ue-2, ue-1 has cell-a alone
     assert flow_of(shared, "ue-3").share_bps[0] == pytest.approx(CELL_MBPS / 2 * 1e6)
     assert flow_of(shared, "ue-2").share_bps[0] == pytest.approx(CELL_MBPS / 2 * 1e6)
-    assert flow_of(shared, "ue-1").share_bps[0] is None
+    assert flow_of(shared, "ue-1").share_bps[0] == pytest.approx(CELL_MBPS * 1e6)  # alone
     after = await rates_mbps(loops, settle_s=SETTLE_S + 0.3)  # ue-2's queue was at 32 Mbit/s
     assert after == pytest.approx([CELL_MBPS, CELL_MBPS / 2, CELL_MBPS / 2], rel=0.05), after
     capacity = shared.plane.switch.capacity  # type: ignore[union-attr]

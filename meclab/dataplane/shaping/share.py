@@ -39,8 +39,10 @@ other figures and RTO kept (the token bucket keeps what it has scheduled, so not
 reordered or lost), then ``relay.reshaped()`` re-checks its buffer limit, the
 bandwidth-delay product at the new rate; ``Flow.apply_path`` likewise shapes with the lower of
 the path's rate and the flow's share. A flow that is not ``limited`` gets a rate stage above
-its share, ``max(rate, weight x level_bps)`` while the access is contended, so it can grow at
-once and is re-divided within the tick; a rate of 0 (guarantees took everything) holds its
+its share, ``max(rate, weight x level_bps)`` while the access is contended, and
+``rate + weight x spare_bps`` when every demand is met, so it can grow at once (and is
+re-divided within the tick) while the rate stages never add up to more than the capacity by
+more than the level; a rate of 0 (guarantees took everything) holds its
 chunks as a stall does. A UE alone in a cell thus keeps today's rate (its demand is capped by
 the rest of its path, its share is the whole PoA), and ten backlogged ones get a tenth each.
 """
@@ -96,6 +98,8 @@ class Division(Mapping[K, float]):
     level_bps: float = math.inf
     """The water level: rate per unit of weight of the flows the capacity limits; ``inf`` when
     every demand is met, 0 when the guarantees take everything."""
+    spare_bps: float = 0.0
+    """When every demand is met: the capacity they leave, per unit of weight (0 otherwise)."""
 
     def __getitem__(self, flow: K) -> float:
         return self.rates[flow]
@@ -139,8 +143,11 @@ def divide(capacity_bps: float, flows: Mapping[K, Claim]) -> Division[K]:
     if reserved >= capacity_bps:
         scale = capacity_bps / reserved if reserved > capacity_bps else 1.0
         return Division(dict(zip(ids, (f * scale for f in floors), strict=True)), scale, 0.0)
-    if math.fsum(c.demand_bps for c in claims) <= capacity_bps:
-        return Division({i: float(c.demand_bps) for i, c in zip(ids, claims, strict=True)})
+    demanded = math.fsum(c.demand_bps for c in claims)
+    if demanded <= capacity_bps:
+        spare = (capacity_bps - demanded) / math.fsum(c.weight for c in claims) if claims else 0.0
+        rates = {i: float(c.demand_bps) for i, c in zip(ids, claims, strict=True)}
+        return Division(rates, spare_bps=spare)
 
     events: list[tuple[float, int, int]] = []
     for n, (claim, floor) in enumerate(zip(claims, floors, strict=True)):
