@@ -14,7 +14,8 @@ For each new flow the switch:
    that application, PASSTHROUGH is as if no rule matched;
 4. computes the end-to-end path from the UE (or its terminal app, or the sending application)
    to the application (``World.path``) and shapes both pipelines after it; a UE out of coverage
-   is refused;
+   is refused; when an MTS session steers the flow, the path is over the access(es) it chose
+   (:attr:`Switch.steering`, :mod:`.steering`), here and in every later :meth:`Switch.path_of`;
 5. attaches the toxics of its proxies and registers it.
 
 Afterwards :meth:`Switch.refresh` re-applies the path and the rules when the engine or the

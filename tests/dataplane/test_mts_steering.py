@@ -13,19 +13,28 @@ service (its port the data plane's steering), as a POST would make them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from helpers import until
+from fastapi import FastAPI
+from helpers import BASE_URL, until
 
+from meclab.app import create_app
+from meclab.bus.memory import MemoryBus
+from meclab.dataplane import DataPlane
 from meclab.dataplane.flows import Flow
 from meclab.dataplane.shaping.loss import TCP_RTO_MIN_S
+from meclab.runtime import Runtime
+from meclab.scenario.model import Scenario
 from meclab.services.mts.models import MtsMode, MtsSessionInfo
 from meclab.services.mts.service import Mts
 from meclab.services.mts.sessions import MtsSession
+from meclab.store.sqlite import SqliteStore
 
 from .conftest import (
     CELL_A,
@@ -253,3 +262,59 @@ async def test_a_session_steers_flows_opened_after_it(steered: Steered) -> None:
     assert flow.steer is not None and flow.steer.poas == ("wifi-a",)
     await check_rtt(rtts(reader, writer), VIA_WIFI_S)
     await close(writer)
+
+
+@contextlib.asynccontextmanager
+async def _app_with_plane(
+    store_path: Path, scenario: Scenario | None
+) -> AsyncIterator[tuple[FastAPI, DataPlane, httpx.AsyncClient]]:
+    """meclab as ``meclab up`` assembles it (the data plane given to create_app), over a
+    SQLite file (``scenario`` None resumes it)."""
+    store = SqliteStore(store_path)
+    runtime = Runtime(store, MemoryBus(), wall=lambda: 1_700_000_000.0)
+    await runtime.open(scenario)
+    plane = DataPlane(socks_port=0, dns_port=None, toxiproxy_port=0)
+    app = create_app(runtime, tick=False, base_url=BASE_URL, dataplane=plane)
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as http,
+        ):
+            yield app, plane, http
+    finally:
+        await runtime.stop()
+        await store.close()
+
+
+async def _steered_poas(plane: DataPlane) -> tuple[str, ...] | None:
+    host, _, port = (plane.entry_points().socks5 or "").rpartition(":")
+    reader, writer = await socks_connect((host, int(port)), "ue-m", "edge-a", ECHO_PORT)
+    await round_trips(reader, writer, 1)
+    (flow,) = plane.registry.of_ue("ue-m")
+    poas = flow.steer.poas if flow.steer is not None else None
+    await close(writer)
+    return poas
+
+
+async def test_the_app_wires_the_steering_and_resume_applies_stored_sessions(
+    tmp_path: Path, echo: tuple[str, int]
+) -> None:
+    store_path = tmp_path / "meclab.sqlite"
+    scenario = Scenario.model_validate(steering_document(echo))
+    async with _app_with_plane(store_path, scenario) as (app, plane, http):
+        assert app.state.services["mts"].port is plane.steering
+        edge = next(a for a in app.state.platforms.apps.values() if a.name == "edge-a")
+        body = {
+            "appInsId": edge.app_instance_id,
+            "requestType": 0,
+            "flowFilter": [],
+            "qosD": {},
+            "mtsMode": int(MtsMode.LOW_LATENCY),
+            "trafficDirection": "10",
+        }
+        created = await http.post(f"/hosts/{edge.host}/mts/v1/mts_sessions", json=body)
+        assert created.status_code == 201, created.text
+        assert await _steered_poas(plane) == ("wifi-a",)
+    async with _app_with_plane(store_path, None) as (app, plane, http):  # resumed
+        assert [s.id for s in plane.steering.sessions] == [created.json()["sessionId"]]
+        assert await _steered_poas(plane) == ("wifi-a",)
