@@ -252,6 +252,9 @@ def create_app(
         app.include_router(dataplane.router())
         app.state.dataplane = dataplane
     device_contexts = DeviceContexts(lifecycle)
+    mts = Mts(platforms, runtime)
+    if dataplane is not None:  # the relay enforces the MTS sessions
+        mts.port = dataplane.steering
     # Each service registers its subscription kinds now, before the lifespan restores them.
     services = {
         "mec011": mec011_service,
@@ -260,7 +263,7 @@ def create_app(
         "rnis": Rnis(platforms, runtime),
         "location": Location(platforms, runtime),
         "ams": Ams(platforms, runtime, mobility),
-        "mts": Mts(platforms, runtime),
+        "mts": mts,
         "app_pkgm": AppPkgm(platforms, packages),
         "app_lcm": AppLcm(platforms, lifecycle),
         "granting": Granting(platforms, lifecycle),

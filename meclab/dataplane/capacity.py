@@ -167,10 +167,25 @@ class Capacity:
         ue = flow.route.ue
         if self.world is None or ue is None or flow.path is None:
             return None
+        if flow.steer is not None:  # an MTS session chose its access: the first carries it
+            return flow.steer.poas[0] if flow.steer.poas else None
         try:
             return self.world.serving_poa(ue)
         except KeyError:  # the world changed under the flow
             return None
+
+    def available_bps(self, flow: Flow, poa: str, way: Direction) -> float:
+        """What ``flow`` may expect of ``poa``'s capacity in ``way``: an equal part among the
+        flows sharing it (``flow`` counted once); ``inf`` when the PoA has no throughput that
+        way. An estimate for choosing an access (MTS), not the division itself: a flow's
+        demand there is not known before it moves."""
+        share = self.shares.get((poa, way))
+        if share is None:
+            if self.world is None or poa not in self.world.top.poa_index:
+                return math.inf
+            capacity = self._capacity_bps(poa, way)
+            return math.inf if capacity is None else capacity
+        return share.capacity_bps / (len(share) + (0 if flow.id in share else 1))
 
     def _place(self, member: _Member, poa: str | None) -> None:
         """Take ``member`` out of its PoA's Shares and into ``poa``'s."""

@@ -61,6 +61,28 @@ class Route:
         return self.source if self.ue is None else None
 
 
+@dataclass(frozen=True, slots=True)
+class FlowSteer:
+    """How an MTS session steers a flow now (:mod:`meclab.dataplane.steering`)."""
+
+    session_id: str
+    mode: str
+    """The session's ``mtsMode`` by name (``LOW_LATENCY`` ...)."""
+    poas: tuple[str, ...]
+    """The PoAs carrying the flow, the one whose path shapes it first; two for REDUNDANCY;
+    none while the terminal has no access."""
+    access_ids: tuple[int, ...]
+    """Their ``accessId`` (:mod:`meclab.services.mts.accesses`)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "mode": self.mode,
+            "poas": list(self.poas),
+            "access_ids": list(self.access_ids),
+        }
+
+
 class FlowRelay(Protocol):
     """What the control side asks of the relay moving a flow's bytes."""
 
@@ -97,6 +119,12 @@ class Flow:
     relay: FlowRelay | None = None
     toxic_stages: dict[tuple[str, str, str], Any] = field(default_factory=dict)
     """Per-connection toxic stages by (proxy, toxic, stream), kept across updates."""
+    steer: FlowSteer | None = None
+    """The MTS session steering it, and over which accesses; None: default routing (the UE's
+    serving PoA)."""
+    copies: tuple[PathNetChar, ...] = ()
+    """With two or more: the paths over each access that carries a copy of every byte
+    (REDUNDANCY; ``path`` is the first of them); empty for one path."""
     share_bps: tuple[float | None, float | None] = (None, None)
     """What the shared capacity of its access grants it (up, down), in bit/s; None: no share
     limits that direction (see :mod:`.capacity`), 0: it is held."""
@@ -126,15 +154,21 @@ class Flow:
         else:
             # the RTO a stream pays per damaged piece: RFC 6298 with the path's RTT and jitter
             rto = rto_s(2 * path.latency_ms / 1000.0, 2 * path.jitter_ms / 1000.0)
-            for pipe, shape, share in (
-                (self.up, Shape.of_path(path), self.share_bps[0]),
-                (self.down, Shape.of_path(path, reverse=True), self.share_bps[1]),
+            for pipe, reverse, share in (
+                (self.up, False, self.share_bps[0]),
+                (self.down, True, self.share_bps[1]),
             ):
+                shape = Shape.of_path(path, reverse=reverse)
+                copies = [Shape.of_path(p, reverse=reverse) for p in self.copies]
+                if len(copies) >= 2:  # the first copy through counts: the faster access's rate
+                    rates = [c.rate_Bps for c in copies]
+                    fastest = None if None in rates else max(r for r in rates if r is not None)
+                    shape = replace(shape, rate_Bps=fastest)
                 if share is not None and share > 0:
                     rate = share / 8.0
                     if shape.rate_Bps is None or rate < shape.rate_Bps:
                         shape = replace(shape, rate_Bps=rate)
-                pipe.update(shape, rto_s=rto)
+                pipe.update(shape, rto_s=rto, copies=copies)
                 if share == 0:  # guarantees took the whole access: held, as a stall holds
                     pipe.stall()
                 else:
@@ -146,7 +180,7 @@ class Flow:
 
     def _shaping(self) -> tuple[object, ...]:
         up, down = self.up, self.down
-        return (self.state, up.shape, down.shape, up.stalled, down.stalled)
+        return (self.state, up.shape, down.shape, up.copies, down.copies, up.stalled, down.stalled)
 
     def set_share(self, up: bool, bps: float | None, now: float) -> bool:
         """Its access grants ``bps`` to its uplink (``up``) or downlink: shaped with the lower
@@ -201,6 +235,7 @@ class Flow:
                 for way, bps in zip(("up", "down"), self.share_bps, strict=True)
             },
             "hops": list(self.path.hops) if self.path is not None else None,
+            "steering": None if self.steer is None else self.steer.to_dict(),
             "closed_reason": self.closed_reason,
         }
 

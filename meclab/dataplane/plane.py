@@ -10,6 +10,7 @@
                                  ▲
     engine events (bus) ─► follower ─► reshape / stall / reset, shares moved (capacity.py)
     engine ticks ─► capacity: each PoA's throughput divided among its flows
+    MTS sessions (services.mts, port) ─► steering: the access(es) each matched flow crosses
     MEC 011 rule changes ─► switch.refresh_all
     pins (application mobility) ─► switch.refresh_ue, reset of the UE's flows to the old instance
     toxiproxy API :8474 ─► proxy table ─► toxic stages of the flows concerned
@@ -52,6 +53,7 @@ from meclab.dataplane.resolve import APP_DOMAIN, AppEntry
 from meclab.dataplane.responder import Responder
 from meclab.dataplane.socks5 import serve as serve_socks5
 from meclab.dataplane.stats import FlowCollector
+from meclab.dataplane.steering import Steering
 from meclab.dataplane.switch import Switch
 from meclab.dataplane.tcp import TcpRelay
 from meclab.dataplane.toxiproxy import ToxiproxyService, build_app
@@ -193,6 +195,8 @@ class DataPlane:
         self.table = ProxyTable()
         self.listeners: dict[str, ProxyListener] = {}
         self.responder = Responder(self._describe)
+        self.steering = Steering()
+        """The MTS service's SteeringPort (:mod:`.steering`): set it as ``Mts.port``."""
         self.runtime: Runtime | None = None
         self.platforms: Platforms | None = None
         self.switch: Switch | None = None
@@ -218,6 +222,7 @@ class DataPlane:
         self.switch = Switch(
             platforms, self.registry, self.table, self.responder.address, clock=self.clock
         )
+        self.steering.attach(self.switch)
         self.gate = Gate(self.switch, self.registry, clock=self.clock)
         self.follower = Follower(self.switch, stall_timeout_s=self.stall_timeout_s)
         self.service = ToxiproxyService(self.table, self, self.host)
@@ -317,12 +322,15 @@ class DataPlane:
             self._collector = None
 
     async def _on_load(self, world: World, resumed: bool) -> None:
+        if not resumed:  # resumed, the MTS service hands back its stored sessions
+            self.steering.reset()
         if self._running:
             await self._load(world)
 
     async def _on_tick(self, world: World) -> None:
         # (the runtime keeps its listeners: a stopped data plane's stays, doing nothing)
         if self._running and self.switch is not None:
+            self.steering.tick()  # an access that got better without an event on the path
             self.switch.capacity.tick(world)
 
     async def _load(self, world: World) -> None:

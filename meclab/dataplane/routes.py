@@ -5,7 +5,9 @@
 * ``GET /meclab/v1/dataplane/flows``: open flows (``?closed=true`` adds the recently closed;
   ``?ue=``, ``?app=``, ``?source_app=`` filter) with bytes each way, throughput over the last
   second, measured RTT, the UE or the sending application, the application reached, the rule
-  that acted and the shaping applied now.
+  that acted, the shaping applied now and, for a flow an MTS session steers, ``steering``:
+  its ``session_id``, ``mode``, and the ``poas`` and ``access_ids`` carrying it (two for
+  REDUNDANCY; :mod:`.steering`), null otherwise.
 * ``GET /meclab/v1/dataplane/flows/{id}``: one flow.
 * ``GET /meclab/v1/dataplane/access``: the real load of each point of access whose throughput
   its flows share (:mod:`.capacity`), per direction (``up``, ``down``; null when that direction

@@ -14,7 +14,8 @@ For each new flow the switch:
    that application, PASSTHROUGH is as if no rule matched;
 4. computes the end-to-end path from the UE (or its terminal app, or the sending application)
    to the application (``World.path``) and shapes both pipelines after it; a UE out of coverage
-   is refused;
+   is refused; when an MTS session steers the flow, the path is over the access(es) it chose
+   (:attr:`Switch.steering`, :mod:`.steering`), here and in every later :meth:`Switch.path_of`;
 5. attaches the toxics of its proxies and registers it.
 
 Afterwards :meth:`Switch.refresh` re-applies the path and the rules when the engine or the
@@ -95,6 +96,15 @@ class ToxicSource(Protocol):
         """The toxic stages of ``flow`` for ``upstream`` or ``downstream``."""
 
 
+class SteeringHook(Protocol):
+    """MTS steering as the switch consults it (:mod:`.steering`)."""
+
+    def path_of(self, flow: Flow, default: PathNetChar | None) -> PathNetChar | None:
+        """The path ``flow`` takes now: over the access(es) a session chose for it, recorded
+        in ``flow.steer`` and ``flow.copies``; ``default`` (the serving PoA's path), with
+        those cleared, when no session steers it."""
+
+
 @dataclass(frozen=True, slots=True)
 class FlowRequest:
     """A client asks to reach ``host:port``."""
@@ -137,6 +147,8 @@ class Switch:
         self.clock = clock
         self.capacity = Capacity(registry, clock=clock)
         """The shared capacity of the points of access (see :mod:`.capacity`)."""
+        self.steering: SteeringHook | None = None
+        """MTS sessions steering flows over a multi-access terminal's accesses, when set."""
         self.world: World | None = None
         self.apps: AppDirectory | None = None
         self._tables: dict[tuple[tuple[str, ...], tuple[str, ...]], RuleTable] = {}
@@ -291,6 +303,8 @@ class Switch:
             proxies=tuple(names),
         )
         if path is not None:
+            if self.steering is not None:
+                path = self.steering.path_of(flow, path)
             flow.apply_path(path, now)
         self._attach_toxics(flow, now)
         self.registry.add(flow)
@@ -345,11 +359,12 @@ class Switch:
         if route.source is None or route.app is None:
             return None
         try:
-            return world.path(self.path_end(route.source), self.path_end(route.app))
+            path = world.path(self.path_end(route.source), self.path_end(route.app))
         except Unreachable:
-            return None
+            path = None
         except (KeyError, ValueError):  # the world changed under the flow
             return None
+        return path if self.steering is None else self.steering.path_of(flow, path)
 
     def refresh(self, flow: Flow, *, rules: bool = True) -> None:
         """Re-apply path (and rules) to an open flow; reset it when a rule now drops it."""
@@ -430,9 +445,15 @@ class Switch:
 
     def refresh_element(self, element: str) -> None:
         """Network characteristics of ``element`` changed: reshape the flows crossing it."""
+        world, _ = self._world()
+        poa = element in world.top.poa_index
         for flow in list(self.registry.open.values()):
             hops = flow.path.hops if flow.path is not None else ()
-            if element in hops or flow.state is FlowState.STALLED:
+            if (
+                element in hops
+                or flow.state is FlowState.STALLED
+                or (poa and flow.steer is not None)  # another access may now be the choice
+            ):
                 self.refresh(flow, rules=False)
 
     def stalled_longer_than(self, timeout_s: float) -> list[Flow]:

@@ -30,7 +30,7 @@ from meclab.engine.events import (
 )
 from meclab.engine.geo import LocalProjection
 from meclab.engine.mobility import Paths
-from meclab.engine.netchar import PathNetChar, compose, route
+from meclab.engine.netchar import PathNetChar, Unreachable, compose, route
 from meclab.engine.radio import RADIO_CODES, CellRadio, cell_load, rsrq_db, sinr_db
 from meclab.engine.selection import NO_CELL, UNRANKED, CandidateLists, CellSearch, select
 from meclab.engine.topology import ElementKind, Topology
@@ -462,6 +462,66 @@ class World:
 
     def _serving_or_none(self, name: str) -> str | None:
         return self.serving_poa(name)
+
+    def accesses(self, ue: str) -> list[str]:
+        """The PoAs terminal ``ue`` can use at once now, serving PoA first (none out of coverage).
+
+        A terminal with ``multi_access`` also uses, for each other radio type listed there, the
+        in-coverage PoA of that type it hears best (:meth:`measurements`), in the order of
+        ``multi_access``; any other terminal uses its serving PoA only. UnknownElement for an
+        unknown terminal.
+        """
+        serving = self.serving_poa(ue)
+        if serving is None:
+            return []
+        radios = self.top.terminals[self.ue(ue)].multi_access
+        if not radios:
+            return [serving]
+        serving_radio = RADIO_CODES[self.cells.code[self.poa(serving)]]
+        heard = self.measurements(ue)  # strongest first after the serving PoA
+        found = [serving]
+        for radio in radios:
+            if radio is serving_radio:
+                continue
+            best = next(
+                (m.poa for m in heard if m.radio is radio and m.in_coverage and not m.serving),
+                None,
+            )
+            if best is not None:
+                found.append(best)
+        return found
+
+    def path_via(self, source: str, destination: str, poa: str) -> PathNetChar:
+        """Like :meth:`path`, with the terminal end (a terminal, or one of its terminal apps)
+        attached to ``poa`` instead of its serving PoA.
+
+        Raises ValueError when neither end is at a terminal, and Unreachable when ``poa`` is
+        not one of that terminal's :meth:`accesses` now (besides :meth:`path`'s errors).
+        """
+        terminal = next(
+            (t for t in (self._terminal_of(source), self._terminal_of(destination)) if t), None
+        )
+        if terminal is None:
+            raise ValueError(f"neither {source} nor {destination} is at a terminal")
+        if poa not in self.accesses(terminal):
+            raise Unreachable(f"{terminal} cannot use {poa} now")
+
+        def serving(name: str) -> str | None:
+            return poa if name == terminal else self.serving_poa(name)
+
+        hops = route(self.top, source, destination, serving)
+        return compose(source, destination, hops)
+
+    def _terminal_of(self, name: str) -> str | None:
+        """The terminal ``name`` is (or whose terminal app it is); None for anything else."""
+        element = self.top.elements.get(name)
+        if element is None:
+            raise KeyError(name)
+        if element.kind is ElementKind.TERMINAL:
+            return name
+        if element.kind is ElementKind.TERMINAL_APP:
+            return element.parent
+        return None
 
     def zone_of(self, name: str) -> str | None:
         """Zone of the PoA serving terminal ``name`` now."""

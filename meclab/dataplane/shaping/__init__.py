@@ -12,6 +12,7 @@ One pipeline per direction of a flow (STYLE.md §7, after toxiproxy's link)::
 * :mod:`.rate`: the bottleneck throughput, serialising pieces like a link;
 * :mod:`.loss`: datagrams dropped; for a byte stream, the retransmission delay loss causes;
 * :mod:`.delay`: one-way latency plus a jitter sample from the scenario's distribution;
+* :mod:`.redundancy`: copies over several accesses, the first to arrive kept (MTS redundancy);
 * :mod:`.toxics`: toxiproxy's toxics, for faults injected through its API;
 * :mod:`.pipeline`: the chain, updated in place, never reordering nor losing stream bytes.
 * :mod:`.share`: an access's capacity divided among the flows crossing it (fair, weighted,

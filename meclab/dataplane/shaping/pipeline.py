@@ -4,6 +4,7 @@
 
     admit(now, size) ─► [held while stalled]
                      ─► loss ─► rate ─► delay ─► toxics ─► FIFO clamp ─► Verdict
+                        (redundant: rate ─► earliest surviving copy ─► toxics ─► FIFO clamp)
 
 The verdict says which bytes of the chunk leave when (``pieces``), what was dropped and whether
 the connection is to end. The relay keeps the bytes and does the waiting
@@ -31,6 +32,7 @@ from meclab.dataplane.shaping.delay import Delay
 from meclab.dataplane.shaping.loss import TCP_RTO_MIN_S, Loss
 from meclab.dataplane.shaping.piece import Ending, Piece
 from meclab.dataplane.shaping.rate import TokenBucket
+from meclab.dataplane.shaping.redundancy import Copy, Redundancy
 from meclab.dataplane.shaping.toxics import ToxicStage, serialise
 from meclab.engine.netchar import PathNetChar
 from meclab.scenario.model import JitterDistribution
@@ -115,6 +117,10 @@ class Pipeline:
         self.delay = Delay()
         self.rate = TokenBucket()
         self.loss = Loss()
+        self.redundancy = Redundancy()
+        """Copies over several accesses (an MTS REDUNDANCY session), in place of delay and loss."""
+        self.copies: tuple[Shape, ...] = ()
+        """The shapes of those accesses; empty for one path."""
         self.toxics: list[ToxicStage] = []
         self.stalled = False
         self.last_at = float("-inf")
@@ -123,8 +129,14 @@ class Pipeline:
 
     # --- parameters -------------------------------------------------------------------------
 
-    def update(self, shape: Shape, *, rto_s: float = TCP_RTO_MIN_S) -> None:
-        """Take new network characteristics; pieces already scheduled keep their times."""
+    def update(
+        self, shape: Shape, *, rto_s: float = TCP_RTO_MIN_S, copies: Sequence[Shape] = ()
+    ) -> None:
+        """Take new network characteristics; pieces already scheduled keep their times.
+
+        ``copies``: two or more accesses that each carry every piece (:mod:`.redundancy`);
+        their own latency, jitter and loss then replace ``shape``'s, whose rate still acts.
+        """
         self.shape = shape
         self.delay.latency_s = shape.latency_s
         self.delay.jitter_s = shape.jitter_s
@@ -132,6 +144,16 @@ class Pipeline:
         self.loss.p = shape.loss
         self.loss.rto_s = rto_s
         self.rate.set_rate(shape.rate_Bps)
+        self.copies = tuple(copies) if len(copies) >= 2 else ()
+        self.redundancy.set_copies(
+            [
+                Copy(
+                    Delay(c.latency_s, c.jitter_s, c.distribution),
+                    Loss(c.loss, rto_s),
+                )
+                for c in self.copies
+            ]
+        )
 
     def set_toxics(self, toxics: Sequence[ToxicStage]) -> None:
         """Replace the toxic stages (those kept by identity keep their state)."""
@@ -149,7 +171,12 @@ class Pipeline:
     def transparent(self) -> bool:
         """Nothing to do: chunks may be written at once (the relay's fast path)."""
         return not (
-            self.stalled or self.toxics or self.delay.active or self.rate.active or self.loss.active
+            self.stalled
+            or self.toxics
+            or self.delay.active
+            or self.rate.active
+            or self.loss.active
+            or self.redundancy.active
         )
 
     def buffer_limit(self, now: float) -> int:
@@ -178,7 +205,8 @@ class Pipeline:
             return Verdict(held=True)
         rng = self.rng
         stream = self.mode is Mode.STREAM
-        if not stream and self.loss.drops(rng):
+        redundant = self.redundancy.active
+        if not stream and not redundant and self.loss.drops(rng):
             return Verdict(dropped=size)
         pieces = [Piece(now, 0, size)]
         if self.rate.active:
@@ -186,10 +214,16 @@ class Pipeline:
         extra = self.loss.active and stream
         delay = self.delay
         for piece in pieces:
-            if extra:
-                piece.at += self.loss.stream_penalty(piece.size, rng)
-            if delay.active:
-                piece.at += delay.sample(rng)
+            if redundant:
+                at = self.redundancy.earliest(piece.at, piece.size, rng, stream=stream)
+                if at is None:  # a datagram (one piece) whose every copy was lost
+                    return Verdict(dropped=size)
+                piece.at = at
+            else:
+                if extra:
+                    piece.at += self.loss.stream_penalty(piece.size, rng)
+                if delay.active:
+                    piece.at += delay.sample(rng)
             piece.origin = piece.at
         ending: Ending | None = None
         for toxic in self.toxics:
