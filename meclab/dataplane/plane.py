@@ -11,6 +11,7 @@
     engine events (bus) ─► follower ─► reshape / stall / reset, shares moved (capacity.py)
     engine ticks ─► capacity: each PoA's throughput divided among its flows
     MTS sessions (services.mts, port) ─► steering: the access(es) each matched flow crosses
+    BWM allocations (services.bwm, port) ─► bandwidth: guarantees in the capacity's Shares
     MEC 011 rule changes ─► switch.refresh_all
     pins (application mobility) ─► switch.refresh_ue, reset of the UE's flows to the old instance
     toxiproxy API :8474 ─► proxy table ─► toxic stages of the flows concerned
@@ -41,6 +42,7 @@ from typing import Any
 from aiohttp import web
 from fastapi import APIRouter
 
+from meclab.dataplane.bandwidth import Allocations
 from meclab.dataplane.dns_server import DnsServer
 from meclab.dataplane.flows import FlowRegistry
 from meclab.dataplane.follow import STALL_TIMEOUT_S, Follower
@@ -197,6 +199,8 @@ class DataPlane:
         self.responder = Responder(self._describe)
         self.steering = Steering()
         """The MTS service's SteeringPort (:mod:`.steering`): set it as ``Mts.port``."""
+        self.bandwidth = Allocations()
+        """The BWM service's BandwidthPort (:mod:`.bandwidth`): set it as ``Bwm.port``."""
         self.runtime: Runtime | None = None
         self.platforms: Platforms | None = None
         self.switch: Switch | None = None
@@ -322,8 +326,9 @@ class DataPlane:
             self._collector = None
 
     async def _on_load(self, world: World, resumed: bool) -> None:
-        if not resumed:  # resumed, the MTS service hands back its stored sessions
+        if not resumed:  # resumed, the MTS and BWM services hand back what they stored
             self.steering.reset()
+            self.bandwidth.reset()
         if self._running:
             await self._load(world)
 
@@ -338,6 +343,7 @@ class DataPlane:
         assert self.switch is not None and self.gate is not None
         self.gate.close_all("scenario_changed")
         self.switch.load(world)
+        self.bandwidth.attach(self.switch)  # the capacity starts afresh: guarantees again
         for name, proxy in list(self.table.proxies.items()):
             if proxy.builtin:
                 await self.unlisten(proxy)

@@ -37,9 +37,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from ipaddress import ip_address, ip_network
 
 from meclab.dataplane.flows import Flow, FlowSteer
+from meclab.dataplane.matching import address_in
 from meclab.dataplane.switch import Switch
 from meclab.engine.netchar import Direction, PathNetChar, Unreachable
 from meclab.services.mts.accesses import access_id
@@ -64,23 +64,14 @@ WAYS = {
 }
 
 
-def _address_in(address: str, wanted: str | None) -> bool:
-    if wanted is None:
-        return True
-    try:
-        return ip_address(address) in ip_network(wanted, strict=False)
-    except ValueError:  # an address that is no IP (an upstream by name) matches no filter
-        return False
-
-
 def filter_matches(
     f: FlowFilter, protocol: str, source: tuple[str, int], destination: tuple[str, int]
 ) -> bool:
     """Whether every attribute ``f`` gives matches a flow from ``source`` to ``destination``."""
     return (
-        _address_in(source[0], f.sourceIp)
+        address_in(source[0], f.sourceIp)
         and (f.sourcePort is None or f.sourcePort == source[1])
-        and _address_in(destination[0], f.dstIp)
+        and address_in(destination[0], f.dstIp)
         and (f.dstPort is None or f.dstPort == destination[1])
         and (f.protocol is None or f.protocol == PROTOCOLS.get(protocol))
         and (f.dscp is None or f.dscp == RELAYED_DSCP)

@@ -83,42 +83,45 @@ async def test_a_kill_loses_no_pending_notification_and_repeats_none(
         *ANY_DATAPLANE_PORTS,
     ]
     receiver = Receiver()
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5.0) as client:
-        first = Meclab(args, tmp_path, "first")
-        processes.append(first)
-        await _ready(first, client)
-        await receiver.start()
-        created = await client.post(
-            "/rni/v2/subscriptions",
-            json={
-                "subscriptionType": "CellChangeSubscription",
-                "callbackReference": receiver.url("/cc"),
-                "filterCriteriaAssocHo": {"hoStatus": [3]},
-            },
-        )
-        assert created.status_code == 201, created.text
-        await receiver.wait_for(3, timeout_s=30.0)
-        await receiver.stop()  # the subscriber goes down; notifications queue
-        before = receiver.bodies()
-        deadline = time.monotonic() + 30.0
-        while await _pending(client) < 5:
-            assert time.monotonic() < deadline, "notifications did not queue"
-            await asyncio.sleep(0.1)
-        first.kill()  # SIGKILL: no drain, no checkpoint
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5.0) as client:
+            first = Meclab(args, tmp_path, "first")
+            processes.append(first)
+            await _ready(first, client)
+            await receiver.start()
+            created = await client.post(
+                "/rni/v2/subscriptions",
+                json={
+                    "subscriptionType": "CellChangeSubscription",
+                    "callbackReference": receiver.url("/cc"),
+                    "filterCriteriaAssocHo": {"hoStatus": [3]},
+                },
+            )
+            assert created.status_code == 201, created.text
+            await receiver.wait_for(3, timeout_s=30.0)
+            await receiver.stop()  # the subscriber goes down; notifications queue
+            before = receiver.bodies()
+            deadline = time.monotonic() + 30.0
+            while await _pending(client) < 5:
+                assert time.monotonic() < deadline, "notifications did not queue"
+                await asyncio.sleep(0.1)
+            first.kill()  # SIGKILL: no drain, no checkpoint
 
-        pending = await _stored_bodies(data)
-        assert len(pending) >= 5
-        await receiver.start()
-        second = Meclab(args, tmp_path, "second")
-        processes.append(second)
-        await _ready(second, client)
-        await until(
-            lambda: len(receiver.bodies()) >= len(before) + len(pending) + 3,
-            "the pending notifications and some new ones",
-            timeout_s=30.0,
-        )
+            pending = await _stored_bodies(data)
+            assert len(pending) >= 5
+            await receiver.start()
+            second = Meclab(args, tmp_path, "second")
+            processes.append(second)
+            await _ready(second, client)
+            await until(
+                lambda: len(receiver.bodies()) >= len(before) + len(pending) + 3,
+                "the pending notifications and some new ones",
+                timeout_s=30.0,
+            )
+            await receiver.stop()
+            second.kill()
+    finally:  # also when an assertion fails: no listener left to the next tests
         await receiver.stop()
-        second.kill()
 
     after = receiver.bodies()[len(before) :]
     # Every pending one, once, in the order queued, before anything new.
