@@ -51,6 +51,7 @@ from meclab.security.authority import Authority
 from meclab.services.ams.service import Ams
 from meclab.services.app_lcm.service import AppLcm
 from meclab.services.app_pkgm.service import AppPkgm
+from meclab.services.bwm.service import Bwm
 from meclab.services.dev_app.service import DevApp
 from meclab.services.granting.service import Granting
 from meclab.services.hosting import api_root_path, host_apis
@@ -261,6 +262,7 @@ def create_app(
         "location": Location(platforms, runtime),
         "ams": Ams(platforms, runtime, mobility),
         "mts": Mts(platforms, runtime),
+        "bwm": Bwm(platforms, runtime),
         "app_pkgm": AppPkgm(platforms, packages),
         "app_lcm": AppLcm(platforms, lifecycle),
         "granting": Granting(platforms, lifecycle),
