@@ -262,11 +262,11 @@ def create_app(
         "location": Location(platforms, runtime),
         "ams": Ams(platforms, runtime, mobility),
         "mts": Mts(platforms, runtime),
-        "bwm": Bwm(platforms, runtime),
         "app_pkgm": AppPkgm(platforms, packages),
         "app_lcm": AppLcm(platforms, lifecycle),
         "granting": Granting(platforms, lifecycle),
         "dev_app": DevApp(platforms, device_contexts),
+        "bwm": Bwm(platforms, runtime),
     }
     device_contexts.context_users = services["dev_app"].context_users
     for service in services.values():
