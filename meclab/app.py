@@ -51,6 +51,7 @@ from meclab.security.authority import Authority
 from meclab.services.ams.service import Ams
 from meclab.services.app_lcm.service import AppLcm
 from meclab.services.app_pkgm.service import AppPkgm
+from meclab.services.bwm.service import Bwm
 from meclab.services.dev_app.service import DevApp
 from meclab.services.granting.service import Granting
 from meclab.services.hosting import api_root_path, host_apis
@@ -268,6 +269,7 @@ def create_app(
         "app_lcm": AppLcm(platforms, lifecycle),
         "granting": Granting(platforms, lifecycle),
         "dev_app": DevApp(platforms, device_contexts),
+        "bwm": Bwm(platforms, runtime),
     }
     device_contexts.context_users = services["dev_app"].context_users
     if dataplane is not None:

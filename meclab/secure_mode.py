@@ -59,6 +59,7 @@ from meclab.security.errors import (
 from meclab.security.oauth import token_router
 from meclab.security.scopes import Access, for_method, parse_scope, scope
 from meclab.services.ams.service import SERVICE as AMS
+from meclab.services.bwm.service import SERVICE as BWM
 from meclab.services.location.service import SERVICE as LOCATION
 from meclab.services.mts.service import SERVICE as MTS
 from meclab.services.rnis.service import SERVICE as RNIS
@@ -96,7 +97,7 @@ SCOPE_OF_SERVICE = {
     WAI.name: "wai",
     UEID.name: "ueid",
     AMS.name: "ams",
-    "BWM": "bwm",
+    BWM.name: "bwm",
     MTS.name: "mts",
 }
 """serName of a platform service an app requires -> the API it may then write to."""

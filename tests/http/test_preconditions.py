@@ -182,6 +182,16 @@ async def mts_session(client: httpx.AsyncClient) -> str:
     return await created(client, "/mts/v1/mts_sessions", body)
 
 
+async def bw_allocation(client: httpx.AsyncClient) -> str:
+    body = {
+        "appInsId": DEV,
+        "requestType": 0,
+        "fixedAllocation": "1000000",
+        "allocationDirection": "00",
+    }
+    return await created(client, "/bwm/v1/bw_allocations", body)
+
+
 def exists(path: str) -> Callable[[httpx.AsyncClient], Awaitable[str]]:
     """A resource the scenario made."""
 
@@ -208,6 +218,8 @@ CASES: dict[tuple[str, str], Callable[[httpx.AsyncClient], Awaitable[str]]] = {
     ("put", "/amsi/v1/app_mobility_services/{appMobilityServiceId}"): ams_registration,
     ("put", "/amsi/v1/subscriptions/{subscriptionId}"): ams_subscription,
     ("put", "/mts/v1/mts_sessions/{sessionId}"): mts_session,
+    ("put", "/bwm/v1/bw_allocations/{allocationId}"): bw_allocation,
+    ("patch", "/bwm/v1/bw_allocations/{allocationId}"): bw_allocation,
     ("put", "/location/v2/subscriptions/zones/{subscriptionId}"): location_v3_subscription,
     ("put", "/location/v2/subscriptions/zonalTraffic/{subscriptionId}"): location_v2_subscription,
 }

@@ -87,7 +87,7 @@ async def request(
 async def test_the_matrix_covers_every_api(world: Any) -> None:
     app, _, _ = world
     covered = {s.split(":")[0] for _, _, s in operations(app)}
-    assert covered == set(SCOPE_OF_API.values()) - {"bwm"}  # not served yet (issue 13)
+    assert covered == set(SCOPE_OF_API.values())
     assert len(operations(app)) > 150
 
 

@@ -263,7 +263,7 @@ async def catalogue(world: World, api: httpx.AsyncClient, dev: str) -> dict[str,
     return ids
 
 
-PLATFORM = {"rni", "location", "wai", "ue-identity", "amsi", "mts"}
+PLATFORM = {"rni", "location", "wai", "ue-identity", "amsi", "mts", "bwm"}
 """The platform's own services, on every host: MEC_HOST scope, consumed locally only."""
 
 
