@@ -253,9 +253,10 @@ def create_app(
         app.include_router(dataplane.router())
         app.state.dataplane = dataplane
     device_contexts = DeviceContexts(lifecycle)
-    mts = Mts(platforms, runtime)
-    if dataplane is not None:  # the relay enforces the MTS sessions
+    mts, bwm = Mts(platforms, runtime), Bwm(platforms, runtime)
+    if dataplane is not None:  # the relay enforces the MTS sessions and the BWM allocations
         mts.port = dataplane.steering
+        bwm.port = dataplane.bandwidth
     # Each service registers its subscription kinds now, before the lifespan restores them.
     services = {
         "mec011": mec011_service,
@@ -269,7 +270,7 @@ def create_app(
         "app_lcm": AppLcm(platforms, lifecycle),
         "granting": Granting(platforms, lifecycle),
         "dev_app": DevApp(platforms, device_contexts),
-        "bwm": Bwm(platforms, runtime),
+        "bwm": bwm,
     }
     device_contexts.context_users = services["dev_app"].context_users
     if dataplane is not None:

@@ -11,8 +11,8 @@ allocation's old guarantee goes before the new one comes; a released one is remo
   allocation takes all of them; a session-level one those that one of its ``sessionFilter``
   entries matches: every attribute given equals the flow's, seen from the terminal (source:
   the UE's address and port; destination: the application's emulated address and port) or the
-  other way round (a filter written for the downlink); ``protocol`` names the IANA number
-  (6 TCP, 17 UDP) or, as some clients write it, ``TCP``/``UDP``.
+  other way round (a filter written for the downlink); a port list matches any of its ports;
+  ``protocol`` is the IANA number (6 TCP, 17 UDP).
 * **What it guarantees.** Each matched flow's rate floor in its access's Share (see
   :mod:`.shaping.share`: a guarantee is a floor within the capacity, never a bonus above its
   demand). A flow on an access without a throughput in that direction shares nothing: it
@@ -71,40 +71,30 @@ class AllocationTerms(Protocol):
     def session_filters(self) -> Sequence[SessionTerms]: ...
 
 
-def _port(value: str | None) -> int | None:
-    return None if value is None else int(value)
-
-
-def _protocol(value: str | None) -> int | None:
-    if value is None:
-        return None
-    return PROTOCOLS.get(value.upper()) if not value.isdigit() else int(value)
+def _ports(values: Sequence[str] | None) -> frozenset[int] | None:
+    return None if not values else frozenset(int(v) for v in values)
 
 
 @dataclass(frozen=True, slots=True)
 class _Filter:
     source_ip: str | None
-    source_port: int | None
+    source_ports: frozenset[int] | None
     dst_address: str | None
-    dst_port: int | None
+    dst_ports: frozenset[int] | None
     protocol: int | None
 
     @classmethod
     def of(cls, terms: SessionTerms) -> _Filter:
-        return cls(
-            terms.sourceIp,
-            _port(terms.sourcePort),
-            terms.dstAddress,
-            _port(terms.dstPort),
-            _protocol(terms.protocol),
-        )
+        protocol = None if terms.protocol is None else int(terms.protocol)
+        source, dst = _ports(terms.sourcePort), _ports(terms.dstPort)
+        return cls(terms.sourceIp, source, terms.dstAddress, dst, protocol)
 
     def matches(self, protocol: int | None, source: tuple[str, int], dst: tuple[str, int]) -> bool:
         return (
             address_in(source[0], self.source_ip)
-            and (self.source_port is None or self.source_port == source[1])
+            and (self.source_ports is None or source[1] in self.source_ports)
             and address_in(dst[0], self.dst_address)
-            and (self.dst_port is None or self.dst_port == dst[1])
+            and (self.dst_ports is None or dst[1] in self.dst_ports)
             and (self.protocol is None or self.protocol == protocol)
         )
 

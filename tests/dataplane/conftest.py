@@ -22,12 +22,16 @@ import statistics
 import struct
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from fastapi import FastAPI
+from helpers import on_loopback
 
+from meclab.app import create_app
 from meclab.bus.memory import MemoryBus
 from meclab.dataplane import DataPlane
 from meclab.metrics import Metrics
@@ -270,6 +274,28 @@ async def env(tmp_path: Path, echo: tuple[str, int]) -> AsyncIterator[Env]:
         yield started
     finally:
         await stop_env(started)
+
+
+@asynccontextmanager
+async def serve_with_api(
+    tmp_path: Path, document: dict[str, Any]
+) -> AsyncIterator[tuple[Env, str]]:
+    """meclab's whole app (every ETSI API) with a data plane on ``document``'s world, ticking,
+    served on loopback: the environment and the app's base URL."""
+    store = SqliteStore(tmp_path / "api.sqlite")
+    runtime = Runtime(store, MemoryBus())
+    await runtime.open(Scenario.model_validate(document))
+    plane = DataPlane(socks_port=0, dns_port=None, toxiproxy_port=None)
+
+    def make(base_url: str) -> FastAPI:
+        return create_app(runtime, tick=True, base_url=base_url, dataplane=plane)
+
+    try:
+        async with on_loopback(make, timeout_s=30.0) as (app, port):
+            env = Env(runtime, app.state.platforms, plane, app.state.metrics)
+            yield env, f"http://127.0.0.1:{port}"
+    finally:
+        await store.close()
 
 
 # --- a small SOCKS5 client (RFC 1928/1929) -------------------------------------------------------

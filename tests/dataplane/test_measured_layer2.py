@@ -10,17 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from helpers import on_loopback, until
+from helpers import until
 
-from meclab.app import create_app
-from meclab.bus.memory import MemoryBus
-from meclab.dataplane.plane import DataPlane
-from meclab.runtime import Runtime
-from meclab.scenario.model import Scenario
-from meclab.store.sqlite import SqliteStore
-
-from .conftest import Env
+from .conftest import Env, serve_with_api
 from .test_shared_capacity import (
     CELL_MBPS,
     EXTRA_UES,
@@ -35,20 +27,8 @@ L2 = "/rni/v2/queries/layer2_meas"
 
 @pytest.fixture
 async def served(tmp_path: Path, echo: tuple[str, int]) -> AsyncIterator[tuple[Env, str]]:
-    store = SqliteStore(tmp_path / "l2.sqlite")
-    runtime = Runtime(store, MemoryBus())
-    await runtime.open(Scenario.model_validate(shared_document(echo)))
-    plane = DataPlane(socks_port=0, dns_port=None, toxiproxy_port=None)
-
-    def make(base_url: str) -> FastAPI:
-        return create_app(runtime, tick=True, base_url=base_url, dataplane=plane)
-
-    try:
-        async with on_loopback(make, timeout_s=30.0) as (app, port):
-            platforms = app.state.platforms
-            yield Env(runtime, platforms, plane, app.state.metrics), f"http://127.0.0.1:{port}"
-    finally:
-        await store.close()
+    async with serve_with_api(tmp_path, shared_document(echo)) as running:
+        yield running
 
 
 def cell(body: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from meclab.engine.netchar import Direction
 from meclab.platform.errors import NotFound
-from meclab.services.bwm.models import AllocationDirection, BwInfo, RequestType
+from meclab.services.bwm.models import AllocationDirection, BwInfo, RequestType, SessionFilter
 from meclab.store.base import Store
 
 COLLECTION = "bwm_allocations"
@@ -61,6 +61,11 @@ class Allocation:
         """Whether it covers all the instance's traffic (rather than the sessions of its
         filters)."""
         return self.info.requestType is RequestType.APPLICATION_SPECIFIC_BW_ALLOCATION
+
+    @property
+    def session_filters(self) -> list[SessionFilter]:
+        """The sessions it covers (none for an application-level allocation)."""
+        return self.info.sessionFilter or []
 
     def body(self) -> dict[str, Any]:
         """The allocation as sent."""
