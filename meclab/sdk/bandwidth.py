@@ -14,9 +14,11 @@ measures falls below what it needs, and give it back when the need is gone.
     await need.close()                      # the allocation, if any, is released
 
 **The rule.** With no allocation, once every observation for :attr:`BandwidthNeed.below_s`
-has been under ``margin x need`` it creates one of ``need`` (session-level when a ``session``
-filter is given, else for all the app's traffic). With one, a changed need replaces it (PUT)
-and a need of 0 releases it (DELETE), as does :meth:`BandwidthNeed.close`. An allocation the
+has been under ``margin x need`` (counted afresh from a change of the need: make ``below_s``
+at least the window the throughput is measured over) it creates one of ``need``
+(session-level when a ``session`` filter is given, else for all the app's traffic). With one,
+a changed need replaces it (PUT) and a need of 0 releases it (DELETE), as does
+:meth:`BandwidthNeed.close`. An allocation the
 platform refuses (409: the cell or host cannot honour it) is not asked again for
 :attr:`BandwidthNeed.retry_s`; the refusal is kept in :attr:`BandwidthNeed.refused`.
 Observations above the need never release an allocation: they are what it bought.
@@ -111,7 +113,10 @@ class BandwidthNeed:
     async def observe(self, throughput_bps: float) -> None:
         """The throughput the app measured just now: ask, replace or release as the rule says."""
         now = self.clock()
-        need, self.need_bps = self._pending_need, self._pending_need
+        need = self._pending_need
+        if need != self.need_bps:  # a throughput measured for the old need says nothing yet
+            self._below_since = None
+        self.need_bps = need
         if self.allocation is not None:
             if need == 0:
                 await self.release()

@@ -59,7 +59,14 @@ async def test_asked_after_staying_below_replaced_then_released(lab: Lab, bwm: B
     clock = Clock()
     mine = lab.app_id("my-app")
     need = BandwidthNeed(bwm, mine, direction=Direction.DOWNLINK, below_s=1.0, clock=clock)
-    need.set_need(NEED)
+    need.set_need(NEED / 2)
+    await need.observe(0.0)
+    clock.t += 0.9
+    need.set_need(NEED)  # a new need: what was measured for the old one no longer counts
+    await need.observe(0.0)
+    clock.t += 0.2
+    await need.observe(0.0)
+    assert need.allocation is None
     await need.observe(NEED)  # met: nothing asked
     await need.observe(0.5 * NEED)  # below, but not for long yet
     clock.t += 0.5

@@ -24,14 +24,13 @@ from typing import Any
 
 import aiohttp
 
-from meclab.demo.ar.session import HEADER_FRAME, HEADER_FRAMES, HEADER_INSTANCE
+from meclab.demo.ar.session import ENV_FPS, HEADER_FRAME, HEADER_FRAMES, HEADER_INSTANCE
 from meclab.demo.results import ResultWriter
 from meclab.demo.stage import ENV_UE
 from meclab.sdk.dataplane import DataPlane
 from meclab.sdk.errors import SdkError
 
 ENV_EDGE = "AR_EDGE_APP"
-ENV_FPS = "AR_FPS"
 ENV_RUN_S = "AR_RUN_S"
 ENV_FLOW_PER_FRAME = "AR_FLOW_PER_FRAME"
 FRAME_BYTES = 20_000

@@ -20,6 +20,7 @@ import httpx
 from meclab.demo.ar import client, cloud, edge
 from meclab.demo.ar.levels import Level
 from meclab.demo.ar.report import Clock, Timeline, plot, timeline
+from meclab.demo.ar.session import ENV_FPS
 from meclab.demo.ar.walk import ar_world
 from meclab.demo.stage import Component, Stage
 from meclab.scenario.builtin import default_scenario
@@ -48,7 +49,7 @@ def client_component(
     """The AR camera on terminal ``ue``, sending :data:`FPS` frames a second to ``edge_app``
     (an application's name, or a name MEC DNS answers) for ``run_s`` seconds; a connection
     per frame with ``flow_per_frame``; ``recorded``: ready once it recorded a first answer."""
-    env = {client.ENV_EDGE: edge_app, client.ENV_FPS: f"{FPS:g}", client.ENV_RUN_S: f"{run_s:g}"}
+    env = {client.ENV_EDGE: edge_app, ENV_FPS: f"{FPS:g}", client.ENV_RUN_S: f"{run_s:g}"}
     if flow_per_frame:
         env[client.ENV_FLOW_PER_FRAME] = "1"
     return Component.module("ar-client", client.__name__, ue=ue, env=env, recorded=recorded)
@@ -151,7 +152,11 @@ def run(
                 host=world.host,
                 app=world.edge_app,
                 port=world.edge_port,
-                env={edge.ENV_UE: world.scenario_address, edge.ENV_CLOUD: world.cloud_app},
+                env={
+                    edge.ENV_UE: world.scenario_address,
+                    edge.ENV_CLOUD: world.cloud_app,
+                    ENV_FPS: f"{FPS:g}",
+                },
             )
         )
         client_run = stage.start(client_component(world.walker, world.edge_app, run_s))

@@ -16,13 +16,20 @@ them) makes a :class:`~meclab.sdk.mobility.UserMobility` follow the user across 
 that MEC 021 mode: its session goes to the instance of the target host, sealed with
 ``MECLAB_CONTEXT_KEY``, so that the count goes on there. Unset, the session stays here.
 
+It keeps its overlays' bandwidth with MEC 015 BWM (:class:`~meclab.sdk.bandwidth.BandwidthNeed`):
+the need is ``AR_FPS`` overlays a second at the current level, towards the UE; when what it
+served over the last second stays below that (the downlink is crowded, so the client's frames
+come slower), it asks for a session allocation of the need, replaced as the level changes and
+released once the user sends no more frames here (gone, or relocated) or needs no overlay.
+
 Every :data:`USAGE_EVERY_S` it reports the frames served to the cloud application
 ``AR_CLOUD_APP`` through meclab's data plane, as itself. Everything it learns and does is
 recorded (:mod:`meclab.demo.results`), with wall-clock times: ``rsrp`` (with the report's own
-``timeStamp``), ``level``, ``cell_change``, ``usage``, and with mobility ``relocation`` (each
-context sent or received, as the SDK reports it) and ``relocated_away`` (a frame that came
-once the user's context had left: answered 503 with ``Retry-After: 0``, so that the client asks
-again and reaches the target).
+``timeStamp``), ``level``, ``cell_change``, ``usage``, ``bandwidth`` (an allocation asked,
+changed, released or refused), and with mobility ``relocation`` (each context sent or
+received, as the SDK reports it) and ``relocated_away`` (a frame that came once the user's
+context had left: answered 503 with ``Retry-After: 0``, so that the client asks again and
+reaches the target).
 """
 
 from __future__ import annotations
@@ -39,15 +46,18 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from meclab.demo.ar.levels import OVERLAY_BYTES, Level, step
-from meclab.demo.ar.session import HEADER_FRAME, HEADER_FRAMES, HEADER_INSTANCE, served
+from meclab.demo.ar.session import ENV_FPS, HEADER_FRAME, HEADER_FRAMES, HEADER_INSTANCE, served
 from meclab.demo.results import ResultWriter
 from meclab.sdk.app import EdgeApp
+from meclab.sdk.bandwidth import BandwidthNeed, Direction, ThroughputMeter
+from meclab.sdk.clients.bwm import BwmClient
 from meclab.sdk.context import ContextStore
 from meclab.sdk.dataplane import DataPlane
 from meclab.sdk.errors import ConfigError, SdkError
 from meclab.sdk.mobility import Mode, UserMobility, UserRelocated
 from meclab.sdk.problem import problem_response
 from meclab.sdk.relocation import RelocationEvent
+from meclab.services.bwm.models import SessionFilter
 from meclab.services.rnis.models import (
     AssociateId,
     AssociateIdType,
@@ -66,6 +76,12 @@ ENV_MOBILITY = "AR_MOBILITY"
 NOTIFY_PATH = "/notifications/rni"
 SUBSCRIPTIONS = "/rni/v2/subscriptions"
 USAGE_EVERY_S = 1.0
+SERVED_WINDOW_S = 2.0
+"""The served rate is measured over this long: 20 frames at 10 a second, so that one frame
+more or less in the window (the window's edges) moves it by 5 %, not 10 %."""
+NEED_MARGIN = 0.8
+"""Bandwidth is asked for when the served rate stays below this share of the need: well
+below the window's quantisation, well above a level's step (a quarter)."""
 RSRP_INDEX_OFFSET_DBM = -141.0
 """TS 36.133 Table 9.1.4-1: index n reports an RSRP in [-141 + n, -140 + n) dBm. The edge takes
 the interval's lower bound, so that an integer threshold is met exactly when the index says so."""
@@ -88,8 +104,10 @@ class ArEdge:
         cloud: str,
         *,
         mobility: Mode | None = None,
+        fps: float = 10.0,
     ) -> None:
         self.app = app
+        self.fps = fps
         self.results = results
         self.user = ue_address
         self.associate = AssociateId(
@@ -104,6 +122,12 @@ class ArEdge:
         self.level: Level | None = None
         self.pending: Counter[str] = Counter()
         self.pending_bytes = 0
+        self.served = ThroughputMeter(SERVED_WINDOW_S)
+        """Overlay bytes served lately."""
+        self.frames = ThroughputMeter(USAGE_EVERY_S)
+        """Frames received over the last second (a byte each)."""
+        self.bandwidth: BandwidthNeed | None = None
+        """The overlays' bandwidth, kept with BWM once the app serves (:meth:`started`)."""
         self.usage_task: asyncio.Task[None] | None = None
         app.post(NOTIFY_PATH)(self.on_notification)
         app.post("/frames")(self.on_frame)
@@ -123,6 +147,14 @@ class ArEdge:
         self.level = level
 
     async def started(self, app: EdgeApp) -> None:
+        self.bandwidth = BandwidthNeed(
+            BwmClient(app.http),
+            app.app_instance_id,
+            direction=Direction.DOWNLINK,
+            session=SessionFilter(dstAddress=self.associate.value),
+            margin=NEED_MARGIN,
+            below_s=SERVED_WINDOW_S + USAGE_EVERY_S,  # a whole window at the need, then one more
+        )
         callback = f"{app.url}{NOTIFY_PATH}"
         meas = MeasRepUeSubscription(
             subscriptionType="MeasRepUeSubscription",
@@ -182,6 +214,8 @@ class ArEdge:
             self.record("relocated_away", user=moved.user, target=moved.target)
             return moved.response()  # 503, Retry-After: 0: the client's retry reaches the target
         overlay = bytes(OVERLAY_BYTES[level])
+        self.served.add(len(overlay))
+        self.frames.add(1)
         self.pending[level.name] += 1
         self.pending_bytes += len(frame) + len(overlay)
         return web.Response(
@@ -219,7 +253,32 @@ class ArEdge:
         async with aiohttp.ClientSession(connector=plane.connector()) as session:
             while True:
                 await asyncio.sleep(USAGE_EVERY_S)
+                await self.keep_bandwidth()
                 await self.send_usage(session)
+
+    async def keep_bandwidth(self) -> None:
+        """Ask BWM for the overlays' rate when the served rate falls short, release it once no
+        frame came for a second (module docstring); record what changed."""
+        if self.bandwidth is None:
+            return
+        level = self.level if self.level is not None else Level.REDUCED
+        coming = self.frames.rate_bps() > 0
+        self.bandwidth.set_need(self.fps * OVERLAY_BYTES[level] * 8 if coming else 0)
+        before, refused = self.bandwidth.allocation, self.bandwidth.refused
+        try:
+            await self.bandwidth.observe(self.served.rate_bps())
+        except SdkError as exc:
+            self.record("bandwidth", action="failed", error=str(exc)[:200])
+            return
+        now = self.bandwidth.allocation
+        if now is not None and before is None:
+            self.record("bandwidth", action="asked", bps=int(now.fixedAllocation))
+        elif now is None and before is not None:
+            self.record("bandwidth", action="released")
+        elif now is not None and before is not None and now != before:
+            self.record("bandwidth", action="changed", bps=int(now.fixedAllocation))
+        if self.bandwidth.refused is not None and self.bandwidth.refused is not refused:
+            self.record("bandwidth", action="refused", detail=str(self.bandwidth.refused)[:200])
 
     async def send_usage(self, session: aiohttp.ClientSession) -> None:
         if not self.pending:
@@ -248,8 +307,19 @@ def build() -> EdgeApp:
     except ValueError:
         known = ", ".join(m.value for m in Mode)
         raise ConfigError(f"{ENV_MOBILITY} is {mode!r}; it takes {known} (or unset)") from None
+    try:
+        fps = float(os.environ.get(ENV_FPS, "10"))
+    except ValueError:
+        raise ConfigError(
+            f"{ENV_FPS} is {os.environ[ENV_FPS]!r}; it takes frames a second"
+        ) from None
     ArEdge(
-        app, ResultWriter.from_env(), os.environ[ENV_UE], os.environ[ENV_CLOUD], mobility=mobility
+        app,
+        ResultWriter.from_env(),
+        os.environ[ENV_UE],
+        os.environ[ENV_CLOUD],
+        mobility=mobility,
+        fps=fps,
     )
     return app
 

@@ -1,4 +1,5 @@
-"""The AR session state the edge keeps per user: what relocates with the user to another host.
+"""The AR session state the edge keeps per user: what relocates with the user to another host;
+and the names client and edge share.
 
 Pure: the edge hands each served frame to :func:`served` with the user's context (a JSON dict
 of a :class:`~meclab.sdk.context.ContextStore`), which keeps::
@@ -17,6 +18,8 @@ from typing import Any
 
 from meclab.demo.ar.levels import Level
 
+ENV_FPS = "AR_FPS"
+"""Frames a second the client sends; the edge needs bandwidth for as many overlays."""
 HEADER_FRAME = "X-AR-Frame"
 """Request: the client's sequence number of the frame."""
 HEADER_INSTANCE = "X-AR-Instance"
