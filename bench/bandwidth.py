@@ -228,14 +228,12 @@ async def shares(quick: bool, ask: Ask, source_port: int) -> None:
             )
 
             body = {
-                "BwInfo": {
-                    "appInsId": await instance_id(meclab, control, "source"),
-                    "requestType": 1,
-                    # the session ue-0 opened to the source
-                    "sessionFilter": [{"sourceIp": "10.0.0.1", "dstAddress": "10.200.0.1"}],
-                    "fixedAllocation": str(int(GUARANTEE_MBPS * 1e6)),
-                    "allocationDirection": "00",
-                }
+                "appInsId": await instance_id(meclab, control, "source"),
+                "requestType": 1,
+                # the downlink of the session ue-0 opened to the source: to the terminal
+                "sessionFilter": [{"sourceIp": "10.200.0.1", "dstAddress": "10.0.0.1"}],
+                "fixedAllocation": str(int(GUARANTEE_MBPS * 1e6)),
+                "allocationDirection": "00",
             }
             tracing = asyncio.create_task(ask(cmd="trace", index=0, seconds=1.0))
             await asyncio.sleep(0.2)  # the trace has started
