@@ -6,7 +6,9 @@ answer and never know. Add :func:`reject_unknown_query` as a router dependency.
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Query, Request
 
 from meclab.http.problem import ProblemError
 
@@ -47,3 +49,15 @@ async def reject_unknown_query(request: Request) -> None:
                 {"name": n, "in": "query", "reason": "unknown parameter"} for n in unknown
             ],
         )
+
+
+ListParam = Annotated[list[str] | None, Query()]
+"""A query parameter that may repeat (``?a=x&a=y``) or list values (``?a=x,y``), as MEC 009
+allows."""
+
+
+def list_values(given: list[str] | None) -> set[str] | None:
+    """A repeatable parameter's values (commas split them too); None when not given."""
+    if given is None:
+        return None
+    return {v.strip() for value in given for v in value.split(",") if v.strip()}

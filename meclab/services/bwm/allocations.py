@@ -1,20 +1,17 @@
 """The bandwidth allocations of every MEC host, kept in the store.
 
 An allocation belongs to its application instance (``appInsId``, an instance of the host it
-was created on): only that instance and the operator see and change it in secure mode
-(:mod:`meclab.platform.access`), and it is released with the instance. The registry is
-restored when meclab resumes its stored world (dropping allocations whose instance is gone)
-and emptied when a new scenario is loaded.
+was created on), and is kept like every such record (:mod:`meclab.platform.records`): it is
+released with the instance.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from meclab.engine.netchar import Direction
-from meclab.platform.errors import NotFound
+from meclab.platform.records import HostRecords
 from meclab.services.bwm.models import AllocationDirection, BwInfo, RequestType, SessionFilter
 from meclab.store.base import Store
 
@@ -72,58 +69,10 @@ class Allocation:
         return self.info.wire()
 
 
-class AllocationRegistry:
-    """Every host's allocations by id, in creation order, mirrored in the store."""
+def allocation_registry(store: Store) -> HostRecords[Allocation]:
+    """Every host's bandwidth allocations, mirrored in ``store``."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._allocations: dict[str, Allocation] = {}
-        self._seq: dict[str, int] = {}
-        """Each allocation's creation number: the stored ones come back in creation order."""
+    def load(host: str, body: Any) -> Allocation:
+        return Allocation(host, BwInfo.model_validate(body))
 
-    async def restore(self, live_apps: Iterable[str]) -> list[Allocation]:
-        """Reload the stored allocations of instances that still exist (the others are
-        deleted); returns those reloaded."""
-        live = set(live_apps)
-        self._allocations.clear()
-        self._seq.clear()
-        stored = await self.store.items(COLLECTION)
-        for allocation_id, data in sorted(stored, key=lambda item: item[1]["seq"]):
-            allocation = Allocation(data["host"], BwInfo.model_validate(data["info"]))
-            if allocation.owner in live:
-                self._allocations[allocation_id] = allocation
-                self._seq[allocation_id] = data["seq"]
-            else:
-                await self.store.delete(COLLECTION, allocation_id)
-        return list(self._allocations.values())
-
-    async def clear(self) -> None:
-        self._allocations.clear()
-        self._seq.clear()
-        await self.store.clear(COLLECTION)
-
-    def on_host(self, host: str) -> list[Allocation]:
-        """The allocations created on ``host``, oldest first."""
-        return [a for a in self._allocations.values() if a.host == host]
-
-    def of_instance(self, app_instance_id: str) -> list[Allocation]:
-        return [a for a in self._allocations.values() if a.owner == app_instance_id]
-
-    def get(self, host: str, allocation_id: str) -> Allocation:
-        """An allocation of ``host``; NotFound for an unknown id or one of another host."""
-        allocation = self._allocations.get(allocation_id)
-        if allocation is None or allocation.host != host:
-            raise NotFound(f"no bandwidth allocation {allocation_id!r} on {host}")
-        return allocation
-
-    async def put(self, allocation: Allocation) -> None:
-        """Keep a new allocation, or replace one (it keeps its place in the order)."""
-        seq = self._seq.setdefault(allocation.id, max(self._seq.values(), default=-1) + 1)
-        self._allocations[allocation.id] = allocation
-        data = {"host": allocation.host, "info": allocation.body(), "seq": seq}
-        await self.store.put(COLLECTION, allocation.id, data)
-
-    async def remove(self, allocation_id: str) -> None:
-        self._seq.pop(allocation_id, None)
-        if self._allocations.pop(allocation_id, None) is not None:
-            await self.store.delete(COLLECTION, allocation_id)
+    return HostRecords(store, COLLECTION, load, "bandwidth allocation")

@@ -28,13 +28,13 @@ caller its own allocations; the operator sees and changes all.
 
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from meclab.http.body import body_doc, parse, read_json
 from meclab.http.etag import etag_of, matching
-from meclab.http.query import reject_unknown_query
+from meclab.http.query import ListParam, list_values, reject_unknown_query
 from meclab.http.routing import PrefixedRouter
 from meclab.platform.access import check_owner, visible
 from meclab.platform.errors import InvalidField
@@ -49,15 +49,7 @@ if TYPE_CHECKING:
 
 INFO_BODY = body_doc(BwInfo)
 DELTAS_BODY = body_doc(BwInfoDeltas)
-ListParam = Annotated[list[str] | None, Query()]
 M = TypeVar("M", bound=BaseModel)
-
-
-def _values(given: list[str] | None) -> set[str] | None:
-    """A repeatable filter's values (commas split them too); None when not given."""
-    if given is None:
-        return None
-    return {v.strip() for value in given for v in value.split(",") if v.strip()}
 
 
 async def _body(model: type[M], request: Request) -> M:
@@ -87,9 +79,9 @@ def build_router(bwm: "Bwm") -> APIRouter:
         session_id: ListParam = None,
     ) -> JSONResponse:
         wanted = [
-            (lambda a: a.owner, _values(app_instance_id)),
-            (lambda a: a.info.appName, _values(app_name)),
-            (lambda a: a.id, _values(session_id)),
+            (lambda a: a.owner, list_values(app_instance_id)),
+            (lambda a: a.info.appName, list_values(app_name)),
+            (lambda a: a.id, list_values(session_id)),
         ]
         found = [
             allocation.body()

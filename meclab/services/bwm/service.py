@@ -12,7 +12,7 @@ from meclab.platform.platform import Platforms
 from meclab.platform.wire import TimeStamp
 from meclab.runtime import Runtime
 from meclab.services.bwm.admission import Admission
-from meclab.services.bwm.allocations import Allocation, AllocationRegistry
+from meclab.services.bwm.allocations import Allocation, allocation_registry
 from meclab.services.bwm.models import BwInfo
 from meclab.services.bwm.port import BandwidthPort
 from meclab.services.hosting import mount_per_host
@@ -30,7 +30,7 @@ class Bwm:
     def __init__(self, platforms: Platforms, runtime: Runtime) -> None:
         self.platforms = platforms
         self.runtime = runtime
-        self.allocations = AllocationRegistry(platforms.store)
+        self.allocations = allocation_registry(platforms.store)
         self.admission = Admission()
         self.port: BandwidthPort | None = None
         """The data plane honouring the allocations, once it does (:mod:`.port`)."""

@@ -44,7 +44,7 @@ from fastapi.responses import JSONResponse
 from meclab.http.body import body_doc, parse, read_json
 from meclab.http.etag import etag_of, matching
 from meclab.http.problem import ProblemError
-from meclab.http.query import reject_unknown_query
+from meclab.http.query import list_values, reject_unknown_query
 from meclab.http.routing import PrefixedRouter
 from meclab.lifecycle.device_apps import AvailableApp
 from meclab.platform.errors import InvalidField
@@ -74,12 +74,6 @@ DESCRIPTION_MAX = 128
 """MEC 016 bounds ``appDescription``; an AppD's may be longer, and is cut for the list."""
 
 Filter = Annotated[list[str] | None, Query()]
-
-
-def _values(given: list[str] | None) -> set[str] | None:
-    if given is None:
-        return None
-    return {v.strip() for value in given for v in value.split(",") if v.strip()}
 
 
 def _check_lengths(**filters: set[str] | None) -> None:
@@ -246,10 +240,10 @@ def build_router(service: "DevApp") -> APIRouter:
         serviceCont: Annotated[ServiceContinuity | None, Query()] = None,
     ) -> ApplicationList:
         names, providers, versions, vendors = (
-            _values(appName),
-            _values(appProvider),
-            _values(appSoftVersion),
-            _values(vendorId),
+            list_values(appName),
+            list_values(appProvider),
+            list_values(appSoftVersion),
+            list_values(vendorId),
         )
         _check_lengths(
             appName=names, appProvider=providers, appSoftVersion=versions, vendorId=vendors

@@ -22,12 +22,12 @@ caller its own sessions; the operator sees and changes all.
 
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from meclab.http.body import body_doc, parse, read_json
 from meclab.http.etag import etag_of, matching
-from meclab.http.query import reject_unknown_query
+from meclab.http.query import ListParam, list_values, reject_unknown_query
 from meclab.http.routing import PrefixedRouter
 from meclab.platform.access import check_owner, visible
 from meclab.platform.errors import InvalidField
@@ -41,14 +41,6 @@ if TYPE_CHECKING:
     from meclab.services.mts.service import Mts
 
 SESSION_BODY = body_doc(MtsSessionInfo)
-ListParam = Annotated[list[str] | None, Query()]
-
-
-def _values(given: list[str] | None) -> set[str] | None:
-    """A repeatable filter's values (commas split them too); None when not given."""
-    if given is None:
-        return None
-    return {v.strip() for value in given for v in value.split(",") if v.strip()}
 
 
 def build_router(mts: "Mts") -> APIRouter:
@@ -74,9 +66,9 @@ def build_router(mts: "Mts") -> APIRouter:
         session_id: ListParam = None,
     ) -> JSONResponse:
         wanted = [
-            (lambda s: s.owner, _values(app_instance_id)),
-            (lambda s: s.info.appName, _values(app_name)),
-            (lambda s: s.id, _values(session_id)),
+            (lambda s: s.owner, list_values(app_instance_id)),
+            (lambda s: s.info.appName, list_values(app_name)),
+            (lambda s: s.id, list_values(session_id)),
         ]
         found = [
             session.body()

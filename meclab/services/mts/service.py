@@ -15,7 +15,7 @@ from meclab.services.hosting import mount_per_host
 from meclab.services.mts.accesses import zone_accesses
 from meclab.services.mts.models import MtsCapabilityInfo, MtsMode, MtsSessionInfo
 from meclab.services.mts.port import SteeringPort
-from meclab.services.mts.sessions import MtsSession, SessionRegistry
+from meclab.services.mts.sessions import MtsSession, session_registry
 from meclab.services.platform_service import PlatformService
 
 BASE_PATH = "/mts/v1"
@@ -30,7 +30,7 @@ class Mts:
     def __init__(self, platforms: Platforms, runtime: Runtime) -> None:
         self.platforms = platforms
         self.runtime = runtime
-        self.sessions = SessionRegistry(platforms.store)
+        self.sessions = session_registry(platforms.store)
         self.port: SteeringPort | None = None
         """The data plane enforcing the sessions, once it does (:mod:`.port`)."""
         SERVICE.attach(platforms)
