@@ -108,6 +108,17 @@ class Outbox:
         if self._timer is None:
             self._arm()
 
+    def retime(self, moved: Callable[[float], float]) -> None:
+        """Give every queued piece the due time ``moved`` maps its own to (an order-keeping
+        map: :meth:`Pipeline.retime`), and aim the timer again."""
+        if not self.queue:
+            return
+        self.queue = deque((moved(at), data, on_sent) for at, data, on_sent in self.queue)
+        self.last_at = moved(self.last_at)
+        if self._timer is not None:
+            self._timer.cancel()
+        self._arm()
+
     def _arm(self) -> None:
         at = self.queue[0][0] - self.slack
         loop = self.loop

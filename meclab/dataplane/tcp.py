@@ -351,6 +351,9 @@ class TcpRelay:
             return
         now = self.clock()
         for side in (UP, DOWN):
+            moved = self._pipe(side).retime(now)
+            if moved is not None:  # faster now: the queue goes at the new rate
+                self.boxes[side].retime(moved)
             held = self.held[side]
             if self._holds(side):
                 continue

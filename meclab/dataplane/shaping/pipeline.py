@@ -22,7 +22,7 @@ relay re-admits them on :meth:`Pipeline.resume`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -125,6 +125,9 @@ class Pipeline:
         self.stalled = False
         self.last_at = float("-inf")
         """Departure of the last piece scheduled: no later piece leaves before it."""
+        self.speedup: float | None = None
+        """Set when the rate went up: the factor (old rate / new, 0 for unlimited) by which
+        the waits committed at the old rate may shrink (:meth:`retime`)."""
         self.update(shape)
 
     # --- parameters -------------------------------------------------------------------------
@@ -143,7 +146,12 @@ class Pipeline:
         self.delay.distribution = shape.distribution
         self.loss.p = shape.loss
         self.loss.rto_s = rto_s
+        before = self.rate.rate_Bps
         self.rate.set_rate(shape.rate_Bps)
+        if before is not None and (shape.rate_Bps is None or shape.rate_Bps > before):
+            # faster now: what the old rate committed ahead may go at the new one (speedup)
+            faster = 0.0 if shape.rate_Bps is None else before / shape.rate_Bps
+            self.speedup = faster if self.speedup is None else self.speedup * faster
         self.copies = tuple(copies) if len(copies) >= 2 else ()
         self.redundancy.set_copies(
             [
@@ -154,6 +162,26 @@ class Pipeline:
                 for c in self.copies
             ]
         )
+
+    def retime(self, now: float) -> Callable[[float], float] | None:
+        """After the rate went up: the new departure of a piece scheduled at ``at`` (its wait
+        beyond the path's latency shrunk by :attr:`speedup`, so the order holds), applied
+        here to what the rate stage committed; None when the rate did not go up. The relay
+        applies the same to its outbox, so a flow given more (a BWM guarantee, a share
+        freed) gets it within the tick instead of after the queue the old rate built."""
+        factor, self.speedup = self.speedup, None
+        if factor is None:
+            return None
+        keep = self.delay.latency_s
+
+        def moved(at: float) -> float:
+            wait = at - now - keep
+            return at if wait <= 0 else now + keep + wait * factor
+
+        if self.rate.tat > now:
+            self.rate.tat = now + (self.rate.tat - now) * factor
+        self.last_at = moved(self.last_at)
+        return moved
 
     def set_toxics(self, toxics: Sequence[ToxicStage]) -> None:
         """Replace the toxic stages (those kept by identity keep their state)."""
