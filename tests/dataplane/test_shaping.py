@@ -338,3 +338,24 @@ def test_meter_reports_the_last_complete_window() -> None:
         meter.add(1000, 10.0 + i * 0.05)
     assert meter.rate(11.01) == pytest.approx(20_000.0)
     assert meter.rate(13.0) == pytest.approx(1000 / 2.0)  # idle since 11 s: the rate decays
+
+
+def test_a_faster_rate_applies_to_what_the_slower_one_committed() -> None:
+    pipe = Pipeline(Mode.STREAM, rng(), Shape(latency_s=0.010, rate_Bps=100_000.0))
+    verdict = pipe.admit(0.0, 50_000)  # half a second of transmission at 100 kB/s
+    due = [p.at for p in verdict.pieces]
+    assert due[-1] == pytest.approx(0.5 + 0.010)
+    assert pipe.retime(0.0) is None  # the rate did not go up: nothing moves
+
+    pipe.update(Shape(latency_s=0.010, rate_Bps=400_000.0))
+    moved = pipe.retime(0.0)
+    assert moved is not None
+    after = [moved(at) for at in due]
+    assert after == sorted(after)  # the order holds
+    assert after[-1] == pytest.approx(0.125 + 0.010)  # the wait at a quarter, the latency kept
+    assert moved(0.005) == 0.005  # within the latency: already on its way
+    later = pipe.admit(0.0, 4_000)  # the link is free at the new schedule's end
+    assert later.pieces[0].at == pytest.approx(0.125 + 0.01 + 0.010)
+
+    pipe.update(Shape(latency_s=0.010, rate_Bps=100_000.0))
+    assert pipe.retime(0.0) is None  # slower: what was committed keeps its times
