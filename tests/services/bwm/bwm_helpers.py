@@ -15,27 +15,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-from fastapi import FastAPI
-from helpers import BASE_URL
+from port_lab import RecordingPort, Served
+from port_lab import serving as lab_serving
 
-from meclab.app import create_app
-from meclab.bus.memory import MemoryBus
-from meclab.platform.platform import Platforms
-from meclab.runtime import Runtime
 from meclab.scenario.model import APP_INSTANCE_NAMESPACE, Scenario
-from meclab.services.bwm.allocations import Allocation
-from meclab.services.bwm.service import Bwm
-from meclab.store.sqlite import SqliteStore
 
 BWM = "/bwm/v1"
 ALLOCATIONS = f"{BWM}/bw_allocations"
 JSON = {"Content-Type": "application/json"}
-WALL = 1_700_000_000.0
 
 
 def app_id(name: str) -> str:
@@ -79,54 +69,11 @@ def session_body(app: str = EDGE_APP, *filters: dict[str, Any], **changes: Any) 
     return app_body(app, **{**session, **changes})
 
 
-@dataclass
-class RecordingPort:
-    """A BandwidthPort that remembers what it was told."""
-
-    calls: list[tuple[str, str, str]] = field(default_factory=list)
-    """(``apply`` or ``release``, host, allocation id), in order."""
-    applied: dict[str, Allocation] = field(default_factory=dict)
-
-    async def apply(self, host: str, allocation: Allocation) -> None:
-        self.calls.append(("apply", host, allocation.id))
-        self.applied[allocation.id] = allocation
-
-    async def release(self, host: str, allocation_id: str) -> None:
-        self.calls.append(("release", host, allocation_id))
-        self.applied.pop(allocation_id, None)
-
-
-@dataclass
-class Served:
-    app: FastAPI
-    runtime: Runtime
-    service: Bwm
-    client: httpx.AsyncClient
-
-    @property
-    def platforms(self) -> Platforms:
-        platforms: Platforms = self.app.state.platforms
-        return platforms
-
-
 @asynccontextmanager
 async def serving(
     store_path: Path, scenario: Scenario | None, port: RecordingPort | None = None
 ) -> AsyncIterator[Served]:
     """meclab over a SQLite file, started (None resumes the file), with ``port`` attached to
     the BWM service before its platforms load."""
-    store = SqliteStore(store_path)
-    runtime = Runtime(store, MemoryBus(), wall=lambda: WALL)
-    await runtime.open(scenario)
-    app = create_app(runtime, tick=False, base_url=BASE_URL)
-    service: Bwm = app.state.services["bwm"]
-    service.port = port
-    try:
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as http,
-        ):
-            yield Served(app, runtime, service, http)
-    finally:
-        await runtime.stop()
-        await store.close()
+    async with lab_serving(store_path, scenario, "bwm", port) as served:
+        yield served

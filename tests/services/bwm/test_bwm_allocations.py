@@ -9,7 +9,6 @@ from bwm_helpers import (
     ALLOCATIONS,
     B_APP,
     EDGE_APP,
-    WALL,
     RecordingPort,
     Served,
     app_body,
@@ -17,6 +16,7 @@ from bwm_helpers import (
     session_body,
 )
 from helpers import BASE_URL, problem
+from port_lab import WALL
 
 
 async def create(client: httpx.AsyncClient, body: dict[str, Any], host: str = "") -> httpx.Response:

@@ -12,27 +12,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-from fastapi import FastAPI
-from helpers import BASE_URL
+from port_lab import RecordingPort, Served
+from port_lab import serving as lab_serving
 
-from meclab.app import create_app
-from meclab.bus.memory import MemoryBus
-from meclab.platform.platform import Platforms
-from meclab.runtime import Runtime
 from meclab.scenario.model import APP_INSTANCE_NAMESPACE, Scenario
-from meclab.services.mts.service import Mts
-from meclab.services.mts.sessions import MtsSession
-from meclab.store.sqlite import SqliteStore
 
 MTS = "/mts/v1"
 SESSIONS = f"{MTS}/mts_sessions"
 JSON = {"Content-Type": "application/json"}
-WALL = 1_700_000_000.0
 
 
 def app_id(name: str) -> str:
@@ -77,54 +67,11 @@ def flow_body(app: str = EDGE_APP, *flows: dict[str, Any], **changes: Any) -> di
     return session_body(app, requestType=1, flowFilter=chosen, **changes)
 
 
-@dataclass
-class RecordingPort:
-    """A SteeringPort that remembers what it was told."""
-
-    calls: list[tuple[str, str, str]] = field(default_factory=list)
-    """(``apply`` or ``release``, host, session id), in order."""
-    applied: dict[str, MtsSession] = field(default_factory=dict)
-
-    async def apply(self, host: str, session: MtsSession) -> None:
-        self.calls.append(("apply", host, session.id))
-        self.applied[session.id] = session
-
-    async def release(self, host: str, session_id: str) -> None:
-        self.calls.append(("release", host, session_id))
-        self.applied.pop(session_id, None)
-
-
-@dataclass
-class Served:
-    app: FastAPI
-    runtime: Runtime
-    service: Mts
-    client: httpx.AsyncClient
-
-    @property
-    def platforms(self) -> Platforms:
-        platforms: Platforms = self.app.state.platforms
-        return platforms
-
-
 @asynccontextmanager
 async def serving(
     store_path: Path, scenario: Scenario | None, port: RecordingPort | None = None
 ) -> AsyncIterator[Served]:
     """meclab over a SQLite file, started (None resumes the file), with ``port`` attached to
     the MTS service before its platforms load."""
-    store = SqliteStore(store_path)
-    runtime = Runtime(store, MemoryBus(), wall=lambda: WALL)
-    await runtime.open(scenario)
-    app = create_app(runtime, tick=False, base_url=BASE_URL)
-    service: Mts = app.state.services["mts"]
-    service.port = port
-    try:
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as http,
-        ):
-            yield Served(app, runtime, service, http)
-    finally:
-        await runtime.stop()
-        await store.close()
+    async with lab_serving(store_path, scenario, "mts", port) as served:
+        yield served

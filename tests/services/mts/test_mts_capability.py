@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 from helpers import BASE_URL, problem
-from mts_helpers import MTS, WALL, Served, mts_document, on_host, serving
+from mts_helpers import MTS, Served, mts_document, on_host, serving
+from port_lab import WALL
 
 from meclab.scenario.model import Scenario
 

@@ -8,13 +8,13 @@ from mts_helpers import (
     B_APP,
     EDGE_APP,
     SESSIONS,
-    WALL,
     RecordingPort,
     Served,
     flow_body,
     on_host,
     session_body,
 )
+from port_lab import WALL
 
 
 async def create(client: httpx.AsyncClient, body: dict, host: str = "") -> httpx.Response:  # type: ignore[type-arg]
