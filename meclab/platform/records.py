@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, Protocol, TypeVar
 
+from meclab.platform.access import visible
 from meclab.platform.errors import NotFound
 from meclab.store.base import Store
 
@@ -26,6 +27,8 @@ class Record(Protocol):
     def host(self) -> str: ...
     @property
     def owner(self) -> str: ...
+    @property
+    def app_name(self) -> str | None: ...
     def body(self) -> dict[str, Any]: ...
 
 
@@ -72,6 +75,27 @@ class HostRecords(Generic[R]):
     def on_host(self, host: str) -> list[R]:
         """The records created on ``host``, oldest first."""
         return [r for r in self._records.values() if r.host == host]
+
+    def listed(
+        self,
+        host: str,
+        *,
+        owners: set[str] | None = None,
+        app_names: set[str] | None = None,
+        ids: set[str] | None = None,
+    ) -> list[R]:
+        """The records of ``host`` the caller may see (:func:`meclab.platform.access.visible`)
+        whose owner, application name and id are each among the values given (None: any)."""
+        wanted = (
+            (owners, lambda r: r.owner),
+            (app_names, lambda r: r.app_name),
+            (ids, lambda r: r.id),
+        )
+        return [
+            r
+            for r in self.on_host(host)
+            if visible(r.owner) and all(v is None or field(r) in v for v, field in wanted)
+        ]
 
     def of_instance(self, app_instance_id: str) -> list[R]:
         return [r for r in self._records.values() if r.owner == app_instance_id]

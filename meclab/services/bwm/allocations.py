@@ -64,6 +64,10 @@ class Allocation:
         """The sessions it covers (none for an application-level allocation)."""
         return self.info.sessionFilter or []
 
+    @property
+    def app_name(self) -> str | None:
+        return self.info.appName
+
     def body(self) -> dict[str, Any]:
         """The allocation as sent."""
         return self.info.wire()

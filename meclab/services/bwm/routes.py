@@ -36,7 +36,7 @@ from meclab.http.body import body_doc, parse, read_json
 from meclab.http.etag import etag_of, matching
 from meclab.http.query import ListParam, list_values, reject_unknown_query
 from meclab.http.routing import PrefixedRouter
-from meclab.platform.access import check_owner, visible
+from meclab.platform.access import check_owner
 from meclab.platform.errors import InvalidField
 from meclab.services.bwm.allocations import Allocation
 from meclab.services.bwm.bodies import check_allocation, patched
@@ -78,18 +78,13 @@ def build_router(bwm: "Bwm") -> APIRouter:
         app_name: ListParam = None,
         session_id: ListParam = None,
     ) -> JSONResponse:
-        wanted = [
-            (lambda a: a.owner, list_values(app_instance_id)),
-            (lambda a: a.info.appName, list_values(app_name)),
-            (lambda a: a.id, list_values(session_id)),
-        ]
-        found = [
-            allocation.body()
-            for allocation in bwm.allocations.on_host(host)
-            if visible(allocation.owner)
-            and all(values is None or field(allocation) in values for field, values in wanted)
-        ]
-        return JSONResponse(found)
+        found = bwm.allocations.listed(
+            host,
+            owners=list_values(app_instance_id),
+            app_names=list_values(app_name),
+            ids=list_values(session_id),
+        )
+        return JSONResponse([record.body() for record in found])
 
     @router.post(
         "/bw_allocations",

@@ -29,7 +29,7 @@ from meclab.http.body import body_doc, parse, read_json
 from meclab.http.etag import etag_of, matching
 from meclab.http.query import ListParam, list_values, reject_unknown_query
 from meclab.http.routing import PrefixedRouter
-from meclab.platform.access import check_owner, visible
+from meclab.platform.access import check_owner
 from meclab.platform.errors import InvalidField
 from meclab.services.hosting import host_resolver
 from meclab.services.mts.bodies import check_session
@@ -65,18 +65,13 @@ def build_router(mts: "Mts") -> APIRouter:
         app_name: ListParam = None,
         session_id: ListParam = None,
     ) -> JSONResponse:
-        wanted = [
-            (lambda s: s.owner, list_values(app_instance_id)),
-            (lambda s: s.info.appName, list_values(app_name)),
-            (lambda s: s.id, list_values(session_id)),
-        ]
-        found = [
-            session.body()
-            for session in mts.sessions.on_host(host)
-            if visible(session.owner)
-            and all(values is None or field(session) in values for field, values in wanted)
-        ]
-        return JSONResponse(found)
+        found = mts.sessions.listed(
+            host,
+            owners=list_values(app_instance_id),
+            app_names=list_values(app_name),
+            ids=list_values(session_id),
+        )
+        return JSONResponse([record.body() for record in found])
 
     @router.post(
         "/mts_sessions",

@@ -34,6 +34,10 @@ class MtsSession:
         """The application instance the session belongs to."""
         return self.info.appInsId
 
+    @property
+    def app_name(self) -> str | None:
+        return self.info.appName
+
     def body(self) -> dict[str, Any]:
         """The session as sent."""
         return self.info.wire()
