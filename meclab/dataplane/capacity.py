@@ -275,7 +275,9 @@ class Capacity:
                     continue
                 share = self._share(key)
                 if share is not None and pipe not in share:
-                    share.add(pipe, member.claims[n])
+                    # capped by the grants of the Shares it stays in (a handover keeps the
+                    # host link's), so the new division is right at once
+                    share.add(pipe, _capped(member.claims[n], grants, key))
         member.keys = keys
 
     def _share(self, key: Key) -> Share[int] | None:
