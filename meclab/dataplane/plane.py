@@ -9,7 +9,7 @@
                               relay (tcp.py / udp.py): pipeline per direction, outbox
                                  ▲
     engine events (bus) ─► follower ─► reshape / stall / reset, shares moved (capacity.py)
-    engine ticks ─► capacity: each PoA's throughput divided among its flows
+    engine ticks ─► capacity: each element's throughput (PoA, host...) divided among its flows
     MTS sessions (services.mts, port) ─► steering: the access(es) each matched flow crosses
     BWM allocations (services.bwm, port) ─► bandwidth: guarantees in the capacity's Shares
     MEC 011 rule changes ─► switch.refresh_all
@@ -534,15 +534,17 @@ class DataPlane:
         return rows
 
     def accesses(self) -> list[dict[str, Any]]:
-        """The load of every point of access that shares a capacity (see :mod:`.capacity`)."""
+        """The load of every element (PoA, MEC host, zone...) that shares a capacity (see
+        :mod:`.capacity`)."""
         if self.switch is None:
             return []
         capacity = self.switch.capacity
         return [capacity.load(poa) for poa in capacity.accesses()]
 
     def access_load(self, poa: str) -> dict[str, Any] | None:
-        """The load of ``poa`` (:meth:`.capacity.Capacity.load`), or None while the data plane
-        has not started or when ``poa`` shares no capacity in either direction."""
+        """The load of ``poa`` (:meth:`.capacity.Capacity.load`; any sharing element, a PoA for
+        RNIS), or None while the data plane has not started or when it shares no capacity in
+        either direction."""
         if self.switch is None or poa not in self.switch.capacity.accesses():
             return None
         return self.switch.capacity.load(poa)

@@ -9,12 +9,14 @@
   its ``session_id``, ``mode``, and the ``poas`` and ``access_ids`` carrying it (two for
   REDUNDANCY; :mod:`.steering`), null otherwise.
 * ``GET /meclab/v1/dataplane/flows/{id}``: one flow.
-* ``GET /meclab/v1/dataplane/access``: the real load of each point of access whose throughput
-  its flows share (:mod:`.capacity`), per direction (``up``, ``down``; null when that direction
-  has no throughput): ``capacity_mbps``, ``used_mbps`` (what its flows delivered over the last
-  second), ``utilisation`` (used over capacity), ``flows``, ``active_ues`` (UEs whose flows
-  delivered bytes), ``ue_throughput_mbps`` per UE, ``guarantees_met``.
-* ``GET /meclab/v1/dataplane/access/{poa}``: one point of access (404 when unknown; its
+* ``GET /meclab/v1/dataplane/access``: the real load of each element (point of access, MEC
+  host, zone, cloud, terminal, application) whose throughput its flows share (:mod:`.capacity`),
+  named by ``element`` with its ``kind`` (and ``poa`` for a PoA), per direction of the element
+  (``up``: its ``ul``, ``down``; null when that direction has no throughput):
+  ``capacity_mbps``, ``used_mbps`` (what its flows delivered over the last second),
+  ``utilisation`` (used over capacity), ``flows``, ``active_ues`` (UEs whose flows delivered
+  bytes), ``ue_throughput_mbps`` per UE, ``guarantees_met``.
+* ``GET /meclab/v1/dataplane/access/{element}``: one element (404 when unknown; its
   directions null when it shares nothing).
 * ``GET /meclab/v1/dataplane/toxiproxy/openapi.json``: the OpenAPI document of the
   toxiproxy-compatible API, whose own port refuses browsers as toxiproxy does.
@@ -73,19 +75,19 @@ def build_router(plane: DataPlane) -> APIRouter:
                 return row
         raise ProblemError(404, f"no flow {flow_id}")
 
-    @router.get("/access", summary="Load of each point of access whose capacity is shared")
+    @router.get("/access", summary="Load of each element whose capacity is shared")
     async def accesses() -> dict[str, Any]:
         return {"access": plane.accesses()}
 
-    @router.get("/access/{poa}", summary="Load of one point of access")
-    async def access(poa: str) -> dict[str, Any]:
+    @router.get("/access/{element}", summary="Load of one element (a PoA or any other)")
+    async def access(element: str) -> dict[str, Any]:
         switch = plane.switch
         try:
             if switch is None:
-                raise KeyError(poa)
-            return switch.capacity.load(poa)
+                raise KeyError(element)
+            return switch.capacity.load(element)
         except KeyError:
-            raise ProblemError(404, f"no point of access {poa}") from None
+            raise ProblemError(404, f"no element {element}") from None
 
     @router.get("/toxiproxy/openapi.json", summary="OpenAPI document of the toxiproxy API")
     async def toxiproxy_document() -> dict[str, Any]:

@@ -21,7 +21,8 @@ matches:
   (:meth:`Capacity.available_bps`) in the session's ``trafficDirection`` (symmetrical: the
   lower of the two); then :func:`~meclab.services.mts.choice.choose` by the session's mode.
 * **Enforcing.** The flow's path is the first chosen access's (its pipelines shaped by it,
-  its claim in that PoA's Shares: :meth:`Capacity._poa_of` reads ``flow.steer``); with two
+  its claims in the Shares of that path's elements, that PoA's among them:
+  :meth:`Capacity.follow`); with two
   (REDUNDANCY) both carry every byte (``flow.copies``, :mod:`.shaping.redundancy`). A change
   of choice reshapes the flow in place: a TCP connection stays open.
 * **When.** Every path computation: the follower's handover, coverage and netchar events for

@@ -58,6 +58,10 @@ class PathNetChar:
     throughput_reverse_mbps: float | None
     """Bottleneck rate from destination back to source."""
     hops: tuple[str, ...]
+    hop_directions: tuple[Direction, ...] = ()
+    """The way the path crosses each of ``hops`` (same order): ``ul`` on the source's side of
+    the meeting element, ``dl`` beyond it, ``across`` the meeting element itself; the reverse
+    direction crosses each the other way (``across`` stays ``across``)."""
 
 
 class Unreachable(Exception):
@@ -116,6 +120,7 @@ def compose(source: str, destination: str, hops: Sequence[Hop]) -> PathNetChar:
             [_rate(h.netchar, _REVERSED[h.direction]) for h in hops]
         ),
         hops=tuple(h.element for h in hops),
+        hop_directions=tuple(h.direction for h in hops),
     )
 
 

@@ -305,3 +305,19 @@ def test_an_idle_flow_holds_nothing() -> None:
 def test_bad_measurements_are_refused(moved: int, window: float, field: str) -> None:
     with pytest.raises(ValueError, match=field):
         demand_bps(moved, window, limited=False)
+
+
+def test_a_lone_flow_takes_what_it_can_of_the_capacity() -> None:
+    # one flow per Share is the usual case of a terminal's own link (a fast path in divide)
+    rnd = random.Random(7)
+    for _ in range(500):
+        capacity = rnd.choice([0.0, 1e6, rnd.uniform(1.0, 1e9)])
+        claims = random_claims(rnd, max(capacity, 1.0))
+        first = next(iter(claims))
+        lone = {first: claims[first]}
+        division = divide(capacity, lone)
+        check_max_min(capacity, lone, division)
+        claim = lone[first]
+        if claim.demand_bps > capacity > min(claim.guaranteed_bps, claim.demand_bps):
+            assert division[first] == pytest.approx(capacity)
+            assert division.level_bps == pytest.approx(capacity / claim.weight)
