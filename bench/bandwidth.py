@@ -15,8 +15,9 @@ scenario's application ``source``), so each cell's downlink is what the flows sh
    at the client as the first 50 ms in which it received at least 90 % of its new rate (goal:
    within one tick, 100 ms at meclab up's 10 Hz);
 3. the relay's CPU per Gbit/s delivered with 1,000 flows, 100 in each of 10 cells, each flow
-   getting 0.25 Mbit/s: by sharing (each cell's capacity divided among its flows) vs today's
-   independent shaping (each terminal's own 0.25 Mbit/s, no capacity shared), the same total,
+   getting 0.25 Mbit/s: by sharing (each cell's capacity divided among its flows) vs the
+   independent shaping meclab did before (``meclab up --no-shared-capacity``: each flow shaped
+   alone by its path, whose bottleneck is the terminal's own 0.25 Mbit/s), the same total,
    in the same run, once the flows' total has settled within 5 % of it (how long that took,
    and the highest total on the way, are reported) (goal: sharing costs at most 1.3 x).
 """
@@ -298,7 +299,7 @@ async def cpu_per_gbps(
     cell = PER_FLOW_MBPS * MANY_PER_CELL if shared else None
     ue = None if shared else PER_FLOW_MBPS
     scenario = world(source_port, MANY_CELLS, MANY_PER_CELL, cell, ue)
-    with MeclabUp(scenario) as meclab:
+    with MeclabUp(scenario, *(() if shared else ("--no-shared-capacity",))) as meclab:
         async with aiohttp.ClientSession() as control:
             socks = await socks_of(meclab, control)
             ues = [f"ue-{n}" for n in range(MANY_CELLS * MANY_PER_CELL)]
@@ -357,7 +358,8 @@ async def main(quick: bool) -> None:
         )
         alone = await cpu_per_gbps(ask, source_port, seconds, shared=False)
         shared = await cpu_per_gbps(ask, source_port, seconds, shared=True)
-        for label, run in (("independent shaping (today)", alone), ("shared cells", shared)):
+        runs = (("independent (--no-shared-capacity)", alone), ("shared cells", shared))
+        for label, run in runs:
             line(
                 label,
                 f"{run['cpu'] / run['gbps']:.2f} core/Gbit/s ({run['gbps'] * 1000:.0f} Mbit/s,"

@@ -368,6 +368,15 @@ def up_command(
         bool,
         typer.Option("--no-dataplane", help="Serve the APIs only: no relay, DNS or toxiproxy API."),
     ] = False,
+    shared_capacity: Annotated[
+        bool,
+        typer.Option(
+            "--shared-capacity/--no-shared-capacity",
+            help="Divide each element's throughput among the flows crossing it (max-min fair, "
+            "BWM allocations as guarantees). Off: every flow gets its path's bottleneck as if "
+            "alone, and BWM allocations are kept but act on nothing.",
+        ),
+    ] = True,
     paused: Annotated[
         bool,
         typer.Option(
@@ -431,7 +440,12 @@ def up_command(
     plane = (
         None
         if no_dataplane
-        else DataPlane(socks_port=socks_port, dns_port=dns_port, toxiproxy_port=toxiproxy_port)
+        else DataPlane(
+            socks_port=socks_port,
+            dns_port=dns_port,
+            toxiproxy_port=toxiproxy_port,
+            shared_capacity=shared_capacity,
+        )
     )
     lock = _hold(data_dir or default_data_dir())
     try:

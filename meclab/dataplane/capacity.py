@@ -162,9 +162,18 @@ def _capped(claim: Claim, grants: dict[Key, float], key: Key) -> Claim:
 class Capacity:
     """The Shares of every element with a throughput, and the flows in them (module docstring)."""
 
-    def __init__(self, registry: FlowRegistry, *, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        registry: FlowRegistry,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        shared: bool = True,
+    ):
         self.registry = registry
         self.clock = clock
+        self.shared = shared
+        """False: nothing shares (``meclab up --no-shared-capacity``): every flow is shaped by
+        its path's bottleneck as if alone, and guarantees have nothing to act in."""
         self.world: World | None = None
         self.shares: dict[Key, Share[int]] = {}
         """Members are :func:`_pipe` keys."""
@@ -291,6 +300,8 @@ class Capacity:
 
     def _capacity_bps(self, name: str, way: Direction) -> float | None:
         assert self.world is not None
+        if not self.shared:
+            return None
         element = self.world.top.elements.get(name)
         if element is None:
             return None

@@ -183,8 +183,11 @@ class DataPlane:
         metrics: Metrics | None = None,
         stall_timeout_s: float = STALL_TIMEOUT_S,
         clock: Callable[[], float] = time.monotonic,
+        shared_capacity: bool = True,
     ) -> None:
         self.host = host
+        self.shared_capacity = shared_capacity
+        """False: no element's throughput is shared (each flow as if alone on its path)."""
         self.socks_port = socks_port
         self.dns_port = dns_port
         self.toxiproxy_port = toxiproxy_port
@@ -224,7 +227,12 @@ class DataPlane:
         self.runtime, self.platforms = runtime, platforms
         await self.responder.start()
         self.switch = Switch(
-            platforms, self.registry, self.table, self.responder.address, clock=self.clock
+            platforms,
+            self.registry,
+            self.table,
+            self.responder.address,
+            clock=self.clock,
+            shared_capacity=self.shared_capacity,
         )
         self.steering.attach(self.switch)
         self.gate = Gate(self.switch, self.registry, clock=self.clock)

@@ -138,6 +138,7 @@ class Switch:
         responder: Callable[[str], tuple[str, int]],
         *,
         clock: Callable[[], float] = time.monotonic,
+        shared_capacity: bool = True,
     ) -> None:
         self.platforms = platforms
         self.registry = registry
@@ -145,8 +146,9 @@ class Switch:
         self.responder = responder
         """Real address of the built-in responder for ``TCP`` or ``UDP``."""
         self.clock = clock
-        self.capacity = Capacity(registry, clock=clock)
-        """The shared capacity of the points of access (see :mod:`.capacity`)."""
+        self.capacity = Capacity(registry, clock=clock, shared=shared_capacity)
+        """The shared capacity of the elements (see :mod:`.capacity`); ``shared_capacity``
+        False shares nothing."""
         self.steering: SteeringHook | None = None
         """MTS sessions steering flows over a multi-access terminal's accesses, when set."""
         self.world: World | None = None
