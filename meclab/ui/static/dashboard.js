@@ -28,7 +28,8 @@
     zones: [],
     nodes: [],
     positions: null, // {t, names, lon, lat, poa}
-    positionsT: null, // simulation time of the last positions drawn
+    positionsT: null, // simulation time of the last positions received
+    drawnPoll: 0, // which poll's positions are on the canvas now (meclab.polls then)
     polls: 0,
     drawn: { poas: 0, nodes: 0, terminals: 0, links: 0 },
     frames: 0,
@@ -104,12 +105,18 @@
   // --- projection and view -------------------------------------------------------------------
 
   function fitView() {
-    // equirectangular around the centre of the PoAs' coverage, fitted to the canvas
+    // equirectangular around the centre of the PoAs' coverage and the edge nodes, fitted to
+    // the canvas; clouds are left out (the default one is in Paris, 700 km from Monaco), and
+    // terminals only count in a world without PoAs
     const pts = [];
     for (const p of meclab.poas) pts.push([p.position[0], p.position[1], p.radius_m]);
-    for (const n of meclab.nodes) if (n.position) pts.push([n.position[0], n.position[1], 0]);
+    for (const n of meclab.nodes) {
+      if (n.position && n.kind !== "cloud") pts.push([n.position[0], n.position[1], 0]);
+    }
     const pos = meclab.positions;
-    if (pos) for (let i = 0; i < pos.names.length; i++) pts.push([pos.lon[i], pos.lat[i], 0]);
+    if (pos && !meclab.poas.length) {
+      for (let i = 0; i < pos.names.length; i++) pts.push([pos.lon[i], pos.lat[i], 0]);
+    }
     if (!pts.length) pts.push([0, 0, 1000]);
     const lons = pts.map((p) => p[0]);
     const lats = pts.map((p) => p[1]);
@@ -223,14 +230,12 @@
     }
 
     // compute nodes: MEC hosts (and fog) as squares, clouds as diamonds; a node with no
-    // position (a cloud, usually) is drawn in a row at the top left
+    // position or off the map (a distant cloud) is drawn in a row at the top left
     let row = 0;
     ctx.font = "11px system-ui, sans-serif";
     for (const node of meclab.nodes) {
-      let x;
-      let y;
-      if (node.position) [x, y] = project(node.position[0], node.position[1]);
-      else [x, y] = [16 + 110 * row++, 16];
+      let [x, y] = node.position ? project(node.position[0], node.position[1]) : [-1, -1];
+      if (x < 0 || y < 0 || x > rect.width || y > rect.height) [x, y] = [16 + 130 * row++, 16];
       ctx.fillStyle = node.kind === "cloud" ? COLOURS.cloud : COLOURS.mec;
       ctx.save();
       ctx.translate(x, y);
@@ -242,6 +247,7 @@
     }
 
     meclab.drawn = drawn;
+    meclab.drawnPoll = meclab.polls;
     meclab.frames++;
   }
 
@@ -322,6 +328,14 @@
   }
   meclab.nearestTerminal = nearestTerminal;
   meclab.project = project;
+  /** Screen distance between the first two PoAs (how far the map is zoomed in). */
+  meclab.poaSpread = () => {
+    const [a, b] = meclab.poas;
+    if (!b) return 0;
+    const [ax, ay] = project(...a.position);
+    const [bx, by] = project(...b.position);
+    return Math.hypot(ax - bx, ay - by);
+  };
 
   function pick(x, y) {
     const name = nearestTerminal(x, y);
