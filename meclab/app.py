@@ -2,7 +2,8 @@
 
 Assembly order: shared HTTP conventions (problem details, canonical headers), meclab's control
 API, the ETSI MEC APIs on every MEC host (:mod:`meclab.services.hosting`), the notification
-websocket, metrics and the API docs (Swagger UI served from local files, no CDN).
+websocket, metrics, the API docs (Swagger UI served from local files, no CDN) and the
+dashboard (:mod:`meclab.ui`).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ from meclab.services.mts.service import Mts
 from meclab.services.rnis.service import Rnis
 from meclab.services.ueid.service import UeIdentity
 from meclab.services.wai.service import Wai
+from meclab.ui.routes import build_ui_router
 
 SYSTEM_APIS = ("/app_pkgm/v1", "/app_lcm/v1", "/granting/v1", "/dev_app/v1")
 """The MEC system's APIs (MEC 010-2, MEC 016), served once under the API root, not per host."""
@@ -326,6 +328,7 @@ def create_app(
         in the Prometheus text exposition format."""
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    app.include_router(build_ui_router())  # the dashboard: / and /ui/<asset>
     app.mount("/meclab/static/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any, Protocol
 
 import numpy as np
+import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -37,6 +38,7 @@ from meclab.control.wire import (
     SpeedCommand,
     TerminalDetail,
     TerminalPage,
+    TerminalPositions,
     TerminateCommand,
     WorldInfo,
     ZoneInfo,
@@ -206,6 +208,32 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
         page = selected[offset : offset + limit]
         items = [views.terminal_info(world, v) for v in world.terminals(page.tolist())]
         return TerminalPage(total=len(selected), offset=offset, items=items)
+
+    # Declared before /terminals/{name}, which would otherwise take "positions" for a name.
+    @router.get(
+        "/terminals/positions",
+        response_model=TerminalPositions,
+        summary="Every terminal's position and serving point of access, as compact arrays",
+    )
+    async def terminal_positions() -> Response:
+        """One entry per terminal in each array, from the engine's arrays at once (O(n), no
+        per-terminal object), for a page that polls several times a second."""
+        world = runtime.world
+        state = world.state
+        lonlat = world.projection.to_lonlat(state.xy) if len(world.ue_names) else np.zeros((0, 2))
+        # index -1 (out of coverage) picks the trailing None
+        poas = np.asarray([*world.poa_names, None], dtype=object)[state.serving]
+        body = {
+            "t": float(state.t),
+            "names": world.ue_names,
+            "lon": np.ascontiguousarray(lonlat[:, 0]),
+            "lat": np.ascontiguousarray(lonlat[:, 1]),
+            "poa": poas.tolist(),
+        }
+        # Serialised here, not through the response model: no validation of 4 x n values.
+        return Response(
+            orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
+        )
 
     @router.get(
         "/terminals/{name}",

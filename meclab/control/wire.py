@@ -103,6 +103,19 @@ class TerminalPage(BaseModel):
     items: list[TerminalInfo]
 
 
+class TerminalPositions(BaseModel):
+    """Every terminal's position and serving point of access now, as parallel arrays (entry
+    ``i`` of each list is terminal ``names[i]``): one compact body a dashboard polls."""
+
+    t: float
+    """Simulation time of the last tick."""
+    names: list[str]
+    lon: list[float]
+    lat: list[float]
+    poa: list[str | None]
+    """Serving point of access; null when out of coverage."""
+
+
 class PoaInfo(BaseModel):
     name: str
     type: RadioType

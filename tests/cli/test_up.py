@@ -153,6 +153,7 @@ def test_up_serves_advances_stops_and_resumes(tmp_path: Path, processes: list[Me
     assert (
         "meclab: new world monaco (built-in default): 13 points of access, 23 terminals" in banner
     )
+    assert f"dashboard    {base}/\n" in banner
     assert f"control API  {base}/meclab/v1/world" in banner
     assert f"events       {base}/meclab/v1/events/stream" in banner
     assert f"data         {data}" in banner
