@@ -16,6 +16,7 @@ import shutil
 import signal
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import tempfile
@@ -98,6 +99,31 @@ class StreamSource(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.paused = True
+
+
+async def socks_flow(
+    socks: tuple[str, int] | list[Any],
+    ue: str,
+    app: str,
+    port: int,
+    protocol: Callable[[], asyncio.Protocol],
+) -> asyncio.Transport:
+    """A TCP flow through meclab's SOCKS5 entry as terminal ``ue`` to ``app:port``, handed to
+    ``protocol`` once connected: greeting, login and CONNECT sent at once (one round trip),
+    so a thousand flows open quickly. OSError when the relay refuses."""
+    loop = asyncio.get_running_loop()
+    reader, writer = await asyncio.open_connection(*socks)
+    user, name = ue.encode(), app.encode()
+    writer.write(b"\x05\x01\x02\x01" + bytes([len(user)]) + user + b"\x00")
+    writer.write(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + struct.pack("!H", port))
+    reply = await reader.readexactly(2 + 2 + 10)
+    if reply[3] != 0 or reply[5] != 0:  # the login's status, the CONNECT's reply
+        writer.transport.abort()
+        raise OSError(f"SOCKS5 refused {ue} -> {app}:{port}: {reply!r}")
+    sock = writer.transport.get_extra_info("socket").dup()
+    writer.transport.abort()
+    transport, _ = await loop.connect_accepted_socket(protocol, sock=sock)
+    return transport  # type: ignore[return-value]
 
 
 class _Process:

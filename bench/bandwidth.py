@@ -29,7 +29,6 @@ import asyncio
 import contextlib
 import json
 import os
-import struct
 import sys
 import threading
 import time
@@ -37,7 +36,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from _common import SERVER_CPU, MeclabUp, StreamSource, cpu_seconds, pin
+from _common import SERVER_CPU, MeclabUp, StreamSource, cpu_seconds, pin, socks_flow
 
 TICK_S = 0.1
 """meclab up's tick (10 Hz): the goal for the reaction."""
@@ -72,24 +71,13 @@ class _Flow(asyncio.Protocol):
 class Worker:
     """Flows kept open between commands, on an event loop of their own."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+    def __init__(self) -> None:
         self.flows: list[tuple[asyncio.Transport, _Flow]] = []
 
     async def open(self, socks: list[Any], app: str, port: int, ues: list[str]) -> int:
         async def one(ue: str) -> tuple[asyncio.Transport, _Flow]:
-            reader, writer = await asyncio.open_connection(*socks)
-            user, name = ue.encode(), app.encode()
-            writer.write(b"\x05\x01\x02\x01" + bytes([len(user)]) + user + b"\x00")
-            writer.write(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + struct.pack("!H", port))
-            reply = await reader.readexactly(2 + 2 + 10)
-            if reply[3] != 0 or reply[5] != 0:  # auth status, connect reply
-                raise OSError(f"SOCKS5 refused {ue}: {reply!r}")
-            sock = writer.transport.get_extra_info("socket").dup()
-            writer.transport.abort()
             flow = _Flow()
-            transport, _ = await self.loop.connect_accepted_socket(lambda: flow, sock=sock)
-            return transport, flow  # type: ignore[return-value]
+            return await socks_flow(socks, ue, app, port, lambda: flow), flow
 
         for start in range(0, len(ues), 100):  # the listener's backlog takes 100 comfortably
             batch = ues[start : start + 100]
@@ -137,7 +125,7 @@ def worker() -> None:
 
     print(json.dumps({"source": asyncio.run_coroutine_threadsafe(serve(), loop).result()}))
     sys.stdout.flush()
-    flows = Worker(loop)
+    flows = Worker()
     for line in sys.stdin:
         cmd = json.loads(line)
         kind = cmd.pop("cmd")

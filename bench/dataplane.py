@@ -35,7 +35,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from _common import SERVER_CPU, MeclabUp, StreamSource, cpu_seconds, pin
+from _common import SERVER_CPU, MeclabUp, StreamSource, cpu_seconds, pin, socks_flow
 
 CHUNK = 256 * 1024
 RATES = ("throughput_dl_mbps", "throughput_ul_mbps")
@@ -176,7 +176,6 @@ def _download(via: dict[str, Any], port: int, seconds: float) -> dict[str, float
 
 
 async def _many(via: dict[str, Any], port: int, flows: int, seconds: float) -> dict[str, float]:
-    loop = asyncio.get_running_loop()
     counts = [0] * flows
 
     class Reader(asyncio.Protocol):
@@ -187,18 +186,10 @@ async def _many(via: dict[str, Any], port: int, flows: int, seconds: float) -> d
             counts[self.i] += len(data)
 
     socks = tuple(via["socks"])
-    name = via["apps"][str(port)].encode()
-    user = via["ue"].encode()
+    name, ue = via["apps"][str(port)], via["ue"]
 
     async def one(i: int) -> asyncio.Transport:
-        reader, writer = await asyncio.open_connection(*socks)
-        writer.write(b"\x05\x01\x02\x01" + bytes([len(user)]) + user + b"\x00")
-        writer.write(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + struct.pack("!H", port))
-        await reader.readexactly(2 + 2 + 10)
-        sock = writer.transport.get_extra_info("socket").dup()
-        writer.transport.abort()
-        transport, _ = await loop.connect_accepted_socket(lambda: Reader(i), sock=sock)
-        return transport  # type: ignore[return-value]
+        return await socks_flow(socks, ue, name, port, lambda: Reader(i))
 
     transports = []
     for start in range(0, flows, 100):  # the backlog takes 100 at a time comfortably
