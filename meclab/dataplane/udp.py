@@ -179,7 +179,11 @@ class UdpRelay:
     # --- control ------------------------------------------------------------------------------
 
     def reshaped(self) -> None:
-        for pipe in (self.flow.up, self.flow.down):
+        now = self.clock()
+        for pipe, box in ((self.flow.up, self.up), (self.flow.down, self.down)):
+            moved = pipe.retime(now)
+            if moved is not None:  # faster now: the queue goes at the new rate, as for TCP
+                box.retime(moved)
             deadline = pipe.deadline()
             if deadline is not None:
                 self._schedule_ending(deadline)
