@@ -1,7 +1,8 @@
-"""The dashboard's page and assets: ``/`` and ``/ui/<asset>``.
+"""The dashboard's page and assets: ``/``, ``/ui/<asset>`` and ``/ui/vendor/<asset>``.
 
 The files ship inside the package (``meclab/ui/static``, listed in pyproject's package data),
-so the page works offline and with a non-editable install. The page is read once, when the
+so the page works offline and with a non-editable install; ``static/vendor`` holds the
+front-end libraries copied from npm by ``ui-vendor/refresh.sh``. The page is read once, when the
 router is built; it names its assets with a digest of their content (``?v=...``), so browsers
 may keep the assets an hour while a changed meclab is never shown a stale script.
 """
@@ -19,13 +20,28 @@ from meclab.http.problem import ProblemError
 STATIC = Path(__file__).parent / "static"
 """Where the page and its assets are, inside the package."""
 
-ASSETS = {
-    "dashboard.js": "text/javascript; charset=utf-8",
-    "dashboard.css": "text/css; charset=utf-8",
+TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
 }
-"""Every asset ``/ui/`` serves, with its content type; any other name is a 404."""
+"""Content types by suffix; a file of any other kind in ``static`` is not served."""
 
 PAGE = "index.html"
+
+
+def _assets() -> dict[str, str]:
+    found = {}
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file() and path.suffix in TYPES and path.name != PAGE:
+            found[path.relative_to(STATIC).as_posix()] = TYPES[path.suffix]
+    return found
+
+
+ASSETS = _assets()
+"""Every asset ``/ui/`` serves (its path under ``static``), with its content type; any other
+name is a 404."""
+
 VERSION_MARK = "__ASSETS_VERSION__"
 """Replaced in the page by the assets' digest."""
 
@@ -48,10 +64,18 @@ def build_ui_router() -> APIRouter:
             page, media_type="text/html; charset=utf-8", headers={"Cache-Control": PAGE_CACHE}
         )
 
-    # One path segment: the UE identity API's /ui/v1/... paths never match it.
+    # One path segment (or vendor/ and one): the UE identity API's /ui/v1/... never match.
     @router.get("/ui/{asset}")
     async def dashboard_asset(asset: str) -> Response:
         """One of the dashboard's assets."""
+        return _asset(asset)
+
+    @router.get("/ui/vendor/{asset}")
+    async def dashboard_library(asset: str) -> Response:
+        """One of the front-end libraries the dashboard uses, or their licences."""
+        return _asset(f"vendor/{asset}")
+
+    def _asset(asset: str) -> Response:
         body = assets.get(asset)
         if body is None:
             raise ProblemError(

@@ -3,6 +3,7 @@ endpoint the page polls (on the lab world of tests/conftest.py)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -25,7 +26,10 @@ async def test_the_page_is_served_at_the_root(client: httpx.AsyncClient) -> None
     assert '<canvas id="map"' in page.text
     # the assets it names exist and carry a digest of their content
     named = re.findall(r'(?:src|href)="(/ui/[^"?]+)\?v=([0-9a-f]{12})"', page.text)
-    assert sorted(path for path, _ in named) == sorted(f"/ui/{name}" for name in ASSETS)
+    # every script and style sheet that ships (the licences are served, not loaded)
+    loaded = sorted(f"/ui/{name}" for name in ASSETS if not name.endswith(".txt"))
+    assert sorted(path for path, _ in named) == loaded
+    assert "/ui/vendor/uplot.js" in loaded  # a library from npm, shipped in the package
     assert "__ASSETS_VERSION__" not in page.text
     for path, _ in named:
         assert (await client.get(path)).status_code == 200
@@ -33,7 +37,12 @@ async def test_the_page_is_served_at_the_root(client: httpx.AsyncClient) -> None
 
 @pytest.mark.parametrize(
     ("name", "media"),
-    [("dashboard.js", "text/javascript"), ("dashboard.css", "text/css")],
+    [
+        ("dashboard.js", "text/javascript"),
+        ("dashboard.css", "text/css"),
+        ("vendor/uplot.js", "text/javascript"),
+        ("vendor/LICENSES.txt", "text/plain"),
+    ],
 )
 async def test_assets_are_served_with_their_types(
     client: httpx.AsyncClient, name: str, media: str
@@ -122,3 +131,16 @@ async def test_positions_are_documented(client: httpx.AsyncClient) -> None:
     # the page and its assets are no API: they stay out of the document
     assert "/" not in document["paths"]
     assert not any(p.startswith("/ui/{") for p in document["paths"])
+
+
+def test_the_shipped_libraries_are_the_pinned_ones_with_their_licences() -> None:
+    """ui-vendor/refresh.sh copies the npm pins into static/vendor: the copy must match them."""
+    vendor = STATIC.parents[2] / "ui-vendor"
+    pins = json.loads((vendor / "package.json").read_text())["dependencies"]
+    lock = json.loads((vendor / "package-lock.json").read_text())["packages"]
+    licences = (STATIC / "vendor" / "LICENSES.txt").read_text()
+    for name, version in pins.items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name} is not pinned exactly: {version}"
+        assert lock[f"node_modules/{name}"]["version"] == version
+        assert lock[f"node_modules/{name}"]["integrity"].startswith("sha512-")
+        assert f"{name} {version} (" in licences

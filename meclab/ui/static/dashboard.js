@@ -1,12 +1,15 @@
-// meclab dashboard, first slice: a live map of the world from meclab's public control API.
+// meclab dashboard: the core of the page and its live map, from meclab's public control API.
 //
 // Everything shown comes from the same APIs a script would use: /meclab/v1/world, /poas,
 // /zones, /nodes, /terminals/positions (polled), /terminals/{name} (on click) and the event
-// stream /meclab/v1/events/stream?type=handover (EventSource resends Last-Event-ID itself on
-// reconnect, and the server resumes after it, so no event is listed twice).
+// stream /meclab/v1/events/stream (EventSource resends Last-Event-ID itself on reconnect, also
+// after meclab restarted, and the server resumes after it, so no event is listed twice).
 //
 // Terminals are drawn on one canvas, one arc each, never one DOM node each: the page must stay
-// smooth with 10,000 of them. `window.meclab` exposes what was drawn, for tests and curious users.
+// smooth with 10,000 of them. `window.meclab` exposes what was drawn, for tests and curious
+// users, and what the panels (charts.js, sequence.js, ...) plug into: `meclab.api`,
+// `meclab.report`, and `meclab.on(topic, fn)` for "world" (loaded or reloaded), "poll" (fresh
+// positions), "event" (each record of the event stream) and "panel" (a panel was shown).
 "use strict";
 
 (() => {
@@ -18,6 +21,7 @@
   const DRAG_PX = 4; // a press that moves less than this is a click, not a pan
   const M_PER_DEG = 111_320; // metres per degree of latitude (equirectangular projection)
   const RADIO_COLOURS = { "4G": "#f0a030", "5G": "#b070f0", WIFI: "#30c0a0" };
+  const STREAM_TYPES = ["handover", "relocation", "netchar_change", "manual"];
   const COLOURS = { mec: "#e05060", cloud: "#6090f0", ue: "#f4f4f4", off: "#707a86", flash: "#ffe040" };
 
   /** What the page holds and has drawn; read by the browser tests. */
@@ -37,8 +41,27 @@
     errors: [], // newest last: {title, detail}
     selected: null, // name of the terminal in the details panel
     streamOpen: false,
+    panel: "charts", // the panel shown below the map
   };
   window.meclab = meclab;
+
+  const listeners = new Map(); // topic -> [fn]
+
+  /** Call `fn(payload)` on each `topic`: "world", "poll", "event" or "panel". */
+  meclab.on = (topic, fn) => {
+    if (!listeners.has(topic)) listeners.set(topic, []);
+    listeners.get(topic).push(fn);
+  };
+
+  function emit(topic, payload) {
+    for (const fn of listeners.get(topic) || []) {
+      try {
+        fn(payload);
+      } catch (exc) {
+        report(exc);
+      }
+    }
+  }
 
   const canvas = document.getElementById("map");
   const ctx = canvas.getContext("2d");
@@ -84,23 +107,34 @@
     }
   }
 
-  async function api(path) {
+  /** Call meclab's control API; `body` (if any) is sent as JSON. Throws an ApiError. */
+  async function api(path, { method = "GET", body } = {}) {
     let response;
+    const headers = { Accept: "application/json" };
+    const init = { method, headers };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
     try {
-      response = await fetch(API + path, { headers: { Accept: "application/json" } });
+      response = await fetch(API + path, init);
     } catch (exc) {
       throw new ApiError(path, 0, { title: "meclab unreachable", detail: `${path}: ${exc.message}` });
     }
     const type = response.headers.get("content-type") || "";
-    const body = type.includes("json") ? await response.json() : null;
-    if (!response.ok) throw new ApiError(path, response.status, body);
-    return body;
+    const answer = type.includes("json") ? await response.json() : null;
+    if (!response.ok) throw new ApiError(path, response.status, answer);
+    return answer;
   }
+  meclab.api = api;
+  meclab.ApiError = ApiError;
 
   function report(exc, origin = "request") {
     if (exc instanceof ApiError) showError(exc.title, exc.detail, origin);
     else showError("dashboard error", String(exc && exc.message ? exc.message : exc), origin);
   }
+  meclab.report = report;
+  meclab.showError = showError;
 
   // --- projection and view -------------------------------------------------------------------
 
@@ -420,6 +454,7 @@
     showWorld(world);
     fitView();
     dirty = true;
+    emit("world", world);
   }
 
   function showWorld(world) {
@@ -438,8 +473,18 @@
       meclab.positionsT = positions.t;
       meclab.polls++;
       dirty = true;
-      if (meclab.polls % 5 === 0) showWorld(await api("/world"));
+      if (meclab.polls % 5 === 0) {
+        const world = await api("/world");
+        // a restarted meclab (its clock went back) or another scenario: load the world afresh
+        if (world.scenario !== meclab.world.scenario || world.ticks < meclab.world.ticks) {
+          await loadWorld();
+        } else {
+          meclab.world = world;
+          showWorld(world);
+        }
+      }
       clearErrors("poll");
+      emit("poll", positions);
     } catch (exc) {
       report(exc, "poll");
     } finally {
@@ -470,7 +515,8 @@
 
   function listen() {
     const status = document.getElementById("stream-status");
-    const source = new EventSource(`${API}/events/stream?type=handover`);
+    const query = STREAM_TYPES.map((t) => `type=${t}`).join("&");
+    const source = new EventSource(`${API}/events/stream?${query}`);
     source.addEventListener("open", () => {
       meclab.streamOpen = true;
       status.textContent = "live";
@@ -479,13 +525,17 @@
       meclab.streamOpen = false;
       status.textContent = "reconnecting…"; // EventSource retries by itself
     });
-    source.addEventListener("handover", (e) => {
-      try {
-        listHandover(JSON.parse(e.data));
-      } catch (exc) {
-        report(exc);
-      }
-    });
+    for (const type of STREAM_TYPES) {
+      source.addEventListener(type, (e) => {
+        try {
+          const record = JSON.parse(e.data);
+          if (record.type === "handover") listHandover(record);
+          emit("event", record);
+        } catch (exc) {
+          report(exc);
+        }
+      });
+    }
     source.addEventListener("lagged", () => {
       showError("events lagged", "the page fell behind the event stream; some handovers are missing");
     });
@@ -510,8 +560,26 @@
     return showTerminal(name).catch(report);
   };
 
+  // --- panels below the map ---------------------------------------------------------------
+
+  /** Show the panel named `name` ("charts", "sequence", "topology"). */
+  meclab.showPanel = (name) => {
+    for (const tab of document.querySelectorAll("#tabs button")) {
+      tab.setAttribute("aria-selected", String(tab.dataset.panel === name));
+    }
+    for (const panel of document.querySelectorAll("#panels .panel")) {
+      panel.hidden = panel.dataset.panel !== name;
+    }
+    meclab.panel = name;
+    emit("panel", name);
+  };
+  for (const tab of document.querySelectorAll("#tabs button")) {
+    tab.addEventListener("click", () => meclab.showPanel(tab.dataset.panel));
+  }
+
   resize();
-  window.addEventListener("resize", resize);
+  new ResizeObserver(resize).observe(canvas);
   requestAnimationFrame(frame);
-  boot();
+  // after every panel's script has run and registered its listeners
+  document.addEventListener("DOMContentLoaded", boot);
 })();
