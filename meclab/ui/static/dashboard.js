@@ -9,7 +9,8 @@
 // smooth with 10,000 of them. `window.meclab` exposes what was drawn, for tests and curious
 // users, and what the panels (charts.js, sequence.js, ...) plug into: `meclab.api`,
 // `meclab.report`, and `meclab.on(topic, fn)` for "world" (loaded or reloaded), "poll" (fresh
-// positions), "event" (each record of the event stream) and "panel" (a panel was shown).
+// positions), "event" (each record of the event stream), "panel" (a panel was shown) and
+// "select" ({kind, name}: a terminal or another element was picked for the details panel).
 "use strict";
 
 (() => {
@@ -47,7 +48,7 @@
 
   const listeners = new Map(); // topic -> [fn]
 
-  /** Call `fn(payload)` on each `topic`: "world", "poll", "event" or "panel". */
+  /** Call `fn(payload)` on each `topic`: "world", "poll", "event", "panel" or "select". */
   meclab.on = (topic, fn) => {
     if (!listeners.has(topic)) listeners.set(topic, []);
     listeners.get(topic).push(fn);
@@ -557,6 +558,7 @@
   meclab.showTerminal = (name) => {
     meclab.selected = name;
     dirty = true;
+    emit("select", { kind: "terminal", name });
     return showTerminal(name).catch(report);
   };
 
