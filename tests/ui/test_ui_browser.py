@@ -1,99 +1,22 @@
-"""The dashboard in a real headless Chromium (Debian's, driven by Playwright) against a real
-``meclab up`` on free ports, with the built-in Monaco world.
-
-CI installs Chromium (.ci/run); elsewhere, without it or without Playwright, these tests skip and
-say why.
-"""
+"""The dashboard's map in a real headless Chromium against a real ``meclab up`` (fixtures in
+tests/ui/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from helpers import free_port
+from browser_kit import WAIT_MS, Console, control, needs_browser, open_dashboard, screenshot, state
 
-IN_CI = bool(os.environ.get("CI"))
-"""In CI (.ci/run installs what they need) these tests fail rather than skip."""
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
-if not IN_CI:
-    pytest.importorskip("playwright.sync_api", reason="the [test] extra's playwright is missing")
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright  # noqa: E402
+pytestmark = needs_browser
 
-CLI_TESTS = str(Path(__file__).parents[1] / "cli")
-if CLI_TESTS not in sys.path:  # tests/cli's Meclab helper, when tests/ui runs alone
-    sys.path.insert(0, CLI_TESTS)
-from test_up import ANY_DATAPLANE_PORTS, Meclab  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SENSOR, HOME_CELL, OTHER_CELL = "sensor-air-port", "4g-condamine", "4g-fontvieille"
 """The README tour's handover: the port's fixed 4G air sensor carried to Fontvieille's cell."""
-WAIT_MS = 15_000
-
-pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None and not IN_CI,
-    reason=f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does it)",
-)
-
-
-@pytest.fixture
-def meclab_url(tmp_path: Path) -> Iterator[str]:
-    """A ``meclab up`` with the default world on a free port; its base URL."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    args = ["up", "--port", str(port), "--data-dir", str(tmp_path / "data"), *ANY_DATAPLANE_PORTS]
-    process = Meclab(args, tmp_path, "meclab")
-    try:
-        process.wait_ready(base)
-        yield base
-    finally:
-        process.kill()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    try:
-        yield page
-    finally:
-        page.close()
-
-
-def control(base: str, body: dict[str, Any]) -> None:
-    response = httpx.post(f"{base}/meclab/v1/events", json=body, timeout=5.0)
-    assert response.status_code == 201, response.text
-
-
-def state(page: Page) -> dict[str, Any]:
-    value: dict[str, Any] = page.evaluate(
-        "() => ({drawn: meclab.drawn, positionsT: meclab.positionsT, polls: meclab.polls,"
-        " handovers: meclab.handovers, errors: meclab.errors, selected: meclab.selected,"
-        " streamOpen: meclab.streamOpen})"
-    )
-    return value
 
 
 def sensor_on_screen(page: Page) -> list[float]:
@@ -116,20 +39,9 @@ def poa_spread(page: Page) -> float:
 
 
 def test_the_map_shows_the_world_live_and_its_handovers(
-    meclab_url: str, page: Page, tmp_path: Path
+    meclab_url: str, page: Page, console: Console, tmp_path: Path
 ) -> None:
-    console: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type in ("error", "warning"):
-            console.append(f"{message.type}: {message.text}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: console.append(f"uncaught: {exc}"))
-    page.goto(f"{meclab_url}/")
-    page.wait_for_function(
-        "() => window.meclab && meclab.ready && meclab.streamOpen", timeout=WAIT_MS
-    )
+    open_dashboard(page, meclab_url)
 
     # the map draws every PoA, node and terminal of the world the API describes
     world = httpx.get(f"{meclab_url}/meclab/v1/world", timeout=5.0).json()
@@ -181,7 +93,7 @@ def test_the_map_shows_the_world_live_and_its_handovers(
     # a click on empty ground picks nothing
     page.mouse.click(5, 795)
     assert state(page)["selected"] == SENSOR
-    page.screenshot(path=str(tmp_path / "dashboard.png"))
+    shot = screenshot(page, tmp_path, "dashboard")
 
     # drag pans the map by as much, the wheel zooms in
     here = sensor_on_screen(page)
@@ -199,7 +111,7 @@ def test_the_map_shows_the_world_live_and_its_handovers(
     # the point under the cursor stays where it is
     assert sensor_on_screen(page) == pytest.approx([here[0] + 50, here[1] + 30], abs=1.0)
 
-    assert (tmp_path / "dashboard.png").stat().st_size > 10_000
+    assert shot.stat().st_size > 10_000
     assert console == [], console
     assert state(page)["errors"] == []
 
@@ -209,4 +121,5 @@ def test_the_map_shows_the_world_live_and_its_handovers(
     error.wait_for(timeout=WAIT_MS)
     assert error.inner_text().startswith("Not Found")
     assert details.inner_text() != ""
-    page.screenshot(path=str(tmp_path / "dashboard-error.png"))
+    screenshot(page, tmp_path, "dashboard-error")
+    console.allow("404 (Not Found)")  # the browser logs the failed request itself
