@@ -418,6 +418,9 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
     @router.get(
         "/events/stream",
         summary="Live events as server-sent events (resumes after Last-Event-ID from the history)",
+        description="A `Last-Event-ID` beyond the history's last event (one from a meclab with "
+        "another store) replays the whole history, so that a client reconnecting to a fresh "
+        "meclab misses nothing.",
         response_class=EventSourceResponse,
     )
     async def stream_events(
@@ -432,6 +435,10 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
         start = after
         if last_event_id is not None and last_event_id.isdigit():
             start = int(last_event_id)
+            # An id this store never gave: the client followed a meclab whose store was
+            # replaced (another data dir). Everything here is new to it.
+            if start > await runtime.store.last_seq():
+                start = 0
         return EventSourceResponse(_sse(runtime, set(map(str, type or ())), start), ping=15)
 
     @router.get("/events/{seq}", summary="One event record")

@@ -110,6 +110,9 @@ async def test_live_events_arrive_in_order(server_url: str, runtime: Runtime) ->
         ({"after": 3}, {}, 4),
         ({"after": 1}, {"last-event-id": "4"}, 5),  # the header wins, as a reconnect sends it
         ({}, {"last-event-id": "0"}, 1),
+        # an id from a meclab with another store (its history went further): all of this one
+        ({}, {"last-event-id": "9000"}, 1),
+        ({"after": 2}, {"last-event-id": "9000"}, 1),
     ],
 )
 async def test_resume_replays_history_then_goes_live(

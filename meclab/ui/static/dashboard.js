@@ -42,6 +42,8 @@
     errors: [], // newest last: {title, detail}
     selected: null, // name of the terminal in the details panel
     streamOpen: false,
+    streamOpens: 0, // how many times the stream (re)opened
+    lastSeq: null, // seq of the last event received
     panel: "charts", // the panel shown below the map
   };
   window.meclab = meclab;
@@ -514,22 +516,32 @@
     if (record.ue === meclab.selected) showTerminal(record.ue).catch(report);
   }
 
+  // EventSource reconnects by itself after a dropped connection (meclab restarting too),
+  // sending the last id it saw as Last-Event-ID; the server resumes after it from its store, so
+  // nothing is listed twice or missed. It gives up only on an answer that is no event stream
+  // (e.g. a 503 while meclab starts): then the page opens a new one after the last seq it saw.
+  const REOPEN_MS = 2000;
+
   function listen() {
     const status = document.getElementById("stream-status");
     const query = STREAM_TYPES.map((t) => `type=${t}`).join("&");
-    const source = new EventSource(`${API}/events/stream?${query}`);
+    const resume = meclab.lastSeq === null ? "" : `&after=${meclab.lastSeq}`;
+    const source = new EventSource(`${API}/events/stream?${query}${resume}`);
     source.addEventListener("open", () => {
       meclab.streamOpen = true;
+      meclab.streamOpens++;
       status.textContent = "live";
     });
     source.addEventListener("error", () => {
       meclab.streamOpen = false;
-      status.textContent = "reconnecting…"; // EventSource retries by itself
+      status.textContent = "reconnecting…";
+      if (source.readyState === EventSource.CLOSED) setTimeout(listen, REOPEN_MS);
     });
     for (const type of STREAM_TYPES) {
       source.addEventListener(type, (e) => {
         try {
           const record = JSON.parse(e.data);
+          meclab.lastSeq = record.seq;
           if (record.type === "handover") listHandover(record);
           emit("event", record);
         } catch (exc) {
@@ -537,8 +549,10 @@
         }
       });
     }
+    // the server fell behind this page's stream and closes it; the reconnect replays the
+    // rest from the store, so this is only said, not lost
     source.addEventListener("lagged", () => {
-      showError("events lagged", "the page fell behind the event stream; some handovers are missing");
+      status.textContent = "catching up…";
     });
   }
 
