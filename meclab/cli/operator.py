@@ -60,15 +60,7 @@ class OperatorAuth(httpx.Auth):
         """meclab turned out to have no token endpoint (open mode)."""
 
     def _secret(self) -> str:
-        try:
-            return self.secret_file.read_text().strip()
-        except OSError as exc:
-            typer.echo(
-                f"meclab at {self.base} is in secure mode, and the operator's secret is not in "
-                f"{self.secret_file} ({exc.strerror}): give the --data-dir that meclab runs on",
-                err=True,
-            )
-            raise typer.Exit(1) from exc
+        return operator_secret(self.base, self.secret_file)
 
     def _token_request(self) -> httpx.Request:
         return httpx.Request(
@@ -110,6 +102,21 @@ class OperatorAuth(httpx.Auth):
         self._take((yield self._token_request()))
         request.headers["Authorization"] = f"Bearer {self.token}"
         yield request
+
+
+def operator_secret(base: str, secret_file: Path | None = None) -> str:
+    """The operator's secret for the meclab at ``base`` (from its data dir, or
+    ``secret_file``); exit 1 naming the file when it cannot be read."""
+    secret_file = secret_file or security_dir(base) / OPERATOR_SECRET
+    try:
+        return secret_file.read_text().strip()
+    except OSError as exc:
+        typer.echo(
+            f"meclab at {base} is in secure mode, and the operator's secret is not in "
+            f"{secret_file} ({exc.strerror}): give the --data-dir that meclab runs on",
+            err=True,
+        )
+        raise typer.Exit(1) from exc
 
 
 def _basic(user: str, password: str) -> str:

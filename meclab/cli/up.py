@@ -162,7 +162,7 @@ def _banner(
         f"{len(world.poa_names)} points of access, {len(world.ue_names)} terminals, "
         f"speed x{runtime.clock.speed:g}"
         + (" (paused: meclab event resume)" if runtime.clock.paused else ""),
-        f"  dashboard    {base}/",
+        f"  dashboard    {base}/" + ("  (sign in: meclab dashboard)" if authority else ""),
         f"  control API  {base}/meclab/v1/world",
         f"  MEC APIs     {base}{api_root}/mec_service_mgmt/v1/services  "
         f"(any host: {base}{api_root}/hosts/<host>/...)",

@@ -116,6 +116,7 @@ def test_secure_mode_end_to_end(meclab: SecureMeclab) -> None:
     assert (meclab.security / "operator.secret").stat().st_mode & 0o777 == 0o600
     banner = Path(meclab.log.name).read_text()
     assert "mode         secure" in banner and str(meclab.security / "operator.secret") in banner
+    assert f"dashboard    {meclab.base}/  (sign in: meclab dashboard)" in banner
 
     # Plain HTTP is not served; HTTPS without meclab's CA fails verification.
     with pytest.raises(httpx.TransportError):

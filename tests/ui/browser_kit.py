@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 WAIT_MS = 15_000
+VIEWPORT = {"width": 1280, "height": 800}
 HAVE_BROWSER = shutil.which(CHROMIUM) is not None or IN_CI
 try:
     from playwright.sync_api import Page
@@ -94,9 +95,27 @@ class Console(list[str]):
         self[:] = [line for line in self if fragment not in line]
 
 
+def watch_console(page: Page, console: Console) -> None:
+    """Collect the page's console errors and warnings, and what it throws, into ``console``."""
+    page.on(
+        "console",
+        lambda message: (
+            console.append(f"{message.type}: {message.text}")
+            if message.type in ("error", "warning")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda exc: console.append(f"uncaught: {exc}"))
+
+
 def open_dashboard(page: Page, base: str) -> None:
     """Load the page and wait until it drew the world and its event stream is open."""
     page.goto(f"{base}/")
+    wait_live(page)
+
+
+def wait_live(page: Page) -> None:
+    """Wait until the page drew the world and its event stream is open."""
     page.wait_for_function(
         "() => window.meclab && meclab.ready && meclab.streamOpen && meclab.frames > 0",
         timeout=WAIT_MS,

@@ -6,10 +6,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_kit import CHROMIUM, CHROMIUM_ARGS, HAVE_BROWSER, Console, MeclabUp
+from browser_kit import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    HAVE_BROWSER,
+    VIEWPORT,
+    Console,
+    MeclabUp,
+    watch_console,
+)
 
 if HAVE_BROWSER:
-    from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+    from playwright.sync_api import Browser, Page, sync_playwright
 
 
 @pytest.fixture
@@ -47,14 +55,8 @@ def console() -> Console:
 @pytest.fixture
 def page(browser: Browser, console: Console) -> Iterator[Page]:
     """A fresh page; its test fails if the page logged an error or warning or threw."""
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type in ("error", "warning"):
-            console.append(f"{message.type}: {message.text}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: console.append(f"uncaught: {exc}"))
+    page = browser.new_page(viewport=VIEWPORT)
+    watch_console(page, console)
     try:
         yield page
     finally:

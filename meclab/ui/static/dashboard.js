@@ -14,7 +14,7 @@
 "use strict";
 
 (() => {
-  const API = "/meclab/v1";
+  const { api, ApiError, stream } = window.meclabConnection;
   const POLL_MS = 200; // ~5 Hz, the engine ticks at 10 Hz by default
   const PICK_PX = 8; // a click picks the nearest terminal within this many pixels
   const FLASH_MS = 2500; // how long a handover highlights its terminal
@@ -76,18 +76,6 @@
 
   // --- errors ------------------------------------------------------------------------------
 
-  /** An API answer that was not 2xx, with its RFC 7807 problem details when it had some. */
-  class ApiError extends Error {
-    constructor(path, status, problem) {
-      const title = (problem && problem.title) || `HTTP ${status}`;
-      const detail = (problem && problem.detail) || `${path} answered ${status}`;
-      super(`${title}: ${detail}`);
-      this.title = title;
-      this.detail = detail;
-      this.status = status;
-    }
-  }
-
   /** Show an error in the page; `origin` "poll" marks those the next good poll clears. */
   function showError(title, detail, origin = "request") {
     const box = document.getElementById("errors");
@@ -110,25 +98,6 @@
     }
   }
 
-  /** Call meclab's control API; `body` (if any) is sent as JSON. Throws an ApiError. */
-  async function api(path, { method = "GET", body } = {}) {
-    let response;
-    const headers = { Accept: "application/json" };
-    const init = { method, headers };
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    try {
-      response = await fetch(API + path, init);
-    } catch (exc) {
-      throw new ApiError(path, 0, { title: "meclab unreachable", detail: `${path}: ${exc.message}` });
-    }
-    const type = response.headers.get("content-type") || "";
-    const answer = type.includes("json") ? await response.json() : null;
-    if (!response.ok) throw new ApiError(path, response.status, answer);
-    return answer;
-  }
   meclab.api = api;
   meclab.ApiError = ApiError;
 
@@ -516,43 +485,34 @@
     if (record.ue === meclab.selected) showTerminal(record.ue).catch(report);
   }
 
-  // EventSource reconnects by itself after a dropped connection (meclab restarting too),
-  // sending the last id it saw as Last-Event-ID; the server resumes after it from its store, so
-  // nothing is listed twice or missed. It gives up only on an answer that is no event stream
-  // (e.g. a 503 while meclab starts): then the page opens a new one after the last seq it saw.
-  const REOPEN_MS = 2000;
-
+  // The stream reconnects by itself after a drop (meclab restarting too), sending the last id
+  // it had as Last-Event-ID; the server resumes after it from its store, so nothing is listed
+  // twice or missed.
   function listen() {
     const status = document.getElementById("stream-status");
     const query = STREAM_TYPES.map((t) => `type=${t}`).join("&");
-    const resume = meclab.lastSeq === null ? "" : `&after=${meclab.lastSeq}`;
-    const source = new EventSource(`${API}/events/stream?${query}${resume}`);
-    source.addEventListener("open", () => {
-      meclab.streamOpen = true;
-      meclab.streamOpens++;
-      status.textContent = "live";
-    });
-    source.addEventListener("error", () => {
-      meclab.streamOpen = false;
-      status.textContent = "reconnecting…";
-      if (source.readyState === EventSource.CLOSED) setTimeout(listen, REOPEN_MS);
-    });
-    for (const type of STREAM_TYPES) {
-      source.addEventListener(type, (e) => {
-        try {
-          const record = JSON.parse(e.data);
-          meclab.lastSeq = record.seq;
-          if (record.type === "handover") listHandover(record);
-          emit("event", record);
-        } catch (exc) {
-          report(exc);
+    stream(`/events/stream?${query}`, {
+      onOpen() {
+        meclab.streamOpen = true;
+        meclab.streamOpens++;
+        status.textContent = "live";
+      },
+      onClose() {
+        meclab.streamOpen = false;
+        status.textContent = "reconnecting…";
+      },
+      onEvent(e) {
+        // the server fell behind this page and closes the stream; the reconnection replays
+        // the rest from the store, so this is only said, not lost
+        if (e.event === "lagged") {
+          status.textContent = "catching up…";
+          return;
         }
-      });
-    }
-    // the server fell behind this page's stream and closes it; the reconnect replays the
-    // rest from the store, so this is only said, not lost
-    source.addEventListener("lagged", () => {
-      status.textContent = "catching up…";
+        const record = JSON.parse(e.data);
+        meclab.lastSeq = record.seq;
+        if (record.type === "handover") listHandover(record);
+        emit("event", record);
+      },
     });
   }
 
