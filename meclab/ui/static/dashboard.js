@@ -937,9 +937,6 @@
     setTimeout(() => item.classList.remove("fresh"), FLASH_MS);
     while (list.childElementCount > MAX_EVENTS) list.lastElementChild.remove();
     if (record.ue === meclab.selected) showTerminal(record.ue).catch(report);
-    else if (meclab.selection && meclab.selection.kind === "cell") {
-      if ([record.source, record.target].includes(meclab.selection.name)) refreshServed();
-    }
   }
 
   function listen() {
