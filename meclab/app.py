@@ -31,6 +31,7 @@ from meclab.control.models import NotificationReport
 from meclab.control.relocations import build_relocations_router
 from meclab.control.routes import PREFIX as CONTROL_API
 from meclab.control.routes import build_router
+from meclab.control.topology import build_topology_router
 from meclab.dataplane.plane import DataPlane, DataPlaneError
 from meclab.engine.world import World
 from meclab.http.headers import CanonicalHeaders
@@ -251,6 +252,7 @@ def create_app(
     app.include_router(build_router(runtime, _PlatformControl(platforms, mec011_service)))
     app.include_router(build_deployments_router(lifecycle, CONTROL_API))
     app.include_router(build_relocations_router(mobility, CONTROL_API))
+    app.include_router(build_topology_router(runtime, platforms, CONTROL_API))
     if dataplane is not None:
         app.include_router(dataplane.router())
         app.state.dataplane = dataplane

@@ -52,6 +52,7 @@ def terminal_info(world: World, view: TerminalView) -> TerminalInfo:
         radio=view.radio,
         signal_dbm=view.signal_dbm,
         apps=[a.name for a in terminal.apps],
+        held=bool(world.paths.pinned[world.ue(view.name)]),
     )
 
 

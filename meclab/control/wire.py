@@ -74,6 +74,9 @@ class TerminalInfo(BaseModel):
     radio: RadioType | None
     signal_dbm: float | None
     apps: list[str]
+    held: bool = False
+    """Held where a move put it (``meclab event move``) until released; false while it
+    follows its path."""
 
 
 class ComputeInfo(Compute):

@@ -55,7 +55,9 @@ async def test_release_puts_a_moved_terminal_back_on_its_path(
     client: httpx.AsyncClient, tick_to: TickTo
 ) -> None:
     await tick_to(5.0)
+    assert (await _terminal(client, "ue-car"))["held"] is False
     await _post(client, {"type": "move", "ue": "ue-car", "poa": "cell-b1"})
+    assert (await _terminal(client, "ue-car"))["held"] is True  # the API says a move holds it
     result = await _post(client, {"type": "release", "ue": "ue-car"})
     event = result["event"]
     assert (event["type"], event["action"], event["params"], event["t"]) == (
@@ -73,7 +75,7 @@ async def test_release_puts_a_moved_terminal_back_on_its_path(
     ]
     car = await _terminal(client, "ue-car")
     assert car["position"] == pytest.approx([_on_path_lon(5.0), 0.0], abs=1e-12)
-    assert (car["poa"], car["velocity_mps"]) == ("cell-a1", CAR_SPEED_MPS)
+    assert (car["poa"], car["velocity_mps"], car["held"]) == ("cell-a1", CAR_SPEED_MPS, False)
     await tick_to(10.0)  # it drives on
     car = await _terminal(client, "ue-car")
     assert car["position"] == pytest.approx([_on_path_lon(10.0), 0.0], abs=1e-12)

@@ -1,22 +1,28 @@
 // meclab dashboard: the core of the page and its live map, from meclab's public control API.
 //
 // Everything shown comes from the same APIs a script would use: /meclab/v1/world, /poas,
-// /zones, /nodes, /terminals/positions (polled), /terminals/{name} (on click) and the event
-// stream /meclab/v1/events/stream (EventSource resends Last-Event-ID itself on reconnect, also
+// /zones, /nodes, /apps, /scenario (the terminals' paths), /terminals/positions (polled), on
+// click /terminals/{name}, /poas/{name}, /nodes/{name}, /zones/{name}, /elements/{name} and the
+// data plane's /dataplane/flows and /dataplane/access/{element}, and the event stream /meclab/v1/events/stream (EventSource resends Last-Event-ID itself on reconnect, also
 // after meclab restarted, and the server resumes after it, so no event is listed twice).
 //
 // Terminals are drawn on one canvas, one arc each, never one DOM node each: the page must stay
 // smooth with 10,000 of them. `window.meclab` exposes what was drawn, for tests and curious
 // users, and what the panels (charts.js, sequence.js, ...) plug into: `meclab.api`,
 // `meclab.report`, and `meclab.on(topic, fn)` for "world" (loaded or reloaded), "poll" (fresh
-// positions), "event" (each record of the event stream), "panel" (a panel was shown) and
-// "select" ({kind, name}: a terminal or another element was picked for the details panel).
+// positions), "event" (each record of the event stream), "panel" (a panel was shown),
+// "select" ({kind, name}: a terminal, cell, node or zone was picked for the details panel),
+// "details" ({kind, name, body, data}: its details were drawn, for steer.js to add its forms)
+// and "drop" ({name, lon, lat}: a terminal was dragged on the map and dropped there).
 "use strict";
 
 (() => {
   const { api, ApiError, stream } = window.meclabConnection;
   const POLL_MS = 200; // ~5 Hz, the engine ticks at 10 Hz by default
   const PICK_PX = 8; // a click picks the nearest terminal within this many pixels
+  const PICK_SITE_PX = 10; // ... else the nearest node or cell centre within this many
+  const PATHS_MAX = 200; // every terminal's path up to this many terminals; a sample beyond
+  const SERVED_NAMES_MAX = 50; // a cell's details list this many of the terminals it serves
   const FLASH_MS = 2500; // how long a handover highlights its terminal
   const MAX_EVENTS = 200; // handovers kept in the list
   const DRAG_PX = 4; // a press that moves less than this is a click, not a pan
@@ -24,6 +30,8 @@
   const RADIO_COLOURS = { "4G": "#f0a030", "5G": "#b070f0", WIFI: "#30c0a0" };
   const STREAM_TYPES = ["handover", "relocation", "netchar_change", "manual"];
   const COLOURS = { mec: "#e05060", cloud: "#6090f0", ue: "#f4f4f4", off: "#707a86", flash: "#ffe040" };
+  const ZONE_COLOURS = ["#5aa9e6", "#7fc8a9", "#f28482", "#f6bd60", "#c3a6ff", "#84a59d"];
+  const HULL_STEPS = 24; // points on each coverage circle the zone outline wraps
 
   /** What the page holds and has drawn; read by the browser tests. */
   const meclab = {
@@ -32,15 +40,19 @@
     poas: [],
     zones: [],
     nodes: [],
+    apps: [],
+    paths: new Map(), // terminal name -> {path: [[lon, lat]...], loop}
     positions: null, // {t, names, lon, lat, poa}
     positionsT: null, // simulation time of the last positions received
     drawnPoll: 0, // which poll's positions are on the canvas now (meclab.polls then)
     polls: 0,
-    drawn: { poas: 0, nodes: 0, terminals: 0, links: 0 },
+    drawn: { poas: 0, nodes: 0, terminals: 0, links: 0, zones: 0, paths: 0 },
     frames: 0,
     handovers: [], // newest first: {seq, t, ue, source, target}
     errors: [], // newest last: {title, detail}
-    selected: null, // name of the terminal in the details panel
+    selected: null, // name of what the details panel shows
+    selection: null, // {kind, name} of what the details panel shows
+    dragging: null, // {name, x, y}: a terminal being dragged, and where the pointer is
     streamOpen: false,
     streamOpens: 0, // how many times the stream (re)opened
     lastSeq: null, // seq of the last event received
@@ -72,6 +84,7 @@
   const view = { lon0: 0, lat0: 0, kx: M_PER_DEG, scale: 1, panX: 0, panY: 0 };
   let poaIndex = new Map(); // PoA name -> its entry in meclab.poas
   let screenXY = new Float64Array(0); // last drawn terminal positions, in CSS pixels
+  let pathNames = []; // terminals whose paths are drawn (all, or a sample in a large world)
   let dirty = true;
 
   // --- errors ------------------------------------------------------------------------------
@@ -150,6 +163,75 @@
     ];
   }
 
+  /** The lon/lat at a screen position (CSS pixels, as `project` gives them). */
+  function unproject(x, y) {
+    const rect = canvas.getBoundingClientRect();
+    return [
+      view.lon0 + (x - rect.width / 2 - view.panX) / (view.kx * view.scale),
+      view.lat0 - (y - rect.height / 2 - view.panY) / (M_PER_DEG * view.scale),
+    ];
+  }
+
+  /** Each zone's outline: the convex hull of its points of access' coverage circles, in
+   * lon/lat, computed once per world (drawing then only projects its few vertices). */
+  function zoneHulls() {
+    meclab.zones.forEach((zone, k) => {
+      const pts = [];
+      for (const name of zone.poas) {
+        const p = poaIndex.get(name);
+        if (!p) continue;
+        const kx = M_PER_DEG * Math.cos((p.position[1] * Math.PI) / 180);
+        for (let i = 0; i < HULL_STEPS; i++) {
+          const a = (2 * Math.PI * i) / HULL_STEPS;
+          pts.push([
+            p.position[0] + (p.radius_m * Math.cos(a)) / kx,
+            p.position[1] + (p.radius_m * Math.sin(a)) / M_PER_DEG,
+          ]);
+        }
+      }
+      zone.hull = convexHull(pts);
+      zone.colour = ZONE_COLOURS[k % ZONE_COLOURS.length];
+      // the label sits above the outline's top
+      zone.labelAt = zone.hull.reduce((top, q) => (q[1] > top[1] ? q : top), [0, -90]);
+    });
+  }
+
+  /** Convex hull of [x, y] points (Andrew's monotone chain), counter-clockwise. */
+  function convexHull(points) {
+    const pts = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    if (pts.length < 3) return pts;
+    const cross = (o, a, b) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+    const half = (list) => {
+      const out = [];
+      for (const p of list) {
+        while (out.length >= 2 && cross(out[out.length - 2], out[out.length - 1], p) <= 0) out.pop();
+        out.push(p);
+      }
+      out.pop();
+      return out;
+    };
+    return [...half(pts), ...half(pts.reverse())];
+  }
+
+  /** Which terminals' paths are drawn: all in a small world, an even sample beyond. */
+  function choosePaths() {
+    const names = [...meclab.paths.keys()];
+    const step = Math.max(1, Math.ceil(names.length / PATHS_MAX));
+    pathNames = names.filter((_, i) => i % step === 0);
+  }
+
+  function tracePath(entry) {
+    const { path, loop } = entry;
+    ctx.beginPath();
+    for (let i = 0; i < path.length; i++) {
+      const [x, y] = project(path[i][0], path[i][1]);
+      if (i === 0) ctx.moveTo(x, y);
+      else ctx.lineTo(x, y);
+    }
+    if (loop && path.length > 2) ctx.closePath();
+    ctx.stroke();
+  }
+
   function resize() {
     const rect = canvas.getBoundingClientRect();
     const dpr = window.devicePixelRatio || 1;
@@ -164,9 +246,38 @@
   function draw(now) {
     const rect = canvas.getBoundingClientRect();
     ctx.clearRect(0, 0, rect.width, rect.height);
-    const drawn = { poas: 0, nodes: 0, terminals: 0, links: 0 };
+    const drawn = { poas: 0, nodes: 0, terminals: 0, links: 0, zones: 0, paths: 0 };
 
-    // coverage first, under everything
+    // zones first, under everything: an outline around their cells' coverage, labelled
+    ctx.font = "12px system-ui, sans-serif";
+    for (const zone of meclab.zones) {
+      if (!zone.hull || zone.hull.length < 3) continue;
+      ctx.beginPath();
+      zone.hull.forEach(([lon, lat], i) => {
+        const [x, y] = project(lon, lat);
+        if (i === 0) ctx.moveTo(x, y);
+        else ctx.lineTo(x, y);
+      });
+      ctx.closePath();
+      ctx.globalAlpha = 0.05;
+      ctx.fillStyle = zone.colour;
+      ctx.fill();
+      ctx.globalAlpha = 0.8;
+      ctx.setLineDash([6, 4]);
+      ctx.strokeStyle = zone.colour;
+      ctx.lineWidth = zone.name === meclab.selected ? 2.5 : 1.2;
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.globalAlpha = 1;
+      const [lx, ly] = project(zone.labelAt[0], zone.labelAt[1]);
+      const width = ctx.measureText(zone.name).width;
+      ctx.fillStyle = zone.colour;
+      ctx.fillText(zone.name, lx - width / 2, ly - 6);
+      zone.labelBox = [lx - width / 2, ly - 20, width, 16]; // what a click on the label hits
+      drawn.zones++;
+    }
+
+    // then the coverage
     for (const p of meclab.poas) {
       const [x, y] = project(p.position[0], p.position[1]);
       const colour = RADIO_COLOURS[p.type] || COLOURS.off;
@@ -182,6 +293,27 @@
       ctx.globalAlpha = 1;
       p.screen = [x, y];
     }
+
+    // paths: every terminal's in a small world (a sample beyond), the selected one's always
+    ctx.lineWidth = 1;
+    ctx.globalAlpha = 0.25;
+    ctx.strokeStyle = COLOURS.ue;
+    for (const name of pathNames) {
+      if (name === meclab.selected) continue;
+      tracePath(meclab.paths.get(name));
+      drawn.paths++;
+    }
+    ctx.globalAlpha = 1;
+    const selectedPath = meclab.selected !== null ? meclab.paths.get(meclab.selected) : undefined;
+    if (selectedPath) {
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = COLOURS.flash;
+      ctx.setLineDash([4, 3]);
+      tracePath(selectedPath);
+      ctx.setLineDash([]);
+      drawn.paths++;
+    }
+    drawn.selectedPath = Boolean(selectedPath);
 
     // serving-cell links and terminals
     const pos = meclab.positions;
@@ -226,12 +358,36 @@
       }
     }
 
+    // a terminal being dragged: where it would go
+    const drag = meclab.dragging;
+    if (drag && pos) {
+      const i = pos.names.indexOf(drag.name);
+      ctx.strokeStyle = COLOURS.flash;
+      ctx.lineWidth = 1.5;
+      ctx.setLineDash([3, 3]);
+      ctx.beginPath();
+      if (i >= 0) ctx.moveTo(screenXY[2 * i], screenXY[2 * i + 1]);
+      ctx.lineTo(drag.x, drag.y);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.beginPath();
+      ctx.arc(drag.x, drag.y, 6, 0, 2 * Math.PI);
+      ctx.stroke();
+    }
+
     // PoA centres on top of the links
     for (const p of meclab.poas) {
       ctx.fillStyle = RADIO_COLOURS[p.type] || COLOURS.off;
       ctx.beginPath();
       ctx.arc(p.screen[0], p.screen[1], 4, 0, 2 * Math.PI);
       ctx.fill();
+      if (p.name === meclab.selected) {
+        ctx.strokeStyle = COLOURS.flash;
+        ctx.lineWidth = 2;
+        ctx.beginPath();
+        ctx.arc(p.screen[0], p.screen[1], 8, 0, 2 * Math.PI);
+        ctx.stroke();
+      }
       drawn.poas++;
     }
 
@@ -247,8 +403,14 @@
       ctx.translate(x, y);
       if (node.kind === "cloud") ctx.rotate(Math.PI / 4);
       ctx.fillRect(-5, -5, 10, 10);
+      if (node.name === meclab.selected) {
+        ctx.strokeStyle = COLOURS.flash;
+        ctx.lineWidth = 2;
+        ctx.strokeRect(-8, -8, 16, 16);
+      }
       ctx.restore();
       ctx.fillText(node.name, x + 9, y + 4);
+      node.screen = [x, y];
       drawn.nodes++;
     }
 
@@ -272,10 +434,14 @@
 
   // --- pan, zoom, click ---------------------------------------------------------------------
 
-  let press = null; // {x, y, panX, panY, moved}
+  // A press on a terminal drags the terminal (dropped: a "drop" for steer.js to move it
+  // there); anywhere else it pans. A press that hardly moves is a click.
+  let press = null; // {x, y, panX, panY, moved, ue}
 
   canvas.addEventListener("pointerdown", (e) => {
-    press = { x: e.clientX, y: e.clientY, panX: view.panX, panY: view.panY, moved: false };
+    const rect = canvas.getBoundingClientRect();
+    const ue = nearestTerminal(e.clientX - rect.left, e.clientY - rect.top);
+    press = { x: e.clientX, y: e.clientY, panX: view.panX, panY: view.panY, moved: false, ue };
     canvas.setPointerCapture(e.pointerId);
   });
   canvas.addEventListener("pointermove", (e) => {
@@ -285,18 +451,36 @@
     if (!press.moved && Math.hypot(dx, dy) < DRAG_PX) return;
     press.moved = true;
     canvas.classList.add("dragging");
-    view.panX = press.panX + dx;
-    view.panY = press.panY + dy;
+    if (press.ue !== null) {
+      const rect = canvas.getBoundingClientRect();
+      meclab.dragging = { name: press.ue, x: e.clientX - rect.left, y: e.clientY - rect.top };
+    } else {
+      view.panX = press.panX + dx;
+      view.panY = press.panY + dy;
+    }
     dirty = true;
   });
   canvas.addEventListener("pointerup", (e) => {
-    const wasClick = press && !press.moved;
+    const done = press;
     press = null;
+    meclab.dragging = null;
     canvas.classList.remove("dragging");
-    if (wasClick) {
-      const rect = canvas.getBoundingClientRect();
-      pick(e.clientX - rect.left, e.clientY - rect.top);
+    if (!done) return;
+    const rect = canvas.getBoundingClientRect();
+    const x = e.clientX - rect.left;
+    const y = e.clientY - rect.top;
+    if (!done.moved) pick(x, y);
+    else if (done.ue !== null) {
+      const [lon, lat] = unproject(x, y);
+      emit("drop", { name: done.ue, lon, lat });
     }
+    dirty = true;
+  });
+  canvas.addEventListener("pointercancel", () => {
+    press = null;
+    meclab.dragging = null;
+    canvas.classList.remove("dragging");
+    dirty = true;
   });
   canvas.addEventListener(
     "wheel",
@@ -334,6 +518,33 @@
   }
   meclab.nearestTerminal = nearestTerminal;
   meclab.project = project;
+  meclab.unproject = unproject;
+
+  /** The node, or else the cell, whose drawn centre is nearest (x, y) within PICK_SITE_PX,
+   * or the zone whose label is there: {kind, name} or null. */
+  function nearestSite(x, y) {
+    let best = null;
+    let bestD = PICK_SITE_PX * PICK_SITE_PX;
+    for (const [kind, list] of [["node", meclab.nodes], ["cell", meclab.poas]]) {
+      for (const item of list) {
+        if (!item.screen) continue;
+        const d = (item.screen[0] - x) ** 2 + (item.screen[1] - y) ** 2;
+        if (d <= bestD) {
+          bestD = d;
+          best = { kind, name: item.name };
+        }
+      }
+      if (best) return best; // a node drawn on top of a cell wins
+    }
+    for (const zone of meclab.zones) {
+      const b = zone.labelBox;
+      if (b && x >= b[0] && x <= b[0] + b[2] && y >= b[1] && y <= b[1] + b[3]) {
+        return { kind: "zone", name: zone.name };
+      }
+    }
+    return null;
+  }
+  meclab.nearestSite = nearestSite;
   /** Screen distance between the first two PoAs (how far the map is zoomed in). */
   meclab.poaSpread = () => {
     const [a, b] = meclab.poas;
@@ -344,9 +555,13 @@
   };
 
   function pick(x, y) {
-    const name = nearestTerminal(x, y);
-    if (name === null) return;
-    meclab.showTerminal(name);
+    const name = nearestTerminal(x, y); // a terminal wins over what lies under it
+    if (name !== null) {
+      meclab.showTerminal(name);
+      return;
+    }
+    const site = nearestSite(x, y);
+    if (site) meclab.showDetails(site.kind, site.name);
   }
 
   // --- details panel -----------------------------------------------------------------------
@@ -361,10 +576,94 @@
     return value === null || value === undefined ? "–" : Number(value).toFixed(digits);
   }
 
-  async function showTerminal(name) {
-    const t = await api(`/terminals/${encodeURIComponent(name)}`);
+  function el(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text !== undefined) node.textContent = text;
+    if (className) node.className = className;
+    return node;
+  }
+
+  /** A two-column table of [label, value] rows. */
+  function factsTable(facts) {
+    const table = document.createElement("table");
+    for (const [k, v] of facts) {
+      const tr = document.createElement("tr");
+      tr.append(el("th", k), cell(v));
+      table.append(tr);
+    }
+    return table;
+  }
+
+  /** A table with a head row and rows of cell texts. */
+  function gridTable(head, rows, rowClass) {
+    const table = document.createElement("table");
+    const tr = document.createElement("tr");
+    for (const h of head) tr.append(el("th", h));
+    table.append(tr);
+    rows.forEach((row, i) => {
+      const line = document.createElement("tr");
+      const cls = rowClass ? rowClass(i) : "";
+      if (cls) line.className = cls;
+      for (const v of row) line.append(cell(v));
+      table.append(line);
+    });
+    return table;
+  }
+
+  function heading(text) {
+    const h = el("h2", text);
+    h.style.marginTop = "8px";
+    return h;
+  }
+
+  function mbps(value) {
+    return value === null || value === undefined ? "unlimited" : `${fmt(value, 1)} Mb/s`;
+  }
+
+  /** Network characteristics as rows of a facts table. */
+  function netcharFacts(nc) {
+    return [
+      ["latency", `${fmt(nc.latency_ms)} ms`],
+      ["jitter", `${fmt(nc.jitter_ms)} ms (${nc.jitter_distribution})`],
+      ["loss", `${fmt(nc.loss_pct, 2)} %`],
+      ["throughput ↓", mbps(nc.throughput_dl_mbps)],
+      ["throughput ↑", mbps(nc.throughput_ul_mbps)],
+    ];
+  }
+  meclab.netcharFacts = netcharFacts;
+
+  /** What the data plane answers for `path`: its body, or null when it has no data plane
+   * (404: meclab runs without one) so the page says "not measured" rather than an error. */
+  async function dataplane(path) {
+    try {
+      return await api(`/dataplane${path}`);
+    } catch (exc) {
+      if (exc instanceof ApiError && exc.status === 404) return null;
+      throw exc;
+    }
+  }
+
+  function renderDetails(kind, name, parts, data) {
     const body = document.getElementById("details-body");
     body.className = "";
+    body.replaceChildren(...parts);
+    body.dataset.kind = kind;
+    body.dataset.name = name;
+    if (kind === "terminal") body.dataset.terminal = name;
+    else delete body.dataset.terminal;
+    emit("details", { kind, name, body, data });
+  }
+
+  async function showTerminal(name) {
+    const path = encodeURIComponent(name);
+    const [t, flows] = await Promise.all([
+      api(`/terminals/${path}`),
+      dataplane(`/flows?ue=${path}`),
+    ]);
+    const talksTo = [];
+    for (const app of meclab.apps) {
+      if (app.kind === "terminal" && app.runs_on === t.name) talksTo.push(...app.connects_to);
+    }
     const facts = [
       ["terminal", t.name],
       ["address", t.address],
@@ -373,56 +672,181 @@
       ["signal", t.signal_dbm === null ? "–" : `${fmt(t.signal_dbm)} dBm`],
       ["speed", `${fmt(t.velocity_mps)} m/s`],
       ["position", `${fmt(t.position[0], 5)}, ${fmt(t.position[1], 5)}`],
+      ["held", t.held ? "yes, where a move put it" : "no, it follows its path"],
       ["apps", t.apps.join(", ") || "–"],
+      ["talks to", [...new Set(talksTo)].join(", ") || "–"],
     ];
-    const table = document.createElement("table");
-    for (const [k, v] of facts) {
-      const tr = document.createElement("tr");
-      const th = document.createElement("th");
-      th.textContent = k;
-      tr.append(th, cell(v));
-      table.append(tr);
-    }
-    const heading = document.createElement("h2");
-    heading.textContent = "Measurements";
-    heading.style.marginTop = "8px";
-    const m = document.createElement("table");
-    const head = document.createElement("tr");
-    for (const h of ["PoA", "radio", "signal dBm", "RSRQ dB", "SINR dB", "m"]) {
-      const th = document.createElement("th");
-      th.textContent = h;
-      head.append(th);
-    }
-    m.append(head);
-    for (const r of t.measurements) {
-      const tr = document.createElement("tr");
-      if (r.serving) tr.className = "serving";
-      tr.append(
-        cell(r.poa),
-        cell(r.radio),
-        cell(fmt(r.signal_dbm)),
-        cell(fmt(r.rsrq_db)),
-        cell(fmt(r.sinr_db)),
-        cell(fmt(r.distance_m, 0)),
+    const measurements = gridTable(
+      ["PoA", "radio", "signal dBm", "RSRQ dB", "SINR dB", "m"],
+      t.measurements.map((r) => [
+        r.poa,
+        r.radio,
+        fmt(r.signal_dbm),
+        fmt(r.rsrq_db),
+        fmt(r.sinr_db),
+        fmt(r.distance_m, 0),
+      ]),
+      (i) => (t.measurements[i].serving ? "serving" : ""),
+    );
+    let flowPart;
+    if (flows === null) flowPart = el("div", "not measured (no data plane)", "muted");
+    else if (!flows.flows.length) flowPart = el("div", "no open flow", "muted");
+    else {
+      flowPart = gridTable(
+        ["app", "proto", "↑ Mb/s", "↓ Mb/s", "RTT ms"],
+        flows.flows.map((f) => [
+          f.app || f.destination,
+          f.protocol,
+          fmt(f.throughput_up_mbps, 3),
+          fmt(f.throughput_down_mbps, 3),
+          fmt(f.rtt_ms, 1),
+        ]),
       );
-      m.append(tr);
     }
-    body.replaceChildren(table, heading, m);
-    body.dataset.terminal = t.name;
+    flowPart.classList.add("flows");
+    renderDetails(
+      "terminal",
+      t.name,
+      [factsTable(facts), heading("Measurements"), measurements, heading("Flows"), flowPart],
+      t,
+    );
   }
+
+  /** The terminals a cell serves now, from the last positions poll (no request). */
+  function servedBy(poa) {
+    const pos = meclab.positions;
+    const names = [];
+    if (!pos) return names;
+    for (let i = 0; i < pos.names.length; i++) if (pos.poa[i] === poa) names.push(pos.names[i]);
+    return names;
+  }
+
+  function renderServed(box, poa) {
+    const names = servedBy(poa);
+    const shown = names.slice(0, SERVED_NAMES_MAX).join(", ");
+    const more = names.length > SERVED_NAMES_MAX ? ` and ${names.length - SERVED_NAMES_MAX} more` : "";
+    box.textContent = names.length ? `${names.length}: ${shown}${more}` : "none";
+    box.dataset.count = String(names.length);
+  }
+
+  function loadRows(report) {
+    const rows = [];
+    for (const way of ["down", "up"]) {
+      const d = report && report[way];
+      if (!d) continue;
+      rows.push([
+        way === "down" ? "↓" : "↑",
+        fmt(d.used_mbps, 3),
+        fmt(d.capacity_mbps, 1),
+        d.utilisation === null ? "–" : `${fmt(100 * d.utilisation, 1)} %`,
+        String(d.active_ues),
+      ]);
+    }
+    return rows;
+  }
+
+  async function showCell(name) {
+    const path = encodeURIComponent(name);
+    const [p, element, load] = await Promise.all([
+      api(`/poas/${path}`),
+      api(`/elements/${path}`),
+      dataplane(`/access/${path}`),
+    ]);
+    const facts = [
+      ["cell", p.name],
+      ["radio", p.type],
+      [p.bssid ? "BSSID" : "cell id", p.bssid || p.cell_id || "–"],
+      ["zone", p.zone],
+      ["operator", p.domain],
+      ["coverage radius", `${fmt(p.radius_m, 0)} m`],
+      ["tx power", `${fmt(p.tx_power_dbm)} dBm`],
+    ];
+    const served = el("div", "", "served");
+    renderServed(served, p.name);
+    const rows = loadRows(load);
+    const loadPart = rows.length
+      ? gridTable(["way", "used Mb/s", "capacity Mb/s", "utilisation", "UEs"], rows)
+      : el("div", "not measured (the data plane shares no capacity here)", "muted");
+    loadPart.classList.add("load");
+    renderDetails(
+      "cell",
+      p.name,
+      [
+        factsTable(facts),
+        heading("Network characteristics"),
+        factsTable(netcharFacts(element.netchar)),
+        heading("Serves now"),
+        served,
+        heading("Measured load"),
+        loadPart,
+      ],
+      { ...p, netchar: element.netchar },
+    );
+  }
+
+  async function showNode(name) {
+    const n = await api(`/nodes/${encodeURIComponent(name)}`);
+    const kinds = { mec_host: "MEC host", fog: "fog node", cloud: "cloud" };
+    const facts = [
+      [kinds[n.kind] || n.kind, n.name],
+      ["operator", n.domain || "–"],
+      ["zone", n.zone || "–"],
+      ["attached to", n.parent || "–"],
+      ["position", n.position ? `${fmt(n.position[0], 5)}, ${fmt(n.position[1], 5)}` : "–"],
+      ["compute", `${n.compute.cores} cores${n.compute.default ? " (default)" : ""}`],
+      ["apps", n.apps.join(", ") || "–"],
+      ["platform", n.platform_url || "–"],
+    ];
+    renderDetails(
+      "node",
+      n.name,
+      [factsTable(facts), heading("Network characteristics"), factsTable(netcharFacts(n.netchar))],
+      n,
+    );
+  }
+
+  async function showZone(name) {
+    const z = await api(`/zones/${encodeURIComponent(name)}`);
+    const facts = [
+      ["zone", z.name],
+      ["operator", z.domain],
+      ["cells", z.poas.join(", ") || "–"],
+      ["MEC hosts", z.mec_hosts.join(", ") || "–"],
+      ["terminals now", String(z.terminals.length)],
+    ];
+    renderDetails(
+      "zone",
+      z.name,
+      [factsTable(facts), heading("Network characteristics"), factsTable(netcharFacts(z.netchar))],
+      z,
+    );
+  }
+
+  const SHOW = { terminal: showTerminal, cell: showCell, node: showNode, zone: showZone };
 
   // --- live data -----------------------------------------------------------------------------
 
   async function loadWorld() {
-    const [world, poas, zones, nodes, positions] = await Promise.all([
+    const [world, poas, zones, nodes, positions, apps, scenario] = await Promise.all([
       api("/world"),
       api("/poas"),
       api("/zones"),
       api("/nodes"),
       api("/terminals/positions"),
+      api("/apps"),
+      api("/scenario"),
     ]);
-    Object.assign(meclab, { world, poas, zones, nodes, positions, positionsT: positions.t });
+    Object.assign(meclab, { world, poas, zones, nodes, positions, positionsT: positions.t, apps });
     poaIndex = new Map(poas.map((p) => [p.name, p]));
+    // the paths, from the scenario (a terminal's path is the scenario's: moves only hold it)
+    meclab.paths = new Map();
+    for (const domain of scenario.domains) {
+      for (const t of domain.terminals || []) {
+        meclab.paths.set(t.name, { path: t.path, loop: (t.end_of_path || "loop") === "loop" });
+      }
+    }
+    choosePaths();
+    zoneHulls();
     showWorld(world);
     fitView();
     dirty = true;
@@ -456,6 +880,7 @@
         }
       }
       clearErrors("poll");
+      refreshServed();
       emit("poll", positions);
     } catch (exc) {
       report(exc, "poll");
@@ -529,12 +954,30 @@
     setTimeout(poll, POLL_MS);
   }
 
-  meclab.showTerminal = (name) => {
+  /** Show `name` of `kind` ("terminal", "cell", "node", "zone") in the details panel. */
+  meclab.showDetails = (kind, name) => {
+    const show = SHOW[kind];
+    if (!show) throw new Error(`no details for a ${kind}`);
     meclab.selected = name;
+    meclab.selection = { kind, name };
     dirty = true;
-    emit("select", { kind: "terminal", name });
-    return showTerminal(name).catch(report);
+    emit("select", { kind, name });
+    return show(name).catch(report);
   };
+  meclab.showTerminal = (name) => meclab.showDetails("terminal", name);
+
+  /** Draw the selected element's details afresh (after a command changed it). */
+  meclab.refreshDetails = () => {
+    const sel = meclab.selection;
+    return sel ? SHOW[sel.kind](sel.name).catch(report) : Promise.resolve();
+  };
+
+  function refreshServed() {
+    const box = document.querySelector("#details-body .served");
+    if (box && meclab.selection && meclab.selection.kind === "cell") {
+      renderServed(box, meclab.selection.name);
+    }
+  }
 
   // --- panels below the map ---------------------------------------------------------------
 
