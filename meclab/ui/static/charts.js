@@ -70,7 +70,7 @@
     }
     draw() {
       const row = this.box.querySelector(".chart-row");
-      const width = Math.max(240, Math.floor((row.clientWidth || 900) / this.specs.length) - 12);
+      const width = Math.max(200, Math.floor((row.clientWidth || 900) / this.specs.length) - 14);
       if (!this.plots.length) {
         for (const spec of this.specs) {
           const el = document.createElement("div");
