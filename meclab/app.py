@@ -8,6 +8,7 @@ dashboard (:mod:`meclab.ui`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import shutil
@@ -37,6 +38,7 @@ from meclab.engine.world import World
 from meclab.http.headers import CanonicalHeaders
 from meclab.http.openapi import install_openapi
 from meclab.http.problem import install_problem_handlers
+from meclab.http.requests import RequestCounter
 from meclab.lifecycle.context_keys import ContextKeys
 from meclab.lifecycle.device_contexts import DeviceContexts
 from meclab.lifecycle.manager import Lifecycle
@@ -44,9 +46,12 @@ from meclab.lifecycle.packages import PackageRegistry
 from meclab.lifecycle.process import ProcessBackend
 from meclab.metrics import Metrics
 from meclab.mobility.manager import Mobility, own_address
+from meclab.observe.history import INTERVAL_S, History
+from meclab.observe.routes import build_history_router
 from meclab.platform.apps import AppInstance, OperationAction
 from meclab.platform.delivery import CLOSE_SUBSCRIPTION_GONE, Notifier
 from meclab.platform.platform import Platforms
+from meclab.platform.serving import serving_hosts
 from meclab.runtime import Runtime
 from meclab.secure_mode import Limits, SecureMode
 from meclab.security.authority import Authority
@@ -83,6 +88,12 @@ def settle_heap() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 class _PlatformControl:
@@ -203,6 +214,17 @@ def create_app(
 
     runtime.on_load(on_load)
 
+    def serving_host(world: World, ue: str) -> str | None:
+        hosts = serving_hosts(world, platforms, ue)
+        return hosts[0] if hosts else None
+
+    history = History(
+        metrics,
+        lambda: platforms.world,
+        serving_host=serving_host,
+        dataplane=dataplane,
+    )
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as started:
@@ -226,6 +248,11 @@ def create_app(
             settle_heap()
             if tick:
                 runtime.start()
+                # the charts' history, sampled while the world runs (tests sample it themselves)
+                sampler = asyncio.get_running_loop().create_task(
+                    history.run(INTERVAL_S), name="meclab-history"
+                )
+                started.push_async_callback(_cancelled, sampler)
             if on_started is not None:
                 on_started()
             yield
@@ -253,6 +280,7 @@ def create_app(
     app.include_router(build_deployments_router(lifecycle, CONTROL_API))
     app.include_router(build_relocations_router(mobility, CONTROL_API))
     app.include_router(build_topology_router(runtime, platforms, CONTROL_API))
+    app.include_router(build_history_router(history, INTERVAL_S))
     if dataplane is not None:
         app.include_router(dataplane.router())
         app.state.dataplane = dataplane
@@ -290,6 +318,7 @@ def create_app(
     app.state.services = services
     """Every ETSI API's service object, by short name."""
     app.state.metrics = metrics
+    app.state.history = history
     app.state.lifecycle = lifecycle
     app.state.mobility = mobility
     if scratch is not None:  # removed with the app
@@ -343,6 +372,19 @@ def create_app(
             swagger_favicon_url="/meclab/static/docs/favicon.png",
         )
 
+    def etsi_apis() -> set[str]:
+        # each ETSI API's base path under the root (/rni/v2), read at the first request, when
+        # every service is mounted
+        root = platforms.api_root
+        return {p[len(root) :] for p in [*host_apis(app), *system_apis]}
+
+    # Outside authentication, so that its 401 and 403 are counted too.
+    app.add_middleware(
+        RequestCounter,
+        child=metrics.api_requests.labels,
+        apis=etsi_apis,
+        api_root=platforms.api_root,
+    )
     # Outermost: rewrite header names after everything else has set them.
     app.add_middleware(CanonicalHeaders)
     return app

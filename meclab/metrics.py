@@ -20,6 +20,13 @@ class Metrics:
             ["api", "transport"],
             registry=r,
         )
+        self.api_requests = Counter(
+            "meclab_api_requests",
+            "API requests answered, by API (an ETSI API's first path segment, or control) and "
+            "status class (2xx, 4xx, 5xx)",
+            ["api", "code"],
+            registry=r,
+        )
         self.notification_attempts_failed = Counter(
             "meclab_notification_attempts_failed",
             "Notification delivery attempts that failed (each is retried)",
