@@ -90,9 +90,20 @@ class MeclabUp:
 class Console(list[str]):
     """The console errors and warnings a page logged, and what it threw."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.allowed: list[str] = []
+
     def allow(self, fragment: str) -> None:
-        """Forget the messages containing ``fragment`` (one a test caused on purpose)."""
+        """Forget the messages containing ``fragment``, logged so far or later (ones a test
+        causes on purpose)."""
+        self.allowed.append(fragment)
         self[:] = [line for line in self if fragment not in line]
+
+    def log(self, line: str) -> None:
+        """Record ``line`` unless an allowed fragment is in it."""
+        if not any(fragment in line for fragment in self.allowed):
+            self.append(line)
 
 
 def watch_console(page: Page, console: Console) -> None:
@@ -100,12 +111,12 @@ def watch_console(page: Page, console: Console) -> None:
     page.on(
         "console",
         lambda message: (
-            console.append(f"{message.type}: {message.text}")
+            console.log(f"{message.type}: {message.text}")
             if message.type in ("error", "warning")
             else None
         ),
     )
-    page.on("pageerror", lambda exc: console.append(f"uncaught: {exc}"))
+    page.on("pageerror", lambda exc: console.log(f"uncaught: {exc}"))
 
 
 def open_dashboard(page: Page, base: str) -> None:

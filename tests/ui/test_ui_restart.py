@@ -55,6 +55,10 @@ def test_the_page_resumes_its_stream_after_meclab_restarts(
     meclab_up: MeclabUp, page: Page, console: Console
 ) -> None:
     base = meclab_up.base
+    # the browser logs each request refused while meclab is away, the stream cut mid-way,
+    # and the stream requests the test refuses
+    for cut in ("ERR_CONNECTION_REFUSED", "ERR_INCOMPLETE_CHUNKED_ENCODING", "ERR_FAILED"):
+        console.allow(cut)
     open_dashboard(page, base)
     control(base, {"type": "pause"})
     before = hand_over(page, base)
@@ -95,7 +99,3 @@ def test_the_page_resumes_its_stream_after_meclab_restarts(
     ).json()["items"]
     assert sorted(r["seq"] for r in stored if r["seq"] >= min(seqs)) == sorted(seqs)
     assert state(page)["errors"] != []  # what it said while meclab was away is in its record
-    # the browser logs each request refused while meclab was away, the stream cut mid-way,
-    # and the stream requests the test refused
-    for cut in ("ERR_CONNECTION_REFUSED", "ERR_INCOMPLETE_CHUNKED_ENCODING", "ERR_FAILED"):
-        console.allow(cut)

@@ -89,7 +89,11 @@
 
   // --- errors ------------------------------------------------------------------------------
 
-  /** Show an error in the page; `origin` "poll" marks those the next good poll clears. */
+  /**
+   * Show an error in the page. `origin` "poll" (a poll failed) and "unreachable" (any request
+   * that found no meclab) mark those the next good poll clears: they are about now, not a
+   * request the user made.
+   */
   function showError(title, detail, origin = "request") {
     const box = document.getElementById("errors");
     const last = meclab.errors[meclab.errors.length - 1];
@@ -115,7 +119,8 @@
   meclab.ApiError = ApiError;
 
   function report(exc, origin = "request") {
-    if (exc instanceof ApiError) showError(exc.title, exc.detail, origin);
+    if (exc instanceof ApiError && exc.status === 0) showError(exc.title, exc.detail, "unreachable");
+    else if (exc instanceof ApiError) showError(exc.title, exc.detail, origin);
     else showError("dashboard error", String(exc && exc.message ? exc.message : exc), origin);
   }
   meclab.report = report;
@@ -880,6 +885,7 @@
         }
       }
       clearErrors("poll");
+      clearErrors("unreachable");
       refreshServed();
       emit("poll", positions);
     } catch (exc) {
