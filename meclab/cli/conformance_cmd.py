@@ -7,6 +7,7 @@ MEC platform, HTML, a bad settings file or option).
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -92,7 +93,8 @@ def conformance_command(
     ] = False,
 ) -> None:
     """Run meclab's conformance suite against a MEC platform (meclab, the ETSI sandbox, ...)."""
-    out = Console()
+    # CI logs are no terminal: give the tables room rather than rich's 80 columns.
+    out = Console(width=None if sys.stdout.isatty() else 140)
     err = Console(stderr=True)
     try:
         groups = resolve(api or [])

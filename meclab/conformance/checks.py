@@ -82,14 +82,15 @@ def problem_details(exchange: Exchange) -> list[Violation]:
     return found
 
 
-def location(exchange: Exchange) -> list[Violation]:
-    """A 201 names the created resource in ``Location``, and the body's own link agrees."""
+def location(exchange: Exchange, wrapper: str | None = None) -> list[Violation]:
+    """A 201 names the created resource in ``Location``, and the body's own link (inside its
+    root element, where the API wraps bodies) agrees."""
     where = exchange.headers.get("location")
     if not where:
         return [
             Violation("Location header", LOCATION_CLAUSE, "the created resource's URI", "(absent)")
         ]
-    body = exchange.body
+    body, _ = unwrap(exchange.body, wrapper)
     own = body.get("_links", {}).get("self", {}).get("href") if isinstance(body, dict) else None
     if isinstance(own, str) and urljoin(exchange.url, where) != urljoin(exchange.url, own):
         return [Violation("Location header", LOCATION_CLAUSE, f"_links.self.href {own}", where)]
@@ -136,7 +137,7 @@ def answer(
     if exchange.status >= 400 and want >= 400:
         found += problem_details(exchange)
     if exchange.status == want == 201:
-        found += location(exchange)
+        found += location(exchange, op.wrapper)
     if exchange.status == want == op.success and want < 300:
         found += body_schema(exchange, api, op)
     return found

@@ -195,10 +195,12 @@ class Session:
             found.append(
                 Violation("Content-Type", op.clause, checks.JSON, delivery.content_type or "(none)")
             )
-        if op.body is not None:
+        body, unwrapped = checks.unwrap(delivery.body, op.wrapper)
+        found += unwrapped
+        if op.body is not None and not unwrapped:
             found += [
                 Violation(p.path, p.clause, p.expected, p.actual)
-                for p in validate(delivery.body, op.body, api.schemas)
+                for p in validate(body, op.body, api.schemas)
             ]
         self.record(
             Outcome(

@@ -10,9 +10,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from meclab.conformance.catalogue.mec011 import APP_SUPPORT, SERVICE_MGMT
+from meclab.conformance.catalogue.location import LOCATION
 from meclab.conformance.catalogue.model import Api
+from meclab.conformance.catalogue.rni import RNI
 from meclab.conformance.session import Session
-from meclab.conformance.suite import mec011
+from meclab.conformance.suite import location, mec011, rni
 
 Case = Callable[[Session], Awaitable[None]]
 
@@ -36,11 +38,13 @@ GROUPS: dict[str, Group] = {
             (SERVICE_MGMT, APP_SUPPORT),
             mec011.CASES,
         ),
+        Group("rni", "MEC 012 radio network information", (RNI,), rni.CASES),
+        Group("location", "MEC 013 location (v3.1.1)", (LOCATION,), location.CASES),
     )
 }
 """Every group, in the order a run tests them."""
 
-ALIASES: dict[str, str] = {}
+ALIASES: dict[str, str] = {"mec012": "rni", "mec013": "location"}
 """Other names of the groups (``mec012`` for ``rni``)."""
 
 
