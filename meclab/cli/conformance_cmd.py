@@ -95,19 +95,16 @@ def conformance_command(
     """Run meclab's conformance suite against a MEC platform (meclab, the ETSI sandbox, ...)."""
     # CI logs are no terminal: give the tables room rather than rich's 80 columns.
     out = Console(width=None if sys.stdout.isatty() else 140)
-    err = Console(stderr=True)
     try:
         groups = resolve(api or [])
         settings = load(settings_file) if settings_file else Settings()
     except ValueError as exc:
-        err.print(f"meclab conformance: {exc}", markup=False, highlight=False)
+        typer.echo(f"meclab conformance: {exc}", err=True)
         raise typer.Exit(2) from None
     except SettingsError as exc:
-        err.print(
-            f"meclab conformance: bad settings file {exc.source}:", markup=False, highlight=False
-        )
+        typer.echo(f"meclab conformance: bad settings file {exc.source}:", err=True)
         for problem in exc.problems:
-            err.print(f"  {problem}", markup=False, highlight=False)
+            typer.echo(f"  {problem}", err=True)
         raise typer.Exit(2) from None
     if callback_host is not None or callback_port is not None:
         settings = settings.model_copy(
@@ -127,7 +124,7 @@ def conformance_command(
             token = _token(url, api_root, client_id, client_secret, verify)
         result = asyncio.run(run(RunOptions(url, api_root, token, verify), groups, settings))
     except CannotTest as exc:
-        err.print(f"meclab conformance: {exc}", markup=False, highlight=False)
+        typer.echo(f"meclab conformance: {exc}", err=True)
         raise typer.Exit(2) from None
     report.console(result, out, verbose)
     if junit_file:

@@ -1,0 +1,62 @@
+"""The runner against a fake MEC 011 platform: nothing fails where it is right, and each rule
+it breaks on purpose is reported as exactly one failure naming that rule and its clause."""
+
+from __future__ import annotations
+
+import pytest
+from fake_platform import make_app
+from helpers import on_loopback
+
+from meclab.conformance.catalogue.common import IF_MATCH_CLAUSE, LOCATION_CLAUSE
+from meclab.conformance.results import RunResult, Status
+from meclab.conformance.runner import RunOptions, run
+from meclab.conformance.settings import Settings
+from meclab.conformance.suite import resolve
+
+
+async def run_against(breaks: frozenset[str] = frozenset()) -> RunResult:
+    async with on_loopback(lambda base: make_app(base, breaks)) as (_, port):
+        return await run(RunOptions(f"http://127.0.0.1:{port}"), resolve(["mec011"]), Settings())
+
+
+async def test_a_right_platform_passes_every_step() -> None:
+    result = await run_against()
+    failed = [o for o in result.outcomes if o.status is Status.FAILED]
+    assert failed == []
+    assert result.count(Status.PASSED) >= 30
+    # Only what the fake has none of is skipped: its app instance has no DNS or traffic rules.
+    assert {o.operation.split("/")[-1] for o in result.outcomes if o.status is Status.SKIPPED} == {
+        "{dnsRuleId}",
+        "{trafficRuleId}",
+    }
+    # The availability notifications came through the built-in receiver.
+    notified = [o.step for o in result.outcomes if o.operation == "POST {callbackReference}"]
+    assert notified == ["notified: service ADDED", "notified: service REMOVED"]
+
+
+@pytest.mark.parametrize(
+    ("broken", "operation", "rule", "clause", "actual"),
+    [
+        ("status", "POST /applications/{appInstanceId}/services", "status code", "MEC 011 §8.2.6.3.4", "200"),
+        ("location", "POST /applications/{appInstanceId}/services", "Location header", LOCATION_CLAUSE, "(absent)"),
+        ("content_type", "GET /transports", "Content-Type", "MEC 009 §6.2 (JSON bodies are application/json)",
+         "application/JSON"),
+        ("missing_field", "GET /services/{serviceId}", "$.serializer", "MEC 011 §8.1.2.2", "absent"),
+        ("if_match", "PUT /applications/{appInstanceId}/services/{serviceId}", "If-Match", IF_MATCH_CLAUSE, "200"),
+    ],
+)
+async def test_each_broken_rule_is_exactly_one_failure(
+    broken: str, operation: str, rule: str, clause: str, actual: str
+) -> None:
+    result = await run_against(frozenset({broken}))
+    failed = [o for o in result.outcomes if o.status is Status.FAILED]
+    assert len(failed) == 1, [(o.operation, o.step, o.violations) for o in failed]
+    (outcome,) = failed
+    assert outcome.api.startswith("mec011")
+    assert outcome.operation == operation
+    assert len(outcome.violations) == 1
+    (violation,) = outcome.violations
+    assert (violation.rule, violation.clause, violation.actual) == (rule, clause, actual)
+    # The report carries the request and the answer.
+    assert outcome.request.split()[0] in ("GET", "POST", "PUT")
+    assert outcome.response.startswith("HTTP ")
