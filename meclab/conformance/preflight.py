@@ -31,7 +31,9 @@ class Probe:
     def served(self) -> bool:
         """The API answers as a MEC API: JSON (or a problem) that is not a 404."""
         kind = media_type(self.exchange).lower()
-        return self.exchange.status != 404 and ("json" in kind) and self.exchange.status < 500
+        if self.exchange.status == 404:
+            return self.api.probe_missing_ok and kind == "application/problem+json"
+        return "json" in kind and self.exchange.status < 500
 
     @property
     def why_not(self) -> str:

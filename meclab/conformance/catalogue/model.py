@@ -48,6 +48,9 @@ class Api:
     probe: str
     """The path (under ``base``) of a GET that any platform serving the API answers."""
     operations: Mapping[str, Operation]
+    probe_missing_ok: bool = False
+    """The probe names a resource that cannot exist (the API has no collection to GET
+    without test data), so a 404 ProblemDetails to it still shows the API is there."""
     schemas: Mapping[str, Schema] = field(default_factory=dict)
 
     def op(self, key: str) -> Operation:

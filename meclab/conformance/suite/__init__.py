@@ -10,11 +10,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from meclab.conformance.catalogue.mec011 import APP_SUPPORT, SERVICE_MGMT
+from meclab.conformance.catalogue.ams import AMS
 from meclab.conformance.catalogue.location import LOCATION
+from meclab.conformance.catalogue.mec015 import BWM, MTS
 from meclab.conformance.catalogue.model import Api
 from meclab.conformance.catalogue.rni import RNI
+from meclab.conformance.catalogue.ueid import UEID
+from meclab.conformance.catalogue.wai import WAI
 from meclab.conformance.session import Session
-from meclab.conformance.suite import location, mec011, rni
+from meclab.conformance.suite import location, mec011, mec015, others, rni
 
 Case = Callable[[Session], Awaitable[None]]
 
@@ -40,11 +44,23 @@ GROUPS: dict[str, Group] = {
         ),
         Group("rni", "MEC 012 radio network information", (RNI,), rni.CASES),
         Group("location", "MEC 013 location (v3.1.1)", (LOCATION,), location.CASES),
+        Group("ueid", "MEC 014 UE identity", (UEID,), others.UEID_CASES),
+        Group("wai", "MEC 028 WLAN access information", (WAI,), others.WAI_CASES),
+        Group("ams", "MEC 021 application mobility", (AMS,), others.AMS_CASES),
+        Group("mec015", "MEC 015 bandwidth management and traffic steering", (BWM, MTS), mec015.CASES),
     )
 }
 """Every group, in the order a run tests them."""
 
-ALIASES: dict[str, str] = {"mec012": "rni", "mec013": "location"}
+ALIASES: dict[str, str] = {
+    "mec012": "rni",
+    "mec013": "location",
+    "mec014": "ueid",
+    "mec028": "wai",
+    "mec021": "ams",
+    "bwm": "mec015",
+    "mts": "mec015",
+}
 """Other names of the groups (``mec012`` for ``rni``)."""
 
 
