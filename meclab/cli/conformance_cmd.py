@@ -24,7 +24,7 @@ from meclab.conformance.suite import ALIASES, GROUPS, resolve
 _API_HELP = f"API to test (repeat for several; default: all): {', '.join([*GROUPS, *ALIASES])}."
 
 
-def _token(url: str, api_root: str, client_id: str, secret: str, verify: bool | str) -> str:
+def _token(url: str, client_id: str, secret: str, verify: bool | str) -> str:
     """An access token from the platform's token endpoint (OAuth 2.0 client credentials)."""
     endpoint = f"{url.rstrip('/')}/oauth2/token"
     try:
@@ -51,11 +51,12 @@ def conformance_command(
         Path | None,
         typer.Option(
             "--settings",
-            help="Settings file (YAML/JSON): test data of the platform; see meclab.conformance.settings.",
+            help="Settings file (YAML/JSON) with the platform's test data "
+            "(keys: meclab.conformance.settings).",
         ),
     ] = None,
     api_root: Annotated[
-        str, typer.Option(help="Path prefix of the ETSI APIs, e.g. /sbx1/mep1.")
+        str, typer.Option(help="Path prefix of the ETSI APIs, e.g. /sbx1/mep1 (default: none).")
     ] = "",
     token: Annotated[str | None, typer.Option(help="Bearer token sent with every request.")] = None,
     client_id: Annotated[str | None, typer.Option(help="Get a token: OAuth 2.0 client id.")] = None,
@@ -77,7 +78,8 @@ def conformance_command(
     callback_host: Annotated[
         str | None,
         typer.Option(
-            help="Address the notification receiver listens on. [default: settings' callback.host, 127.0.0.1]"
+            help="Address the notification receiver listens on. "
+            "(default: the settings' callback.host, else 127.0.0.1)"
         ),
     ] = None,
     callback_port: Annotated[
@@ -85,7 +87,8 @@ def conformance_command(
         typer.Option(
             min=0,
             max=65535,
-            help="Port of the notification receiver (0: any free). [default: settings' callback.port, 0]",
+            help="Port of the notification receiver (0: any free). "
+            "(default: the settings' callback.port, else 0)",
         ),
     ] = None,
     verbose: Annotated[
@@ -121,7 +124,7 @@ def conformance_command(
     verify: bool | str = False if insecure else (str(ca) if ca else True)
     try:
         if token is None and client_id and client_secret:
-            token = _token(url, api_root, client_id, client_secret, verify)
+            token = _token(url, client_id, client_secret, verify)
         result = asyncio.run(run(RunOptions(url, api_root, token, verify), groups, settings))
     except CannotTest as exc:
         typer.echo(f"meclab conformance: {exc}", err=True)

@@ -10,6 +10,7 @@ is the base the platform can reach instead of ``http://host:port``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 from collections.abc import Callable
@@ -94,7 +95,5 @@ class Receiver:
             if left <= 0:
                 return None
             self._arrived.clear()
-            try:
+            with contextlib.suppress(TimeoutError):  # the loop looks once more, then ends
                 await asyncio.wait_for(self._arrived.wait(), left)
-            except TimeoutError:
-                pass

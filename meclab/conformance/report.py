@@ -76,7 +76,8 @@ def console(result: RunResult, out: Console, verbose: bool = False) -> None:
         out.print()
     for outcome in skipped if verbose else _one_per_reason(skipped):
         out.print(
-            f"[yellow]skipped[/] {outcome.api} {outcome.operation} — {outcome.step}: {outcome.reason}",
+            f"[yellow]skipped[/] {outcome.api} {outcome.operation} — {outcome.step}: "
+            f"{outcome.reason}",
             highlight=False,
         )
     style = "bold red" if result.failed else "bold green"
@@ -157,7 +158,8 @@ def html_page(result: RunResult, path: Path) -> None:
     esc = html.escape
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>meclab conformance: {esc(result.target)}</title><style>{_CSS}</style></head><body>",
+        f"<title>meclab conformance: {esc(result.target)}</title>",
+        f"<style>{_CSS}</style></head><body>",
         f"<h1>meclab conformance: {esc(result.target)}</h1>",
         f"<p class='summary {'failed' if result.failed else 'passed'}'>{esc(totals(result))}</p>",
     ]

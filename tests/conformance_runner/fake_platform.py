@@ -34,13 +34,20 @@ def _etag(body: Any) -> str:
     return '"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16] + '"'
 
 
-def _json(body: Any, status: int = 200, media: str = "application/json", **headers: str) -> Response:
+def _json(
+    body: Any, status: int = 200, media: str = "application/json", **headers: str
+) -> Response:
     return Response(json.dumps(body), status, headers=headers, media_type=media)
 
 
 def _problem(status: int, detail: str) -> Response:
     titles = {404: "Not Found", 412: "Precondition Failed", 400: "Bad Request"}
-    body = {"type": "about:blank", "title": titles.get(status, "Error"), "status": status, "detail": detail}
+    body = {
+        "type": "about:blank",
+        "title": titles.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
     return _json(body, status, "application/problem+json")
 
 
@@ -55,10 +62,23 @@ def make_app(base_url: str, breaks: frozenset[str] = frozenset()) -> Starlette:
     registrations: dict[str, dict[str, Any]] = {}
     # The platform's own service, as a MEC platform registers its services (MEC 011 §3.8 of
     # the inventory): discovery has something to list and read.
-    own = {"serInstanceId": "fake-rni", "serName": "rni", "version": "2.2.1", "state": "ACTIVE",
-           "serializer": "JSON", "transportInfo": {"id": "rest", "name": "REST", "type": "REST_HTTP",
-           "protocol": "HTTP", "version": "1.1", "endpoint": {"uris": [f"{base_url}/rni/v2"]},
-           "security": {}}, "_links": {"self": {"href": f"{base_url}{SM}/services/fake-rni"}}}
+    own = {
+        "serInstanceId": "fake-rni",
+        "serName": "rni",
+        "version": "2.2.1",
+        "state": "ACTIVE",
+        "serializer": "JSON",
+        "transportInfo": {
+            "id": "rest",
+            "name": "REST",
+            "type": "REST_HTTP",
+            "protocol": "HTTP",
+            "version": "1.1",
+            "endpoint": {"uris": [f"{base_url}/rni/v2"]},
+            "security": {},
+        },
+        "_links": {"self": {"href": f"{base_url}{SM}/services/fake-rni"}},
+    }
     services["fake-rni"], owner["fake-rni"] = own, "platform"
 
     async def notify(service: dict[str, Any], change: str) -> None:
@@ -68,8 +88,14 @@ def make_app(base_url: str, breaks: frozenset[str] = frozenset()) -> Starlette:
                 continue
             note = {
                 "notificationType": "SerAvailabilityNotification",
-                "serviceReferences": [{"serName": service["serName"], "serInstanceId": service["serInstanceId"],
-                                       "state": service["state"], "changeType": change}],
+                "serviceReferences": [
+                    {
+                        "serName": service["serName"],
+                        "serInstanceId": service["serInstanceId"],
+                        "state": service["state"],
+                        "changeType": change,
+                    }
+                ],
                 "_links": {"subscription": {"href": sub["_links"]["self"]["href"]}},
             }
             async with httpx.AsyncClient() as client:
@@ -95,8 +121,17 @@ def make_app(base_url: str, breaks: frozenset[str] = frozenset()) -> Starlette:
 
     async def transports(request: Request) -> Response:
         media = "application/JSON" if "content_type" in breaks else "application/json"
-        body = [{"id": "rest", "name": "REST", "type": "REST_HTTP", "protocol": "HTTP", "version": "1.1",
-                 "endpoint": {"uris": [base_url]}, "security": {}}]
+        body = [
+            {
+                "id": "rest",
+                "name": "REST",
+                "type": "REST_HTTP",
+                "protocol": "HTTP",
+                "version": "1.1",
+                "endpoint": {"uris": [base_url]},
+                "security": {},
+            }
+        ]
         return _json(body, media=media)
 
     async def app_services(request: Request) -> Response:
@@ -136,8 +171,10 @@ def make_app(base_url: str, breaks: frozenset[str] = frozenset()) -> Starlette:
             app = request.path_params["app"]
             url = f"{base_url}{base}/applications/{app}/subscriptions"
             if request.method == "GET":
-                links = [{"href": s["_links"]["self"]["href"], "subscriptionType": s["subscriptionType"]}
-                         for s in store.values()]
+                links = [
+                    {"href": s["_links"]["self"]["href"], "subscriptionType": s["subscriptionType"]}
+                    for s in store.values()
+                ]
                 return _json({"_links": {"self": {"href": url}, "subscriptions": links}})
             body = await request.json()
             sub_id = uuid.uuid4().hex
@@ -166,8 +203,13 @@ def make_app(base_url: str, breaks: frozenset[str] = frozenset()) -> Starlette:
         return _json({"seconds": int(now), "nanoSeconds": 0, "timeSourceStatus": "NONTRACEABLE"})
 
     async def timing_caps(request: Request) -> Response:
-        return _json({"timeStamp": {"seconds": int(time.time()), "nanoSeconds": 0}, "ntpServers": [],
-                      "ptpMasters": []})
+        return _json(
+            {
+                "timeStamp": {"seconds": int(time.time()), "nanoSeconds": 0},
+                "ntpServers": [],
+                "ptpMasters": [],
+            }
+        )
 
     async def register(request: Request) -> Response:
         body = await request.json()
@@ -198,21 +240,29 @@ def make_app(base_url: str, breaks: frozenset[str] = frozenset()) -> Starlette:
         return _json([])
 
     app_path = "/applications/{app}"
-    return Starlette(routes=[
-        Route(f"{SM}/services", list_services),
-        Route(f"{SM}/services/{{sid}}", one_service),
-        Route(f"{SM}/transports", transports),
-        Route(f"{SM}{app_path}/services", app_services, methods=["GET", "POST"]),
-        Route(f"{SM}{app_path}/services/{{sid}}", app_service, methods=["GET", "PUT", "DELETE"]),
-        Route(f"{SM}{app_path}/subscriptions", sm_collection, methods=["GET", "POST"]),
-        Route(f"{SM}{app_path}/subscriptions/{{sub}}", sm_individual, methods=["GET", "DELETE"]),
-        Route(f"{AS}/timing/current_time", current_time),
-        Route(f"{AS}/timing/timing_caps", timing_caps),
-        Route(f"{AS}/registrations", register, methods=["POST"]),
-        Route(f"{AS}/registrations/{{app}}", registration, methods=["GET", "PUT", "DELETE"]),
-        Route(f"{AS}{app_path}/confirm_ready", confirm_ready, methods=["POST"]),
-        Route(f"{AS}{app_path}/dns_rules", no_rules),
-        Route(f"{AS}{app_path}/traffic_rules", no_rules),
-        Route(f"{AS}{app_path}/subscriptions", as_collection, methods=["GET", "POST"]),
-        Route(f"{AS}{app_path}/subscriptions/{{sub}}", as_individual, methods=["GET", "DELETE"]),
-    ])
+    return Starlette(
+        routes=[
+            Route(f"{SM}/services", list_services),
+            Route(f"{SM}/services/{{sid}}", one_service),
+            Route(f"{SM}/transports", transports),
+            Route(f"{SM}{app_path}/services", app_services, methods=["GET", "POST"]),
+            Route(
+                f"{SM}{app_path}/services/{{sid}}", app_service, methods=["GET", "PUT", "DELETE"]
+            ),
+            Route(f"{SM}{app_path}/subscriptions", sm_collection, methods=["GET", "POST"]),
+            Route(
+                f"{SM}{app_path}/subscriptions/{{sub}}", sm_individual, methods=["GET", "DELETE"]
+            ),
+            Route(f"{AS}/timing/current_time", current_time),
+            Route(f"{AS}/timing/timing_caps", timing_caps),
+            Route(f"{AS}/registrations", register, methods=["POST"]),
+            Route(f"{AS}/registrations/{{app}}", registration, methods=["GET", "PUT", "DELETE"]),
+            Route(f"{AS}{app_path}/confirm_ready", confirm_ready, methods=["POST"]),
+            Route(f"{AS}{app_path}/dns_rules", no_rules),
+            Route(f"{AS}{app_path}/traffic_rules", no_rules),
+            Route(f"{AS}{app_path}/subscriptions", as_collection, methods=["GET", "POST"]),
+            Route(
+                f"{AS}{app_path}/subscriptions/{{sub}}", as_individual, methods=["GET", "DELETE"]
+            ),
+        ]
+    )

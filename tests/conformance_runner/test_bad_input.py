@@ -73,7 +73,9 @@ def test_a_server_without_mec_apis_is_exit_2(json_elsewhere: str) -> None:
     code, output = invoke(json_elsewhere, "--api", "mec011", "--api", "rni")
     assert code == 2
     assert f"no MEC API answers at {json_elsewhere}" in output
-    assert "/mec_service_mgmt/v1/services → 404" in output and "/rni/v2/subscriptions → 404" in output
+    assert (
+        "/mec_service_mgmt/v1/services → 404" in output and "/rni/v2/subscriptions → 404" in output
+    )
 
 
 def test_a_settings_file_names_every_problem_with_its_path(tmp_path: Path) -> None:

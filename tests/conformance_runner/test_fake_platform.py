@@ -37,12 +37,41 @@ async def test_a_right_platform_passes_every_step() -> None:
 @pytest.mark.parametrize(
     ("broken", "operation", "rule", "clause", "actual"),
     [
-        ("status", "POST /applications/{appInstanceId}/services", "status code", "MEC 011 §8.2.6.3.4", "200"),
-        ("location", "POST /applications/{appInstanceId}/services", "Location header", LOCATION_CLAUSE, "(absent)"),
-        ("content_type", "GET /transports", "Content-Type", "MEC 009 §6.2 (JSON bodies are application/json)",
-         "application/JSON"),
-        ("missing_field", "GET /services/{serviceId}", "$.serializer", "MEC 011 §8.1.2.2", "absent"),
-        ("if_match", "PUT /applications/{appInstanceId}/services/{serviceId}", "If-Match", IF_MATCH_CLAUSE, "200"),
+        (
+            "status",
+            "POST /applications/{appInstanceId}/services",
+            "status code",
+            "MEC 011 §8.2.6.3.4",
+            "200",
+        ),
+        (
+            "location",
+            "POST /applications/{appInstanceId}/services",
+            "Location header",
+            LOCATION_CLAUSE,
+            "(absent)",
+        ),
+        (
+            "content_type",
+            "GET /transports",
+            "Content-Type",
+            "MEC 009 §6.2 (JSON bodies are application/json)",
+            "application/JSON",
+        ),
+        (
+            "missing_field",
+            "GET /services/{serviceId}",
+            "$.serializer",
+            "MEC 011 §8.1.2.2",
+            "absent",
+        ),
+        (
+            "if_match",
+            "PUT /applications/{appInstanceId}/services/{serviceId}",
+            "If-Match",
+            IF_MATCH_CLAUSE,
+            "200",
+        ),
     ],
 )
 async def test_each_broken_rule_is_exactly_one_failure(

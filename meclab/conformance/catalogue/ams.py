@@ -17,41 +17,71 @@ AMS = Api(
     probe="/subscriptions",
     operations={
         "services": Operation(
-            "GET", "/app_mobility_services", 200, f"{C}7 app_mobility_services GET",
+            "GET",
+            "/app_mobility_services",
+            200,
+            f"{C}7 app_mobility_services GET",
             "[RegistrationInfo]",
         ),
         "register": Operation(
-            "POST", "/app_mobility_services", 201, f"{C}7 app_mobility_services POST", "RegistrationInfo"
+            "POST",
+            "/app_mobility_services",
+            201,
+            f"{C}7 app_mobility_services POST",
+            "RegistrationInfo",
         ),
         "service": Operation(
-            "GET", "/app_mobility_services/{appMobilityServiceId}", 200,
-            f"{C}7 app_mobility_services/{{id}} GET", "RegistrationInfo",
+            "GET",
+            "/app_mobility_services/{appMobilityServiceId}",
+            200,
+            f"{C}7 app_mobility_services/{{id}} GET",
+            "RegistrationInfo",
         ),
         "update_service": Operation(
-            "PUT", "/app_mobility_services/{appMobilityServiceId}", 200,
-            f"{C}7 app_mobility_services/{{id}} PUT", "RegistrationInfo", conditional=True,
+            "PUT",
+            "/app_mobility_services/{appMobilityServiceId}",
+            200,
+            f"{C}7 app_mobility_services/{{id}} PUT",
+            "RegistrationInfo",
+            conditional=True,
         ),
         "deregister": Operation(
-            "DELETE", "/app_mobility_services/{appMobilityServiceId}", 204,
+            "DELETE",
+            "/app_mobility_services/{appMobilityServiceId}",
+            204,
             f"{C}7 app_mobility_services/{{id}} DELETE",
         ),
         "adjacent": Operation(
-            "GET", "/queries/adjacent_app_instances", 200, f"{C}7 queries/adjacent_app_instances GET",
+            "GET",
+            "/queries/adjacent_app_instances",
+            200,
+            f"{C}7 queries/adjacent_app_instances GET",
             "[AdjacentAppInstanceInfo]",
         ),
         "subscriptions": Operation(
             "GET", "/subscriptions", 200, f"{C}7 subscriptions GET", "SubscriptionLinkList"
         ),
         "subscribe": Operation(
-            "POST", "/subscriptions", 201, f"{C}7 subscriptions POST", "MobilityProcedureSubscription"
+            "POST",
+            "/subscriptions",
+            201,
+            f"{C}7 subscriptions POST",
+            "MobilityProcedureSubscription",
         ),
         "subscription": Operation(
-            "GET", "/subscriptions/{subscriptionId}", 200, f"{C}7 subscriptions/{{id}} GET",
+            "GET",
+            "/subscriptions/{subscriptionId}",
+            200,
+            f"{C}7 subscriptions/{{id}} GET",
             "MobilityProcedureSubscription",
         ),
         "update_subscription": Operation(
-            "PUT", "/subscriptions/{subscriptionId}", 200, f"{C}7 subscriptions/{{id}} PUT",
-            "MobilityProcedureSubscription", conditional=True,
+            "PUT",
+            "/subscriptions/{subscriptionId}",
+            200,
+            f"{C}7 subscriptions/{{id}} PUT",
+            "MobilityProcedureSubscription",
+            conditional=True,
         ),
         "unsubscribe": Operation(
             "DELETE", "/subscriptions/{subscriptionId}", 204, f"{C}7 subscriptions/{{id}} DELETE"
@@ -99,7 +129,9 @@ AMS = Api(
             opt("subscription", "array", schema="SubscriptionLinkEntry"),
         ),
         Schema(
-            "SubscriptionLinkList", f"{C}6.3.4", req("_links", "object", schema="SubscriptionListLinks")
+            "SubscriptionLinkList",
+            f"{C}6.3.4",
+            req("_links", "object", schema="SubscriptionListLinks"),
         ),
         Schema("NotificationLinks", f"{C}6.4", req("subscription", "object", schema="LinkType")),
         Schema(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from meclab.conformance.schema import Schema, opt, req
+from meclab.conformance.schema import Schema, req
 
 PROBLEM_CLAUSE = "MEC 009 §6.15 (ProblemDetails, RFC 7807 §3)"
 """The rule for error bodies: every 4xx/5xx answer is a ProblemDetails."""

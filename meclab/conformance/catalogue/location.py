@@ -19,16 +19,32 @@ def _sub_ops(kind: str, schema: str, wrapper: str) -> dict[str, Operation]:
     clause = f"{C}7 subscriptions/{kind}"
     return {
         f"{kind}.subscriptions": Operation(
-            "GET", base, 200, f"{clause} GET", "NotificationSubscriptionList",
+            "GET",
+            base,
+            200,
+            f"{clause} GET",
+            "NotificationSubscriptionList",
             wrapper="notificationSubscriptionList",
         ),
-        f"{kind}.subscribe": Operation("POST", base, 201, f"{clause} POST", schema, wrapper=wrapper),
+        f"{kind}.subscribe": Operation(
+            "POST", base, 201, f"{clause} POST", schema, wrapper=wrapper
+        ),
         f"{kind}.subscription": Operation(
-            "GET", f"{base}/{{subscriptionId}}", 200, f"{clause}/{{id}} GET", schema, wrapper=wrapper
+            "GET",
+            f"{base}/{{subscriptionId}}",
+            200,
+            f"{clause}/{{id}} GET",
+            schema,
+            wrapper=wrapper,
         ),
         f"{kind}.update_subscription": Operation(
-            "PUT", f"{base}/{{subscriptionId}}", 200, f"{clause}/{{id}} PUT", schema,
-            wrapper=wrapper, conditional=True,
+            "PUT",
+            f"{base}/{{subscriptionId}}",
+            200,
+            f"{clause}/{{id}} PUT",
+            schema,
+            wrapper=wrapper,
+            conditional=True,
         ),
         f"{kind}.unsubscribe": Operation(
             "DELETE", f"{base}/{{subscriptionId}}", 204, f"{clause}/{{id}} DELETE"
@@ -58,34 +74,65 @@ LOCATION = Api(
     base="/location/v2",
     probe="/queries/zones",
     operations={
-        "users": Operation("GET", "/queries/users", 200, f"{C}7 queries/users GET", "UserList",
-                           wrapper="userList"),
-        "zones": Operation("GET", "/queries/zones", 200, f"{C}7 queries/zones GET", "ZoneList",
-                           wrapper="zoneList"),
-        "zone": Operation("GET", "/queries/zones/{zoneId}", 200, f"{C}7 queries/zones/{{zoneId}} GET",
-                          "ZoneInfo", wrapper="zoneInfo"),
+        "users": Operation(
+            "GET", "/queries/users", 200, f"{C}7 queries/users GET", "UserList", wrapper="userList"
+        ),
+        "zones": Operation(
+            "GET", "/queries/zones", 200, f"{C}7 queries/zones GET", "ZoneList", wrapper="zoneList"
+        ),
+        "zone": Operation(
+            "GET",
+            "/queries/zones/{zoneId}",
+            200,
+            f"{C}7 queries/zones/{{zoneId}} GET",
+            "ZoneInfo",
+            wrapper="zoneInfo",
+        ),
         "access_points": Operation(
-            "GET", "/queries/zones/{zoneId}/accessPoints", 200,
-            f"{C}7 queries/zones/{{zoneId}}/accessPoints GET", "AccessPointList",
+            "GET",
+            "/queries/zones/{zoneId}/accessPoints",
+            200,
+            f"{C}7 queries/zones/{{zoneId}}/accessPoints GET",
+            "AccessPointList",
             wrapper="accessPointList",
         ),
         "access_point": Operation(
-            "GET", "/queries/zones/{zoneId}/accessPoints/{accessPointId}", 200,
-            f"{C}7 queries/zones/{{zoneId}}/accessPoints/{{accessPointId}} GET", "AccessPointInfo",
+            "GET",
+            "/queries/zones/{zoneId}/accessPoints/{accessPointId}",
+            200,
+            f"{C}7 queries/zones/{{zoneId}}/accessPoints/{{accessPointId}} GET",
+            "AccessPointInfo",
             wrapper="accessPointInfo",
         ),
-        "distance": Operation("GET", "/queries/distance", 200, f"{C}7 queries/distance GET",
-                              "TerminalDistance", wrapper="terminalDistance"),
+        "distance": Operation(
+            "GET",
+            "/queries/distance",
+            200,
+            f"{C}7 queries/distance GET",
+            "TerminalDistance",
+            wrapper="terminalDistance",
+        ),
         **_sub_ops("users", "UserLocationEventSubscription", "userLocationEventSubscription"),
         **_sub_ops("zones", "ZoneLocationEventSubscription", "zoneLocationEventSubscription"),
-        "notify_test": Operation("POST", "{callbackReference}", 204, f"{C}6.4.3 (TestNotification)",
-                                 "TestNotification", wrapper="testNotification"),
+        "notify_test": Operation(
+            "POST",
+            "{callbackReference}",
+            204,
+            f"{C}6.4.3 (TestNotification)",
+            "TestNotification",
+            wrapper="testNotification",
+        ),
     },
     schemas=schemas(
         time_stamp(f"{C}6.5.2"),
         link_type(f"{C}6.5.1"),
-        Schema("LocationInfo", f"{C}6.5.3", req("latitude", "array", items="number"),
-               req("longitude", "array", items="number"), req("shape", "integer", enum=(1, 2, 3, 4, 5, 6, 7))),
+        Schema(
+            "LocationInfo",
+            f"{C}6.5.3",
+            req("latitude", "array", items="number"),
+            req("longitude", "array", items="number"),
+            req("shape", "integer", enum=(1, 2, 3, 4, 5, 6, 7)),
+        ),
         Schema(
             "UserInfo",
             f"{C}6.2.2",
@@ -96,7 +143,9 @@ LOCATION = Api(
             req("timestamp", "object", schema="TimeStamp"),
             opt("locationInfo", "object", schema="LocationInfo"),
         ),
-        Schema("UserList", f"{C}6.2.5", req("resourceURL"), opt("user", "array", schema="UserInfo")),
+        Schema(
+            "UserList", f"{C}6.2.5", req("resourceURL"), opt("user", "array", schema="UserInfo")
+        ),
         Schema(
             "ZoneInfo",
             f"{C}6.2.3",
@@ -106,7 +155,9 @@ LOCATION = Api(
             req("numberOfUsers", "integer"),
             req("resourceURL"),
         ),
-        Schema("ZoneList", f"{C}6.2.6", req("resourceURL"), opt("zone", "array", schema="ZoneInfo")),
+        Schema(
+            "ZoneList", f"{C}6.2.6", req("resourceURL"), opt("zone", "array", schema="ZoneInfo")
+        ),
         Schema(
             "AccessPointInfo",
             f"{C}6.2.4",
@@ -124,7 +175,9 @@ LOCATION = Api(
             req("resourceURL"),
             opt("accessPoint", "array", schema="AccessPointInfo"),
         ),
-        Schema("TerminalDistance", f"{C}6.2.8", req("distance", "integer"), opt("accuracy", "integer")),
+        Schema(
+            "TerminalDistance", f"{C}6.2.8", req("distance", "integer"), opt("accuracy", "integer")
+        ),
         self_links("SubscriptionLinks", f"{C}6.3.4"),
         _subscription("UserLocationEventSubscription", f"{C}6.3.4", req("address")),
         _subscription("ZoneLocationEventSubscription", f"{C}6.3.6", req("zoneId")),

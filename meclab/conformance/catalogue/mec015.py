@@ -29,8 +29,14 @@ BWM = Api(
     probe="/bw_allocations",
     operations={
         **_resource_ops("/bw_allocations", "allocationId", "BwInfo", f"{C}7 bw_allocations"),
-        "patch": Operation("PATCH", "/bw_allocations/{allocationId}", 200,
-                           f"{C}7 bw_allocations/{{id}} PATCH", "BwInfo", conditional=True),
+        "patch": Operation(
+            "PATCH",
+            "/bw_allocations/{allocationId}",
+            200,
+            f"{C}7 bw_allocations/{{id}} PATCH",
+            "BwInfo",
+            conditional=True,
+        ),
     },
     schemas=schemas(
         time_stamp(f"{C}6.5.2"),
@@ -55,8 +61,9 @@ MTS = Api(
     base="/mts/v1",
     probe="/mts_capability_info",
     operations={
-        "capability": Operation("GET", "/mts_capability_info", 200, f"{C}7 mts_capability_info GET",
-                                "MtsCapabilityInfo"),
+        "capability": Operation(
+            "GET", "/mts_capability_info", 200, f"{C}7 mts_capability_info GET", "MtsCapabilityInfo"
+        ),
         **_resource_ops("/mts_sessions", "sessionId", "MtsSessionInfo", f"{C}7 mts_sessions"),
     },
     schemas=schemas(

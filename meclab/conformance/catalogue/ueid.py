@@ -18,11 +18,20 @@ UEID = Api(
     operations={
         "tags": Operation("GET", PATH, 200, f"{C}7 ue_identity_tag_info GET", "UeIdentityTagInfo"),
         "register": Operation(
-            "PUT", PATH, 200, f"{C}7 ue_identity_tag_info PUT", "UeIdentityTagInfo", conditional=True
+            "PUT",
+            PATH,
+            200,
+            f"{C}7 ue_identity_tag_info PUT",
+            "UeIdentityTagInfo",
+            conditional=True,
         ),
     },
     schemas=schemas(
-        Schema("UeIdentityTag", f"{C}6.2.2", req("ueIdentityTag"), req("state", "integer", enum=(0, 1))),
-        Schema("UeIdentityTagInfo", f"{C}6.2.2", req("ueIdentityTags", "array", schema="UeIdentityTag")),
+        Schema(
+            "UeIdentityTag", f"{C}6.2.2", req("ueIdentityTag"), req("state", "integer", enum=(0, 1))
+        ),
+        Schema(
+            "UeIdentityTagInfo", f"{C}6.2.2", req("ueIdentityTags", "array", schema="UeIdentityTag")
+        ),
     ),
 )

@@ -17,10 +17,17 @@ WAI = Api(
     probe="/subscriptions",
     operations={
         "ap_information": Operation(
-            "GET", "/queries/ap/ap_information", 200, f"{C}7 queries/ap/ap_information GET", "[ApInfo]"
+            "GET",
+            "/queries/ap/ap_information",
+            200,
+            f"{C}7 queries/ap/ap_information GET",
+            "[ApInfo]",
         ),
         "sta_information": Operation(
-            "GET", "/queries/sta/sta_information", 200, f"{C}7 queries/sta/sta_information GET",
+            "GET",
+            "/queries/sta/sta_information",
+            200,
+            f"{C}7 queries/sta/sta_information GET",
             "[StaInfo]",
         ),
         "subscriptions": Operation(
@@ -30,12 +37,19 @@ WAI = Api(
             "POST", "/subscriptions", 201, f"{C}7 subscriptions POST", "AssocStaSubscription"
         ),
         "subscription": Operation(
-            "GET", "/subscriptions/{subscriptionId}", 200, f"{C}7 subscriptions/{{id}} GET",
+            "GET",
+            "/subscriptions/{subscriptionId}",
+            200,
+            f"{C}7 subscriptions/{{id}} GET",
             "AssocStaSubscription",
         ),
         "update_subscription": Operation(
-            "PUT", "/subscriptions/{subscriptionId}", 200, f"{C}7 subscriptions/{{id}} PUT",
-            "AssocStaSubscription", conditional=True,
+            "PUT",
+            "/subscriptions/{subscriptionId}",
+            200,
+            f"{C}7 subscriptions/{{id}} PUT",
+            "AssocStaSubscription",
+            conditional=True,
         ),
         "unsubscribe": Operation(
             "DELETE", "/subscriptions/{subscriptionId}", 204, f"{C}7 subscriptions/{{id}} DELETE"

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from meclab.conformance.catalogue.mec011 import APP_SUPPORT, SERVICE_MGMT
 from meclab.conformance.catalogue.ams import AMS
 from meclab.conformance.catalogue.location import LOCATION
+from meclab.conformance.catalogue.mec011 import APP_SUPPORT, SERVICE_MGMT
 from meclab.conformance.catalogue.mec015 import BWM, MTS
 from meclab.conformance.catalogue.model import Api
 from meclab.conformance.catalogue.rni import RNI
@@ -47,7 +47,9 @@ GROUPS: dict[str, Group] = {
         Group("ueid", "MEC 014 UE identity", (UEID,), others.UEID_CASES),
         Group("wai", "MEC 028 WLAN access information", (WAI,), others.WAI_CASES),
         Group("ams", "MEC 021 application mobility", (AMS,), others.AMS_CASES),
-        Group("mec015", "MEC 015 bandwidth management and traffic steering", (BWM, MTS), mec015.CASES),
+        Group(
+            "mec015", "MEC 015 bandwidth management and traffic steering", (BWM, MTS), mec015.CASES
+        ),
     )
 }
 """Every group, in the order a run tests them."""

@@ -23,26 +23,51 @@ async def zones(session: Session) -> None:
     listed = need_ok(await session.call(LOC, "zones", "list the zones"))
     found = _items(listed.body, "zoneList", "zone")
     zone_id = session.settings.location.zone_id or (found[0].get("zoneId") if found else None)
-    await session.call(LOC, "zone", "read an unknown zone: 404",
-                       params={"zoneId": f"unknown-{uuid.uuid4().hex}"}, expect=404)
+    await session.call(
+        LOC,
+        "zone",
+        "read an unknown zone: 404",
+        params={"zoneId": f"unknown-{uuid.uuid4().hex}"},
+        expect=404,
+    )
     if not isinstance(zone_id, str):
-        session.skip(LOC, "zone", "read a zone", "the platform lists no zones and the settings name none")
+        session.skip(
+            LOC, "zone", "read a zone", "the platform lists no zones and the settings name none"
+        )
         return
     session.facts["zone_id"] = zone_id
     inner = lambda b: (b or {}).get("zoneInfo")  # noqa: E731
-    await session.call(LOC, "zone", "read a zone", params={"zoneId": zone_id},
-                       judge=member_equals("zoneId", zone_id, LOC.op("zone").clause, inner))
-    aps = need_ok(await session.call(LOC, "access_points", "list a zone's access points",
-                                     params={"zoneId": zone_id}))
+    await session.call(
+        LOC,
+        "zone",
+        "read a zone",
+        params={"zoneId": zone_id},
+        judge=member_equals("zoneId", zone_id, LOC.op("zone").clause, inner),
+    )
+    aps = need_ok(
+        await session.call(
+            LOC, "access_points", "list a zone's access points", params={"zoneId": zone_id}
+        )
+    )
     points = _items(aps.body, "accessPointList", "accessPoint")
     if not points:
-        session.skip(LOC, "access_point", "read an access point", f"zone {zone_id} lists no access points")
+        session.skip(
+            LOC, "access_point", "read an access point", f"zone {zone_id} lists no access points"
+        )
         return
     ap = points[0].get("accessPointId")
-    await session.call(LOC, "access_point", "read an access point",
-                       params={"zoneId": zone_id, "accessPointId": str(ap)},
-                       judge=member_equals("accessPointId", ap, LOC.op("access_point").clause,
-                                           lambda b: (b or {}).get("accessPointInfo")))
+    await session.call(
+        LOC,
+        "access_point",
+        "read an access point",
+        params={"zoneId": zone_id, "accessPointId": str(ap)},
+        judge=member_equals(
+            "accessPointId",
+            ap,
+            LOC.op("access_point").clause,
+            lambda b: (b or {}).get("accessPointInfo"),
+        ),
+    )
 
 
 async def users(session: Session) -> None:
@@ -51,23 +76,40 @@ async def users(session: Session) -> None:
     found = _items(listed.body, "userList", "user")
     address = session.settings.location.address or (found[0].get("address") if found else None)
     if not isinstance(address, str):
-        session.skip(LOC, "users", "one user (address)", "no users and no location.address in the settings")
+        session.skip(
+            LOC, "users", "one user (address)", "no users and no location.address in the settings"
+        )
         return
     session.facts["address"] = address
     clause = LOC.op("users").clause
     of_list = lambda b: ((b or {}).get("userList") or {}).get("user")  # noqa: E731
-    await session.call(LOC, "users", "one user (address)", query={"address": address},
-                       judge=every_item(lambda u: u.get("address") == address, f"only {address}",
-                                        clause, of_list))
+    await session.call(
+        LOC,
+        "users",
+        "one user (address)",
+        query={"address": address},
+        judge=every_item(lambda u: u.get("address") == address, f"only {address}", clause, of_list),
+    )
     zone_id = session.facts.get("zone_id")
     if isinstance(zone_id, str):
-        await session.call(LOC, "users", "the users of a zone (zoneId)", query={"zoneId": zone_id},
-                           judge=every_item(lambda u: u.get("zoneId") == zone_id, f"only zone {zone_id}",
-                                            clause, of_list, at_least_one=False))
+        await session.call(
+            LOC,
+            "users",
+            "the users of a zone (zoneId)",
+            query={"zoneId": zone_id},
+            judge=every_item(
+                lambda u: u.get("zoneId") == zone_id,
+                f"only zone {zone_id}",
+                clause,
+                of_list,
+                at_least_one=False,
+            ),
+        )
     others = [u.get("address") for u in found if u.get("address") != address]
     if others and isinstance(others[0], str):
-        await session.call(LOC, "distance", "distance between two users",
-                           query={"address": [address, others[0]]})
+        await session.call(
+            LOC, "distance", "distance between two users", query={"address": [address, others[0]]}
+        )
     else:
         session.skip(LOC, "distance", "distance between two users", "fewer than two users")
 
@@ -79,11 +121,23 @@ async def user_subscription(session: Session) -> None:
         session.skip(LOC, "users.subscribe", "create a UserLocationEventSubscription", "no user")
         return
     callback = session.receiver.callback("user-location")
-    body = {"subscriptionType": "UserLocationEventSubscription", "callbackReference": callback,
-            "address": address, "requestTestNotification": True,
-            "clientCorrelator": f"conformance-{uuid.uuid4().hex[:8]}"}
-    await subscription_life(session, LOC, "UserLocationEventSubscription", body, callback=callback,
-                            links=_references, wrapper="userLocationEventSubscription", prefix="users.")
+    body = {
+        "subscriptionType": "UserLocationEventSubscription",
+        "callbackReference": callback,
+        "address": address,
+        "requestTestNotification": True,
+        "clientCorrelator": f"conformance-{uuid.uuid4().hex[:8]}",
+    }
+    await subscription_life(
+        session,
+        LOC,
+        "UserLocationEventSubscription",
+        body,
+        callback=callback,
+        links=_references,
+        wrapper="userLocationEventSubscription",
+        prefix="users.",
+    )
 
 
 async def zone_subscription(session: Session) -> None:
@@ -93,10 +147,22 @@ async def zone_subscription(session: Session) -> None:
         session.skip(LOC, "zones.subscribe", "create a ZoneLocationEventSubscription", "no zone")
         return
     callback = session.receiver.callback("zone-location")
-    body = {"subscriptionType": "ZoneLocationEventSubscription", "callbackReference": callback,
-            "zoneId": zone_id, "requestTestNotification": True}
-    await subscription_life(session, LOC, "ZoneLocationEventSubscription", body, callback=callback,
-                            links=_references, wrapper="zoneLocationEventSubscription", prefix="zones.")
+    body = {
+        "subscriptionType": "ZoneLocationEventSubscription",
+        "callbackReference": callback,
+        "zoneId": zone_id,
+        "requestTestNotification": True,
+    }
+    await subscription_life(
+        session,
+        LOC,
+        "ZoneLocationEventSubscription",
+        body,
+        callback=callback,
+        links=_references,
+        wrapper="zoneLocationEventSubscription",
+        prefix="zones.",
+    )
 
 
 def _references(body: Any) -> Any:

@@ -22,7 +22,10 @@ from meclab.conformance.suite.common import (
     same_url,
 )
 
-NO_APP = "no app instance: set app_instance_id in the settings file, or let the suite register one (MEC 011 app support)"
+NO_APP = (
+    "no app instance: set app_instance_id in the settings file, or let the suite register one "
+    "(MEC 011 app support)"
+)
 
 
 def service_body(name: str) -> dict[str, Any]:
@@ -357,7 +360,8 @@ async def rules(session: Session) -> None:
             r for r in listed.body or [] if isinstance(r, dict) and isinstance(r.get(id_name), str)
         ]
         if not items:
-            why = f"the app instance has no {kind.replace('_', ' ')}s (name one that has in app_instance_id)"
+            what = kind.replace("_", " ")
+            why = f"the app instance has no {what}s (set app_instance_id to one that has)"
             session.skip(AS, kind, f"read a {kind.replace('_', ' ')}", why)
             session.skip(AS, f"update_{kind}", "update with a stale If-Match: 412", why)
             continue

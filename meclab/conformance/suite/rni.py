@@ -22,26 +22,48 @@ async def queries(session: Session) -> None:
     app_id = session.facts.get("app_instance_id")
     if app_id:
         await session.call(
-            RNI, "plmn_info", "PLMN of the app instance", query={"app_ins_id": app_id},
-            judge=every_item(lambda p: p.get("appInstanceId") == app_id,
-                             f"only the PLMN info of {app_id}", RNI.op("plmn_info").clause),
+            RNI,
+            "plmn_info",
+            "PLMN of the app instance",
+            query={"app_ins_id": app_id},
+            judge=every_item(
+                lambda p: p.get("appInstanceId") == app_id,
+                f"only the PLMN info of {app_id}",
+                RNI.op("plmn_info").clause,
+            ),
         )
     else:
-        session.skip(RNI, "plmn_info", "PLMN of the app instance", "no app instance (app_ins_id is mandatory)")
+        session.skip(
+            RNI,
+            "plmn_info",
+            "PLMN of the app instance",
+            "no app instance (app_ins_id is mandatory)",
+        )
     rab = need_ok(await session.call(RNI, "rab_info", "radio access bearers"))
     cells = _cells(rab.body)
     configured = session.settings.rni.ecgi
     if configured:
-        session.facts["ecgi"] = {"plmn": {"mcc": configured.mcc, "mnc": configured.mnc}, "cellId": configured.cell_id}
+        session.facts["ecgi"] = {
+            "plmn": {"mcc": configured.mcc, "mnc": configured.mnc},
+            "cellId": configured.cell_id,
+        }
     elif cells:
         session.facts["ecgi"] = cells[0]["ecgi"]
     ecgi = session.facts.get("ecgi")
     if ecgi:
         cell = ecgi.get("cellId")
         await session.call(
-            RNI, "rab_info", "radio access bearers of one cell (cell_id)", query={"cell_id": str(cell)},
-            judge=every_item(lambda c: c.get("ecgi", {}).get("cellId") == cell, f"only cell {cell}",
-                             RNI.op("rab_info").clause, lambda b: (b or {}).get("cellUserInfo"), at_least_one=False),
+            RNI,
+            "rab_info",
+            "radio access bearers of one cell (cell_id)",
+            query={"cell_id": str(cell)},
+            judge=every_item(
+                lambda c: c.get("ecgi", {}).get("cellId") == cell,
+                f"only cell {cell}",
+                RNI.op("rab_info").clause,
+                lambda b: (b or {}).get("cellUserInfo"),
+                at_least_one=False,
+            ),
         )
     await session.call(RNI, "s1_bearer_info", "S1 bearers")
     await session.call(RNI, "layer2_meas", "layer 2 measurements")
@@ -51,8 +73,12 @@ async def cell_change(session: Session) -> None:
     """A CellChangeSubscription on the cell found by :func:`queries`, through its life."""
     ecgi = session.facts.get("ecgi")
     if not ecgi:
-        session.skip(RNI, "subscribe", "create a CellChangeSubscription",
-                     "no cell: no UE in rab_info and no rni.ecgi in the settings file")
+        session.skip(
+            RNI,
+            "subscribe",
+            "create a CellChangeSubscription",
+            "no cell: no UE in rab_info and no rni.ecgi in the settings file",
+        )
         return
     callback = session.receiver.callback("cell-change")
     body = {
@@ -62,12 +88,21 @@ async def cell_change(session: Session) -> None:
         "filterCriteriaAssocHo": {"ecgi": [ecgi]},
     }
     await subscription_life(
-        session, RNI, "CellChangeSubscription", body, callback=callback,
+        session,
+        RNI,
+        "CellChangeSubscription",
+        body,
+        callback=callback,
         links=lambda b: (b or {}).get("_links", {}).get("subscription"),
         list_query={"subscription_type": "cell_change"},
     )
-    await session.call(RNI, "subscription", "read an unknown subscription: 404",
-                       params={"subscriptionId": f"unknown-{uuid.uuid4().hex}"}, expect=404)
+    await session.call(
+        RNI,
+        "subscription",
+        "read an unknown subscription: 404",
+        params={"subscriptionId": f"unknown-{uuid.uuid4().hex}"},
+        expect=404,
+    )
 
 
 CASES = (queries, cell_change)

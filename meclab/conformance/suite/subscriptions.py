@@ -59,24 +59,49 @@ async def subscription_life(
             what="a TestNotification (requestTestNotification: true)",
         )
     inner = lambda b: _inner(b, wrapper)  # noqa: E731
-    read = need_ok(await session.call(
-        api, f"{prefix}subscription", f"read the {kind}", url=url,
-        judge=member_equals("callbackReference", callback, api.op(f"{prefix}subscription").clause, inner),
-    ))
-    await session.call(api, f"{prefix}subscriptions", f"list the subscriptions ({kind} listed)", query=list_query,
-                       judge=lists_href(url, api.op(f"{prefix}subscriptions").clause, links))
+    read = need_ok(
+        await session.call(
+            api,
+            f"{prefix}subscription",
+            f"read the {kind}",
+            url=url,
+            judge=member_equals(
+                "callbackReference", callback, api.op(f"{prefix}subscription").clause, inner
+            ),
+        )
+    )
+    await session.call(
+        api,
+        f"{prefix}subscriptions",
+        f"list the subscriptions ({kind} listed)",
+        query=list_query,
+        judge=lists_href(url, api.op(f"{prefix}subscriptions").clause, links),
+    )
     current = copy.deepcopy(inner(read.body)) if isinstance(inner(read.body), dict) else dict(body)
     etag = read.headers.get("etag")
-    await session.stale_if_match(api, f"{prefix}update_subscription", f"replace the {kind} with a stale If-Match: 412",
-                                 url=url, body={wrapper: current} if wrapper else current, etag=etag)
+    await session.stale_if_match(
+        api,
+        f"{prefix}update_subscription",
+        f"replace the {kind} with a stale If-Match: 412",
+        url=url,
+        body={wrapper: current} if wrapper else current,
+        etag=etag,
+    )
     moved = session.receiver.callback(f"{kind}-moved")
     current["callbackReference"] = moved
     current.pop("requestTestNotification", None)
     await session.call(
-        api, f"{prefix}update_subscription", f"replace the {kind} (new callbackReference)", url=url,
+        api,
+        f"{prefix}update_subscription",
+        f"replace the {kind} (new callbackReference)",
+        url=url,
         body={wrapper: current} if wrapper else current,
         headers={"If-Match": etag} if etag else None,
-        judge=member_equals("callbackReference", moved, api.op(f"{prefix}update_subscription").clause, inner),
+        judge=member_equals(
+            "callbackReference", moved, api.op(f"{prefix}update_subscription").clause, inner
+        ),
     )
     need_ok(await session.call(api, f"{prefix}unsubscribe", f"delete the {kind}", url=url))
-    await session.call(api, f"{prefix}subscription", f"read the {kind} after delete: 404", url=url, expect=404)
+    await session.call(
+        api, f"{prefix}subscription", f"read the {kind} after delete: 404", url=url, expect=404
+    )
