@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from meclab.conformance import report
+from meclab.conformance.exchange import tls_context
 from meclab.conformance.preflight import CannotTest
 from meclab.conformance.runner import RunOptions, run
 from meclab.conformance.settings import Settings, SettingsError, load
@@ -32,10 +33,10 @@ def _token(url: str, client_id: str, secret: str, verify: bool | str) -> str:
             endpoint,
             data={"grant_type": "client_credentials"},
             auth=(client_id, secret),
-            verify=verify,
+            verify=tls_context(verify),
             timeout=10,
         )
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, OSError) as exc:  # OSError: a CA file that cannot be read
         raise CannotTest(f"cannot get a token from {endpoint}: {exc}") from exc
     if answer.status_code != 200 or "access_token" not in answer.text:
         raise CannotTest(

@@ -68,6 +68,12 @@ class Exchange:
         return "\n".join(lines)
 
 
+def tls_context(verify: bool | str) -> bool | ssl.SSLContext:
+    """What httpx's ``verify`` takes for: verify (True), do not (False), or trust the CA
+    certificate file ``verify``."""
+    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
+
+
 class Target:
     """The platform under test: where it is and how to talk to it."""
 
@@ -83,10 +89,9 @@ class Target:
         self.url = url.rstrip("/")
         self.api_root = "/" + api_root.strip("/") if api_root.strip("/") else ""
         self.token = token
-        tls: bool | ssl.SSLContext = verify
-        if isinstance(verify, str):
-            tls = ssl.create_default_context(cafile=verify)
-        self.client = httpx.AsyncClient(verify=tls, timeout=timeout_s, follow_redirects=False)
+        self.client = httpx.AsyncClient(
+            verify=tls_context(verify), timeout=timeout_s, follow_redirects=False
+        )
 
     async def close(self) -> None:
         """Close the connections."""

@@ -94,6 +94,7 @@ class Session:
             params=query,
             headers=headers,
         )
+        self._refused(api, op.name, step, exchange, expect)
         found = checks.answer(exchange, api, op, expect)
         if judge is not None and exchange.status == (expect or op.success):
             found += judge(exchange)
@@ -123,6 +124,7 @@ class Session:
         exchange = await self.target.send(
             op.method, url, json_body=body, headers={"If-Match": STALE_ETAG}
         )
+        self._refused(api, op.name, step, exchange, 412)
         found = checks.answer(exchange, api, op, 412)
         found = [
             Violation("If-Match", IF_MATCH_CLAUSE, v.expected, v.actual)
@@ -142,6 +144,20 @@ class Session:
                 duration_s=exchange.duration_s,
             )
         )
+
+    def _refused(
+        self, api: Api, operation: str, step: str, exchange: Exchange, expect: int | None
+    ) -> None:
+        """A 403 for a missing scope (RFC 6750 §3.1 ``insufficient_scope``) says what the
+        token may do, not how the API behaves: the step, and the rest of its test, are
+        skipped, naming the scope."""
+        challenge = exchange.headers.get("www-authenticate", "")
+        if exchange.status != 403 or expect == 403 or "insufficient_scope" not in challenge:
+            return
+        scope = challenge.partition('scope="')[2].partition('"')[0] or "a scope it lacks"
+        why = f"the token lacks {scope} (403 insufficient_scope); the rest of this test is skipped"
+        self.record(Outcome(api.key, operation, step, Status.SKIPPED, reason=why))
+        raise Stop(why)
 
     def skip(self, api: Api, key: str, step: str, why: str) -> None:
         """Record a step that could not run, and why."""
