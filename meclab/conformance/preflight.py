@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from meclab.conformance.catalogue.mec011 import SERVICE_MGMT
 from meclab.conformance.catalogue.model import Api
 from meclab.conformance.checks import media_type
 from meclab.conformance.exchange import Exchange, Target
@@ -43,11 +44,18 @@ class Probe:
 
 
 async def probe(target: Target, apis: list[Api]) -> list[Probe]:
-    """Probe every API; raise :class:`CannotTest` if nothing there is a MEC platform."""
+    """Probe every API; raise :class:`CannotTest` if nothing there is a MEC platform.
+
+    An API whose probe cannot tell (a 404 ProblemDetails, :attr:`Api.probe_missing_ok`) counts
+    only beside one whose probe can: MEC 011 service management is asked as the witness when
+    no chosen API can tell."""
+    asked = list(apis)
+    if all(a.probe_missing_ok for a in apis):
+        asked.append(SERVICE_MGMT)
     exchanges = await asyncio.gather(
-        *(target.send("GET", target.api_url(a.base, a.probe)) for a in apis)
+        *(target.send("GET", target.api_url(a.base, a.probe)) for a in asked)
     )
-    probes = [Probe(api, ex) for api, ex in zip(apis, exchanges, strict=True)]
+    probes = [Probe(api, ex) for api, ex in zip(asked, exchanges, strict=True)]
     errors = [p for p in probes if p.exchange.error]
     if len(errors) == len(probes):
         raise CannotTest(f"cannot reach {target.url}: {errors[0].exchange.error}")
@@ -57,7 +65,7 @@ async def probe(target: Target, apis: list[Api]) -> list[Probe]:
             f"{target.url} asks for authentication (GET {refused[0].exchange.url} answered 401): "
             "give a bearer token with --token, or --client-id and --client-secret"
         )
-    if not any(p.served for p in probes):
+    if not any(p.served and not p.api.probe_missing_ok for p in probes):
         html = [p for p in probes if "html" in media_type(p.exchange).lower()]
         tried = ", ".join(
             f"{p.api.base}{p.api.probe} → {p.exchange.status or p.exchange.error}" for p in probes
@@ -69,4 +77,4 @@ async def probe(target: Target, apis: list[Api]) -> list[Probe]:
                 "--api-root right?"
             )
         raise CannotTest(f"no MEC API answers at {target.url}{target.api_root} (tried {tried})")
-    return probes
+    return probes[: len(apis)]

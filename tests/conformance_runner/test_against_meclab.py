@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from helpers import free_port
+from test_up import ANY_DATAPLANE_PORTS, Meclab
 from typer.testing import CliRunner
 
 from meclab.cli.main import app
@@ -58,3 +60,26 @@ def test_one_api_only(meclab_url: str) -> None:
     result = CliRunner().invoke(app, ["conformance", meclab_url, "--api", "mec012"])
     assert result.exit_code == 0, result.output
     assert "rni" in result.output and "mec011-sm" not in result.output
+
+
+def test_an_api_root(tmp_path: Path) -> None:
+    """Behind a prefix (``meclab up --api-root``, as the ETSI sandbox serves): found and
+    passed with ``--api-root``; without it nothing answers, which is exit 2, not a pass."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    args = ["up", "--port", str(port), "--data-dir", str(tmp_path / "data"), *ANY_DATAPLANE_PORTS]
+    process = Meclab([*args, "--api-root", "/sbx1/mep1"], tmp_path, "meclab")
+    try:
+        process.wait_ready(base)
+        chosen = ["--api", "mec011", "--api", "ueid", "--api", "location"]
+        result = CliRunner().invoke(app, ["conformance", base, "--api-root", "/sbx1/mep1", *chosen])
+        assert result.exit_code == 0, result.output
+        assert re.search(r"\d+ passed, 0 failed", result.output)
+        result = CliRunner().invoke(app, ["conformance", base, *chosen])
+        assert result.exit_code == 2
+        assert (
+            f"no MEC API answers at {base} (tried /mec_service_mgmt/v1/services → 404"
+            in result.output
+        )
+    finally:
+        process.kill()
