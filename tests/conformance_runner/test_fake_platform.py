@@ -7,7 +7,7 @@ import pytest
 from fake_platform import make_app
 from helpers import on_loopback
 
-from meclab.conformance.catalogue.common import IF_MATCH_CLAUSE, LOCATION_CLAUSE
+from meclab.conformance.catalogue.common import CONTENT_CLAUSE, IF_MATCH_CLAUSE, LOCATION_CLAUSE
 from meclab.conformance.results import RunResult, Status
 from meclab.conformance.runner import RunOptions, run
 from meclab.conformance.settings import Settings
@@ -55,7 +55,7 @@ async def test_a_right_platform_passes_every_step() -> None:
             "content_type",
             "GET /transports",
             "Content-Type",
-            "MEC 009 §6.2 (JSON bodies are application/json)",
+            CONTENT_CLAUSE,
             "application/JSON",
         ),
         (

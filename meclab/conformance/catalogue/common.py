@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from meclab.conformance.schema import Schema, req
 
-PROBLEM_CLAUSE = "MEC 009 §6.15 (ProblemDetails, RFC 7807 §3)"
+PROBLEM_CLAUSE = "MEC 009 error reporting: ProblemDetails as application/problem+json (RFC 7807 §3)"
 """The rule for error bodies: every 4xx/5xx answer is a ProblemDetails."""
-CONTENT_CLAUSE = "MEC 009 §6.2 (JSON bodies are application/json)"
+CONTENT_CLAUSE = "MEC 009 serialization: JSON bodies as application/json (RFC 8259 §11)"
 """The rule for success bodies' media type."""
-LOCATION_CLAUSE = "MEC 009 §6.12 (201 Created carries Location), RFC 9110 §10.2.2"
+LOCATION_CLAUSE = "RFC 9110 §15.3.2, §10.2.2: 201 Created names the new resource in Location"
 """The rule for resources a POST creates."""
-IF_MATCH_CLAUSE = "RFC 9110 §13.1.1 (If-Match); 412 as the operation's clause lists it"
+IF_MATCH_CLAUSE = "RFC 9110 §13.1.1, §15.5.13: a stale If-Match fails with 412"
 """The rule for conditional updates."""
 
 
