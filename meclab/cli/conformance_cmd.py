@@ -57,7 +57,10 @@ def conformance_command(
         ),
     ] = None,
     api_root: Annotated[
-        str, typer.Option(help="Path prefix of the ETSI APIs, e.g. /sbx1/mep1 (default: none).")
+        str,
+        typer.Option(
+            help="Path prefix of the ETSI APIs, e.g. /sbx1/mep1.", show_default="none: at the root"
+        ),
     ] = "",
     token: Annotated[str | None, typer.Option(help="Bearer token sent with every request.")] = None,
     client_id: Annotated[str | None, typer.Option(help="Get a token: OAuth 2.0 client id.")] = None,
@@ -79,8 +82,8 @@ def conformance_command(
     callback_host: Annotated[
         str | None,
         typer.Option(
-            help="Address the notification receiver listens on. "
-            "(default: the settings' callback.host, else 127.0.0.1)"
+            help="Address the notification receiver listens on.",
+            show_default="the settings' callback.host, else 127.0.0.1",
         ),
     ] = None,
     callback_port: Annotated[
@@ -88,8 +91,8 @@ def conformance_command(
         typer.Option(
             min=0,
             max=65535,
-            help="Port of the notification receiver (0: any free). "
-            "(default: the settings' callback.port, else 0)",
+            help="Port of the notification receiver (0: any free).",
+            show_default="the settings' callback.port, else 0",
         ),
     ] = None,
     verbose: Annotated[
