@@ -50,7 +50,8 @@ def console(result: RunResult, out: Console, verbose: bool = False) -> None:
     every skip with its reason; the totals last."""
     out.print(f"[bold]meclab conformance[/] {result.target}")
     for api, outcomes in _by_api(result):
-        table = Table(title=api, title_justify="left", show_edge=False, expand=False)
+        title = f"{api}: {result.titles[api]}" if api in result.titles else api
+        table = Table(title=title, title_justify="left", show_edge=False, expand=False)
         table.add_column("operation")
         table.add_column("passed", justify="right")
         table.add_column("failed", justify="right")
@@ -164,9 +165,9 @@ def html_page(result: RunResult, path: Path) -> None:
         f"<p class='summary {'failed' if result.failed else 'passed'}'>{esc(totals(result))}</p>",
     ]
     for api, outcomes in _by_api(result):
-        parts.append(
-            f"<h2>{esc(api)}</h2><table><tr><th>operation</th><th>step</th><th>verdict</th><th>detail</th></tr>"
-        )
+        title = f"{api}: {result.titles[api]}" if api in result.titles else api
+        parts.append(f"<h2>{esc(title)}</h2><table>")
+        parts.append("<tr><th>operation</th><th>step</th><th>verdict</th><th>detail</th></tr>")
         for o in outcomes:
             detail = ""
             if o.status is Status.FAILED:

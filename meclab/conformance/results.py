@@ -58,6 +58,8 @@ class RunResult:
 
     target: str
     outcomes: list[Outcome] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)
+    """Per API key, what it is: ``MEC 012 radio network information (ETSI GS MEC 012 V2.2.1)``."""
     duration_s: float = 0.0
 
     def count(self, status: Status) -> int:

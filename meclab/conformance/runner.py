@@ -40,6 +40,7 @@ async def run(options: RunOptions, groups: list[Group], settings: Settings) -> R
     result = RunResult(target=f"{target.url}{target.api_root}")
     try:
         apis = [api for group in groups for api in group.apis]
+        result.titles = {api.key: f"{api.title} ({api.spec})" for api in apis}
         probes = {p.api.key: p for p in await probe(target, apis)}
         callback = settings.callback
         async with Receiver(callback.host, callback.port, callback.public_url) as receiver:

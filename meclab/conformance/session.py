@@ -4,8 +4,8 @@ far, and the steps it records.
 A test calls :meth:`Session.call` for each exchange: the session sends it, applies the generic
 checks of :mod:`meclab.conformance.checks` and the test's own ``judge`` (the behaviour the step
 is about), and records one :class:`~meclab.conformance.results.Outcome`. When a step fails so
-that the rest of the test cannot run, :meth:`Session.need` raises :class:`Stop`; the runner
-goes on with the next test.
+that the rest of the test cannot run, the test raises :class:`Stop`
+(:func:`meclab.conformance.suite.common.need_ok`); the runner goes on with the next test.
 """
 
 from __future__ import annotations
@@ -168,19 +168,6 @@ class Session:
         self.record(
             Outcome(api.key, api.op(key).name, step, Status.FAILED, (violation,), response=detail)
         )
-
-    def passed(self, api: Api, key: str, step: str, duration_s: float = 0.0) -> None:
-        """Record a step that passed outside an exchange (a notification that came)."""
-        self.record(Outcome(api.key, api.op(key).name, step, Status.PASSED, duration_s=duration_s))
-
-    @staticmethod
-    def need(exchange: Exchange, status: int) -> Exchange:
-        """``exchange`` if it answered ``status``; else :class:`Stop` (the step is recorded)."""
-        if exchange.status != status:
-            raise Stop(
-                f"{exchange.method} {exchange.url} answered {exchange.status or exchange.error}"
-            )
-        return exchange
 
     async def notification(
         self,
