@@ -8,12 +8,15 @@ import traceback
 from dataclasses import dataclass
 
 from meclab.conformance.exchange import Target
-from meclab.conformance.preflight import probe
+from meclab.conformance.preflight import CannotTest, probe
 from meclab.conformance.receiver import Receiver
 from meclab.conformance.results import Outcome, RunResult, Status, Violation
 from meclab.conformance.session import Session, Stop
 from meclab.conformance.settings import Settings
 from meclab.conformance.suite import Case, Group, mec011
+
+WILDCARDS = ("0.0.0.0", "::", "")
+"""Receiver addresses that listen everywhere and so cannot be advertised as a callback."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,11 @@ async def run(options: RunOptions, groups: list[Group], settings: Settings) -> R
         result.titles = {api.key: f"{api.title} ({api.spec})" for api in apis}
         probes = {p.api.key: p for p in await probe(target, apis)}
         callback = settings.callback
+        if callback.host in WILDCARDS and callback.public_url is None:
+            raise CannotTest(
+                f"the callback receiver listens on {callback.host}, which names no address a "
+                "platform can send notifications to: set callback.public_url in the settings file"
+            )
         async with Receiver(callback.host, callback.port, callback.public_url) as receiver:
             session = Session(target, receiver, settings, result, {a.key for a in apis})
             session.unserved = {key for key, p in probes.items() if not p.served}

@@ -8,7 +8,8 @@ rules the suite checks. Each name in ``breaks`` makes it break exactly one rule 
 * ``location``: registering a service answers without ``Location``;
 * ``content_type``: GET /transports answers ``Content-Type: application/JSON``;
 * ``missing_field``: GET /services/{id} leaves out the mandatory ``serializer``;
-* ``if_match``: PUT of a service ignores ``If-Match`` (no 412 when it is stale).
+* ``if_match``: PUT of a service ignores ``If-Match`` (no 412 when it is stale);
+* ``no_notification``: service availability subscribers are never notified.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-BREAKS = ("status", "location", "content_type", "missing_field", "if_match")
+BREAKS = ("status", "location", "content_type", "missing_field", "if_match", "no_notification")
 SM = "/mec_service_mgmt/v1"
 AS = "/mec_app_support/v1"
 
@@ -82,6 +83,8 @@ def make_app(base_url: str, breaks: frozenset[str] = frozenset()) -> Starlette:
     services["fake-rni"], owner["fake-rni"] = own, "platform"
 
     async def notify(service: dict[str, Any], change: str) -> None:
+        if "no_notification" in breaks:
+            return
         for sub in list(sm_subs.values()):
             names = sub.get("filteringCriteria", {}).get("serNames")
             if names and service["serName"] not in names:

@@ -8,15 +8,19 @@ from fake_platform import make_app
 from helpers import on_loopback
 
 from meclab.conformance.catalogue.common import CONTENT_CLAUSE, IF_MATCH_CLAUSE, LOCATION_CLAUSE
+from meclab.conformance.preflight import CannotTest
 from meclab.conformance.results import RunResult, Status
 from meclab.conformance.runner import RunOptions, run
-from meclab.conformance.settings import Settings
+from meclab.conformance.settings import Settings, parse
 from meclab.conformance.suite import resolve
 
 
-async def run_against(breaks: frozenset[str] = frozenset()) -> RunResult:
+async def run_against(
+    breaks: frozenset[str] = frozenset(), settings: Settings | None = None
+) -> RunResult:
     async with on_loopback(lambda base: make_app(base, breaks)) as (_, port):
-        return await run(RunOptions(f"http://127.0.0.1:{port}"), resolve(["mec011"]), Settings())
+        url = f"http://127.0.0.1:{port}"
+        return await run(RunOptions(url), resolve(["mec011"]), settings or Settings())
 
 
 async def test_a_right_platform_passes_every_step() -> None:
@@ -89,3 +93,21 @@ async def test_each_broken_rule_is_exactly_one_failure(
     # The report carries the request and the answer.
     assert outcome.request.split()[0] in ("GET", "POST", "PUT")
     assert outcome.response.startswith("HTTP ")
+
+
+async def test_notifications_that_never_come_are_failures() -> None:
+    quick = parse({"timeouts": {"notification_s": 0.3}})
+    result = await run_against(frozenset({"no_notification"}), quick)
+    failed = [o for o in result.outcomes if o.status is Status.FAILED]
+    assert [(o.operation, o.step) for o in failed] == [
+        ("POST {callbackReference}", "notified: service ADDED"),
+        ("POST {callbackReference}", "notified: service REMOVED"),
+    ]
+    (violation,) = failed[0].violations
+    assert violation.rule == "notification" and violation.clause == "MEC 011 §8.1.4.2"
+    assert violation.actual == "nothing within 0.3 s"
+
+
+async def test_a_receiver_on_a_wildcard_address_needs_a_public_url() -> None:
+    with pytest.raises(CannotTest, match=r"set callback\.public_url"):
+        await run_against(settings=parse({"callback": {"host": "0.0.0.0"}}))
