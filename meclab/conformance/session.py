@@ -81,11 +81,14 @@ class Session:
         expect: int | None = None,
         url: str | None = None,
         judge: Judge | None = None,
+        optional: str | None = None,
     ) -> Exchange:
         """Send operation ``key`` of ``api`` and record the step (see the module docstring).
 
         ``expect``: the status the step expects instead of the operation's success code;
-        ``url``: an absolute URL instead of the template's (a Location followed)."""
+        ``url``: an absolute URL instead of the template's (a Location followed);
+        ``optional``: why a platform may lack the operation (a 404, 405 or 501 to it is then
+        a skip with that reason, and :class:`Stop`)."""
         op = api.op(key)
         exchange = await self.target.send(
             op.method,
@@ -95,6 +98,10 @@ class Session:
             headers=headers,
         )
         self._refused(api, op.name, step, exchange, expect)
+        if optional and exchange.status in (404, 405, 501):
+            why = f"{optional} (answered {exchange.status})"
+            self.record(Outcome(api.key, op.name, step, Status.SKIPPED, reason=why))
+            raise Stop(why)
         found = checks.answer(exchange, api, op, expect)
         if judge is not None and exchange.status == (expect or op.success):
             found += judge(exchange)

@@ -10,6 +10,8 @@ rules the suite checks. Each name in ``breaks`` makes it break exactly one rule 
 * ``missing_field``: GET /services/{id} leaves out the mandatory ``serializer``;
 * ``if_match``: PUT of a service ignores ``If-Match`` (no 412 when it is stale);
 * ``no_notification``: service availability subscribers are never notified.
+
+``v2`` is no break but an older platform: MEC 011 V2 had no ``/registrations``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-BREAKS = ("status", "location", "content_type", "missing_field", "if_match", "no_notification")
+BREAKS = (
+    "status",
+    "location",
+    "content_type",
+    "missing_field",
+    "if_match",
+    "no_notification",
+    "v2",
+)
 SM = "/mec_service_mgmt/v1"
 AS = "/mec_app_support/v1"
 
@@ -243,6 +253,12 @@ def make_app(base_url: str, breaks: frozenset[str] = frozenset()) -> Starlette:
         return _json([])
 
     app_path = "/applications/{app}"
+    registration_routes = [
+        Route(f"{AS}/registrations", register, methods=["POST"]),
+        Route(f"{AS}/registrations/{{app}}", registration, methods=["GET", "PUT", "DELETE"]),
+    ]
+    if "v2" in breaks:
+        registration_routes = []
     return Starlette(
         routes=[
             Route(f"{SM}/services", list_services),
@@ -258,8 +274,7 @@ def make_app(base_url: str, breaks: frozenset[str] = frozenset()) -> Starlette:
             ),
             Route(f"{AS}/timing/current_time", current_time),
             Route(f"{AS}/timing/timing_caps", timing_caps),
-            Route(f"{AS}/registrations", register, methods=["POST"]),
-            Route(f"{AS}/registrations/{{app}}", registration, methods=["GET", "PUT", "DELETE"]),
+            *registration_routes,
             Route(f"{AS}{app_path}/confirm_ready", confirm_ready, methods=["POST"]),
             Route(f"{AS}{app_path}/dns_rules", no_rules),
             Route(f"{AS}{app_path}/traffic_rules", no_rules),

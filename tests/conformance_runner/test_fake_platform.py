@@ -111,3 +111,15 @@ async def test_notifications_that_never_come_are_failures() -> None:
 async def test_a_receiver_on_a_wildcard_address_needs_a_public_url() -> None:
     with pytest.raises(CannotTest, match=r"set callback\.public_url"):
         await run_against(settings=parse({"callback": {"host": "0.0.0.0"}}))
+
+
+async def test_an_older_platform_without_registrations_is_skipped_not_failed() -> None:
+    result = await run_against(frozenset({"v2"}))
+    assert result.count(Status.FAILED) == 0
+    (registration,) = [o for o in result.outcomes if o.operation == "POST /registrations"]
+    assert registration.status is Status.SKIPPED
+    assert registration.reason.startswith("the platform offers no registrations")
+    # Without an app instance, what needs one says so; discovery still ran.
+    reasons = {o.reason for o in result.outcomes if o.status is Status.SKIPPED}
+    assert any(r.startswith("no app instance: set app_instance_id") for r in reasons)
+    assert result.count(Status.PASSED) >= 5
