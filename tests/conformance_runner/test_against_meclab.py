@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import httpx
 from helpers import free_port
 from test_up import ANY_DATAPLANE_PORTS, Meclab
 from typer.testing import CliRunner
@@ -83,3 +84,20 @@ def test_an_api_root(tmp_path: Path) -> None:
         )
     finally:
         process.kill()
+
+
+def test_a_settings_file_naming_an_app_instance_with_rules(meclab_url: str, tmp_path: Path) -> None:
+    """With ``app_instance_id`` of a scenario's app (its DNS and traffic rules come from its
+    descriptor), the suite acts as that instance, on its MEC host (``--api-root
+    /hosts/<host>``): its rules are read and a stale If-Match on them refused; nothing is
+    skipped."""
+    adjacent = httpx.get(f"{meclab_url}/amsi/v1/queries/adjacent_app_instances").json()
+    instance = adjacent[0]
+    settings = tmp_path / "pixit.yaml"
+    settings.write_text(f"app_instance_id: {instance['appInstanceId']}\n")
+    host = f"/hosts/{instance['mecHostInformation']['hostName']}"
+    args = ["--api", "mec011", "--settings", str(settings), "--api-root", host]
+    result = CliRunner().invoke(app, ["conformance", meclab_url, *args])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\d+ passed, 0 failed, 0 skipped", result.output), result.output
+    assert "POST /registrations" not in result.output  # the instance is the settings' one
