@@ -40,6 +40,7 @@ def test_meclab_passes_and_the_reports_agree(meclab_url: str, tmp_path: Path) ->
         "mec011-sm",
         "mec011-as",
         "rni",
+        "location-v2",
         "location",
         "ueid",
         "wai",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from meclab.conformance.catalogue.ams import AMS
 from meclab.conformance.catalogue.location import LOCATION
+from meclab.conformance.catalogue.location_v2 import LOCATION_V2
 from meclab.conformance.catalogue.mec011 import APP_SUPPORT, SERVICE_MGMT
 from meclab.conformance.catalogue.mec015 import BWM, MTS
 from meclab.conformance.catalogue.model import Api
@@ -18,7 +19,7 @@ from meclab.conformance.catalogue.rni import RNI
 from meclab.conformance.catalogue.ueid import UEID
 from meclab.conformance.catalogue.wai import WAI
 from meclab.conformance.session import Session
-from meclab.conformance.suite import location, mec011, mec015, others, rni
+from meclab.conformance.suite import location, location_v2, mec011, mec015, others, rni
 
 Case = Callable[[Session], Awaitable[None]]
 
@@ -38,6 +39,7 @@ GROUPS: dict[str, Group] = {
         Group("mec011", (SERVICE_MGMT, APP_SUPPORT), mec011.CASES),
         Group("rni", (RNI,), rni.CASES),
         Group("location", (LOCATION,), location.CASES),
+        Group("location-v2", (LOCATION_V2,), location_v2.CASES),
         Group("ueid", (UEID,), others.UEID_CASES),
         Group("wai", (WAI,), others.WAI_CASES),
         Group("ams", (AMS,), others.AMS_CASES),
@@ -49,6 +51,7 @@ GROUPS: dict[str, Group] = {
 ALIASES: dict[str, str] = {
     "mec012": "rni",
     "mec013": "location",
+    "mec013-v2": "location-v2",
     "mec014": "ueid",
     "mec028": "wai",
     "mec021": "ams",

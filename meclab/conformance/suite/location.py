@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from meclab.conformance.catalogue.location import LOCATION as LOC
+from meclab.conformance.catalogue.model import Api
 from meclab.conformance.session import Session
 from meclab.conformance.suite.common import every_item, member_equals, need_ok
 from meclab.conformance.suite.subscriptions import subscription_life
@@ -18,13 +19,13 @@ def _items(body: Any, wrapper: str, member: str) -> list[dict[str, Any]]:
     return [i for i in items or [] if isinstance(i, dict)]
 
 
-async def zones(session: Session) -> None:
+async def zones(session: Session, api: Api = LOC) -> None:
     """Every zone, one zone, its access points, one access point, an unknown zone."""
-    listed = need_ok(await session.call(LOC, "zones", "list the zones"))
+    listed = need_ok(await session.call(api, "zones", "list the zones"))
     found = _items(listed.body, "zoneList", "zone")
     zone_id = session.settings.location.zone_id or (found[0].get("zoneId") if found else None)
     await session.call(
-        LOC,
+        api,
         "zone",
         "read an unknown zone: 404",
         params={"zoneId": f"unknown-{uuid.uuid4().hex}"},
@@ -32,59 +33,59 @@ async def zones(session: Session) -> None:
     )
     if not isinstance(zone_id, str):
         session.skip(
-            LOC, "zone", "read a zone", "the platform lists no zones and the settings name none"
+            api, "zone", "read a zone", "the platform lists no zones and the settings name none"
         )
         return
     session.facts["zone_id"] = zone_id
     inner = lambda b: (b or {}).get("zoneInfo")  # noqa: E731
     await session.call(
-        LOC,
+        api,
         "zone",
         "read a zone",
         params={"zoneId": zone_id},
-        judge=member_equals("zoneId", zone_id, LOC.op("zone").clause, inner),
+        judge=member_equals("zoneId", zone_id, api.op("zone").clause, inner),
     )
     aps = need_ok(
         await session.call(
-            LOC, "access_points", "list a zone's access points", params={"zoneId": zone_id}
+            api, "access_points", "list a zone's access points", params={"zoneId": zone_id}
         )
     )
     points = _items(aps.body, "accessPointList", "accessPoint")
     if not points:
         session.skip(
-            LOC, "access_point", "read an access point", f"zone {zone_id} lists no access points"
+            api, "access_point", "read an access point", f"zone {zone_id} lists no access points"
         )
         return
     ap = points[0].get("accessPointId")
     await session.call(
-        LOC,
+        api,
         "access_point",
         "read an access point",
         params={"zoneId": zone_id, "accessPointId": str(ap)},
         judge=member_equals(
             "accessPointId",
             ap,
-            LOC.op("access_point").clause,
+            api.op("access_point").clause,
             lambda b: (b or {}).get("accessPointInfo"),
         ),
     )
 
 
-async def users(session: Session) -> None:
+async def users(session: Session, api: Api = LOC) -> None:
     """Every user, one user by address, the users of a zone, the distance between two."""
-    listed = need_ok(await session.call(LOC, "users", "list the users"))
+    listed = need_ok(await session.call(api, "users", "list the users"))
     found = _items(listed.body, "userList", "user")
     address = session.settings.location.address or (found[0].get("address") if found else None)
     if not isinstance(address, str):
         session.skip(
-            LOC, "users", "one user (address)", "no users and no location.address in the settings"
+            api, "users", "one user (address)", "no users and no location.address in the settings"
         )
         return
     session.facts["address"] = address
-    clause = LOC.op("users").clause
+    clause = api.op("users").clause
     of_list = lambda b: ((b or {}).get("userList") or {}).get("user")  # noqa: E731
     await session.call(
-        LOC,
+        api,
         "users",
         "one user (address)",
         query={"address": address},
@@ -93,7 +94,7 @@ async def users(session: Session) -> None:
     zone_id = session.facts.get("zone_id")
     if isinstance(zone_id, str):
         await session.call(
-            LOC,
+            api,
             "users",
             "the users of a zone (zoneId)",
             query={"zoneId": zone_id},
@@ -108,10 +109,10 @@ async def users(session: Session) -> None:
     others = [u.get("address") for u in found if u.get("address") != address]
     if others and isinstance(others[0], str):
         await session.call(
-            LOC, "distance", "distance between two users", query={"address": [address, others[0]]}
+            api, "distance", "distance between two users", query={"address": [address, others[0]]}
         )
     else:
-        session.skip(LOC, "distance", "distance between two users", "fewer than two users")
+        session.skip(api, "distance", "distance between two users", "fewer than two users")
 
 
 async def user_subscription(session: Session) -> None:
