@@ -55,7 +55,7 @@ def main() -> None:
             per_api[outcome.api].append(outcome.duration_s)
         print("last run, per API (steps, time in requests and waits):")
         for api, times in per_api.items():
-            print(f"  {api:<10} {len(times):>3} steps  {sum(times):6.3f} s")
+            print(f"  {api:<12} {len(times):>3} steps  {sum(times):6.3f} s")
         worst = max(walls)
         verdict = "met" if worst < GOAL_S and not last.failed else "missed"
         print(
