@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import textwrap
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import yaml
 from helpers import free_port
 from typer.testing import CliRunner
 
 from meclab.cli.main import app
+from meclab.conformance import settings as settings_module
 from meclab.conformance.settings import SettingsError, parse
 
 
@@ -123,3 +126,18 @@ def test_settings_parse_keeps_every_problem() -> None:
         "location.address: String should have at least 1 character",
         "location.zone: unknown key",
     ]
+
+
+def test_the_documented_settings_file_is_valid() -> None:
+    """The example in meclab.conformance.settings' docstring is a settings file as it says."""
+    doc = settings_module.__doc__ or ""
+    example = textwrap.dedent(doc.split(".. code-block:: yaml", 1)[1]).strip("\n")
+    parsed = parse(yaml.safe_load(example))
+    assert parsed.app_instance_id == "5c0e..."
+    assert parsed.callback.public_url == "http://10.0.0.9:9000"
+    assert parsed.rni.ecgi is not None and parsed.rni.ecgi.cell_id == "000000A"
+    assert (parsed.location.address, parsed.wai.bssid, parsed.ueid.tag) == (
+        "acr:10.0.0.1",
+        "00:00:00:00:00:01",
+        "UE_TAG_1",
+    )
