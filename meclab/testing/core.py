@@ -72,6 +72,9 @@ class LabCore:
         self.recorder: RequestRecorder | None = None
         self.url = ""
         self.socks_url: str | None = None
+        self.mark = 0
+        """Where :meth:`wait_for` starts looking in ``notifications`` by default: the start
+        of the last action on the world, or just after the notification it last returned."""
         self.origin: tuple[float, float] | None = None
         """[lon, lat] that metre offsets count from: a WorldBuilder world's origin."""
         self._stack = contextlib.AsyncExitStack()
@@ -191,6 +194,7 @@ class LabCore:
         if period <= 0:
             raise ValueError(f"step must be positive, got {period:g}")
         first = len(self.events)
+        self.mark = len(self.notifications)
         start = self.now
         ticks = max(1, math.ceil((t - start) / period - TIME_EPSILON_S))
         for i in range(1, ticks + 1):
@@ -223,19 +227,23 @@ class LabCore:
             ) from None
 
     async def wait_for(
-        self, match: Match, *, within_s: float, step: float | None, what: str, since: int
+        self, match: Match, *, within_s: float, step: float | None, what: str, since: int | None
     ) -> Notification:
-        """The first notification from index ``since`` on that ``match`` accepts, ticking
+        """The first notification from index ``since`` (default :attr:`mark`) on that
+        ``match`` accepts, ticking
         the world step by step for at most ``within_s`` simulated seconds; LabError naming
         ``what`` and what was delivered meanwhile otherwise."""
         period = 1.0 / self.tick_hz if step is None else step
         start = self.now
         end = start + within_s
+        since = self.mark if since is None else since
         checked = since
         while True:
             await self.settle()
-            for note in self.notifications[checked:]:
+            for index in range(checked, len(self.notifications)):
+                note = self.notifications[index]
                 if match(note):
+                    self.mark = index + 1
                     return note
             checked = len(self.notifications)
             if self.now >= end - TIME_EPSILON_S:
@@ -260,6 +268,7 @@ class LabCore:
         """Hold ``terminal`` at ``to`` ([lon, lat]) or attached to ``poa``; settles."""
         if (to is None) == (poa is None):
             raise ValueError("move a terminal to a position (to=[lon, lat]) or a PoA (poa=)")
+        self.mark = len(self.notifications)
         if poa is not None:
             records = await self.runtime.move_terminal_to_poa(terminal, poa)
         else:
@@ -270,12 +279,14 @@ class LabCore:
 
     async def release(self, terminal: str) -> list[EventRecord]:
         """Put a terminal held by :meth:`move` back on its path; settles."""
+        self.mark = len(self.notifications)
         records = await self.runtime.release_terminal(terminal)
         await self.settle()
         return records
 
     async def set_netchar(self, element: str, changes: dict[str, Any]) -> list[EventRecord]:
         """Change network characteristics of an element (``latency_ms`` ...); settles."""
+        self.mark = len(self.notifications)
         records = await self.runtime.set_netchar(element, changes)
         await self.settle()
         return records

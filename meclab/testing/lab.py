@@ -295,14 +295,15 @@ class Lab(_Queries):
         step: float | None = None,
         since: int | None = None,
     ) -> Notification:
-        """The first notification delivered from now on (or from index ``since`` of
-        :meth:`notifications`) of ``type``, ``api`` and that ``match`` accepts; the world
-        ticks meanwhile, for at most ``within_s`` simulated seconds. LabError naming what it
-        waited for and what came instead."""
+        """The first notification of ``type``, ``api`` and that ``match`` accepts, delivered
+        since the start of the last call that changed the world (:meth:`advance`,
+        :meth:`move` ...) or after the one the last ``wait_for`` returned, whichever is
+        later (or from index ``since`` of :meth:`notifications`); if none came yet, the world
+        ticks step by step for at most ``within_s`` simulated seconds. LabError naming what
+        it waited for and what came instead."""
         accepts, what = _matcher(match, type, api)
-        start = len(self._core.notifications) if since is None else since
         return self.loop.run(
-            self._core.wait_for(accepts, within_s=within_s, step=step, what=what, since=start)
+            self._core.wait_for(accepts, within_s=within_s, step=step, what=what, since=since)
         )
 
     def move(
@@ -391,9 +392,8 @@ class AsyncLab(_Queries):
     ) -> Notification:
         """:meth:`Lab.wait_for`, awaited."""
         accepts, what = _matcher(match, type, api)
-        start = len(self._core.notifications) if since is None else since
         return await self._lab.loop.arun(
-            self._core.wait_for(accepts, within_s=within_s, step=step, what=what, since=start)
+            self._core.wait_for(accepts, within_s=within_s, step=step, what=what, since=since)
         )
 
     async def move(
