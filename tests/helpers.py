@@ -12,9 +12,8 @@ receiver is beside it, in tests/receiver.py.
   and :func:`advance`: simulation time that the test sets;
 * :func:`serve`: meclab's app on a runtime, started as a server starts it, and a client on it;
   :data:`FAST_RETRIES` for its notifier, and :func:`nothing_pending` to wait until it has
-  sent everything; :func:`on_loopback` (:mod:`meclab.testing.serving`, re-exported): an app
-  behind a real uvicorn server, for what needs a socket (websockets, the exact bytes on the
-  wire, server-sent events);
+  sent everything; :func:`on_loopback`: an app behind a real uvicorn server, for what needs a
+  socket (websockets, the exact bytes on the wire, server-sent events);
 * :func:`problem`: the checked problem details of an error answer;
 * :data:`BROKEN_YAML`: a scenario file with four mistakes on known lines.
 * :func:`process_gone`: whether a process has ended (a zombie nobody reaped counts).
@@ -22,16 +21,18 @@ receiver is beside it, in tests/receiver.py.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import math
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+import uvicorn
 from fastapi import FastAPI
 
 from meclab.app import create_app
@@ -41,7 +42,6 @@ from meclab.runtime import Runtime
 from meclab.security.authority import Authority
 from meclab.testing.clock import FakeTime as FakeTime
 from meclab.testing.clock import install_fake_clock as install_fake_clock
-from meclab.testing.serving import on_loopback as on_loopback
 from meclab.testing.waiting import until as until
 
 BASE_URL = "http://meclab.test"
@@ -138,6 +138,34 @@ async def serve(
         httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client,
     ):
         yield app, client
+
+
+App = TypeVar("App")
+
+
+@asynccontextmanager
+async def on_loopback(
+    make_app: Callable[[str], App], timeout_s: float = 10.0, **options: Any
+) -> AsyncIterator[tuple[App, int]]:
+    """The app ``make_app(base_url)`` builds, served by uvicorn on a free port of 127.0.0.1 in
+    this event loop until the block ends: yields the app and the port (``base_url`` is
+    ``http://127.0.0.1:<port>``). ``options`` go to ``uvicorn.Config``; by default it logs
+    warnings only, and no access log."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = int(sock.getsockname()[1])
+    app = make_app(f"http://127.0.0.1:{port}")
+    config = uvicorn.Config(app, **{"log_level": "warning", "access_log": False, **options})
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        await until(lambda: server.started or task.done(), "uvicorn to start", timeout_s)
+        assert server.started, "uvicorn did not start"  # the task's error follows, if any
+        yield app, port
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout_s)
+        sock.close()
 
 
 async def nothing_pending(notifier: Notifier, timeout_s: float = 5.0) -> None:

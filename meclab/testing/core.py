@@ -40,7 +40,7 @@ from meclab.scenario.model import Scenario
 from meclab.store.sqlite import SqliteStore
 from meclab.testing.clock import FakeTime, install_fake_clock
 from meclab.testing.records import ApiRequest, Notification, RequestRecorder
-from meclab.testing.serving import on_loopback
+from meclab.testing.serving import served
 from meclab.testing.waiting import until
 
 LAB_RETRIES = RetryPolicy(initial_s=0.01, factor=2.0, max_s=0.2, jitter=0.0)
@@ -115,6 +115,7 @@ class LabCore:
                 base_url=base_url,
                 dataplane=self._plane,
                 data_dir=self.workdir / "data",
+                settle=False,
             )
             platforms: Platforms = app.state.platforms
             platforms.notifier.policy = LAB_RETRIES
@@ -123,7 +124,7 @@ class LabCore:
             self.recorder = RequestRecorder(app, lambda: runtime.world.state.t)
             return self.recorder
 
-        _, port = await self._stack.enter_async_context(on_loopback(make, lifespan="on"))
+        _, port = await self._stack.enter_async_context(served(make))
         self.url = f"http://127.0.0.1:{port}"
         if self._plane is not None:
             socks = self._plane.entry_points().socks5

@@ -28,8 +28,8 @@ class Notification:
     t: float
     """Simulation time (s) when it was delivered."""
     api: str
-    """The API whose subscription it belongs to (``rnis``, ``location``, ``mec011_app_support``
-    ...)."""
+    """The API whose subscription it belongs to, by meclab's short name (``rni``,
+    ``location``, ``mec011_app_support`` ...)."""
     host: str
     """The MEC host whose platform sent it."""
     subscription: str
