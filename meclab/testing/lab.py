@@ -430,3 +430,19 @@ class AsyncLab(_Queries):
         if run in self._lab._apps:
             self._lab._apps.remove(run)
         await self._lab.loop.arun(run.stop())
+
+    async def start_process(
+        self,
+        name: str,
+        argv: Sequence[str],
+        *,
+        ue: str | None = None,
+        app: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> LabProcess:
+        """:meth:`Lab.start_process`, awaited."""
+        process = await self._lab.loop.arun(
+            start_process(self._core, name, argv, ue=ue, app=app, env=env)
+        )
+        self._lab._processes.append(process)
+        return process
