@@ -5,10 +5,9 @@ Run it from this directory (meclab installed; nothing else to start)::
     pytest test_first_app_mobility.py
 """
 
+import first_app  # the app under test: examples/first_app.py
 import httpx
 import pytest
-
-import first_app  # the app under test: examples/first_app.py
 
 # The world of the test: the README's, where `walker` crosses from cell-west to cell-east.
 pytestmark = pytest.mark.meclab(scenario="first_world.yaml")
