@@ -10,8 +10,9 @@ offered its services and run its ``on_start`` hooks.
 ``MECLAB_SOCKS_URL`` when the lab has a data plane, ``MECLAB_DEMO_RESULTS``), plus, for a
 terminal component, ``MECLAB_UE``, and for an edge application, what ``meclab run`` would
 give it (its host's API root, its appInstanceId, its endpoint). Its output goes to
-``<name>.log`` in the lab's directory. Processes are stopped as the demos stop theirs
-(:func:`meclab.lifecycle.procgroup.stop_popen`: SIGTERM to the group, SIGKILL after a grace).
+``<name>.log`` in the lab's directory, its results to ``<name>.jsonl``. Processes are
+stopped as the demos stop theirs (:func:`meclab.lifecycle.procgroup.stop_popen`: SIGTERM to
+the group, SIGKILL after a grace).
 """
 
 from __future__ import annotations
@@ -117,6 +118,7 @@ class LabProcess:
 
 async def start_process(
     core: LabCore,
+    workdir: Path,
     name: str,
     argv: Sequence[str],
     *,
@@ -125,16 +127,17 @@ async def start_process(
     env: Mapping[str, str] | None = None,
     timeout_s: float = START_TIMEOUT_S,
 ) -> LabProcess:
-    """Start ``argv`` as component ``name`` (module docstring); with ``app``, wait until its
-    instance is READY on its platform (LabError quoting its log otherwise)."""
+    """Start ``argv`` as component ``name``, its files in ``workdir`` (module docstring);
+    with ``app``, wait until its instance is READY on its platform (LabError quoting its log
+    otherwise)."""
     extra: dict[str, str] = {}
     if app is not None:
         extra |= core.app_environment(app)
     if ue is not None:
         extra[ENV_UE] = ue
     extra |= dict(env or {})
-    results = core.workdir / f"{name}.jsonl"
-    log_path = core.workdir / f"{name}.log"
+    results = workdir / f"{name}.jsonl"
+    log_path = workdir / f"{name}.log"
     environ = component_environment(core.url, core.socks_url, results, extra=extra)
     with log_path.open("wb") as log:
         # On the lab's own thread, not a worker's: the child dies with the thread that

@@ -1,7 +1,7 @@
 """A meclab world served in-process on a stepped clock: what a :class:`~meclab.testing.lab.Lab`
 drives. Everything here runs on the lab's own event loop (:mod:`meclab.testing.loop`).
 
-Opening: a runtime on a SQLite store in the lab's directory and an in-process bus, the
+Opening: a runtime on a SQLite store in its directory and an in-process bus, the
 scenario loaded at t = 0, the runtime's clock replaced by a :class:`~meclab.testing.clock.FakeTime`
 so that nothing ticks by itself; meclab's app (every API, the control API) built with
 ``tick=False`` behind a :class:`~meclab.testing.records.RequestRecorder` and served by uvicorn
@@ -13,6 +13,9 @@ interval (handovers and periodic reports happen on the way, at the times they wo
 running meclab) and, after each tick, lets the notifications it caused reach their subscribers
 before the next (:meth:`LabCore.settle`), so an app has reacted to one tick before the world
 moves on.
+
+One core serves many labs in turn (:meth:`LabCore.load`): building meclab's app (some 700
+routes) and starting its server costs 0.3-0.5 s, loading a small world a few milliseconds.
 """
 
 from __future__ import annotations
@@ -129,6 +132,19 @@ class LabCore:
         if self._plane is not None:
             socks = self._plane.entry_points().socks5
             self.socks_url = f"socks5://{socks}" if socks else None
+
+    async def load(self, scenario: Scenario) -> None:
+        """Replace the world served by ``scenario``, from t = 0, as meclab's control API
+        switches scenarios (the platforms' apps, services, subscriptions and rules, the data
+        plane's, start afresh), with nothing recorded yet: the next lab's world."""
+        self.events.clear()
+        self.notifications.clear()
+        if self.recorder is not None:
+            self.recorder.requests.clear()
+        self.mark = 0
+        await self.runtime.load(scenario)
+        install_fake_clock(self.runtime, self.time)
+        await self.settle()
 
     async def close(self) -> None:
         """Stop serving (the app's lifespan stops the runtime and the data plane) and close

@@ -18,10 +18,16 @@ Fixtures:
 ``meclab_world``
     The world the lab is opened on, from the list above. Override it to build one in code.
 ``meclab_lab``
-    A started :class:`~meclab.testing.lab.Lab` on that world for one test, in the test's
-    ``tmp_path``, closed afterwards with every app and process it started. The marker's
-    ``tick_hz=`` (ticks per simulated second, default 10) and ``dataplane=True`` (serve the
-    data plane's SOCKS5 too) shape it.
+    A started :class:`~meclab.testing.lab.Lab` on that world for one test, its processes'
+    files in the test's ``tmp_path``, closed afterwards with every app and process it
+    started. The marker's ``tick_hz=`` (ticks per simulated second, default 10) and
+    ``dataplane=True`` (serve the data plane's SOCKS5 too) shape it.
+
+One meclab is served per test process (per tick rate and data plane choice) and each test
+loads its own world into it, as meclab's control API switches scenarios: the world, the
+platforms' applications, services, subscriptions and rules and the lab's records all start
+afresh at t = 0. Building meclab's app and starting its server (0.3-0.5 s) is paid once per
+process, loading a small world costs milliseconds.
 
 Sync and async tests both use ``meclab_lab``: a sync test calls ``lab.advance(5)``; an
 ``async def`` test (with pytest-asyncio) awaits ``lab.aio.advance(5)`` (see
@@ -40,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from meclab.testing.lab import Lab, WorldSource
+    from meclab.testing.lab import Lab, LabServer, WorldSource
 
 MARKER = "meclab"
 OPTION = "--meclab-scenario"
@@ -105,13 +111,36 @@ def meclab_world(request: pytest.FixtureRequest) -> WorldSource:
     return None
 
 
+@pytest.fixture(scope="session")
+def _meclab_servers(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[tuple[float, bool], LabServer]]:
+    """The meclab servers of this test process, by tick rate and data plane (module
+    docstring), stopped at the end of the session."""
+    servers: dict[tuple[float, bool], LabServer] = {}
+    try:
+        yield servers
+    finally:
+        for server in servers.values():
+            server.close()
+
+
 @pytest.fixture
 def meclab_lab(
-    request: pytest.FixtureRequest, meclab_world: WorldSource, tmp_path: Path
+    request: pytest.FixtureRequest,
+    meclab_world: WorldSource,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    _meclab_servers: dict[tuple[float, bool], LabServer],
 ) -> Iterator[Lab]:
     """A started lab on ``meclab_world`` for this test (module docstring)."""
-    from meclab.testing.lab import Lab
+    from meclab.testing.lab import Lab, LabServer
 
-    options = {k: v for k, v in _marker_options(request).items() if k in LAB_OPTIONS}
-    with Lab(meclab_world, workdir=tmp_path / "meclab", **options) as lab:
+    options = _marker_options(request)
+    key = (float(options.get("tick_hz", 10.0)), bool(options.get("dataplane", False)))
+    server = _meclab_servers.get(key)
+    if server is None:
+        directory = tmp_path_factory.mktemp("meclab-server")
+        server = _meclab_servers[key] = LabServer(directory, tick_hz=key[0], dataplane=key[1])
+    with Lab(meclab_world, workdir=tmp_path / "meclab", server=server) as lab:
         yield lab
