@@ -27,9 +27,9 @@ reaches the platform over real loopback HTTP, as it would beside ``meclab up``.
 of the tick period (1 / ``tick_hz``, 0.1 s by default) through the interval, and after each
 tick waits until its notifications have been delivered and the API requests they set off are
 answered (:meth:`~meclab.testing.core.LabCore.settle`). Nothing sleeps for simulated time, so
-a minute of simulated walking costs what 600 ticks of a small world cost (a few
-milliseconds each). Pausing or changing the speed of the clock has no meaning here: between
-two calls, no time passes.
+a minute of simulated walking costs what 600 ticks of a small world cost (about half a
+millisecond each, plus a loopback round trip for each notification). Pausing or changing the
+speed of the clock has no meaning here: between two calls, no time passes.
 
 **What happened** is kept from the start: :meth:`Lab.events` (handovers, connects, moves, the
 engine's and operator's events), :meth:`Lab.notifications` (every notification a subscriber
