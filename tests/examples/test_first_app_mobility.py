@@ -24,3 +24,11 @@ def test_the_mobility_example_passes_as_written(pytester: pytest.Pytester) -> No
         "-p", "no:cacheprovider", "-W", "error", "-o", "asyncio_default_fixture_loop_scope=function"
     )  # fmt: skip
     result.assert_outcomes(passed=1)
+
+
+def test_the_readme_shows_the_mobility_example_as_it_is() -> None:
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Test your app under mobility", 1)[1]
+    shown = section.split("```python\n", 1)[1].split("```", 1)[0]
+    source = (EXAMPLES / "test_first_app_mobility.py").read_text(encoding="utf-8")
+    assert shown == source.split('"""', 2)[2].lstrip("\n")  # the file less its docstring
