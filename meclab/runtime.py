@@ -30,7 +30,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from meclab.bus.base import EventBus, EventRecord
 from meclab.engine.area import OutsideArea
@@ -54,6 +54,18 @@ SERVING_EVENTS = ("handover", "connect", "disconnect")
 LoadListener = Callable[[World, bool], Awaitable[None]]
 """Told of a new world, and whether it was resumed (True) or freshly loaded (False)."""
 TickListener = Callable[[World], Awaitable[None]]
+
+
+class RunObserver(Protocol):
+    """Told, under the runtime's lock, of every input that moves the world: what makes its
+    engine events what they are (meclab/record records a run through this)."""
+
+    def ticked(self, t: float) -> None:
+        """The world was stepped to simulation time ``t``."""
+
+    def commanded(self, action: str, params: dict[str, Any]) -> None:
+        """An operator command was applied at the time of the last tick (the manual event's
+        action and parameters, as the history shows them)."""
 
 
 class Runtime:
@@ -84,6 +96,8 @@ class Runtime:
         self._last_checkpoint = 0.0
         self._load_listeners: list[LoadListener] = []
         self._tick_listeners: list[TickListener] = []
+        self.observer: RunObserver | None = None
+        """Told of each tick and command (None: nobody listens)."""
         self.tick_count = 0
         self.last_tick_s = 0.0
         self.opened: str | None = None
@@ -256,6 +270,8 @@ class Runtime:
             started = time.perf_counter()
             t = max(world.state.t, self.clock.now() if at is None else at)
             events = await asyncio.to_thread(world.step, t)
+            if self.observer is not None:
+                self.observer.ticked(t)
             self.last_tick_s = time.perf_counter() - started
             self.tick_count += 1
             records = await self._publish(events)
@@ -346,6 +362,8 @@ class Runtime:
         async with self.lock:
             world = self.world
             events = apply(world)  # commands act at the time of the last tick
+            if self.observer is not None:
+                self.observer.commanded(action, params)
             return await self._publish([ManualEvent(world.state.t, action, params), *events])
 
     async def move_terminal(
