@@ -300,11 +300,20 @@ class Runtime:
                 scheduled += math.ceil((now - scheduled) / interval) * interval
             await asyncio.sleep(scheduled - now)
 
-    def start(self) -> None:
-        """Start ticking in the background."""
+    def start(self, driver: Callable[[Runtime], Awaitable[None]] | None = None) -> None:
+        """Start ticking in the background; with ``driver``, it ticks the world first (a
+        replay: meclab/record) and the fixed schedule takes over from the clock it leaves.
+        :meth:`stop` stops either."""
         if self._task is None or self._task.done():
             self._last_checkpoint = time.monotonic()
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="meclab-ticker")
+            self._task = asyncio.get_running_loop().create_task(
+                self._drive(driver), name="meclab-ticker"
+            )
+
+    async def _drive(self, driver: Callable[[Runtime], Awaitable[None]] | None) -> None:
+        if driver is not None:
+            await driver(self)
+        await self._run()
 
     async def stop(self) -> None:
         """Stop ticking and save where the world stands."""

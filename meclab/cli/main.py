@@ -12,6 +12,7 @@ from meclab.cli.demo_cmd import demo_app
 from meclab.cli.event_cmd import event_app, events_command, status_command
 from meclab.cli.listen_cmd import listen_command
 from meclab.cli.relocations_cmd import relocations_app
+from meclab.cli.replay_cmd import replay_command
 from meclab.cli.run_cmd import run_command
 from meclab.cli.scenario_cmd import scenario_app
 from meclab.cli.security_cmd import ca_command, credentials_command, security_app
@@ -47,6 +48,7 @@ app.command("status")(status_command)
 app.command("events")(events_command)
 app.command("listen")(listen_command)
 app.command("run")(run_command)
+app.command("replay")(replay_command)
 app.command("worlds")(worlds_command)
 app.command("reset")(reset_command)
 app.command("ca")(ca_command)

@@ -26,6 +26,9 @@ from meclab.http.headers import SERVER_OPTIONS
 from meclab.http.slow import server_limits
 from meclab.lock import DataDirBusy, DataDirLock
 from meclab.metrics import Metrics
+from meclab.record.format import Recording, RecordingError, read_recording
+from meclab.record.live import LiveReplay
+from meclab.record.recorder import Recorder, RecordingRefused
 from meclab.runtime import Runtime
 from meclab.scenario.builtin import default_scenario
 from meclab.scenario.errors import ScenarioError
@@ -248,6 +251,8 @@ async def _serve(
     secure: bool = False,
     callback_trust: ssl.SSLContext | None = None,
     tls: bool = True,
+    recorder: Recorder | None = None,
+    replay: LiveReplay | None = None,
 ) -> None:
     # First: a busy port must not touch the stored worlds (the data dir is held already).
     data_dir = lock.data_dir
@@ -258,6 +263,11 @@ async def _serve(
         await shelf.migrate_legacy()
         runtime = Runtime(shelf, MemoryBus(), tick_hz=tick_hz)
         runtime.bus.subscribe(log_events)
+        if replay is not None:
+            await _check_replay_shelf(shelf, replay.recording)
+            scenario, speed = replay.recording.scenario, replay.recording.header.speed
+        if recorder is not None:
+            recorder.attach(runtime)
         how = await runtime.open(scenario, speed=speed)
         if paused and not runtime.clock.paused:
             await runtime.pause()
@@ -281,11 +291,14 @@ async def _serve(
             dataplane=plane,
             data_dir=data_dir,
             # Once started, so that the data plane's ports (0: any free one) are known.
-            on_started=lambda: typer.echo(
-                _banner(runtime, how, base, data_dir, plane, api_root, authority, https)
+            on_started=lambda: _started(
+                _banner(runtime, how, base, data_dir, plane, api_root, authority, https),
+                runtime,
+                replay,
             ),
             security=authority,
             callback_trust=callback_trust,
+            tick=replay is None,  # a replay's driver ticks (_started)
         )
         server = uvicorn.Server(
             uvicorn.Config(app, log_level="critical", lifespan="on", access_log=False, **options)
@@ -300,8 +313,36 @@ async def _serve(
         if not server.started:
             raise StartupFailed(getattr(app.state, "startup_error", "the app did not start"))
     finally:
+        if recorder is not None:
+            recorder.close()
         sock.close()
         await shelf.close()
+
+
+def _started(banner: str, runtime: Runtime, replay: LiveReplay | None) -> None:
+    typer.echo(banner)
+    if replay is not None:
+        typer.echo(
+            f"  replaying    {replay.recording.path}: {replay.recording.tick_count} ticks to "
+            f"t={replay.recording.last_t:.1f}s, "
+            + ("as fast as possible" if replay.fast else f"at speed x{replay.speed or 'recorded'}")
+            + ", then paused"
+        )
+        runtime.start(replay)
+
+
+async def _check_replay_shelf(shelf: WorldShelf, recording: Recording) -> None:
+    """StartupFailed when the data dir already holds the recording's world: a replay starts
+    it at t=0, and would otherwise resume it or wipe it."""
+    name = recording.scenario.name
+    if name in shelf.names():
+        stored = await shelf.describe(name)
+        at = f" at t={stored.t:.1f}s" if stored.t is not None else ""
+        raise StartupFailed(
+            f"--replay {recording.path}: the data dir {shelf.data_dir} already holds world "
+            f"{name}{at}, and a replay starts it afresh: use another --data-dir, or remove it "
+            f"(meclab reset {name})"
+        )
 
 
 def _api_root_option(value: str) -> str:
@@ -412,6 +453,28 @@ def up_command(
             show_default="the system's CAs only",
         ),
     ] = None,
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            "--record",
+            help="Record this run (from t=0: a new world) into FILE (gzip if it ends in .gz): "
+            "its scenario, ticks and world commands, for --replay and `meclab replay`.",
+            show_default="no recording",
+        ),
+    ] = None,
+    replay: Annotated[
+        Path | None,
+        typer.Option(
+            "--replay",
+            help="Run the world recorded in FILE (by --record): its scenario, ticks and "
+            "commands at their simulation times, then stay paused where it ended. --speed "
+            "sets the pace, else the recorded run's.",
+            show_default="no replay",
+        ),
+    ] = None,
+    fast: Annotated[
+        bool, typer.Option("--fast", help="With --replay: play the ticks without waiting.")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
     """Start meclab: the world, its event log and every API, until Ctrl-C."""
@@ -428,6 +491,10 @@ def up_command(
     except ValueError as exc:
         typer.echo(f"meclab up: {scenario}: {exc}", err=True)
         raise typer.Exit(EXIT_INVALID) from exc
+    live_replay = _live_replay(replay, chosen, speed, fast) if replay is not None else None
+    if record is not None and replay is not None:
+        typer.echo("meclab up: --record and --replay do not go together", err=True)
+        raise typer.Exit(EXIT_INVALID)
     trust = None
     if callback_ca is not None:
         trust = ssl.create_default_context()
@@ -465,16 +532,33 @@ def up_command(
                     secure,
                     trust,
                     not no_tls,
+                    Recorder(record) if record is not None else None,
+                    live_replay,
                 )
             )
     except OSError as exc:
         typer.echo(f"meclab up: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         raise typer.Exit(1) from exc
-    except StartupFailed as exc:
+    except (StartupFailed, RecordingRefused) as exc:
         typer.echo(f"meclab up: {exc}", err=True)
         raise typer.Exit(1) from exc
     finally:
         lock.release()
+
+
+def _live_replay(
+    path: Path, scenario: Scenario | None, speed: float | None, fast: bool
+) -> LiveReplay:
+    """The recording at ``path``, checked against the scenario given; exit 2 naming what
+    does not match (the scenario, the format or meclab version, a corrupt line)."""
+    try:
+        recording = read_recording(path)
+        if scenario is not None:
+            recording.check_scenario(scenario)
+    except RecordingError as exc:
+        typer.echo(f"meclab up: --replay {exc}", err=True)
+        raise typer.Exit(EXIT_INVALID) from exc
+    return LiveReplay(recording, speed=speed, fast=fast)
 
 
 def _hold(data_dir: Path) -> DataDirLock:

@@ -8,7 +8,7 @@ is in :mod:`.recorder`.
 from meclab.record.events import EventDigest, engine_lines
 from meclab.record.format import Recording, RecordingError, read_recording
 from meclab.record.recorder import Recorder, RecordingRefused
-from meclab.record.replayer import Replayer, ReplayDiverged, replay_offline
+from meclab.record.replayer import ReplayDiverged, Replayer, replay_offline
 
 __all__ = [
     "EventDigest",

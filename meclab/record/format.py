@@ -102,6 +102,12 @@ class End(_Entry):
 
 
 Entry = Ticks | Command | End
+_KINDS: tuple[tuple[str, type[Ticks] | type[Command] | type[End]], ...] = (
+    ("ticks", Ticks),
+    ("action", Command),
+    ("end", End),
+)
+"""The field that tells each kind of line after the header."""
 
 
 def scenario_digest(scenario: Scenario) -> str:
@@ -169,8 +175,8 @@ def _lines(path: Path) -> Iterator[bytes]:
     try:
         with path.open("rb") as probe:
             gzipped = probe.read(2) == b"\x1f\x8b"
-        stream: IO[bytes] = gzip.open(path, "rb") if gzipped else path.open("rb")
-        with stream:
+        opener = gzip.open if gzipped else open
+        with opener(path, "rb") as stream:
             yield from stream
     except (OSError, EOFError) as exc:
         raise RecordingError(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
@@ -244,7 +250,11 @@ def _header(path: Path, data: dict[str, Any], number: int) -> tuple[Header, Scen
 
 
 def _entry(path: Path, data: dict[str, Any], number: int) -> Entry:
-    kinds: tuple[tuple[str, type[Entry]], ...] = (("ticks", Ticks), ("action", Command), ("end", End))
+    kinds: tuple[tuple[str, type[Entry]], ...] = (
+        ("ticks", Ticks),
+        ("action", Command),
+        ("end", End),
+    )
     for key, model in kinds:
         if key in data:
             try:

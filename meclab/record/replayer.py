@@ -78,11 +78,6 @@ class Replayer:
             await tick(step)
         return step
 
-    async def play_until(self, runtime: Runtime, t: float, tick: Tick) -> None:
-        """Play every step up to simulation time ``t``, commands at ``t`` included."""
-        while (when := self.next_time()) is not None and when <= t:
-            await self.play_step(runtime, tick)
-
     async def play_all(self, runtime: Runtime, tick: Tick) -> None:
         """Play every step left."""
         while not self.done:

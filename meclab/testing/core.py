@@ -38,6 +38,7 @@ from meclab.engine.world import TerminalView
 from meclab.platform.delivery import RetryPolicy
 from meclab.platform.platform import Platforms
 from meclab.platform.subscription import Subscription
+from meclab.record.replayer import Replayer
 from meclab.runtime import Runtime
 from meclab.scenario.model import Scenario
 from meclab.store.sqlite import SqliteStore
@@ -80,6 +81,8 @@ class LabCore:
         of the last action on the world, or just after the notification it last returned."""
         self.origin: tuple[float, float] | None = None
         """[lon, lat] that metre offsets count from: a WorldBuilder world's origin."""
+        self.replayer: Replayer | None = None
+        """The recording being replayed into this world, if any (:meth:`advance_to`)."""
         self._stack = contextlib.AsyncExitStack()
         self._runtime: Runtime | None = None
         self._app: FastAPI | None = None
@@ -142,6 +145,7 @@ class LabCore:
         if self.recorder is not None:
             self.recorder.requests.clear()
         self.mark = 0
+        self.replayer = None
         await self.runtime.load(scenario)
         install_fake_clock(self.runtime, self.time)
         await self.settle()
@@ -206,12 +210,22 @@ class LabCore:
         return await self.advance_to(self.now + seconds, step)
 
     async def advance_to(self, t: float, step: float | None = None) -> list[EventRecord]:
-        """Tick up to simulation time ``t`` (see :meth:`advance`)."""
+        """Tick up to simulation time ``t`` (see :meth:`advance`). While a recording is
+        replayed, its own ticks and commands up to ``t`` are played instead (settling after
+        each), and the world stands at the last of them; once it is all played, the world
+        ticks on at ``step`` as usual."""
         period = 1.0 / self.tick_hz if step is None else step
         if period <= 0:
             raise ValueError(f"step must be positive, got {period:g}")
         first = len(self.events)
         self.mark = len(self.notifications)
+        replayer = self.replayer
+        if replayer is not None and not replayer.done:
+            while (when := replayer.next_time()) is not None and when <= t:
+                await replayer.play_step(self.runtime, self._tick)
+                await self.settle()
+            if not replayer.done or self.now >= t:
+                return self.events[first:]
         start = self.now
         ticks = max(1, math.ceil((t - start) / period - TIME_EPSILON_S))
         for i in range(1, ticks + 1):

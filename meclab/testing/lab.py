@@ -39,6 +39,13 @@ took), :meth:`Lab.requests` (every MEC API request served, with its body and sta
 **Worlds** (:func:`scenario_of`): a scenario file (YAML or JSON), a
 :class:`~meclab.scenario.model.Scenario`, a document (dict), a
 :class:`~meclab.scenario.builder.WorldBuilder`, or None for the built-in default.
+
+**Replay** (``Lab(replay="run.mlrec")``, or the plugin's marker ``replay=``): a run recorded
+with ``meclab up --record`` comes back in a test, its world, its ticks at their very times and
+its operator's commands between them, so that a bug seen once is reproduced in CI;
+``lab.advance_to(lab.replay_end)`` plays it all, and :meth:`Lab.events` holds the recorded
+run's engine events, the same (:mod:`meclab.record.events`), with whatever the test's own
+apps did on top.
 """
 
 from __future__ import annotations
@@ -53,6 +60,8 @@ from typing import Any, Self
 from meclab.bus.base import EventRecord
 from meclab.engine.world import TerminalView
 from meclab.platform.platform import Platforms
+from meclab.record.format import read_recording
+from meclab.record.replayer import Replayer
 from meclab.scenario.builder import WorldBuilder
 from meclab.scenario.builtin import default_scenario
 from meclab.scenario.loader import load_file
@@ -236,7 +245,12 @@ class Lab(_Queries):
     temporary directory removed on close); ``tick_hz``: ticks per simulated second;
     ``dataplane``: run the data plane too (SOCKS5), for components that send through it.
     ``server``: a :class:`LabServer` to load the world into instead of serving one of its own
-    (it is left serving on close; ``tick_hz`` and ``dataplane`` are then the server's)."""
+    (it is left serving on close; ``tick_hz`` and ``dataplane`` are then the server's).
+    ``replay``: a recording (``meclab up --record``) to replay: the world is the recording's
+    (``world``, if given too, must be the same scenario, or RecordingError names both), and
+    :meth:`advance` plays its ticks and commands as the test's time reaches them, so the
+    test sees the recorded run's engine events (:mod:`meclab.record`); :attr:`replay_end`
+    is where it ends."""
 
     def __init__(
         self,
@@ -246,8 +260,15 @@ class Lab(_Queries):
         tick_hz: float = 10.0,
         dataplane: bool = False,
         server: LabServer | None = None,
+        replay: str | Path | None = None,
     ) -> None:
-        self._scenario = scenario_of(world)
+        self._recording = read_recording(replay) if replay is not None else None
+        if self._recording is None:
+            self._scenario = scenario_of(world)
+        else:
+            self._scenario = self._recording.scenario
+            if world is not None:
+                self._recording.check_scenario(scenario_of(world))
         self._origin = world.origin if isinstance(world, WorldBuilder) else None
         self._owned_dir = workdir is None
         directory = Path(tempfile.mkdtemp(prefix="meclab-lab-")) if workdir is None else workdir
@@ -265,11 +286,18 @@ class Lab(_Queries):
 
     # --- life -------------------------------------------------------------------------
 
+    @property
+    def replay_end(self) -> float | None:
+        """The simulation time the replayed recording ends at (None without one)."""
+        return None if self._recording is None else self._recording.last_t
+
     def start(self) -> Self:
         """Open the world and serve it (returns the lab)."""
         if not self._started:
             self._server.serve(self._scenario)
             self._core.origin = self._origin
+            if self._recording is not None:
+                self._core.replayer = Replayer(self._recording)
             self._started = True
         return self
 

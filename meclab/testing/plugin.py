@@ -21,7 +21,10 @@ Fixtures:
     A started :class:`~meclab.testing.lab.Lab` on that world for one test, its processes'
     files in the test's ``tmp_path``, closed afterwards with every app and process it
     started. The marker's ``tick_hz=`` (ticks per simulated second, default 10) and
-    ``dataplane=True`` (serve the data plane's SOCKS5 too) shape it.
+    ``dataplane=True`` (serve the data plane's SOCKS5 too) shape it; its ``replay=`` (a
+    recording of ``meclab up --record``, relative to the test's file) makes the world the
+    recorded one, whose ticks and commands ``lab.advance`` then plays (a ``scenario=`` given
+    too must be the recording's: the test fails naming both otherwise).
 
 One meclab is served per test process (per tick rate and data plane choice) and each test
 loads its own world into it, as meclab's control API switches scenarios: the world, the
@@ -51,7 +54,7 @@ if TYPE_CHECKING:
 MARKER = "meclab"
 OPTION = "--meclab-scenario"
 INI = "meclab_scenario"
-LAB_OPTIONS = ("tick_hz", "dataplane")
+LAB_OPTIONS = ("tick_hz", "dataplane", "replay")
 """What the marker may say besides ``scenario``."""
 
 
@@ -70,9 +73,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(scenario=None, tick_hz=10.0, dataplane=False): the world of the test's "
-        "meclab_lab fixture (a scenario file relative to the test file, a Scenario, a "
-        "document or a WorldBuilder) and how the lab runs it",
+        f"{MARKER}(scenario=None, tick_hz=10.0, dataplane=False, replay=None): the world of "
+        "the test's meclab_lab fixture (a scenario file relative to the test file, a "
+        "Scenario, a document or a WorldBuilder), how the lab runs it, and a recording "
+        "(meclab up --record, relative to the test file) to replay in it",
     )
 
 
@@ -142,5 +146,13 @@ def meclab_lab(
     if server is None:
         directory = tmp_path_factory.mktemp("meclab-server")
         server = _meclab_servers[key] = LabServer(directory, tick_hz=key[0], dataplane=key[1])
-    with Lab(meclab_world, workdir=tmp_path / "meclab", server=server) as lab:
+    replay = options.get("replay")
+    if replay is None:
+        lab = Lab(meclab_world, workdir=tmp_path / "meclab", server=server)
+    else:
+        # The recording's world, unless the marker names one to check it against.
+        world = meclab_world if options.get("scenario") is not None else None
+        path = Path(request.path).parent / replay
+        lab = Lab(world, workdir=tmp_path / "meclab", server=server, replay=path)
+    with lab:
         yield lab
