@@ -337,7 +337,7 @@ async def _check_replay_shelf(shelf: WorldShelf, recording: Recording) -> None:
     name = recording.scenario.name
     if name in shelf.names():
         stored = await shelf.describe(name)
-        at = f" at t={stored.t:.1f}s" if stored.t is not None else ""
+        at = f" at t={stored.time_s:.1f}s" if stored.time_s is not None else ""
         raise StartupFailed(
             f"--replay {recording.path}: the data dir {shelf.data_dir} already holds world "
             f"{name}{at}, and a replay starts it afresh: use another --data-dir, or remove it "

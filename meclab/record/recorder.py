@@ -85,8 +85,10 @@ class Recorder:
         if self.closed:
             return
         if resumed:
+            # The world is stepped to its stored time after the listeners; the clock is there.
             raise RecordingRefused(
-                f"world {world.scenario.name} was resumed at t={world.state.t:.1f} s, and a "
+                f"world {world.scenario.name} was resumed at t={runtime.clock.now():.1f} s, "
+                "and a "
                 "recording starts a world at t=0: record with a fresh --data-dir, or remove "
                 f"the stored world first (meclab reset {world.scenario.name})"
             )

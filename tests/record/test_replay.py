@@ -3,6 +3,7 @@ the same engine events, byte for byte."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,7 @@ def test_the_recording_holds_the_ticks_and_every_command_in_order(
     ticks = [t for e in recording.entries if isinstance(e, Ticks) for t in e.ticks]
     assert ticks == sorted(ticks) and ticks[-1] > 30.0  # a minute or so of simulated time
     # Real ticking at speed 20 is not a regular schedule: the times are kept as they were.
-    steps = {round(b - a, 9) for a, b in zip(ticks, ticks[1:], strict=False)}
+    steps = {round(b - a, 9) for a, b in itertools.pairwise(ticks)}
     assert len(steps) > 1
     manual = [r.event for r in history if r.type == "manual"]
     commands = [e for e in recording.entries if isinstance(e, Command)]
