@@ -144,7 +144,7 @@ def test_a_marker_with_an_unknown_option_is_an_error_naming_it(pytester: pytest.
         """,
     )
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*unknown speed (it takes scenario, tick_hz, dataplane)*"])
+    result.stdout.fnmatch_lines(["*unknown speed (it takes scenario, tick_hz, dataplane, replay)*"])
 
 
 def test_an_async_test_awaits_the_lab_and_may_not_block_its_loop(
