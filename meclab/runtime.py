@@ -20,6 +20,10 @@ recorded after it, so the history goes on without repeating or skipping anything
 every terminal's serving PoA each tick would cost too much at 100k terminals.) Given a
 :class:`~meclab.worlds.WorldShelf`, the runtime keeps each scenario name's world in its own store
 and :meth:`Runtime.load` decides between resuming and starting afresh.
+
+Its :attr:`Runtime.observer` (a :class:`RunObserver`) is told of every tick's simulation time
+and every world command, the inputs a run's engine events follow from (meclab/record records a
+run so, and replays it by driving :meth:`Runtime.start` with a driver of its own).
 """
 
 from __future__ import annotations

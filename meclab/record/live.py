@@ -4,7 +4,8 @@ The ticks are played with real time between them: the simulation time between tw
 divided by the speed the recorded run had then (its speed commands are replayed too), or by
 ``--speed`` when given; with ``fast``, without waiting at all. Time the recorded run spent
 paused passes no simulation time, so it takes none here either. When the last step is played
-the world stays where the recording left it, paused, and meclab keeps serving it: ``meclab
+(or a command finds the world elsewhere than the recorded one stood: logged) the world
+stays where the replay left it, paused, and meclab keeps serving it: ``meclab
 event resume`` lets it run on live from there, on the usual tick schedule.
 """
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from meclab.engine.clock import SimClock
 from meclab.record.format import Command, Recording
-from meclab.record.replayer import Replayer
+from meclab.record.replayer import ReplayDiverged, Replayer
 from meclab.runtime import Runtime
 
 log = logging.getLogger("meclab.record")
@@ -48,10 +49,14 @@ class LiveReplay:
             last = t
             await runtime.tick(t)
 
-        while not replayer.done:
-            step = await replayer.play_step(runtime, tick)
-            if isinstance(step, Command) and step.action == "speed":
-                pace = float(step.params["speed"])
+        try:
+            while not replayer.done:
+                step = await replayer.play_step(runtime, tick)
+                if isinstance(step, Command) and step.action == "speed":
+                    pace = float(step.params["speed"])
+        except ReplayDiverged as exc:
+            # meclab goes on serving the world as it stands, for the user to look at.
+            log.error("replay stopped: %s", exc)
         runtime.clock = SimClock(start=runtime.world.state.t, speed=pace, paused=True)
         log.info(
             "replay of %s done at t=%.1f s: the world is paused there "
