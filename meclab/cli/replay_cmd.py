@@ -40,7 +40,11 @@ def replay_command(
         ),
     ] = None,
 ) -> None:
-    """Replay a recording as fast as possible, with no server, and check its engine events."""
+    """Replay a recording as fast as possible, with no server, and check its engine events.
+
+    Exit status: 0 the same events as the recorded run (or nothing to compare), 1 different,
+    2 a recording this meclab cannot replay (the message names the line or the version).
+    """
     try:
         recording = read_recording(file)
         records = asyncio.run(replay_offline(recording))

@@ -492,8 +492,10 @@ def up_command(
         typer.echo(f"meclab up: {scenario}: {exc}", err=True)
         raise typer.Exit(EXIT_INVALID) from exc
     live_replay = _live_replay(replay, chosen, speed, fast) if replay is not None else None
-    if record is not None and replay is not None:
-        typer.echo("meclab up: --record and --replay do not go together", err=True)
+    if replay is not None and (record is not None or paused):
+        # A replay's world takes no input but the recording's: a pause would be one more.
+        other = "--record" if record is not None else "--paused"
+        typer.echo(f"meclab up: --replay and {other} do not go together", err=True)
         raise typer.Exit(EXIT_INVALID)
     trust = None
     if callback_ca is not None:

@@ -170,6 +170,10 @@ def test_up_refuses_a_replay_that_does_not_fit(
         other.stderr,
     ), other.stderr
 
+    paused = run_meclab("up", "--replay", str(path), "--paused", "--data-dir", str(tmp_path / "d"))
+    assert paused.returncode == 2
+    assert "meclab up: --replay and --paused do not go together" in paused.stderr
+
     corrupt = tmp_path / "corrupt.mlrec"
     rows = gzip.decompress(path.read_bytes()).splitlines()
     corrupt.write_bytes(b"\n".join([rows[0], b'{"ticks": "soon"}', *rows[2:]]) + b"\n")

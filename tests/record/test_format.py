@@ -198,3 +198,29 @@ def test_a_resumed_world_is_not_recorded(tmp_path: Path) -> None:
         "world town was resumed at t=5.0 s, and a recording starts a world at t=0"
     )
     assert not (tmp_path / "resumed.mlrec").exists()
+
+
+async def _record_then_load(directory: Path, path: Path) -> None:
+    store = SqliteStore(directory / "w.sqlite")
+    try:
+        runtime = Runtime(store, MemoryBus())
+        recorder = Recorder(path)
+        recorder.attach(runtime)
+        await runtime.open(town())
+        await runtime.tick(1.0)
+        await runtime.load(town("village"))
+        await runtime.tick(2.0)
+        await runtime.move_terminal_to_poa("ue", "c")
+        recorder.close()  # the end was written already: nothing more
+    finally:
+        await store.close()
+
+
+def test_loading_another_world_ends_the_recording(tmp_path: Path) -> None:
+    path = tmp_path / "run.mlrec"
+    asyncio.run(_record_then_load(tmp_path, path))
+    recording = read_recording(path)
+    assert recording.entries[:-1] == [Ticks(ticks=[1.0])]
+    end = recording.end
+    assert end is not None and (end.end, end.t) == ("another world was loaded: village", 1.0)
+    assert end.events == 3  # load_scenario, and the terminal's connect and zone entry at t=0
