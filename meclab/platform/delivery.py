@@ -34,6 +34,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
 import aiohttp
@@ -102,6 +103,30 @@ class Undelivered:
     attempts: int
     last_error: str | None
     wall: float
+
+
+class Outcome(StrEnum):
+    """How one delivery attempt (or a notification's end) came out."""
+
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    """An attempt failed; it is retried."""
+    GIVEN_UP = "given_up"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What :attr:`Notifier.observers` hear of each attempt and each notification given up."""
+
+    subscription: Subscription
+    notification_type: str
+    outcome: Outcome
+    attempts: int
+    """Failed attempts before this one (delivered, failed) or in all (given up)."""
+    latency_s: float
+    """From queueing to this outcome."""
+    error: str | None = None
+    """What went wrong: the attempt's error, or the reason for giving up."""
 
 
 @dataclass(slots=True)
@@ -183,6 +208,9 @@ class Notifier:
         self._session: aiohttp.ClientSession | None = None
         self.trust = trust
         self._hang_ups: set[asyncio.Task[None]] = set()
+        self.observers: list[Callable[[Delivery], None]] = []
+        """Told of every attempt's outcome and every notification given up (the dashboard's
+        trace); they must not block."""
 
     async def start(self) -> None:
         """Open the HTTP client (keep-alive pool sized to the concurrency bound)."""
@@ -425,7 +453,11 @@ class Notifier:
                     )
                 if item.final:
                     box.closing_until = None
+                if self.observers:
+                    self._observe(box, item, Outcome.DELIVERED, None)
                 continue
+            if self.observers:
+                self._observe(box, item, Outcome.FAILED, error)
             box.attempts += 1
             box.last_error = error
             if self.metrics:
@@ -506,6 +538,20 @@ class Notifier:
             wall=self.wall(),
         )
         self._note(record, item.id, box.sub.callback or "websocket")
+        if self.observers:
+            self._observe(box, item, Outcome.GIVEN_UP, reason)
+
+    def _observe(self, box: _Outbox, item: _Item, outcome: Outcome, error: str | None) -> None:
+        delivery = Delivery(
+            box.sub,
+            item.notification_type,
+            outcome,
+            box.attempts,
+            self.clock() - item.queued_at,
+            error,
+        )
+        for observer in self.observers:
+            observer(delivery)
 
     def _note(self, record: Undelivered, item_id: int, target: str) -> None:
         """Keep, count and log a given-up notification; with a store, in its stead."""
