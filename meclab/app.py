@@ -77,6 +77,9 @@ from meclab.ui.routes import build_ui_router
 SYSTEM_APIS = ("/app_pkgm/v1", "/app_lcm/v1", "/granting/v1", "/dev_app/v1")
 """The MEC system's APIs (MEC 010-2, MEC 016), served once under the API root, not per host."""
 
+MAX_NAMES = 10_000
+"""App instance names the trace remembers (then it starts again)."""
+
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 """Swagger UI's script and style sheet, shipped inside a PyPI package."""
 
@@ -229,9 +232,18 @@ def create_app(
         dataplane=dataplane,
     )
 
+    names: dict[str, str] = {}
+    """App instance names seen, kept after the instance is gone: its last notifications (its
+    termination's) are delivered after its removal."""
+
     def app_name(app_instance_id: str) -> str:
         instance = platforms.apps.get(app_instance_id)
-        return (instance.name or app_instance_id) if instance is not None else app_instance_id
+        if instance is None or not instance.name:
+            return names.get(app_instance_id, app_instance_id)
+        if len(names) >= MAX_NAMES:
+            names.clear()
+        names[app_instance_id] = instance.name
+        return instance.name
 
     def world_time() -> float | None:
         return platforms.world.state.t if platforms.world is not None else None
