@@ -20,9 +20,8 @@ import itertools
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 CAPACITY = 5000
 """Records kept: about a minute of a busy lab at 80 calls/s, hours of a quiet one."""
@@ -40,9 +39,13 @@ class TraceKind(StrEnum):
     LIFECYCLE = "lifecycle"
 
 
-@dataclass(frozen=True, slots=True)
-class TraceRecord:
-    """One arrow of the sequence diagram."""
+class TraceRecord(NamedTuple):
+    """One arrow of the sequence diagram.
+
+    A named tuple rather than a frozen dataclass: one is made per API request, and a frozen
+    dataclass's ``__init__`` (one ``object.__setattr__`` per field) took twice as long
+    (bench/trace_calls.py).
+    """
 
     seq: int
     """Position in this run's trace, strictly increasing from 1."""
@@ -67,7 +70,7 @@ class TraceRecord:
     """The terminal it concerns, for filtering."""
     host: str | None = None
     """The MEC host it concerns."""
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: dict[str, Any] | None = None
     """Anything else worth showing on a click (route, path, latency, error, ...)."""
 
     def to_dict(self) -> dict[str, Any]:
@@ -85,7 +88,7 @@ class TraceRecord:
             "app": self.app,
             "ue": self.ue,
             "host": self.host,
-            "detail": self.detail,
+            "detail": self.detail or {},
         }
 
 
@@ -146,7 +149,7 @@ class Trace:
             app,
             ue,
             host,
-            detail or {},
+            detail,
         )
         self._ring.append(record)
         newer = self._newer
