@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,10 +13,15 @@ import pytest
 from fastapi import FastAPI
 from helpers import nothing_pending, problem, serve
 from receiver import Receiver
+from secured import Tokens
 
+from meclab.bus.memory import MemoryBus
 from meclab.observe.trace import Trace, TraceKind, TraceRecord
 from meclab.platform.subscription import Subscription
 from meclab.runtime import Runtime
+from meclab.scenario.model import Scenario
+from meclab.security.authority import Authority
+from meclab.store.sqlite import SqliteStore
 
 RAB = "/rni/v2/queries/rab_info"
 AS = "/mec_app_support/v1"
@@ -234,3 +240,33 @@ async def test_a_stream_with_a_bad_last_event_id_is_a_problem(
     _, http = lab
     response = await http.get("/meclab/v1/trace/stream", headers={"Last-Event-ID": "abc"})
     assert "Last-Event-ID" in problem(response, 400)["detail"]
+
+
+async def test_in_secure_mode_the_caller_is_the_tokens_client(tmp_path: Path, lab_doc: Any) -> None:
+    store = SqliteStore(tmp_path / "meclab.sqlite")
+    runtime = Runtime(store, MemoryBus())
+    await runtime.open(Scenario.model_validate(lab_doc))
+    authority = Authority(tmp_path / "security")
+    try:
+        async with serve(runtime, security=authority) as (app, client):
+            tokens = Tokens(client, authority)
+            services = "/mec_service_mgmt/v1/services"
+            assert (
+                await client.get(services, headers=await tokens.app("edge-app"))
+            ).status_code == 200
+            assert (await client.get(services, headers=await tokens.operator())).status_code == 200
+            assert (await client.get(services)).status_code == 401  # refused calls too
+            calls = [r for r in traced(app, TraceKind.API) if r.label == f"GET {services}"]
+            assert [(r.source, r.app, r.status) for r in calls] == [
+                ("app:edge-app", "edge-app", "200"),
+                ("operator", None, "200"),
+                ("client", None, "401"),
+            ]
+            # the trace is the operator's, as the control API
+            assert (await client.get("/meclab/v1/trace")).status_code == 401
+            assert (
+                await client.get("/meclab/v1/trace", headers=await tokens.operator())
+            ).status_code == 200
+    finally:
+        await runtime.stop()
+        await store.close()
