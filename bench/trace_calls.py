@@ -6,16 +6,15 @@
 
 **inproc**: a bare Starlette app with one route (``/rni/v2/queries/rab_info`` answering a
 fixed body) driven by direct ASGI calls, ROUNDS rounds of CALLS requests each, alternately
-bare, under :class:`~meclab.http.requests.RequestCounter`-free
-:class:`~meclab.observe.calls.TraceCalls`; the best round of each; the difference is the
-middleware's cost per request (µs). Also the cost of one :meth:`Trace.add` alone.
+bare and under :class:`~meclab.observe.calls.TraceCalls`; the best round of each; the
+difference is the middleware's cost per request (µs). Also the cost of one ``Trace.add``.
 
-**live**: ``meclab up default --no-dataplane`` in its own process pinned to the server core (or
-the meclab at URL), ``GET /rni/v2/queries/rab_info``: latencies of SEQUENTIAL requests one after
-the other on one aiohttp keep-alive session, and wrk ``-c32`` throughput when wrk is
-installed. Run it on the branch and on a checkout without the trace
-(``PYTHONPATH=/path/to/other/checkout python bench/trace_calls.py live``) to compare: the
-server process imports whichever meclab ``python -m meclab`` finds.
+**live**: ``meclab up default --no-dataplane`` in its own process pinned to the server core
+(or the meclab at URL), ``GET /rni/v2/queries/rab_info``: latencies of SEQUENTIAL requests one
+after the other on one aiohttp keep-alive session, and wrk ``-c32`` throughput when wrk is
+installed, with the server's CPU time per request (``/proc``). Run it on the branch and on a
+checkout without the trace (``PYTHONPATH=/path/to/other/checkout python bench/trace_calls.py
+live``) to compare: the server process imports whichever meclab ``python -m meclab`` finds.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ import sys
 import time
 from typing import Any
 
-from _common import MeclabUp, pct, sequential_ms, wrk
+from _common import MeclabUp, cpu_seconds, pct, sequential_ms, wrk
 
 ROUNDS = 7
 CALLS = 20_000
@@ -102,20 +101,24 @@ def _live(url: str | None) -> None:
     print(f"live: server meclab from {meclab.__file__}")
     if url is None:
         with MeclabUp("default", dataplane=False) as up:
-            _drive(up.base)
+            _drive(up.base, up.pid)
     else:
-        _drive(url.rstrip("/"))
+        _drive(url.rstrip("/"), None)
 
 
-def _drive(base: str) -> None:
+def _drive(base: str, pid: int | None) -> None:
     latencies = asyncio.run(sequential_ms(f"{base}{ROUTE}", SEQUENTIAL))
     print(
         f"live: {SEQUENTIAL} sequential GET {ROUTE}: p50 {pct(latencies, 0.5):.3f} ms,"
         f" p99 {pct(latencies, 0.99):.3f} ms"
     )
     if shutil.which("wrk") and shutil.which("taskset"):
+        used = cpu_seconds(pid) if pid is not None else 0.0
         rate, p50, p99 = wrk(f"{base}{ROUTE}", WRK_S)
         print(f"live: wrk -c32 {WRK_S:g} s: {rate:.0f} req/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+        if pid is not None:  # less noisy than the rate on a shared machine
+            per_request = (cpu_seconds(pid) - used) / (rate * WRK_S) * 1e6
+            print(f"live: server CPU {per_request:.0f} µs per request")
     else:
         print("live: wrk not installed, no throughput run (Debian: apt install wrk)")
 

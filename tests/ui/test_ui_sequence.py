@@ -197,6 +197,26 @@ def test_a_handover_an_api_call_and_a_notification_appear_filtered_and_exported(
     assert download.value.suggested_filename.endswith(".mmd")
     assert saved.read_text() == text
 
+    # scrolled up, the diagram stays put as records arrive; "follow" takes it to the bottom
+    page.fill(".seq-app", "")
+    page.evaluate("() => { document.querySelector('.seq-scroll').style.maxHeight = '60px'; }")
+    page.wait_for_function("() => meclab.sequence.shown.length >= 6", timeout=WAIT_MS)
+    page.evaluate("() => { const s = document.querySelector('.seq-scroll'); s.scrollTop = 0; }")
+    page.wait_for_function("() => !meclab.sequence.follow", timeout=WAIT_MS)
+    follow = page.locator(".seq-follow")
+    assert follow.is_visible()
+    before = len(shown(page))
+    control(base, {"type": "move", "ue": SENSOR, "poa": source_cell})
+    page.wait_for_function(f"() => meclab.sequence.shown.length > {before}", timeout=WAIT_MS)
+    assert page.evaluate("() => document.querySelector('.seq-scroll').scrollTop") == 0
+    follow.click()
+    page.wait_for_function(
+        "() => { const s = document.querySelector('.seq-scroll');"
+        " return s.scrollTop > 0 && s.scrollTop + s.clientHeight >= s.scrollHeight - 4; }",
+        timeout=WAIT_MS,
+    )
+    assert follow.is_hidden()
+
 
 def test_the_sequence_panel_follows_a_secure_meclab(
     browser: Browser, console: Console, tmp_path: Path
