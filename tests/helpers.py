@@ -5,11 +5,11 @@ is ``helpers`` from any test folder; no folder has a module of the same name. Th
 receiver is beside it, in tests/receiver.py.
 
 * :func:`free_port` and :func:`until`: a loopback port to listen on, and a poller that fails
-  naming what it waited for;
+  naming what it waited for (:mod:`meclab.testing.waiting`, re-exported);
 * :data:`LAT0`, :data:`LON0`, :func:`lon_at` and :func:`lat_at`: points so many metres from a
   reference point, for worlds with round numbers;
-* :class:`FakeTime`, :func:`install_fake_clock` and :func:`advance`: simulation time that the
-  test sets;
+* :class:`FakeTime`, :func:`install_fake_clock` (:mod:`meclab.testing.clock`, re-exported)
+  and :func:`advance`: simulation time that the test sets;
 * :func:`serve`: meclab's app on a runtime, started as a server starts it, and a client on it;
   :data:`FAST_RETRIES` for its notifier, and :func:`nothing_pending` to wait until it has
   sent everything; :func:`on_loopback`: an app behind a real uvicorn server, for what needs a
@@ -37,10 +37,12 @@ from fastapi import FastAPI
 
 from meclab.app import create_app
 from meclab.demo.derive import SPARE_PORTS, ephemeral_ports
-from meclab.engine.clock import SimClock
 from meclab.platform.delivery import Notifier, RetryPolicy
 from meclab.runtime import Runtime
 from meclab.security.authority import Authority
+from meclab.testing.clock import FakeTime as FakeTime
+from meclab.testing.clock import install_fake_clock as install_fake_clock
+from meclab.testing.waiting import until as until
 
 BASE_URL = "http://meclab.test"
 """The base URL the tests' in-process apps are told they are served at."""
@@ -81,16 +83,6 @@ def free_port() -> int:
     raise RuntimeError("every port of this test worker's block is in use")
 
 
-async def until(predicate: Callable[[], bool], what: str, timeout_s: float = 10.0) -> None:
-    """Wait until ``predicate()`` holds, polling; fail naming ``what`` after ``timeout_s``."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
-        await asyncio.sleep(0.005)
-
-
 # --- places -----------------------------------------------------------------------------------
 
 M_PER_DEG = 6_371_008.8 * math.pi / 180.0
@@ -113,26 +105,6 @@ def lat_at(y_m: float) -> float:
 
 
 # --- time -------------------------------------------------------------------------------------
-
-
-class FakeTime:
-    """A settable monotonic source for SimClock: simulation time is what the test says."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def install_fake_clock(runtime: Runtime, fake: FakeTime) -> None:
-    """Replace the runtime's real-time clock by one that reads ``fake``.
-
-    Simulation time then equals ``fake.now`` (from the world's current time, at speed 1)
-    until a test pauses or changes the speed.
-    """
-    fake.now = runtime.world.state.t
-    runtime.clock = SimClock(start=fake.now, speed=1.0, source=fake)
 
 
 async def advance(runtime: Runtime, fake: FakeTime, t: float) -> None:

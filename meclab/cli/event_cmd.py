@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import time
+from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
@@ -171,9 +175,21 @@ def speed(
     _post_event(instance_url(url, data_dir), {"type": "speed", "speed": factor})
 
 
-def status_command(url: UrlOption = None, data_dir: DataDirOption = None) -> None:
+def status_command(
+    url: UrlOption = None,
+    data_dir: DataDirOption = None,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            min=0,
+            help="Wait up to this many seconds for meclab to answer (a pipeline that started "
+            "`meclab up &`); 0 asks once.",
+        ),
+    ] = 0,
+) -> None:
     """Show the running world at a glance."""
-    world = _request("GET", instance_url(url, data_dir), "/meclab/v1/world")
+    world = _request("GET", _wait_for_meclab(url, data_dir, wait), "/meclab/v1/world")
     counts = world["counts"]
     state = "paused" if world["paused"] else f"running x{world['speed']:g}"
     typer.echo(
@@ -182,6 +198,22 @@ def status_command(url: UrlOption = None, data_dir: DataDirOption = None) -> Non
         f"{counts['poas']} points of access, {counts['zones']} zones, "
         f"{counts['mec_hosts']} MEC hosts"
     )
+
+
+def _wait_for_meclab(url: str | None, data_dir: Path | None, wait_s: float) -> str:
+    """meclab's base URL once it answers, asking again until ``wait_s`` has passed (then, or
+    with 0, the last answer's error is the CLI's)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            with contextlib.redirect_stderr(io.StringIO()):  # why not yet: only once, at the end
+                base = instance_url(url, data_dir)
+            httpx.get(base + "/meclab/v1/world", timeout=5.0, **client_options(base))
+            return base
+        except (typer.Exit, httpx.HTTPError):
+            if time.monotonic() >= deadline:
+                return instance_url(url, data_dir)  # says why, as without --wait
+            time.sleep(0.2)
 
 
 def events_command(

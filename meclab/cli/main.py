@@ -6,6 +6,7 @@ import typer
 
 from meclab import __version__
 from meclab.cli.app_cmd import app_app
+from meclab.cli.conformance_cmd import conformance_command
 from meclab.cli.dashboard_cmd import dashboard_command
 from meclab.cli.demo_cmd import demo_app
 from meclab.cli.event_cmd import event_app, events_command, status_command
@@ -50,6 +51,7 @@ app.command("worlds")(worlds_command)
 app.command("reset")(reset_command)
 app.command("ca")(ca_command)
 app.command("dashboard")(dashboard_command)
+app.command("conformance")(conformance_command)
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(event_app, name="event")
 app.add_typer(demo_app, name="demo")

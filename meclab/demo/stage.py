@@ -143,6 +143,25 @@ class Running:
         return "\n".join(f"    {line}" for line in tail) or "    (no output)"
 
 
+def component_environment(
+    url: str,
+    socks_url: str | None,
+    results_path: Path,
+    *,
+    data_dir: Path | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The environment of a component of a meclab at ``url`` (module docstring): the caller's
+    own, the platform's and the data plane's addresses, its results file, then ``extra``.
+    ``data_dir`` only for a meclab that holds one (``meclab run`` then finds it there)."""
+    env = {**os.environ, "MEC_PLATFORM_URL": url, "MECLAB_URL": url, ENV_RESULTS: str(results_path)}
+    if data_dir is not None:
+        env["MECLAB_DATA_DIR"] = str(data_dir)
+    if socks_url:
+        env[ENV_SOCKS_URL] = socks_url
+    return {**env, **(extra or {})}
+
+
 def _port_open(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(0.5)
@@ -245,15 +264,9 @@ class Stage:
 
     def environment(self, component: Component, results_path: Path) -> dict[str, str]:
         """What ``component`` is started with (module docstring)."""
-        return {
-            **os.environ,
-            "MEC_PLATFORM_URL": self.url,
-            "MECLAB_URL": self.url,
-            "MECLAB_DATA_DIR": str(self.data_dir),
-            ENV_SOCKS_URL: self.socks_url,
-            ENV_RESULTS: str(results_path),
-            **component.env,
-        }
+        return component_environment(
+            self.url, self.socks_url, results_path, data_dir=self.data_dir, extra=component.env
+        )
 
     def _spawn(self, component: Component, env: Mapping[str, str]) -> Running:
         log_path = self.workdir / f"{component.name}.log"

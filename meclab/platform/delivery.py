@@ -57,6 +57,9 @@ MAX_UNDELIVERED = 1000
 FINAL_GRACE_S = 30.0
 """How long a last notification (an ExpiryNotification) is retried after its subscription ends."""
 
+DeliveryListener = Callable[[Subscription, bytes], None]
+"""Told of each notification its subscriber took: the subscription and the body as sent."""
+
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
@@ -211,6 +214,12 @@ class Notifier:
         self.observers: list[Callable[[Delivery], None]] = []
         """Told of every attempt's outcome and every notification given up (the dashboard's
         trace); they must not block."""
+        self._delivery_listeners: list[DeliveryListener] = []
+
+    def on_delivered(self, listener: DeliveryListener) -> None:
+        """Call ``listener`` (synchronously, on the event loop) for every notification
+        delivered from now on, in the order of delivery (meclab.testing records them so)."""
+        self._delivery_listeners.append(listener)
 
     async def start(self) -> None:
         """Open the HTTP client (keep-alive pool sized to the concurrency bound)."""
@@ -409,6 +418,11 @@ class Notifier:
         """Notifications queued for all subscriptions and not yet delivered."""
         return sum(len(box.items) for box in self._boxes.values())
 
+    def pending_untroubled(self) -> int:
+        """Notifications queued for subscribers whose last attempt did not fail: those that
+        are on their way, as opposed to those waiting out a retry delay."""
+        return sum(len(box.items) for box in self._boxes.values() if box.attempts == 0)
+
     def pending(self, sub_id: str) -> int:
         """Notifications queued for a subscription and not yet delivered."""
         box = self._boxes.get(sub_id)
@@ -442,9 +456,13 @@ class Notifier:
                 box.items.popleft()
                 if self.store is not None:
                     self._stage(self.store, removed=[item.id])
+                if self.observers:  # before the count of failed attempts starts again
+                    self._observe(box, item, Outcome.DELIVERED, None)
                 box.attempts = 0
                 box.last_error = None
                 self.delivered += 1
+                for listener in self._delivery_listeners:
+                    listener(box.sub, item.body)
                 if self.metrics:
                     transport = "websocket" if box.sub.websocket else "http"
                     self.metrics.notifications_sent.labels(box.sub.api, transport).inc()
@@ -453,8 +471,6 @@ class Notifier:
                     )
                 if item.final:
                     box.closing_until = None
-                if self.observers:
-                    self._observe(box, item, Outcome.DELIVERED, None)
                 continue
             if self.observers:
                 self._observe(box, item, Outcome.FAILED, error)

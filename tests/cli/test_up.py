@@ -502,3 +502,21 @@ def test_up_with_another_scenario_keeps_each_stored_world(
 
     listed = CliRunner().invoke(app, ["worlds", "--data-dir", str(data)])
     assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == ["city", "lab"]
+
+
+def test_status_waits_for_a_meclab_just_started(tmp_path: Path, processes: list[Meclab]) -> None:
+    data = tmp_path / "data"
+    # nothing starts: it asks until the wait is over, then says why, once
+    started = time.monotonic()
+    nothing = run_meclab("status", "--data-dir", str(data), "--wait", "1")
+    assert nothing.returncode == 1
+    assert time.monotonic() - started >= 1.0
+    assert nothing.stderr.count(f"no meclab is running on data dir {data}") == 1
+
+    # a pipeline's `meclab up &` and then `meclab status --wait`: it answers once meclab does
+    processes.append(
+        Meclab(["up", "--port", "0", "--data-dir", str(data), "--no-dataplane"], tmp_path, "up")
+    )
+    ready = run_meclab("status", "--data-dir", str(data), "--wait", "50")
+    assert ready.returncode == 0, ready.stderr
+    assert ready.stdout.startswith("monaco: t=")
