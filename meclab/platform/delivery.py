@@ -57,9 +57,6 @@ MAX_UNDELIVERED = 1000
 FINAL_GRACE_S = 30.0
 """How long a last notification (an ExpiryNotification) is retried after its subscription ends."""
 
-DeliveryListener = Callable[[Subscription, bytes], None]
-"""Told of each notification its subscriber took: the subscription and the body as sent."""
-
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
@@ -130,6 +127,8 @@ class Delivery:
     """From queueing to this outcome."""
     error: str | None = None
     """What went wrong: the attempt's error, or the reason for giving up."""
+    body: bytes = b""
+    """The notification as sent (meclab.testing records what subscribers took)."""
 
 
 @dataclass(slots=True)
@@ -212,14 +211,9 @@ class Notifier:
         self.trust = trust
         self._hang_ups: set[asyncio.Task[None]] = set()
         self.observers: list[Callable[[Delivery], None]] = []
-        """Told of every attempt's outcome and every notification given up (the dashboard's
-        trace); they must not block."""
-        self._delivery_listeners: list[DeliveryListener] = []
-
-    def on_delivered(self, listener: DeliveryListener) -> None:
-        """Call ``listener`` (synchronously, on the event loop) for every notification
-        delivered from now on, in the order of delivery (meclab.testing records them so)."""
-        self._delivery_listeners.append(listener)
+        """Told of every attempt's outcome and every notification given up, synchronously on
+        the event loop, in the order of delivery (the dashboard's trace, meclab.testing's
+        records); they must not block."""
 
     async def start(self) -> None:
         """Open the HTTP client (keep-alive pool sized to the concurrency bound)."""
@@ -461,8 +455,6 @@ class Notifier:
                 box.attempts = 0
                 box.last_error = None
                 self.delivered += 1
-                for listener in self._delivery_listeners:
-                    listener(box.sub, item.body)
                 if self.metrics:
                     transport = "websocket" if box.sub.websocket else "http"
                     self.metrics.notifications_sent.labels(box.sub.api, transport).inc()
@@ -565,6 +557,7 @@ class Notifier:
             box.attempts,
             self.clock() - item.queued_at,
             error,
+            item.body,
         )
         for observer in self.observers:
             observer(delivery)
