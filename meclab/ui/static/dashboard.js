@@ -32,6 +32,8 @@
   const COLOURS = { mec: "#e05060", cloud: "#6090f0", ue: "#f4f4f4", off: "#707a86", flash: "#ffe040" };
   const ZONE_COLOURS = ["#5aa9e6", "#7fc8a9", "#f28482", "#f6bd60", "#c3a6ff", "#84a59d"];
   const HULL_STEPS = 24; // points on each coverage circle the zone outline wraps
+  const LAYERS_SETTLE_MS = 120; // layers are drawn afresh once the view is still this long
+  const COVERAGE_BATCH = 200; // coverage circles drawn one by one up to this many cells
   const ARCS_MAX = 2000; // terminals drawn as round dots up to this many, small squares beyond
   const LINK_COLOURS = [...Object.values(RADIO_COLOURS), COLOURS.off]; // a link's, by cell type
   const NO_CELL = -1; // a terminal's cell index when it has none (out of coverage)
@@ -95,7 +97,11 @@
   const over = document.createElement("canvas"); // cells' centres and compute nodes: above them
   const underCtx = under.getContext("2d");
   const overCtx = over.getContext("2d");
-  let layersKey = null; // the view, size, world and selection the layers were drawn for
+  let layersKey = null; // the size, world and selection the layers were drawn for
+  let layersView = null; // ... and the view
+  let layersAt = null; // ... its projection (affine)
+  let lastView = null; // the view of the last frame drawn
+  let viewChanged = 0; // when the view last changed (a frame's time)
   let layersDrawn = {}; // what the layers hold, for meclab.drawn
   let worlds = 0; // how many times a world was loaded (the layers then are stale)
   let poaXY = new Float64Array(0); // PoA centres on screen (CSS pixels), as the layers drew them
@@ -284,7 +290,41 @@
   // What moves (links, terminals, flashes) is drawn every frame; what only changes with the
   // view, the world or the selection (zones, coverage, paths below; cells' centres and nodes
   // above) is drawn into two offscreen layers when one of those changes and copied otherwise:
-  // a thousand coverage circles cost more than 10,000 terminals.
+  // a thousand coverage circles cost more than 10,000 terminals. While the view keeps changing
+  // (a pan, a zoom), the layers drawn last are copied scaled and moved to the new view, and
+  // drawn afresh once it has been still for LAYERS_SETTLE_MS.
+
+  /** Where cells, zone labels and nodes are on screen now: what links end at and clicks hit. */
+  function placeSites(rect, at) {
+    const poas = meclab.poas;
+    if (poaXY.length !== 2 * poas.length) poaXY = new Float64Array(2 * poas.length);
+    if (poaTint.length !== poas.length) poaTint = new Uint8Array(poas.length);
+    poas.forEach((p, k) => {
+      const x = at.x0 + p.position[0] * at.kx;
+      const y = at.y0 - p.position[1] * at.ky;
+      p.screen = [x, y];
+      poaXY[2 * k] = x;
+      poaXY[2 * k + 1] = y;
+      poaTint[k] = LINK_COLOURS.indexOf(RADIO_COLOURS[p.type] || COLOURS.off);
+    });
+    ctx.font = "12px system-ui, sans-serif";
+    for (const zone of meclab.zones) {
+      if (!zone.hull || zone.hull.length < 3) continue;
+      if (zone.labelWidth === undefined) zone.labelWidth = ctx.measureText(zone.name).width;
+      const lx = at.x0 + zone.labelAt[0] * at.kx - zone.labelWidth / 2;
+      const ly = at.y0 - zone.labelAt[1] * at.ky;
+      zone.labelBox = [lx, ly - 20, zone.labelWidth, 16]; // what a click on the label hits
+    }
+    // a node with no position or off the map (a distant cloud) sits in a row at the top left
+    let row = 0;
+    for (const node of meclab.nodes) {
+      let [x, y] = node.position
+        ? [at.x0 + node.position[0] * at.kx, at.y0 - node.position[1] * at.ky]
+        : [-1, -1];
+      if (x < 0 || y < 0 || x > rect.width || y > rect.height) [x, y] = [16 + 130 * row++, 16];
+      node.screen = [x, y];
+    }
+  }
 
   /** Zones, coverage and paths (the selected one excepted) into `c`. */
   function drawUnder(c, rect, at, drawn) {
@@ -311,38 +351,33 @@
       c.stroke();
       c.setLineDash([]);
       c.globalAlpha = 1;
-      const lx = at.x0 + zone.labelAt[0] * at.kx;
-      const ly = at.y0 - zone.labelAt[1] * at.ky;
-      const width = c.measureText(zone.name).width;
       c.fillStyle = zone.colour;
-      c.fillText(zone.name, lx - width / 2, ly - 6);
-      zone.labelBox = [lx - width / 2, ly - 20, width, 16]; // what a click on the label hits
+      c.fillText(zone.name, zone.labelBox[0], zone.labelBox[1] + 14);
       drawn.zones++;
     }
 
-    // then the coverage
+    // then the coverage: one path per radio type beyond COVERAGE_BATCH cells (overlaps are then
+    // tinted once, not once per circle: a thousand separate circles take ~20 ms at each zoom)
     const poas = meclab.poas;
-    if (poaXY.length !== 2 * poas.length) poaXY = new Float64Array(2 * poas.length);
-    if (poaTint.length !== poas.length) poaTint = new Uint8Array(poas.length);
+    const batch = poas.length > COVERAGE_BATCH;
     poas.forEach((p, k) => {
-      const x = at.x0 + p.position[0] * at.kx;
-      const y = at.y0 - p.position[1] * at.ky;
-      const colour = RADIO_COLOURS[p.type] || COLOURS.off;
+      if (batch) return;
       c.beginPath();
-      c.arc(x, y, Math.max(2, p.radius_m * view.scale), 0, 2 * Math.PI);
-      c.globalAlpha = 0.1;
-      c.fillStyle = colour;
-      c.fill();
-      c.globalAlpha = 0.6;
-      c.strokeStyle = colour;
-      c.lineWidth = 1;
-      c.stroke();
-      c.globalAlpha = 1;
-      p.screen = [x, y];
-      poaXY[2 * k] = x;
-      poaXY[2 * k + 1] = y;
-      poaTint[k] = LINK_COLOURS.indexOf(colour);
+      c.arc(poaXY[2 * k], poaXY[2 * k + 1], Math.max(2, p.radius_m * view.scale), 0, 2 * Math.PI);
+      paintCoverage(c, LINK_COLOURS[poaTint[k]]);
     });
+    if (batch) {
+      LINK_COLOURS.forEach((colour, tint) => {
+        c.beginPath();
+        poas.forEach((p, k) => {
+          if (poaTint[k] !== tint) return;
+          const r = Math.max(2, p.radius_m * view.scale);
+          c.moveTo(poaXY[2 * k] + r, poaXY[2 * k + 1]);
+          c.arc(poaXY[2 * k], poaXY[2 * k + 1], r, 0, 2 * Math.PI);
+        });
+        paintCoverage(c, colour);
+      });
+    }
 
     // paths: every terminal's in a small world (a sample beyond); the selected one is drawn
     // with the terminals
@@ -357,8 +392,20 @@
     c.globalAlpha = 1;
   }
 
+  /** Fill and outline the coverage circle(s) in `c`'s current path. */
+  function paintCoverage(c, colour) {
+    c.globalAlpha = 0.1;
+    c.fillStyle = colour;
+    c.fill();
+    c.globalAlpha = 0.6;
+    c.strokeStyle = colour;
+    c.lineWidth = 1;
+    c.stroke();
+    c.globalAlpha = 1;
+  }
+
   /** Cells' centres and compute nodes into `c`: drawn above the links and terminals. */
-  function drawOver(c, rect, at, drawn) {
+  function drawOver(c, rect, drawn) {
     c.clearRect(0, 0, rect.width, rect.height);
     for (const p of meclab.poas) {
       c.fillStyle = RADIO_COLOURS[p.type] || COLOURS.off;
@@ -375,15 +422,10 @@
       drawn.poas++;
     }
 
-    // compute nodes: MEC hosts (and fog) as squares, clouds as diamonds; a node with no
-    // position or off the map (a distant cloud) is drawn in a row at the top left
-    let row = 0;
+    // compute nodes: MEC hosts (and fog) as squares, clouds as diamonds
     c.font = "11px system-ui, sans-serif";
     for (const node of meclab.nodes) {
-      let [x, y] = node.position
-        ? [at.x0 + node.position[0] * at.kx, at.y0 - node.position[1] * at.ky]
-        : [-1, -1];
-      if (x < 0 || y < 0 || x > rect.width || y > rect.height) [x, y] = [16 + 130 * row++, 16];
+      const [x, y] = node.screen;
       c.fillStyle = node.kind === "cloud" ? COLOURS.cloud : COLOURS.mec;
       c.save();
       c.translate(x, y);
@@ -396,15 +438,17 @@
       }
       c.restore();
       c.fillText(node.name, x + 9, y + 4);
-      node.screen = [x, y];
       drawn.nodes++;
     }
   }
 
-  /** Copy an offscreen layer onto the map, pixel for pixel. */
-  function blit(layer) {
+  /** Copy an offscreen layer, drawn for view `from`, onto the map in view `to`: pixel for
+   * pixel when they are the same, else scaled and moved (the zoom keeps lon/lat proportions). */
+  function blit(layer, from, to) {
+    const s = to.kx / from.kx;
+    const dpr = window.devicePixelRatio || 1;
     ctx.save();
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.setTransform(s, 0, 0, s, dpr * (to.x0 - s * from.x0), dpr * (to.y0 - s * from.y0));
     ctx.drawImage(layer, 0, 0);
     ctx.restore();
   }
@@ -428,16 +472,23 @@
     const rect = canvas.getBoundingClientRect();
     const at = affine(rect);
     const drawn = { poas: 0, nodes: 0, terminals: 0, links: 0, zones: 0, paths: 0 };
-    const key = [canvas.width, canvas.height, at.kx, at.x0, at.y0, worlds, meclab.selected].join();
-    if (key !== layersKey) {
+    placeSites(rect, at);
+    const key = [canvas.width, canvas.height, worlds, meclab.selected].join();
+    const viewKey = [at.kx, at.x0, at.y0].join();
+    if (viewKey !== lastView) {
+      lastView = viewKey;
+      viewChanged = now;
+    }
+    const moving = layersAt !== null && key === layersKey && now - viewChanged < LAYERS_SETTLE_MS;
+    if (key !== layersKey || (viewKey !== layersView && !moving)) {
       layersDrawn = { poas: 0, nodes: 0, zones: 0, paths: 0 };
       drawUnder(underCtx, rect, at, layersDrawn);
-      drawOver(overCtx, rect, at, layersDrawn);
-      layersKey = key;
-    }
+      drawOver(overCtx, rect, layersDrawn);
+      [layersKey, layersView, layersAt] = [key, viewKey, at];
+    } else if (viewKey !== layersView) dirty = true; // draw again until the layers are redrawn
     Object.assign(drawn, layersDrawn);
     ctx.clearRect(0, 0, rect.width, rect.height);
-    blit(under);
+    blit(under, layersAt, at);
 
     const selectedPath = meclab.selected !== null ? meclab.paths.get(meclab.selected) : undefined;
     if (selectedPath) {
@@ -534,7 +585,7 @@
       ctx.stroke();
     }
 
-    blit(over);
+    blit(over, layersAt, at);
     meclab.drawn = drawn;
     meclab.drawnPoll = meclab.polls;
     meclab.frames++;
