@@ -19,9 +19,11 @@ median of ``--runs``.
 ``--frame-seconds`` while terminals move: animation frames per second (a
 ``requestAnimationFrame`` counter in the page), how many of them drew the map
 (``meclab.frames``: the page draws only when something changed), the script time per draw
-(``meclab.drawMs``), the longest gap between two frames (a freeze shows there) and the
-positions polls per second. Then the same while the map zooms at every frame (a wheel event per
-frame: every layer is drawn again each time, the worst case).
+(``meclab.drawMs``), the longest gap between two frames (a freeze shows there), the
+positions polls per second, and the browser's CPU per frame (all its processes, from
+``/proc``): on a loaded machine the frame rate falls with the share of the core the browser
+gets, its CPU per frame much less. Then the same while the map zooms at every frame (a wheel
+event per frame: the layers are copied scaled, and drawn afresh when it stops).
 
 **cpu** (goal: < 5 % of a core per open page): the meclab process's CPU (``/proc/<pid>/stat``)
 over ``--cpu-seconds`` with 0, 1 and 10 pages open (a browser context each: every page holds
@@ -33,11 +35,13 @@ pages that cannot keep up poll less, and cost the server less.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from _common import SERVER_CPU, MeclabUp, cpu_seconds, pin
@@ -164,11 +168,40 @@ def bench_load(chromium: Any, base: str, runs: int) -> dict[str, float]:
     return median
 
 
+def descendants(root: int) -> list[int]:
+    """Every living process below ``root`` (the browser's, started from here)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+            except (OSError, ValueError):
+                continue  # it ended meanwhile
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def browser_cpu() -> float:
+    """CPU seconds used so far by the browser's processes still running."""
+    total = 0.0
+    for pid in descendants(os.getpid()):
+        with contextlib.suppress(OSError, ValueError):  # it ended meanwhile
+            total += cpu_seconds(pid)
+    return total
+
+
 def window(page: Any, seconds: float) -> dict[str, float]:
     """Frame figures of one page over ``seconds``."""
     page.evaluate("() => { __bench.gaps = []; }")
     start = page.evaluate(SAMPLE)
+    used = browser_cpu()
     time.sleep(seconds)
+    used = browser_cpu() - used
     end = page.evaluate(SAMPLE)
     gaps = sorted(page.evaluate("() => __bench.gaps"))
     s = (end["now"] - start["now"]) / 1e3
@@ -180,6 +213,9 @@ def window(page: Any, seconds: float) -> dict[str, float]:
         "p95_gap": gaps[int(0.95 * (len(gaps) - 1))] if gaps else 0.0,
         "max_gap": gaps[-1] if gaps else 0.0,
         "polls": (end["polls"] - start["polls"]) / s,
+        # all of the browser's CPU (script, raster, compositing, GPU process) per frame: what
+        # the machine's other load does not change, unlike the frame rate
+        "cpu_ms": 1e3 * used / max(1, end["rafs"] - start["rafs"]),
         "terminals": end["terminals"],
     }
 
@@ -199,6 +235,7 @@ def bench_frames(chromium: Any, base: str, seconds: float, goal: bool) -> dict[s
             f"{f['draw_ms']:5.1f} ms script per draw (0: not counted), "
             f"frame gap p95 {f['p95_gap']:.0f} ms, "
             f"max {f['max_gap']:.0f} ms, {f['polls']:.1f} polls/s, "
+            f"browser CPU {f['cpu_ms']:.1f} ms per frame, "
             f"{f['terminals']:.0f} terminals"
         )
         if goal and label == "live":
