@@ -119,12 +119,14 @@
    */
   function showError(title, detail, origin = "request") {
     const box = document.getElementById("errors");
-    const last = meclab.errors[meclab.errors.length - 1];
-    if (last && last.title === title && last.detail === detail) return; // a poll repeating it
+    for (const shown of box.children) {
+      // a poll repeating it, or several requests refused for one reason
+      if (shown.dataset.title === title && shown.dataset.detail === detail) return;
+    }
     meclab.errors.push({ title, detail, origin });
     const line = document.createElement("div");
     line.className = "error";
-    line.dataset.origin = origin;
+    Object.assign(line.dataset, { origin, title, detail });
     const b = document.createElement("b");
     b.textContent = title;
     line.append(b, document.createTextNode(detail));
@@ -147,6 +149,7 @@
     else showError("dashboard error", String(exc && exc.message ? exc.message : exc), origin);
   }
   meclab.report = report;
+  window.meclabConnection.onSignInRefused((exc) => showError(exc.title, exc.detail, "signin"));
   meclab.showError = showError;
 
   // --- projection and view -------------------------------------------------------------------
