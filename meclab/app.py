@@ -46,8 +46,12 @@ from meclab.lifecycle.packages import PackageRegistry
 from meclab.lifecycle.process import ProcessBackend
 from meclab.metrics import Metrics
 from meclab.mobility.manager import Mobility, own_address
+from meclab.observe.calls import TraceCalls
+from meclab.observe.feeds import TraceFeeds
 from meclab.observe.history import INTERVAL_S, History
 from meclab.observe.routes import build_history_router
+from meclab.observe.trace import Trace
+from meclab.observe.trace_routes import build_trace_router
 from meclab.platform.apps import AppInstance, OperationAction
 from meclab.platform.delivery import CLOSE_SUBSCRIPTION_GONE, Notifier
 from meclab.platform.platform import Platforms
@@ -72,6 +76,9 @@ from meclab.ui.routes import build_ui_router
 
 SYSTEM_APIS = ("/app_pkgm/v1", "/app_lcm/v1", "/granting/v1", "/dev_app/v1")
 """The MEC system's APIs (MEC 010-2, MEC 016), served once under the API root, not per host."""
+
+MAX_NAMES = 10_000
+"""App instance names the trace remembers (then it starts again)."""
 
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 """Swagger UI's script and style sheet, shipped inside a PyPI package."""
@@ -230,9 +237,33 @@ def create_app(
         dataplane=dataplane,
     )
 
+    names: dict[str, str] = {}
+    """App instance names seen, kept after the instance is gone: its last notifications (its
+    termination's) are delivered after its removal."""
+
+    def app_name(app_instance_id: str) -> str:
+        instance = platforms.apps.get(app_instance_id)
+        if instance is None or not instance.name:
+            return names.get(app_instance_id, app_instance_id)
+        if len(names) >= MAX_NAMES:
+            names.clear()
+        names[app_instance_id] = instance.name
+        return instance.name
+
+    def world_time() -> float | None:
+        return platforms.world.state.t if platforms.world is not None else None
+
+    # the dashboard's sequence diagram: API calls (TraceCalls, below), deliveries, events and
+    # lifecycle steps, each handed to its layer as a callback
+    trace = Trace(world_time=world_time)
+    feeds = TraceFeeds(trace, app_name)
+    platforms.notifier.observers.append(feeds.on_delivery)
+    platforms.app_observers.append(feeds.on_app)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as started:
+            started.callback(runtime.bus.subscribe(feeds.on_events))
             # Whatever started is stopped again, in reverse order, even if a later step fails.
             if platforms.world is None and runtime.opened is not None:
                 await platforms.load(runtime.world, runtime.opened == "resumed")
@@ -287,6 +318,7 @@ def create_app(
     app.include_router(build_relocations_router(mobility, CONTROL_API))
     app.include_router(build_topology_router(runtime, platforms, CONTROL_API))
     app.include_router(build_history_router(history, INTERVAL_S))
+    app.include_router(build_trace_router(trace))
     if dataplane is not None:
         app.include_router(dataplane.router())
         app.state.dataplane = dataplane
@@ -325,6 +357,7 @@ def create_app(
     """Every ETSI API's service object, by short name."""
     app.state.metrics = metrics
     app.state.history = history
+    app.state.trace = trace
     app.state.lifecycle = lifecycle
     app.state.mobility = mobility
     if scratch is not None:  # removed with the app
@@ -384,7 +417,16 @@ def create_app(
         root = platforms.api_root
         return {p[len(root) :] for p in [*host_apis(app), *system_apis]}
 
-    # Outside authentication, so that its 401 and 403 are counted too.
+    # Outside authentication, so that refused calls are traced and counted too.
+    app.add_middleware(
+        TraceCalls,
+        trace=trace,
+        apis=etsi_apis,
+        system_apis=[path.split("/")[1] for path in SYSTEM_APIS],
+        default_host=lambda: platforms.default_host,
+        app_name=app_name,
+        api_root=platforms.api_root,
+    )
     app.add_middleware(
         RequestCounter,
         child=metrics.api_requests.labels,

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any, Protocol
 
 import numpy as np
-import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -20,6 +19,7 @@ from sse_starlette.sse import EventSourceResponse
 from meclab.bus.base import EventRecord, StreamLagged
 from meclab.control import views
 from meclab.control.models import NotificationReport
+from meclab.control.positions import PositionsCache
 from meclab.control.wire import (
     AppInfo,
     Command,
@@ -92,6 +92,7 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
     router = PrefixedRouter(
         prefix=PREFIX, tags=["meclab control"], dependencies=[Depends(reject_unknown_query)]
     )
+    positions = PositionsCache()
 
     # --- world and scenario -----------------------------------------------------------------
 
@@ -217,23 +218,10 @@ def build_router(runtime: Runtime, platform: PlatformControl | None = None) -> A
     )
     async def terminal_positions() -> Response:
         """One entry per terminal in each array, from the engine's arrays at once (O(n), no
-        per-terminal object), for a page that polls several times a second."""
-        world = runtime.world
-        state = world.state
-        lonlat = world.projection.to_lonlat(state.xy) if len(world.ue_names) else np.zeros((0, 2))
-        # index -1 (out of coverage) picks the trailing None
-        poas = np.asarray([*world.poa_names, None], dtype=object)[state.serving]
-        body = {
-            "t": float(state.t),
-            "names": world.ue_names,
-            "lon": np.ascontiguousarray(lonlat[:, 0]),
-            "lat": np.ascontiguousarray(lonlat[:, 1]),
-            "poa": poas.tolist(),
-        }
-        # Serialised here, not through the response model: no validation of 4 x n values.
-        return Response(
-            orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
-        )
+        per-terminal object), for a page that polls several times a second: encoded once per
+        world state and shared by every page (:mod:`meclab.control.positions`)."""
+        # Serialised there, not through the response model: no validation of 4 x n values.
+        return Response(positions.body(runtime.world), media_type="application/json")
 
     @router.get(
         "/terminals/{name}",

@@ -25,32 +25,21 @@ OTHER = "other"
 CONTROL_PREFIX = "/meclab/v1/"
 
 
-class RequestCounter:
-    """ASGI middleware: ``count(api, code_class)`` for every API request, as it is answered.
+class ApiClassifier:
+    """The ``api`` label of a request path: :data:`CONTROL`, an ETSI API's name, :data:`OTHER`,
+    or None for no API request.
 
     ``apis`` gives the ETSI APIs' base paths under ``api_root`` (``/rni/v2``; the version tells
-    MEC 014's ``/ui/v1`` from the dashboard's ``/ui/<asset>``); it is read when the first request
-    arrives, so it may be filled in after the app is built. ``count``
-    gets a label pair and returns the thing to ``inc()`` (a prometheus counter's ``labels``).
+    MEC 014's ``/ui/v1`` from the dashboard's ``/ui/<asset>``); it is read when the first
+    request arrives, so it may be filled in after the app is built.
     """
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        child: Callable[[str, str], Any],
-        apis: Callable[[], Iterable[str]],
-        api_root: str = "",
-    ) -> None:
-        self.app = app
-        self._child = child
+    def __init__(self, apis: Callable[[], Iterable[str]], api_root: str = "") -> None:
         self._apis_source = apis
         self._apis: frozenset[str] | None = None
         self._root = api_root
-        self._children: dict[tuple[str, int], Any] = {}
 
-    def api_of(self, path: str) -> str | None:
-        """The ``api`` label of a request to ``path``, or None when it is no API request."""
+    def __call__(self, path: str) -> str | None:
         if path.startswith(CONTROL_PREFIX):
             return CONTROL
         root = self._root
@@ -71,6 +60,28 @@ class RequestCounter:
         # not an API: under the default root, meclab's own pages (not counted); under an
         # explicit root or /hosts, a wrong path to some API
         return OTHER if root or hosted else None
+
+
+class RequestCounter:
+    """ASGI middleware: ``count(api, code_class)`` for every API request, as it is answered.
+
+    ``apis`` and ``api_root`` name the APIs as :class:`ApiClassifier` takes them. ``count``
+    gets a label pair and returns the thing to ``inc()`` (a prometheus counter's ``labels``).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        child: Callable[[str, str], Any],
+        apis: Callable[[], Iterable[str]],
+        api_root: str = "",
+    ) -> None:
+        self.app = app
+        self._child = child
+        self.api_of = ApiClassifier(apis, api_root)
+        """The ``api`` label of a request to a path, or None when it is no API request."""
+        self._children: dict[tuple[str, int], Any] = {}
 
     def _counter(self, api: str, status: int) -> Any:
         key = (api, status // 100)

@@ -34,6 +34,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
 import aiohttp
@@ -55,9 +56,6 @@ MAX_UNDELIVERED = 1000
 """Given-up notifications listed (the latest)."""
 FINAL_GRACE_S = 30.0
 """How long a last notification (an ExpiryNotification) is retried after its subscription ends."""
-
-DeliveryListener = Callable[[Subscription, bytes], None]
-"""Told of each notification its subscriber took: the subscription and the body as sent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +103,32 @@ class Undelivered:
     attempts: int
     last_error: str | None
     wall: float
+
+
+class Outcome(StrEnum):
+    """How one delivery attempt (or a notification's end) came out."""
+
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    """An attempt failed; it is retried."""
+    GIVEN_UP = "given_up"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What :attr:`Notifier.observers` hear of each attempt and each notification given up."""
+
+    subscription: Subscription
+    notification_type: str
+    outcome: Outcome
+    attempts: int
+    """Failed attempts before this one (delivered, failed) or in all (given up)."""
+    latency_s: float
+    """From queueing to this outcome."""
+    error: str | None = None
+    """What went wrong: the attempt's error, or the reason for giving up."""
+    body: bytes = b""
+    """The notification as sent (meclab.testing records what subscribers took)."""
 
 
 @dataclass(slots=True)
@@ -186,12 +210,10 @@ class Notifier:
         self._session: aiohttp.ClientSession | None = None
         self.trust = trust
         self._hang_ups: set[asyncio.Task[None]] = set()
-        self._delivery_listeners: list[DeliveryListener] = []
-
-    def on_delivered(self, listener: DeliveryListener) -> None:
-        """Call ``listener`` (synchronously, on the event loop) for every notification
-        delivered from now on, in the order of delivery (meclab.testing records them so)."""
-        self._delivery_listeners.append(listener)
+        self.observers: list[Callable[[Delivery], None]] = []
+        """Told of every attempt's outcome and every notification given up, synchronously on
+        the event loop, in the order of delivery (the dashboard's trace, meclab.testing's
+        records); they must not block."""
 
     async def start(self) -> None:
         """Open the HTTP client (keep-alive pool sized to the concurrency bound)."""
@@ -428,11 +450,11 @@ class Notifier:
                 box.items.popleft()
                 if self.store is not None:
                     self._stage(self.store, removed=[item.id])
+                if self.observers:  # before the count of failed attempts starts again
+                    self._observe(box, item, Outcome.DELIVERED, None)
                 box.attempts = 0
                 box.last_error = None
                 self.delivered += 1
-                for listener in self._delivery_listeners:
-                    listener(box.sub, item.body)
                 if self.metrics:
                     transport = "websocket" if box.sub.websocket else "http"
                     self.metrics.notifications_sent.labels(box.sub.api, transport).inc()
@@ -442,6 +464,8 @@ class Notifier:
                 if item.final:
                     box.closing_until = None
                 continue
+            if self.observers:
+                self._observe(box, item, Outcome.FAILED, error)
             box.attempts += 1
             box.last_error = error
             if self.metrics:
@@ -522,6 +546,21 @@ class Notifier:
             wall=self.wall(),
         )
         self._note(record, item.id, box.sub.callback or "websocket")
+        if self.observers:
+            self._observe(box, item, Outcome.GIVEN_UP, reason)
+
+    def _observe(self, box: _Outbox, item: _Item, outcome: Outcome, error: str | None) -> None:
+        delivery = Delivery(
+            box.sub,
+            item.notification_type,
+            outcome,
+            box.attempts,
+            self.clock() - item.queued_at,
+            error,
+            item.body,
+        )
+        for observer in self.observers:
+            observer(delivery)
 
     def _note(self, record: Undelivered, item_id: int, target: str) -> None:
         """Keep, count and log a given-up notification; with a store, in its stead."""

@@ -114,6 +114,9 @@ class Platforms:
         """Told after an instance's DNS or traffic rules, or its readiness, changed."""
         self.removal_listeners: list[RemovalListener] = []
         """Told after an instance was removed (its credential goes with it)."""
+        self.app_observers: list[Callable[[AppInstance, str], None]] = []
+        """Told of each instance's lifecycle step (``registered``, an action such as
+        ``confirm_ready``, ``removed``), with the instance after it; they must not block."""
         self.reset_listeners: list[ResetListener] = []
         """Told after a new scenario replaced every platform (API modules drop their own state)."""
         self.loaded_listeners: list[LoadedListener] = []
@@ -326,6 +329,8 @@ class Platforms:
         was_ready = app.ready
         state = app.apply(action)
         await self._persist_app(app)
+        for observe in self.app_observers:
+            observe(app, action.value)
         if app.ready != was_ready:
             # Rules act only while READY: confirm_ready starts them, and terminating a READY
             # instance stops them, which the data plane must hear of as well.
@@ -354,6 +359,8 @@ class Platforms:
             raise InvalidField("appInstanceId", f"already the id of {holder}")
         self.apps[app.app_instance_id] = app
         await self._persist_app(app)
+        for observe in self.app_observers:
+            observe(app, "registered")
         return app
 
     async def save_app(self, app: AppInstance) -> None:
@@ -375,6 +382,8 @@ class Platforms:
         await self._rules_changed(app)
         for listener in list(self.removal_listeners):
             await listener(app)
+        for observe in self.app_observers:
+            observe(app, "removed")
         log.info(
             "application instance %s (%s) removed from %s",
             app.app_instance_id,

@@ -35,9 +35,8 @@ from meclab.bus.memory import MemoryBus
 from meclab.dataplane.plane import DataPlane
 from meclab.demo.derive import compute_nodes
 from meclab.engine.world import TerminalView
-from meclab.platform.delivery import RetryPolicy
+from meclab.platform.delivery import Delivery, Outcome, RetryPolicy
 from meclab.platform.platform import Platforms
-from meclab.platform.subscription import Subscription
 from meclab.record.replayer import Replayer
 from meclab.runtime import Runtime
 from meclab.scenario.model import Scenario
@@ -125,7 +124,7 @@ class LabCore:
             )
             platforms: Platforms = app.state.platforms
             platforms.notifier.policy = LAB_RETRIES
-            platforms.notifier.on_delivered(self._delivered)
+            platforms.notifier.observers.append(self._delivered)
             self._app = app
             self.recorder = RequestRecorder(app, lambda: runtime.world.state.t)
             return self.recorder
@@ -183,8 +182,11 @@ class LabCore:
     def requests(self) -> list[ApiRequest]:
         return self.recorder.requests if self.recorder is not None else []
 
-    def _delivered(self, sub: Subscription, body: bytes) -> None:
-        data = orjson.loads(body)
+    def _delivered(self, delivery: Delivery) -> None:
+        if delivery.outcome is not Outcome.DELIVERED:
+            return
+        sub = delivery.subscription
+        data = orjson.loads(delivery.body)
         self.notifications.append(
             Notification(
                 self.now,

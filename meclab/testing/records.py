@@ -1,7 +1,7 @@
 """What a lab saw: the notifications its platforms delivered and the API requests they served.
 
 :class:`Notification` is one notification a subscriber took (a 2xx answer), as the platform
-sent it (:meth:`~meclab.platform.delivery.Notifier.on_delivered`); :class:`ApiRequest` one
+sent it (:attr:`~meclab.platform.delivery.Notifier.observers`); :class:`ApiRequest` one
 request to a MEC API, recorded by :class:`RequestRecorder`, an ASGI layer around meclab's app.
 Both carry the simulation time of the world when they happened, so a test can ask what came
 after a move. meclab's own endpoints (the control API ``/meclab``, ``/metrics``, ``/docs``,

@@ -19,7 +19,7 @@ from helpers import free_port
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 WORKFLOW = EXAMPLES / "ci" / "github-actions.yml"
-PROJECT = ("first_app.py", "first_world.yaml", "test_first_app_mobility.py")
+PROJECT = ("first_app.py", "first_world.yaml", "test_first_app_mobility.py", "pytest.ini")
 STEP_TIMEOUT_S = 180
 
 

@@ -93,9 +93,24 @@ async def test_positions_agree_with_the_terminals(
     assert body["names"] == [t["name"] for t in terminals]
     assert len(body["lon"]) == len(body["lat"]) == len(body["poa"]) == len(terminals)
     for i, t in enumerate(terminals):
-        assert [body["lon"][i], body["lat"][i]] == pytest.approx(t["position"], abs=1e-12)
+        # rounded to 1e-6 degrees (about 0.1 m) to shorten the body
+        assert [body["lon"][i], body["lat"][i]] == pytest.approx(t["position"], abs=5e-7 + 1e-12)
         assert body["poa"][i] == t["poa"]
     assert None in body["poa"]  # ue-far is out of every cell's reach
+
+
+async def test_positions_are_the_same_body_until_the_world_changes(
+    client: httpx.AsyncClient, tick_to: TickTo
+) -> None:
+    # encoded once per world state and shared by every page that polls
+    await tick_to(2.0)
+    first = await client.get(f"{BASE}/terminals/positions")
+    again = await client.get(f"{BASE}/terminals/positions")
+    assert again.content == first.content
+    await tick_to(4.0)
+    later = await client.get(f"{BASE}/terminals/positions")
+    assert later.json()["t"] == pytest.approx(4.0)
+    assert later.json()["lon"] != first.json()["lon"]
 
 
 async def test_positions_follow_a_move(client: httpx.AsyncClient, tick_to: TickTo) -> None:

@@ -86,16 +86,26 @@
         askToSignIn();
       }
       const why = (answer && (answer.error_description || answer.error)) || `HTTP ${response.status}`;
-      throw new ApiError("/oauth2/token", response.status, {
+      const refused = new ApiError("/oauth2/token", response.status, {
         title: "sign-in refused",
         detail: `meclab refused the credential of ${id}: ${why}`,
       });
+      // told once, whichever request asked for the token (a stream's would only retry)
+      if (current) for (const fn of refusalListeners) fn(refused);
+      throw refused;
     }
     if (current) {
       auth.token = answer.access_token;
       auth.expires = Date.now() / 1000 + answer.expires_in;
     }
     return answer.access_token;
+  }
+
+  const refusalListeners = [];
+
+  /** Call `fn(apiError)` each time meclab refuses the credential the page signed in with. */
+  function onSignInRefused(fn) {
+    refusalListeners.push(fn);
   }
 
   /** The bearer token to send (a fresh one if `renew`), or null without a credential. */
@@ -202,7 +212,8 @@
           await read(response.body);
         }
       } catch (exc) {
-        reason = exc.name === "AbortError" ? "stopped" : `unreachable: ${exc.message}`;
+        if (exc instanceof ApiError) reason = exc.title; // e.g. a refused sign-in
+        else reason = exc.name === "AbortError" ? "stopped" : `unreachable: ${exc.message}`;
       }
       onClose(reason);
       if (!stopped) setTimeout(connect, retryMs);
@@ -262,5 +273,5 @@
     }
   });
   document.addEventListener("DOMContentLoaded", setUpSignIn);
-  window.meclabConnection = { API, ApiError, api, stream, auth, signOut: forget };
+  window.meclabConnection = { API, ApiError, api, stream, auth, signOut: forget, onSignInRefused };
 })();

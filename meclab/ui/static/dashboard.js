@@ -32,6 +32,12 @@
   const COLOURS = { mec: "#e05060", cloud: "#6090f0", ue: "#f4f4f4", off: "#707a86", flash: "#ffe040" };
   const ZONE_COLOURS = ["#5aa9e6", "#7fc8a9", "#f28482", "#f6bd60", "#c3a6ff", "#84a59d"];
   const HULL_STEPS = 24; // points on each coverage circle the zone outline wraps
+  const LAYERS_SETTLE_MS = 120; // layers are drawn afresh once the view is still this long
+  const COVERAGE_BATCH = 200; // coverage circles drawn one by one up to this many cells
+  const ARCS_MAX = 2000; // terminals drawn as round dots up to this many, small squares beyond
+  const LINK_COLOURS = [...Object.values(RADIO_COLOURS), COLOURS.off]; // a link's, by cell type
+  const NO_CELL = -1; // a terminal's cell index when it has none (out of coverage)
+  const UNKNOWN_CELL = -2; // ... when its cell is not in meclab.poas (drawn connected, no link)
 
   /** What the page holds and has drawn; read by the browser tests. */
   const meclab = {
@@ -47,7 +53,8 @@
     drawnPoll: 0, // which poll's positions are on the canvas now (meclab.polls then)
     polls: 0,
     drawn: { poas: 0, nodes: 0, terminals: 0, links: 0, zones: 0, paths: 0 },
-    frames: 0,
+    frames: 0, // how many times the map was drawn
+    drawMs: 0, // the time those draws took in the page's script, in all (ms)
     handovers: [], // newest first: {seq, t, ue, source, target}
     errors: [], // newest last: {title, detail}
     selected: null, // name of what the details panel shows
@@ -86,6 +93,22 @@
   let screenXY = new Float64Array(0); // last drawn terminal positions, in CSS pixels
   let pathNames = []; // terminals whose paths are drawn (all, or a sample in a large world)
   let dirty = true;
+  const under = document.createElement("canvas"); // zones, coverage, paths: under terminals
+  const over = document.createElement("canvas"); // cells' centres and compute nodes: above them
+  const underCtx = under.getContext("2d");
+  const overCtx = over.getContext("2d");
+  let layersKey = null; // the size, world and selection the layers were drawn for
+  let layersView = null; // ... and the view
+  let layersAt = null; // ... its projection (affine)
+  let lastView = null; // the view of the last frame drawn
+  let viewChanged = 0; // when the view last changed (a frame's time)
+  let layersDrawn = {}; // what the layers hold, for meclab.drawn
+  let worlds = 0; // how many times a world was loaded (the layers then are stale)
+  let poaXY = new Float64Array(0); // PoA centres on screen (CSS pixels), as the layers drew them
+  let poaTint = new Uint8Array(0); // each PoA's link colour, an index in LINK_COLOURS
+  let derivedFor = null; // the positions body cellOf and nameIndex were made from
+  let cellOf = new Int32Array(0); // each terminal's serving cell, an index in meclab.poas
+  let nameIndex = new Map(); // terminal name -> its index in meclab.positions
 
   // --- errors ------------------------------------------------------------------------------
 
@@ -96,12 +119,14 @@
    */
   function showError(title, detail, origin = "request") {
     const box = document.getElementById("errors");
-    const last = meclab.errors[meclab.errors.length - 1];
-    if (last && last.title === title && last.detail === detail) return; // a poll repeating it
+    for (const shown of box.children) {
+      // a poll repeating it, or several requests refused for one reason
+      if (shown.dataset.title === title && shown.dataset.detail === detail) return;
+    }
     meclab.errors.push({ title, detail, origin });
     const line = document.createElement("div");
     line.className = "error";
-    line.dataset.origin = origin;
+    Object.assign(line.dataset, { origin, title, detail });
     const b = document.createElement("b");
     b.textContent = title;
     line.append(b, document.createTextNode(detail));
@@ -124,6 +149,7 @@
     else showError("dashboard error", String(exc && exc.message ? exc.message : exc), origin);
   }
   meclab.report = report;
+  window.meclabConnection.onSignInRefused((exc) => showError(exc.title, exc.detail, "signin"));
   meclab.showError = showError;
 
   // --- projection and view -------------------------------------------------------------------
@@ -225,153 +251,335 @@
     pathNames = names.filter((_, i) => i % step === 0);
   }
 
-  function tracePath(entry) {
+  function tracePath(c, entry, at) {
     const { path, loop } = entry;
-    ctx.beginPath();
+    c.beginPath();
     for (let i = 0; i < path.length; i++) {
-      const [x, y] = project(path[i][0], path[i][1]);
-      if (i === 0) ctx.moveTo(x, y);
-      else ctx.lineTo(x, y);
+      const x = at.x0 + path[i][0] * at.kx;
+      const y = at.y0 - path[i][1] * at.ky;
+      if (i === 0) c.moveTo(x, y);
+      else c.lineTo(x, y);
     }
-    if (loop && path.length > 2) ctx.closePath();
-    ctx.stroke();
+    if (loop && path.length > 2) c.closePath();
+    c.stroke();
+  }
+
+  /** `project` as coefficients, for loops over many points: x = x0 + lon kx, y = y0 - lat ky
+   * (one layout read per frame, not one per point). */
+  function affine(rect) {
+    const kx = view.kx * view.scale;
+    const ky = M_PER_DEG * view.scale;
+    return {
+      kx,
+      ky,
+      x0: rect.width / 2 + view.panX - view.lon0 * kx,
+      y0: rect.height / 2 + view.panY + view.lat0 * ky,
+    };
   }
 
   function resize() {
     const rect = canvas.getBoundingClientRect();
     const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.max(1, Math.round(rect.width * dpr));
-    canvas.height = Math.max(1, Math.round(rect.height * dpr));
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    for (const c of [canvas, under, over]) {
+      c.width = Math.max(1, Math.round(rect.width * dpr));
+      c.height = Math.max(1, Math.round(rect.height * dpr));
+      c.getContext("2d").setTransform(dpr, 0, 0, dpr, 0, 0);
+    }
     dirty = true;
   }
 
   // --- drawing -------------------------------------------------------------------------------
 
-  function draw(now) {
-    const rect = canvas.getBoundingClientRect();
-    ctx.clearRect(0, 0, rect.width, rect.height);
-    const drawn = { poas: 0, nodes: 0, terminals: 0, links: 0, zones: 0, paths: 0 };
+  // What moves (links, terminals, flashes) is drawn every frame; what only changes with the
+  // view, the world or the selection (zones, coverage, paths below; cells' centres and nodes
+  // above) is drawn into two offscreen layers when one of those changes and copied otherwise:
+  // a thousand coverage circles cost more than 10,000 terminals. While the view keeps changing
+  // (a pan, a zoom), the layers drawn last are copied scaled and moved to the new view, and
+  // drawn afresh once it has been still for LAYERS_SETTLE_MS.
 
-    // zones first, under everything: an outline around their cells' coverage, labelled
+  /** Where cells, zone labels and nodes are on screen now: what links end at and clicks hit. */
+  function placeSites(rect, at) {
+    const poas = meclab.poas;
+    if (poaXY.length !== 2 * poas.length) poaXY = new Float64Array(2 * poas.length);
+    if (poaTint.length !== poas.length) poaTint = new Uint8Array(poas.length);
+    poas.forEach((p, k) => {
+      const x = at.x0 + p.position[0] * at.kx;
+      const y = at.y0 - p.position[1] * at.ky;
+      p.screen = [x, y];
+      poaXY[2 * k] = x;
+      poaXY[2 * k + 1] = y;
+      poaTint[k] = LINK_COLOURS.indexOf(RADIO_COLOURS[p.type] || COLOURS.off);
+    });
     ctx.font = "12px system-ui, sans-serif";
     for (const zone of meclab.zones) {
       if (!zone.hull || zone.hull.length < 3) continue;
-      ctx.beginPath();
+      if (zone.labelWidth === undefined) zone.labelWidth = ctx.measureText(zone.name).width;
+      const lx = at.x0 + zone.labelAt[0] * at.kx - zone.labelWidth / 2;
+      const ly = at.y0 - zone.labelAt[1] * at.ky;
+      zone.labelBox = [lx, ly - 20, zone.labelWidth, 16]; // what a click on the label hits
+    }
+    // a node with no position or off the map (a distant cloud) sits in a row at the top left
+    let row = 0;
+    for (const node of meclab.nodes) {
+      let [x, y] = node.position
+        ? [at.x0 + node.position[0] * at.kx, at.y0 - node.position[1] * at.ky]
+        : [-1, -1];
+      if (x < 0 || y < 0 || x > rect.width || y > rect.height) [x, y] = [16 + 130 * row++, 16];
+      node.screen = [x, y];
+    }
+  }
+
+  /** Zones, coverage and paths (the selected one excepted) into `c`. */
+  function drawUnder(c, rect, at, drawn) {
+    c.clearRect(0, 0, rect.width, rect.height);
+    // zones first, under everything: an outline around their cells' coverage, labelled
+    c.font = "12px system-ui, sans-serif";
+    for (const zone of meclab.zones) {
+      if (!zone.hull || zone.hull.length < 3) continue;
+      c.beginPath();
       zone.hull.forEach(([lon, lat], i) => {
-        const [x, y] = project(lon, lat);
-        if (i === 0) ctx.moveTo(x, y);
-        else ctx.lineTo(x, y);
+        const x = at.x0 + lon * at.kx;
+        const y = at.y0 - lat * at.ky;
+        if (i === 0) c.moveTo(x, y);
+        else c.lineTo(x, y);
       });
-      ctx.closePath();
-      ctx.globalAlpha = 0.05;
-      ctx.fillStyle = zone.colour;
-      ctx.fill();
-      ctx.globalAlpha = 0.8;
-      ctx.setLineDash([6, 4]);
-      ctx.strokeStyle = zone.colour;
-      ctx.lineWidth = zone.name === meclab.selected ? 2.5 : 1.2;
-      ctx.stroke();
-      ctx.setLineDash([]);
-      ctx.globalAlpha = 1;
-      const [lx, ly] = project(zone.labelAt[0], zone.labelAt[1]);
-      const width = ctx.measureText(zone.name).width;
-      ctx.fillStyle = zone.colour;
-      ctx.fillText(zone.name, lx - width / 2, ly - 6);
-      zone.labelBox = [lx - width / 2, ly - 20, width, 16]; // what a click on the label hits
+      c.closePath();
+      c.globalAlpha = 0.05;
+      c.fillStyle = zone.colour;
+      c.fill();
+      c.globalAlpha = 0.8;
+      c.setLineDash([6, 4]);
+      c.strokeStyle = zone.colour;
+      c.lineWidth = zone.name === meclab.selected ? 2.5 : 1.2;
+      c.stroke();
+      c.setLineDash([]);
+      c.globalAlpha = 1;
+      c.fillStyle = zone.colour;
+      c.fillText(zone.name, zone.labelBox[0], zone.labelBox[1] + 14);
       drawn.zones++;
     }
 
-    // then the coverage
-    for (const p of meclab.poas) {
-      const [x, y] = project(p.position[0], p.position[1]);
-      const colour = RADIO_COLOURS[p.type] || COLOURS.off;
-      ctx.beginPath();
-      ctx.arc(x, y, Math.max(2, p.radius_m * view.scale), 0, 2 * Math.PI);
-      ctx.globalAlpha = 0.1;
-      ctx.fillStyle = colour;
-      ctx.fill();
-      ctx.globalAlpha = 0.6;
-      ctx.strokeStyle = colour;
-      ctx.lineWidth = 1;
-      ctx.stroke();
-      ctx.globalAlpha = 1;
-      p.screen = [x, y];
+    // then the coverage: one path per radio type beyond COVERAGE_BATCH cells (overlaps are then
+    // tinted once, not once per circle: a thousand separate circles take ~20 ms at each zoom)
+    const poas = meclab.poas;
+    const batch = poas.length > COVERAGE_BATCH;
+    poas.forEach((p, k) => {
+      if (batch) return;
+      c.beginPath();
+      c.arc(poaXY[2 * k], poaXY[2 * k + 1], Math.max(2, p.radius_m * view.scale), 0, 2 * Math.PI);
+      paintCoverage(c, LINK_COLOURS[poaTint[k]]);
+    });
+    if (batch) {
+      LINK_COLOURS.forEach((colour, tint) => {
+        c.beginPath();
+        poas.forEach((p, k) => {
+          if (poaTint[k] !== tint) return;
+          const r = Math.max(2, p.radius_m * view.scale);
+          c.moveTo(poaXY[2 * k] + r, poaXY[2 * k + 1]);
+          c.arc(poaXY[2 * k], poaXY[2 * k + 1], r, 0, 2 * Math.PI);
+        });
+        paintCoverage(c, colour);
+      });
     }
 
-    // paths: every terminal's in a small world (a sample beyond), the selected one's always
-    ctx.lineWidth = 1;
-    ctx.globalAlpha = 0.25;
-    ctx.strokeStyle = COLOURS.ue;
+    // paths: every terminal's in a small world (a sample beyond); the selected one is drawn
+    // with the terminals
+    c.lineWidth = 1;
+    c.globalAlpha = 0.25;
+    c.strokeStyle = COLOURS.ue;
     for (const name of pathNames) {
       if (name === meclab.selected) continue;
-      tracePath(meclab.paths.get(name));
+      tracePath(c, meclab.paths.get(name), at);
       drawn.paths++;
     }
-    ctx.globalAlpha = 1;
+    c.globalAlpha = 1;
+  }
+
+  /** Fill and outline the coverage circle(s) in `c`'s current path. */
+  function paintCoverage(c, colour) {
+    c.globalAlpha = 0.1;
+    c.fillStyle = colour;
+    c.fill();
+    c.globalAlpha = 0.6;
+    c.strokeStyle = colour;
+    c.lineWidth = 1;
+    c.stroke();
+    c.globalAlpha = 1;
+  }
+
+  /** Cells' centres and compute nodes into `c`: drawn above the links and terminals. */
+  function drawOver(c, rect, drawn) {
+    c.clearRect(0, 0, rect.width, rect.height);
+    for (const p of meclab.poas) {
+      c.fillStyle = RADIO_COLOURS[p.type] || COLOURS.off;
+      c.beginPath();
+      c.arc(p.screen[0], p.screen[1], 4, 0, 2 * Math.PI);
+      c.fill();
+      if (p.name === meclab.selected) {
+        c.strokeStyle = COLOURS.flash;
+        c.lineWidth = 2;
+        c.beginPath();
+        c.arc(p.screen[0], p.screen[1], 8, 0, 2 * Math.PI);
+        c.stroke();
+      }
+      drawn.poas++;
+    }
+
+    // compute nodes: MEC hosts (and fog) as squares, clouds as diamonds
+    c.font = "11px system-ui, sans-serif";
+    for (const node of meclab.nodes) {
+      const [x, y] = node.screen;
+      c.fillStyle = node.kind === "cloud" ? COLOURS.cloud : COLOURS.mec;
+      c.save();
+      c.translate(x, y);
+      if (node.kind === "cloud") c.rotate(Math.PI / 4);
+      c.fillRect(-5, -5, 10, 10);
+      if (node.name === meclab.selected) {
+        c.strokeStyle = COLOURS.flash;
+        c.lineWidth = 2;
+        c.strokeRect(-8, -8, 16, 16);
+      }
+      c.restore();
+      c.fillText(node.name, x + 9, y + 4);
+      drawn.nodes++;
+    }
+  }
+
+  /** Copy an offscreen layer, drawn for view `from`, onto the map in view `to`: pixel for
+   * pixel when they are the same, else scaled and moved (the zoom keeps lon/lat proportions). */
+  function blit(layer, from, to) {
+    const s = to.kx / from.kx;
+    const dpr = window.devicePixelRatio || 1;
+    ctx.save();
+    ctx.setTransform(s, 0, 0, s, dpr * (to.x0 - s * from.x0), dpr * (to.y0 - s * from.y0));
+    ctx.drawImage(layer, 0, 0);
+    ctx.restore();
+  }
+
+  /** Per-terminal lookups made once per positions body, not once per frame. */
+  function derive(pos) {
+    if (pos === derivedFor) return;
+    const n = pos.names.length;
+    const poaAt = new Map(meclab.poas.map((p, k) => [p.name, k]));
+    cellOf = new Int32Array(n);
+    nameIndex = new Map();
+    for (let i = 0; i < n; i++) {
+      const k = pos.poa[i] === null ? NO_CELL : poaAt.get(pos.poa[i]);
+      cellOf[i] = k === undefined ? UNKNOWN_CELL : k;
+      nameIndex.set(pos.names[i], i);
+    }
+    derivedFor = pos;
+  }
+
+  function draw(now) {
+    const rect = canvas.getBoundingClientRect();
+    const at = affine(rect);
+    const drawn = { poas: 0, nodes: 0, terminals: 0, links: 0, zones: 0, paths: 0 };
+    placeSites(rect, at);
+    const key = [canvas.width, canvas.height, worlds, meclab.selected].join();
+    const viewKey = [at.kx, at.x0, at.y0].join();
+    if (viewKey !== lastView) {
+      lastView = viewKey;
+      viewChanged = now;
+    }
+    const moving = layersAt !== null && key === layersKey && now - viewChanged < LAYERS_SETTLE_MS;
+    if (key !== layersKey || (viewKey !== layersView && !moving)) {
+      layersDrawn = { poas: 0, nodes: 0, zones: 0, paths: 0 };
+      drawUnder(underCtx, rect, at, layersDrawn);
+      drawOver(overCtx, rect, layersDrawn);
+      [layersKey, layersView, layersAt] = [key, viewKey, at];
+    } else if (viewKey !== layersView) dirty = true; // draw again until the layers are redrawn
+    Object.assign(drawn, layersDrawn);
+    ctx.clearRect(0, 0, rect.width, rect.height);
+    blit(under, layersAt, at);
+
     const selectedPath = meclab.selected !== null ? meclab.paths.get(meclab.selected) : undefined;
     if (selectedPath) {
       ctx.lineWidth = 2;
       ctx.strokeStyle = COLOURS.flash;
       ctx.setLineDash([4, 3]);
-      tracePath(selectedPath);
+      tracePath(ctx, selectedPath, at);
       ctx.setLineDash([]);
       drawn.paths++;
     }
     drawn.selectedPath = Boolean(selectedPath);
 
-    // serving-cell links and terminals
+    // serving-cell links, one path per colour, and terminals, one path per fill
     const pos = meclab.positions;
     if (pos) {
+      derive(pos);
       const n = pos.names.length;
+      const { lon, lat } = pos;
       if (screenXY.length !== 2 * n) screenXY = new Float64Array(2 * n);
       for (let i = 0; i < n; i++) {
-        const [x, y] = project(pos.lon[i], pos.lat[i]);
-        screenXY[2 * i] = x;
-        screenXY[2 * i + 1] = y;
+        screenXY[2 * i] = at.x0 + lon[i] * at.kx;
+        screenXY[2 * i + 1] = at.y0 - lat[i] * at.ky;
       }
       ctx.lineWidth = 0.7;
       ctx.globalAlpha = 0.5;
-      for (let i = 0; i < n; i++) {
-        const cell = pos.poa[i] !== null ? poaIndex.get(pos.poa[i]) : undefined;
-        if (!cell || !cell.screen) continue;
-        ctx.strokeStyle = RADIO_COLOURS[cell.type] || COLOURS.off;
+      LINK_COLOURS.forEach((colour, tint) => {
+        ctx.strokeStyle = colour;
         ctx.beginPath();
-        ctx.moveTo(screenXY[2 * i], screenXY[2 * i + 1]);
-        ctx.lineTo(cell.screen[0], cell.screen[1]);
-        ctx.stroke();
-        drawn.links++;
-      }
-      ctx.globalAlpha = 1;
-      for (let i = 0; i < n; i++) {
-        const x = screenXY[2 * i];
-        const y = screenXY[2 * i + 1];
-        const until = flashes.get(pos.names[i]);
-        const flashing = until !== undefined && until > now;
-        ctx.fillStyle = pos.poa[i] === null ? COLOURS.off : COLOURS.ue;
-        ctx.beginPath();
-        ctx.arc(x, y, 3, 0, 2 * Math.PI);
-        ctx.fill();
-        if (flashing || pos.names[i] === meclab.selected) {
-          ctx.strokeStyle = flashing ? COLOURS.flash : COLOURS.ue;
-          ctx.lineWidth = 2;
-          ctx.beginPath();
-          ctx.arc(x, y, flashing ? 7 + 3 * Math.sin(now / 80) : 6, 0, 2 * Math.PI);
-          ctx.stroke();
+        for (let i = 0; i < n; i++) {
+          const k = cellOf[i];
+          if (k < 0 || poaTint[k] !== tint) continue;
+          ctx.moveTo(screenXY[2 * i], screenXY[2 * i + 1]);
+          ctx.lineTo(poaXY[2 * k], poaXY[2 * k + 1]);
+          drawn.links++;
         }
-        drawn.terminals++;
+        ctx.stroke();
+      });
+      ctx.globalAlpha = 1;
+      // a small square beyond ARCS_MAX terminals: the same at that size, much cheaper
+      const dots = n <= ARCS_MAX;
+      for (const connected of [true, false]) {
+        ctx.fillStyle = connected ? COLOURS.ue : COLOURS.off;
+        ctx.beginPath();
+        for (let i = 0; i < n; i++) {
+          if ((cellOf[i] !== NO_CELL) !== connected) continue;
+          const x = screenXY[2 * i];
+          const y = screenXY[2 * i + 1];
+          if (dots) {
+            ctx.moveTo(x + 3, y);
+            ctx.arc(x, y, 3, 0, 2 * Math.PI);
+          } else ctx.rect(x - 1.5, y - 1.5, 3, 3);
+        }
+        ctx.fill();
+      }
+      drawn.terminals = n;
+
+      // rings: every flashing terminal in one path, then the selected one
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = COLOURS.flash;
+      ctx.beginPath();
+      const r = 7 + 3 * Math.sin(now / 80);
+      let selectedFlashes = false;
+      for (const [name, until] of flashes) {
+        const i = nameIndex.get(name);
+        if (until <= now || i === undefined) continue;
+        if (name === meclab.selected) selectedFlashes = true;
+        ctx.moveTo(screenXY[2 * i] + r, screenXY[2 * i + 1]);
+        ctx.arc(screenXY[2 * i], screenXY[2 * i + 1], r, 0, 2 * Math.PI);
+      }
+      ctx.stroke();
+      const sel = meclab.selected !== null ? nameIndex.get(meclab.selected) : undefined;
+      if (sel !== undefined && !selectedFlashes) {
+        ctx.strokeStyle = COLOURS.ue;
+        ctx.beginPath();
+        ctx.arc(screenXY[2 * sel], screenXY[2 * sel + 1], 6, 0, 2 * Math.PI);
+        ctx.stroke();
       }
     }
 
     // a terminal being dragged: where it would go
     const drag = meclab.dragging;
     if (drag && pos) {
-      const i = pos.names.indexOf(drag.name);
+      const i = nameIndex.get(drag.name);
       ctx.strokeStyle = COLOURS.flash;
       ctx.lineWidth = 1.5;
       ctx.setLineDash([3, 3]);
       ctx.beginPath();
-      if (i >= 0) ctx.moveTo(screenXY[2 * i], screenXY[2 * i + 1]);
+      if (i !== undefined) ctx.moveTo(screenXY[2 * i], screenXY[2 * i + 1]);
       ctx.lineTo(drag.x, drag.y);
       ctx.stroke();
       ctx.setLineDash([]);
@@ -380,45 +588,7 @@
       ctx.stroke();
     }
 
-    // PoA centres on top of the links
-    for (const p of meclab.poas) {
-      ctx.fillStyle = RADIO_COLOURS[p.type] || COLOURS.off;
-      ctx.beginPath();
-      ctx.arc(p.screen[0], p.screen[1], 4, 0, 2 * Math.PI);
-      ctx.fill();
-      if (p.name === meclab.selected) {
-        ctx.strokeStyle = COLOURS.flash;
-        ctx.lineWidth = 2;
-        ctx.beginPath();
-        ctx.arc(p.screen[0], p.screen[1], 8, 0, 2 * Math.PI);
-        ctx.stroke();
-      }
-      drawn.poas++;
-    }
-
-    // compute nodes: MEC hosts (and fog) as squares, clouds as diamonds; a node with no
-    // position or off the map (a distant cloud) is drawn in a row at the top left
-    let row = 0;
-    ctx.font = "11px system-ui, sans-serif";
-    for (const node of meclab.nodes) {
-      let [x, y] = node.position ? project(node.position[0], node.position[1]) : [-1, -1];
-      if (x < 0 || y < 0 || x > rect.width || y > rect.height) [x, y] = [16 + 130 * row++, 16];
-      ctx.fillStyle = node.kind === "cloud" ? COLOURS.cloud : COLOURS.mec;
-      ctx.save();
-      ctx.translate(x, y);
-      if (node.kind === "cloud") ctx.rotate(Math.PI / 4);
-      ctx.fillRect(-5, -5, 10, 10);
-      if (node.name === meclab.selected) {
-        ctx.strokeStyle = COLOURS.flash;
-        ctx.lineWidth = 2;
-        ctx.strokeRect(-8, -8, 16, 16);
-      }
-      ctx.restore();
-      ctx.fillText(node.name, x + 9, y + 4);
-      node.screen = [x, y];
-      drawn.nodes++;
-    }
-
+    blit(over, layersAt, at);
     meclab.drawn = drawn;
     meclab.drawnPoll = meclab.polls;
     meclab.frames++;
@@ -432,7 +602,9 @@
     }
     if (dirty || flashing) {
       dirty = false;
+      const started = performance.now();
       draw(now);
+      meclab.drawMs += performance.now() - started;
     }
     requestAnimationFrame(frame);
   }
@@ -854,6 +1026,7 @@
     zoneHulls();
     showWorld(world);
     fitView();
+    worlds++;
     dirty = true;
     emit("world", world);
   }
