@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import make_scenario
+from lab_world import make_scenario
 
 from meclab.engine.prediction import predict_zone_change, predict_zone_changes
 from meclab.engine.world import UnknownElement, World

@@ -55,9 +55,10 @@ def test_the_page_resumes_its_stream_after_meclab_restarts(
     meclab_up: MeclabUp, page: Page, console: Console
 ) -> None:
     base = meclab_up.base
-    # the browser logs each request refused while meclab is away, the stream cut mid-way,
-    # and the stream requests the test refuses
-    for cut in ("ERR_CONNECTION_REFUSED", "ERR_INCOMPLETE_CHUNKED_ENCODING", "ERR_FAILED"):
+    # the browser logs each request refused while meclab is away, those and the streams cut
+    # mid-way when it is killed, and the stream requests the test refuses
+    cuts = ("ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET", "ERR_INCOMPLETE_CHUNKED_ENCODING")
+    for cut in (*cuts, "ERR_FAILED"):
         console.allow(cut)
     open_dashboard(page, base)
     control(base, {"type": "pause"})
