@@ -8,10 +8,20 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from browser_kit import WAIT_MS, Console, control, needs_browser, open_dashboard, screenshot, state
+from browser_kit import (
+    VIEWPORT,
+    WAIT_MS,
+    Console,
+    control,
+    needs_browser,
+    open_dashboard,
+    screenshot,
+    state,
+    watch_console,
+)
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, Page
 
 pytestmark = needs_browser
 
@@ -123,3 +133,24 @@ def test_the_map_shows_the_world_live_and_its_handovers(
     assert details.inner_text() != ""
     screenshot(page, tmp_path, "dashboard-error")
     console.allow("404 (Not Found)")  # the browser logs the failed request itself
+
+
+def test_several_tabs_of_one_browser_stay_live(
+    browser: Browser, meclab_url: str, console: Console
+) -> None:
+    # A browser gives a host six connections; each page holds one stream (its events) and
+    # polls the rest, so four tabs of one browser on one meclab all keep polling and streaming.
+    context = browser.new_context(viewport=VIEWPORT)
+    pages = [context.new_page() for _ in range(4)]
+    try:
+        for tab in pages:
+            watch_console(tab, console)
+            open_dashboard(tab, meclab_url)
+        polled = [state(tab)["polls"] for tab in pages]
+        for tab, before in zip(pages, polled, strict=True):
+            tab.wait_for_function(f"() => meclab.polls > {before} + 2", timeout=WAIT_MS)
+            tab.wait_for_function(
+                "() => meclab.sequence.received > 0 && meclab.streamOpen", timeout=WAIT_MS
+            )
+    finally:
+        context.close()

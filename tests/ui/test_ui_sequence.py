@@ -1,7 +1,7 @@
 """The dashboard's sequence panel in a real headless Chromium against a real ``meclab up``
 (fixtures in tests/ui/conftest.py): a handover, an app's MEC API call and the notification it
 receives appear as arrows; the filters hide the others; the Mermaid export is what is shown;
-and in secure mode its stream works with the operator's token."""
+and in secure mode it reads the trace with the operator's token."""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
 // meclab dashboard, Sequence panel: the MEC API calls, notifications, handovers, zone changes,
 // relocation steps and app lifecycle steps between terminals, cells, apps and MEC platforms, as
-// they happen, from the server's trace (GET /meclab/v1/trace/stream, server-sent events that
-// resume after the last record seen). One lifeline per participant that appears; one arrow
-// per record, newest at the bottom, coloured by kind and red where it failed. Filters by app
-// and by terminal (and by kind) apply at once to what was received; "Copy" and "Download"
-// give what is shown as Mermaid `sequenceDiagram` text.
+// they happen, from the server's trace (GET /meclab/v1/trace?since=, polled: see "the feed").
+// One lifeline per participant that appears; one arrow per record, newest at the bottom,
+// coloured by kind and red where it failed. Filters by app and by terminal (and by kind) apply
+// at once to what was received; "Copy" and "Download" give what is shown as Mermaid
+// `sequenceDiagram` text.
 //
 // Bounded: the page keeps the last KEEP records received and draws the last DRAWN of those
 // that pass the filters (an SVG of a few thousand nodes at most), and says so.
@@ -13,6 +13,7 @@
   const meclab = window.meclab;
   const KEEP = 5000; // the server's ring holds as many
   const DRAWN = 300;
+  const POLL_MS = 1000;
   const LANE_MIN_W = 96; // lanes share the panel's width, down to this
   const ROW_H = 24;
   const HEAD_H = 28;
@@ -264,30 +265,42 @@
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   });
 
-  // --- the stream ------------------------------------------------------------------------
+  // --- the feed --------------------------------------------------------------------------
+  // Polled, once a second after each answer, rather than streamed (/trace/stream is there for
+  // other clients): the page holds one stream already (the events'), and a browser gives a
+  // host six connections, so a second stream per page would leave a third tab of the same
+  // browser no connection for its requests.
 
   function received(r) {
     seq.records.push(r);
     seq.received++;
-    if (seq.records.length > KEEP) seq.records.splice(0, seq.records.length - KEEP);
     offer("app", r.app);
     for (const p of [r.source, r.target]) if (p.startsWith("app:")) offer("app", p.slice(4));
     offer("ue", r.ue);
-    if (meclab.panel === "sequence") draw();
   }
 
-  meclabConnection.stream("/trace/stream", {
-    onEvent({ event, data }) {
-      if (event !== "trace") return;
-      try {
-        received(JSON.parse(data));
-      } catch (exc) {
-        meclab.report(exc);
+  let last = null; // the newest seq received; null until the first answer
+
+  async function pull() {
+    try {
+      const page = await meclab.api(last === null ? `/trace?limit=${DRAWN}` : `/trace?since=${last}`);
+      if (last !== null && page.last_seq < last) {
+        last = 0; // another meclab run, whose trace starts again: read it from its start
+        setTimeout(pull, 0);
+        return;
       }
-    },
-    onOpen() { q(".seq-count").classList.remove("seq-off"); },
-    onClose() { q(".seq-count").classList.add("seq-off"); },
-  });
+      for (const r of page.items) received(r);
+      if (seq.records.length > KEEP) seq.records.splice(0, seq.records.length - KEEP);
+      last = page.last_seq;
+      q(".seq-count").classList.remove("seq-off");
+      if (page.items.length && meclab.panel === "sequence") draw();
+    } catch (exc) {
+      q(".seq-count").classList.add("seq-off");
+      meclab.report(exc);
+    }
+    setTimeout(pull, POLL_MS);
+  }
+  pull();
 
   meclab.on("panel", (name) => {
     if (name === "sequence") draw();
