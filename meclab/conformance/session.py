@@ -105,18 +105,7 @@ class Session:
         found = checks.answer(exchange, api, op, expect)
         if judge is not None and exchange.status == (expect or op.success):
             found += judge(exchange)
-        self.record(
-            Outcome(
-                api.key,
-                op.name,
-                step,
-                Status.FAILED if found else Status.PASSED,
-                tuple(found),
-                exchange.show_request() if found else "",
-                exchange.show_response() if found else "",
-                duration_s=exchange.duration_s,
-            )
-        )
+        self._judged(api, op.name, step, exchange, found)
         return exchange
 
     async def stale_if_match(
@@ -139,18 +128,7 @@ class Session:
             else v
             for v in found
         ]
-        self.record(
-            Outcome(
-                api.key,
-                op.name,
-                step,
-                Status.FAILED if found else Status.PASSED,
-                tuple(found),
-                exchange.show_request() if found else "",
-                exchange.show_response() if found else "",
-                duration_s=exchange.duration_s,
-            )
-        )
+        self._judged(api, op.name, step, exchange, found)
 
     def _refused(
         self, api: Api, operation: str, step: str, exchange: Exchange, expect: int | None
@@ -165,6 +143,24 @@ class Session:
         why = f"the token lacks {scope} (403 insufficient_scope); the rest of this test is skipped"
         self.record(Outcome(api.key, operation, step, Status.SKIPPED, reason=why))
         raise Stop(why)
+
+    def _judged(
+        self, api: Api, operation: str, step: str, exchange: Exchange, found: list[Violation]
+    ) -> None:
+        """Record a step decided by one exchange: passed, or failed with the violations found
+        and the request and answer that show them."""
+        self.record(
+            Outcome(
+                api.key,
+                operation,
+                step,
+                Status.FAILED if found else Status.PASSED,
+                tuple(found),
+                exchange.show_request() if found else "",
+                exchange.show_response() if found else "",
+                duration_s=exchange.duration_s,
+            )
+        )
 
     def skip(self, api: Api, key: str, step: str, why: str) -> None:
         """Record a step that could not run, and why."""

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from meclab.conformance.catalogue.mec011 import APP_SUPPORT as AS
 from meclab.conformance.catalogue.mec011 import SERVICE_MGMT as SM
+from meclab.conformance.catalogue.model import Api
 from meclab.conformance.results import Violation
 from meclab.conformance.session import Session
 from meclab.conformance.suite.common import (
@@ -188,24 +190,7 @@ async def service_life(session: Session) -> None:
         )
     )
     sub_url = created_at(created)
-    await session.call(
-        SM,
-        "subscription",
-        "read the subscription",
-        url=sub_url,
-        judge=member_equals("callbackReference", callback, SM.op("subscription").clause),
-    )
-    await session.call(
-        SM,
-        "subscriptions",
-        "list the subscriptions",
-        params=app,
-        judge=lists_href(
-            sub_url,
-            SM.op("subscriptions").clause,
-            lambda b: (b or {}).get("_links", {}).get("subscriptions"),
-        ),
-    )
+    await _read_and_list(session, SM, sub_url, ("callbackReference", callback), app)
 
     body = service_body(name)
     registered = need_ok(
@@ -325,24 +310,7 @@ async def termination_subscription(session: Session) -> None:
         await session.call(AS, "subscribe", "subscribe to app termination", params=app, body=body)
     )
     url = created_at(created)
-    await session.call(
-        AS,
-        "subscription",
-        "read the subscription",
-        url=url,
-        judge=member_equals("appInstanceId", app_id, AS.op("subscription").clause),
-    )
-    await session.call(
-        AS,
-        "subscriptions",
-        "list the subscriptions",
-        params=app,
-        judge=lists_href(
-            url,
-            AS.op("subscriptions").clause,
-            lambda b: (b or {}).get("_links", {}).get("subscriptions"),
-        ),
-    )
+    await _read_and_list(session, AS, url, ("appInstanceId", app_id), app)
     need_ok(await session.call(AS, "unsubscribe", "delete the subscription", url=url))
     await session.call(AS, "subscription", "read after delete: 404", url=url, expect=404)
 
@@ -393,3 +361,33 @@ async def rules(session: Session) -> None:
 
 CASES = (timing, discovery, service_life, termination_subscription, rules)
 """The tests of MEC 011, in order (the app instance is registered before, deregistered after)."""
+
+
+async def _read_and_list(
+    session: Session,
+    api: Api,
+    url: str,
+    member: tuple[str, Any],
+    params: Mapping[str, str],
+) -> None:
+    """Read a MEC 011 subscription just made (``member``: a name and the value it must hold)
+    and find it in the list of the app's subscriptions."""
+    name, value = member
+    await session.call(
+        api,
+        "subscription",
+        "read the subscription",
+        url=url,
+        judge=member_equals(name, value, api.op("subscription").clause),
+    )
+    await session.call(
+        api,
+        "subscriptions",
+        "list the subscriptions",
+        params=params,
+        judge=lists_href(
+            url,
+            api.op("subscriptions").clause,
+            lambda b: (b or {}).get("_links", {}).get("subscriptions"),
+        ),
+    )
