@@ -25,6 +25,10 @@ OTHER = "other"
 CONTROL_PREFIX = "/meclab/v1/"
 
 
+SCOPE_KEY = "meclab.api"
+"""Where :meth:`ApiClassifier.of_scope` files a request's ``api`` label in its ASGI scope."""
+
+
 class ApiClassifier:
     """The ``api`` label of a request path: :data:`CONTROL`, an ETSI API's name, :data:`OTHER`,
     or None for no API request.
@@ -38,6 +42,16 @@ class ApiClassifier:
         self._apis_source = apis
         self._apis: frozenset[str] | None = None
         self._root = api_root
+
+    def of_scope(self, scope: Scope) -> str | None:
+        """The ``api`` label of the request of ``scope``, worked out once per request: the
+        first layer to ask files it in the scope for the others (the request counter and the
+        trace, built from the same APIs)."""
+        if SCOPE_KEY in scope:
+            api: str | None = scope[SCOPE_KEY]
+            return api
+        api = scope[SCOPE_KEY] = self(scope["path"])
+        return api
 
     def __call__(self, path: str) -> str | None:
         if path.startswith(CONTROL_PREFIX):
@@ -94,7 +108,7 @@ class RequestCounter:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        api = self.api_of(scope["path"])
+        api = self.api_of.of_scope(scope)
         if api is None:
             await self.app(scope, receive, send)
             return

@@ -68,7 +68,7 @@ class TraceCalls:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        api = self._api_of(scope["path"])
+        api = self._api_of.of_scope(scope)
         if api is None or api == CONTROL:
             await self.app(scope, receive, send)
             return
@@ -93,17 +93,15 @@ class TraceCalls:
             host = params.get("host") or self._default_host()
             target = f"mep:{host}"
         caller: str | None = scope.get(AUTHENTICATED)
-        instance = params.get("appInstanceId")
-        if caller is not None:
-            source = OPERATOR if caller == OPERATOR else f"app:{self._app_name(caller)}"
-            app = None if caller == OPERATOR else self._app_name(caller)
-        elif instance is not None:
-            app = self._app_name(instance)
+        if caller is not None and caller != OPERATOR:
+            app: str | None = self._app_name(caller)
             source = f"app:{app}"
-        else:
-            source, app = CLIENT, None
-        if app is None and instance is not None:
-            app = self._app_name(instance)
+        else:  # the operator, or no token: the app the path names, if any
+            instance = params.get("appInstanceId")
+            app = self._app_name(instance) if instance is not None else None
+            source = CLIENT if app is None else f"app:{app}"
+            if caller == OPERATOR:
+                source = OPERATOR
         method: str = scope["method"]
         self.trace.add(
             TraceKind.API,
