@@ -19,13 +19,10 @@ from meclab.engine.events import (
     ZoneEntered,
     ZoneLeft,
 )
+from meclab.mobility.procedure import State
 from meclab.observe.trace import Trace, TraceKind
 from meclab.platform.apps import AppInstance
 from meclab.platform.delivery import Delivery, Outcome
-
-FAILED = "FAILED"
-"""The relocation procedure state drawn as a failure (:class:`meclab.mobility.procedure.State`;
-the others are steps forward)."""
 
 
 class TraceFeeds:
@@ -125,7 +122,7 @@ class TraceFeeds:
                     f"app:{target}" if target else f"app:{source}",
                     event.text,
                     event.state,
-                    ok=event.state != FAILED,
+                    ok=event.state != State.FAILED,  # the others are steps forward
                     app=source,
                     ue=event.ue,
                     t=event.t,
