@@ -189,7 +189,7 @@ def status_command(
     ] = 0,
 ) -> None:
     """Show the running world at a glance."""
-    world = _request("GET", _wait_for_meclab(url, data_dir, wait), "/meclab/v1/world")
+    world = _answer(_world_answer(url, data_dir, wait))
     counts = world["counts"]
     state = "paused" if world["paused"] else f"running x{world['speed']:g}"
     typer.echo(
@@ -200,20 +200,19 @@ def status_command(
     )
 
 
-def _wait_for_meclab(url: str | None, data_dir: Path | None, wait_s: float) -> str:
-    """meclab's base URL once it answers, asking again until ``wait_s`` has passed (then, or
-    with 0, the last answer's error is the CLI's)."""
+def _world_answer(url: str | None, data_dir: Path | None, wait_s: float) -> httpx.Response:
+    """The running meclab's answer to GET /meclab/v1/world, asked again until it answers or
+    ``wait_s`` has passed (then, or with 0, asked once more as any command asks, whose error
+    is the CLI's)."""
     deadline = time.monotonic() + wait_s
-    while True:
+    while time.monotonic() < deadline:
         try:
             with contextlib.redirect_stderr(io.StringIO()):  # why not yet: only once, at the end
                 base = instance_url(url, data_dir)
-            httpx.get(base + "/meclab/v1/world", timeout=5.0, **client_options(base))
-            return base
+            return httpx.get(base + "/meclab/v1/world", timeout=5.0, **client_options(base))
         except (typer.Exit, httpx.HTTPError):
-            if time.monotonic() >= deadline:
-                return instance_url(url, data_dir)  # says why, as without --wait
             time.sleep(0.2)
+    return _send("GET", instance_url(url, data_dir), "/meclab/v1/world")
 
 
 def events_command(
